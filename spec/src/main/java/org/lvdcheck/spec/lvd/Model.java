@@ -1,0 +1,106 @@
+package org.lvdcheck.spec.lvd;
+
+import org.lvdcheck.spec.SourcePos;
+
+/**
+ * The typed facts of a system spec, one record per statement kind. Every record keeps
+ * the position of the line it came from so later checks (and reports) can point at it.
+ */
+public final class Model {
+    private Model() {}
+
+    /** The {@code cpu} capability block (SDM: IA32_VMX_EPT_VPID_CAP, CPUID.80000008H). */
+    public record Cpu(int maxPhysAddr, boolean eptExecuteOnly, boolean eptAccessedDirty, boolean virtualizationExceptions,
+                      boolean pages1G, int cr3Targets, SourcePos pos) {}
+
+    /** A named run of host-physical frames with an owner label (kernel, a domain, hypervisor, shared). */
+    public record Region(String name, long hpa, long size, String owner, SourcePos pos) {}
+
+    /** A guest page-table root: a PGD at a guest-physical address in a view's space. */
+    public record Pgd(String name, String view, long gpa, long poolGpa, long poolSize, String kernelHalfOf, SourcePos pos) {}
+
+    /** Guest page-table rights: RW, NX-inverted execute, US. */
+    public record PteFlags(boolean write, boolean execute, boolean user) {
+        public String letters() {
+            return "r" + (write ? "w" : "-") + (execute ? "x" : "-") + (user ? "u" : "k");
+        }
+    }
+
+    /** {@code map PGD GVA size=S gpa=G pte=F page=P}: a guest-virtual range in one page table (or every kernel PGD). */
+    public record Mapping(String pgd, long gva, long size, long gpa, PteFlags flags, long pageSize, SourcePos pos) {}
+
+    /** Where an EPT mapping points: a host-physical address, computed from a region or a PGD root. */
+    public sealed interface HpaRef {
+        record Absolute(long hpa) implements HpaRef {}
+        record InRegion(String region, long offset) implements HpaRef {}
+        record PgdRoot(String pgd) implements HpaRef {}
+    }
+
+    /** Where a guest-physical address comes from: a number or the root GPA of a PGD. */
+    public sealed interface GpaRef {
+        record Absolute(long gpa) implements GpaRef {}
+        record PgdRoot(String pgd) implements GpaRef {}
+    }
+
+    public enum MemType { UC, WB }
+
+    /** {@code ept VIEW gpa=G size=S hpa=H rights=RWX [cpu=N] [page=P] [memtype=M]}; cpu -1 = every CPU. */
+    public record EptMapping(String view, int cpu, GpaRef gpa, long size, HpaRef hpa, int rights, long pageSize,
+                             MemType memType, SourcePos pos) {
+        public static final int R = 1, W = 2, X = 4;
+    }
+
+    /** {@code domain NAME slot=N ...}: an isolated driver with its per-CPU EPTs in EPTP-list slot N. */
+    public record Domain(String name, int slot, boolean eptAccessedDirty, String idl, SourcePos pos) {}
+
+    /** The kernel's own EPT (slot 0) settings. */
+    public record Kernel(boolean eptAccessedDirty, SourcePos pos) {}
+
+    public enum ObjectKind { IDT, GDT, TSS, IST, PERCPU, STATE_PAGE, XSAVE }
+
+    /** A kernel object the hardware or the gate uses: {@code idt|gdt|tss|ist|percpu|state-page|xsave}. cpu -1 = not per CPU. */
+    public record KernelObject(ObjectKind kind, int cpu, int index, long gva, long size, SourcePos pos) {}
+
+    /** {@code asm VIEW FILE...}: assembly units linked into a view (kernel, or a domain). */
+    public record AsmUnits(String view, java.util.List<String> files, java.util.List<SourcePos> filePos, SourcePos pos) {}
+
+    /** {@code section NAME gva=G}: where a section is placed, the same GVA in every view that links it. */
+    public record Section(String name, long gva, SourcePos pos) {}
+
+    /** {@code symbol NAME value=V}: an external symbol the assembly may use. */
+    public record Symbol(String name, long value, SourcePos pos) {}
+
+    public enum GateType { INTERRUPT, TRAP }
+
+    public enum VectorClass { TIMER, DEVICE, NMI, MC, EXCEPTION, IPI }
+
+    /** {@code vector N name=.. class=.. ist=I gate=.. handler=SYMBOL [dpl=D]}: one IDT entry. */
+    public record Vector(int number, String name, VectorClass vectorClass, int ist, GateType gate, String handler,
+                         int dpl, SourcePos pos) {}
+
+    public enum Origin { KERNEL, DOMAIN }
+
+    /** What the hypervisor does with an exit or hypercall from an origin. */
+    public enum Action { EMULATE, LOG_EMULATE, REFUSE, KILL, HALT }
+
+    /** {@code exit REASON origin=.. action=..}: the hypervisor policy for one exit reason. */
+    public record ExitPolicy(String reason, Origin origin, Action action, SourcePos pos) {}
+
+    /** {@code hypercall LEAF origin=.. action=..}: the policy for one CPUID hypercall leaf. */
+    public record HypercallPolicy(long leaf, Origin origin, Action action, SourcePos pos) {}
+
+    /** {@code vmcs KEY=VALUE...}: one VMCS control setting, kept as written and checked by the loader. */
+    public record VmcsSetting(String key, String value, SourcePos pos) {}
+
+    /** {@code thread NAME entry=SYMBOL cr3=PGD cpu=N|any task=GVA stack=GVA}. cpu -1 = any. */
+    public record Thread(String name, String entry, String cr3Pgd, int cpu, long taskGva, long stackTop, SourcePos pos) {}
+
+    /** {@code source NAME vector=V cpus=all|N fires=N}: an interrupt source of the workload. fires -1 = unbounded. */
+    public record Source(String name, String vector, int cpu, int fires, SourcePos pos) {}
+
+    /** {@code workload calls=N}: how many gate calls each thread makes. */
+    public record Workload(int callsPerThread, SourcePos pos) {}
+
+    /** {@code scenario NAME calls=N timer-every=K [title="..."]}: a schedule for {@code lvdcheck emulate}. */
+    public record Scenario(String name, String title, int calls, int timerEvery, String timerSource, SourcePos pos) {}
+}

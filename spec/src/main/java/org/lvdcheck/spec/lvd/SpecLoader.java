@@ -1,0 +1,72 @@
+package org.lvdcheck.spec.lvd;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.lvdcheck.spec.InputError;
+import org.lvdcheck.spec.InputFile;
+import org.lvdcheck.spec.SourcePos;
+import org.lvdcheck.spec.SourceSet;
+
+/**
+ * Loads a spec by file name or built-in name ({@code lvd-hardened}, {@code lvd-as-built},
+ * or a shipped faulty variant) together with the assembly and IDL files it names.
+ */
+public final class SpecLoader {
+    /** The built-in specs, in the order {@code lvdcheck} lists them. */
+    public static final List<String> BUILTINS = List.of("lvd-hardened", "lvd-as-built");
+
+    private SpecLoader() {}
+
+    /** A loaded spec: the parsed facts, every input file read (for SHA-256 headers), and where to read more. */
+    public record Loaded(SystemSpec spec, String specPath, Map<String, InputFile> files, SourceSet sources) {
+        public InputFile specFile() {
+            return files.get(specPath);
+        }
+    }
+
+    public static Loaded load(String fileOrName) throws InputError {
+        SourceSet sources;
+        String path;
+        if (!fileOrName.endsWith(".lvd") && SourceSet.builtin().read("", fileOrName + ".lvd").isPresent()) {
+            sources = SourceSet.builtin();
+            path = fileOrName + ".lvd";
+        } else {
+            sources = SourceSet.directory();
+            path = fileOrName;
+        }
+        InputFile f = sources.read("", path).orElseThrow(() -> new InputError(new SourcePos(fileOrName, 1, 1),
+                fileOrName.endsWith(".lvd") ? "no such spec file"
+                        : "no such spec file or built-in spec (built-in: " + String.join(", ", BUILTINS) + ")"));
+        SystemSpec spec = SpecParser.parse(f.name(), f.text());
+        Map<String, InputFile> files = new LinkedHashMap<>();
+        files.put(path, f);
+        for (Model.AsmUnits u : spec.asm()) {
+            for (int i = 0; i < u.files().size(); i++) {
+                String rel = u.files().get(i);
+                String resolved = SourceSet.resolve(path, rel);
+                if (!files.containsKey(resolved)) {
+                    InputFile s = sources.read(path, rel).orElseThrow(
+                            () -> new InputError(posOf(u, rel), "assembly file not found: " + rel));
+                    files.put(resolved, s);
+                }
+            }
+        }
+        for (Model.Domain d : spec.domains()) {
+            if (d.idl() != null) {
+                String resolved = SourceSet.resolve(path, d.idl());
+                if (!files.containsKey(resolved)) {
+                    InputFile s = sources.read(path, d.idl()).orElseThrow(
+                            () -> new InputError(d.pos(), "IDL file not found: " + d.idl()));
+                    files.put(resolved, s);
+                }
+            }
+        }
+        return new Loaded(spec, path, files, sources);
+    }
+
+    private static SourcePos posOf(Model.AsmUnits u, String rel) {
+        int i = u.files().indexOf(rel);
+        return i < 0 ? u.pos() : u.filePos().get(i);
+    }
+}

@@ -1,0 +1,433 @@
+package org.lvdcheck.spec.lvd;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.lvdcheck.spec.InputError;
+import org.lvdcheck.spec.SourcePos;
+import org.lvdcheck.spec.lvd.Model.*;
+
+/**
+ * Parses a {@code .lvd} system spec (docs/SPEC-LANGUAGE.md): one fact per line, then
+ * cross-checks names and ranges. Every error names file:line:column.
+ */
+public final class SpecParser {
+    private String name;
+    private Token nameTok;
+    private String sdm;
+    private Cpu cpu;
+    private int cpus = -1;
+    private Token cpusTok;
+    private Kernel kernel;
+    private final List<Region> regions = new ArrayList<>();
+    private final List<Pgd> pgds = new ArrayList<>();
+    private final List<Mapping> mappings = new ArrayList<>();
+    private final List<EptMapping> ept = new ArrayList<>();
+    private final List<Domain> domains = new ArrayList<>();
+    private final List<KernelObject> objects = new ArrayList<>();
+    private final List<AsmUnits> asm = new ArrayList<>();
+    private final List<Section> sections = new ArrayList<>();
+    private final List<Symbol> symbols = new ArrayList<>();
+    private final List<Vector> vectors = new ArrayList<>();
+    private final List<ExitPolicy> exits = new ArrayList<>();
+    private final List<HypercallPolicy> hypercalls = new ArrayList<>();
+    private final List<VmcsSetting> vmcs = new ArrayList<>();
+    private final List<Model.Thread> threads = new ArrayList<>();
+    private final List<Source> sources = new ArrayList<>();
+    private Workload workload;
+    private final List<Scenario> scenarios = new ArrayList<>();
+    /** Names and the token that defined them, per namespace, for "defined twice" and "unknown" errors. */
+    private final Map<String, Map<String, Token>> defined = new HashMap<>();
+    /** References to check once every line is read: namespace, name, token. */
+    private final List<Object[]> refs = new ArrayList<>();
+
+    private SpecParser() {}
+
+    public static SystemSpec parse(String file, String text) throws InputError {
+        SpecParser p = new SpecParser();
+        for (Stmt s : SpecLexer.lex(file, text)) {
+            p.statement(s);
+            s.finish();
+        }
+        return p.build(file);
+    }
+
+    private void statement(Stmt s) throws InputError {
+        switch (s.keyword().text()) {
+            case "spec" -> {
+                once(nameTok, s);
+                nameTok = s.keyword();
+                name = Values.name(s.next("a spec name"), "spec name");
+            }
+            case "sdm" -> sdm = s.next("the SDM order number, e.g. 325462-072US").text();
+            case "cpu" -> {
+                once(cpu == null ? null : s.keyword(), s);
+                cpu = new Cpu(
+                        Values.smallInt(s.required("maxphyaddr", "N"), "maxphyaddr", 36, 52),
+                        Values.yesNo(s.required("exec-only", "yes|no")),
+                        Values.yesNo(s.required("ept-ad", "yes|no")),
+                        Values.yesNo(s.required("ve", "yes|no")),
+                        Values.yesNo(s.required("pages-1g", "yes|no")),
+                        Values.smallInt(s.required("cr3-targets", "N"), "cr3-targets", 0, 4),
+                        s.pos());
+            }
+            case "cpus" -> {
+                once(cpusTok, s);
+                cpusTok = s.next("the number of CPUs");
+                cpus = Values.smallInt(cpusTok, "number of CPUs", 1, 64);
+            }
+            case "kernel" -> {
+                once(kernel == null ? null : s.keyword(), s);
+                kernel = new Kernel(opt(s, "ept-ad", false), s.pos());
+            }
+            case "region" -> {
+                Token n = s.next("a region name");
+                define("region", n);
+                Token owner = s.required("owner", "kernel|hypervisor|shared|DOMAIN");
+                regions.add(new Region(Values.name(n, "region name"),
+                        Values.pageAligned(s.required("hpa", "ADDRESS"), "hpa"),
+                        size(s.required("size", "SIZE")), owner.text(), s.pos()));
+                if (!List.of("kernel", "hypervisor", "shared").contains(owner.text())) {
+                    ref("domain", owner);
+                }
+            }
+            case "pgd" -> {
+                Token n = s.next("a PGD name");
+                define("pgd", n);
+                Token view = s.option("view");
+                if (view != null && !view.text().equals("kernel")) {
+                    ref("domain", view);
+                }
+                Token half = s.option("kernel-half");
+                if (half != null) {
+                    ref("pgd", half);
+                }
+                long gpa = Values.pageAligned(s.required("gpa", "ADDRESS"), "gpa");
+                Token pool = s.required("pool", "ADDRESS");
+                pgds.add(new Pgd(n.text(), view == null ? "kernel" : view.text(), gpa,
+                        Values.pageAligned(pool, "pool"), size(s.required("pool-size", "SIZE")),
+                        half == null ? null : half.text(), s.pos()));
+            }
+            case "map" -> {
+                Token pgd = s.next("a PGD name (or 'kernel' for every kernel PGD)");
+                if (!pgd.text().equals("kernel")) {
+                    ref("pgd", pgd);
+                }
+                Token gvaTok = s.next("a guest-virtual address");
+                long gva = Values.pageAligned(gvaTok, "guest-virtual address");
+                canonical(gvaTok, gva);
+                long page = s.has("page") ? Values.pageSize(s.option("page")) : 4096;
+                Token sizeTok = s.required("size", "SIZE");
+                long sz = size(sizeTok);
+                long gpa = Values.pageAligned(s.required("gpa", "ADDRESS"), "gpa");
+                if ((gva | gpa | sz) % page != 0) {
+                    throw new InputError(sizeTok.pos(), "gva, gpa and size must be multiples of the page size "
+                            + page / 1024 + "K");
+                }
+                int f = Values.letters(s.required("pte", "r[w-][x-][uk], e.g. rw-k"), "rwxu", "pte flags");
+                Token pte = s.option("pte");
+                char last = pte.text().charAt(3);
+                if (last != 'u' && last != 'k') {
+                    throw new InputError(pte.at(3), "pte flags: position 4 is 'u' (user) or 'k' (supervisor)");
+                }
+                if ((f & 1) == 0) {
+                    throw new InputError(pte.pos(), "pte flags start with 'r': a mapping is always readable");
+                }
+                mappings.add(new Mapping(pgd.text(), gva, sz, gpa,
+                        new PteFlags((f & 2) != 0, (f & 4) != 0, last == 'u'), page, s.pos()));
+            }
+            case "ept" -> ept(s);
+            case "domain" -> {
+                Token n = s.next("a domain name");
+                define("domain", n);
+                Values.name(n, "domain name");
+                if (n.text().equals("kernel")) {
+                    throw new InputError(n.pos(), "'kernel' is the name of the kernel's view, not a domain");
+                }
+                Token idl = s.option("idl");
+                domains.add(new Domain(n.text(), Values.smallInt(s.required("slot", "1..511"), "EPTP-list slot", 1, 511),
+                        opt(s, "ept-ad", false), idl == null ? null : idl.text(), s.pos()));
+            }
+            case "idt", "gdt", "tss", "ist", "percpu", "state-page", "xsave" -> object(s);
+            case "asm" -> {
+                Token view = s.next("a view (kernel or a domain name)");
+                if (!view.text().equals("kernel")) {
+                    ref("domain", view);
+                }
+                List<Token> files = s.rest();
+                if (files.isEmpty()) {
+                    s.next("at least one .s file");
+                }
+                List<String> names = new ArrayList<>();
+                List<SourcePos> where = new ArrayList<>();
+                for (Token f : files) {
+                    if (!f.text().endsWith(".s")) {
+                        throw new InputError(f.pos(), "assembly files end in .s: '" + f.text() + "'");
+                    }
+                    names.add(f.text());
+                    where.add(f.pos());
+                }
+                asm.add(new AsmUnits(view.text(), names, where, s.pos()));
+            }
+            case "section" -> {
+                Token n = s.next("a section name");
+                define("section", n);
+                Token g = s.required("gva", "ADDRESS");
+                long gva = Values.pageAligned(g, "section gva");
+                canonical(g, gva);
+                sections.add(new Section(n.text(), gva, s.pos()));
+            }
+            case "symbol" -> {
+                Token n = s.next("a symbol name");
+                define("symbol", n);
+                symbols.add(new Symbol(n.text(), Values.number(s.required("value", "NUMBER"), "symbol value"), s.pos()));
+            }
+            case "vector" -> {
+                Token num = s.next("a vector number");
+                int v = Values.smallInt(num, "vector", 0, 255);
+                Token n = s.required("name", "NAME");
+                define("vector", n);
+                VectorClass cls = Values.oneOf(s.required("class", "timer|device|nmi|mc|exception|ipi"), VectorClass.class,
+                        "vector class");
+                vectors.add(new Vector(v, Values.name(n, "vector name"), cls,
+                        Values.smallInt(s.required("ist", "0..7"), "IST index", 0, 7),
+                        Values.oneOf(s.required("gate", "interrupt|trap"), GateType.class, "gate type"),
+                        s.required("handler", "SYMBOL").text(),
+                        s.has("dpl") ? Values.smallInt(s.option("dpl"), "DPL", 0, 3) : 0, s.pos()));
+            }
+            case "exit" -> {
+                Token reason = s.next("an exit reason, e.g. wrmsr");
+                exits.add(new ExitPolicy(reason.text(), origin(s), action(s), s.pos()));
+            }
+            case "hypercall" -> hypercalls.add(new HypercallPolicy(
+                    Values.number(s.next("a CPUID leaf, e.g. 0x4BF00034"), "hypercall leaf"), origin(s), action(s), s.pos()));
+            case "vmcs" -> {
+                List<Token[]> kv = s.allOptions();
+                if (kv.isEmpty()) {
+                    s.next("at least one control, e.g. cr3-load-exiting=yes");
+                }
+                for (Token[] o : kv) {
+                    VmcsKeys.check(o[0], o[1]);
+                    vmcs.add(new VmcsSetting(o[0].text(), o[1].text(), o[0].pos()));
+                }
+            }
+            case "thread" -> {
+                Token n = s.next("a thread name");
+                define("thread", n);
+                Token cr3 = s.required("cr3", "PGD");
+                ref("pgd", cr3);
+                Token c = s.required("cpu", "N|any");
+                threads.add(new Model.Thread(n.text(), s.required("entry", "SYMBOL").text(), cr3.text(),
+                        c.text().equals("any") ? -1 : Values.smallInt(c, "cpu", 0, 63),
+                        Values.number(s.required("task", "GVA"), "task_struct address"),
+                        Values.number(s.required("stack", "GVA"), "kernel stack top"), s.pos()));
+            }
+            case "source" -> {
+                Token n = s.next("a source name");
+                define("source", n);
+                Token vec = s.required("vector", "NAME");
+                ref("vector", vec);
+                Token c = s.required("cpu", "N|all");
+                Token fires = s.required("fires", "N|unbounded");
+                sources.add(new Source(n.text(), vec.text(), c.text().equals("all") ? -1 : Values.smallInt(c, "cpu", 0, 63),
+                        fires.text().equals("unbounded") ? -1 : Values.smallInt(fires, "fires", 0, 1_000_000), s.pos()));
+            }
+            case "workload" -> {
+                once(workload == null ? null : s.keyword(), s);
+                workload = new Workload(Values.smallInt(s.required("calls", "N"), "calls per thread", 0, 1_000_000), s.pos());
+            }
+            case "scenario" -> {
+                Token n = s.next("a scenario name");
+                define("scenario", n);
+                Token title = s.option("title");
+                Token src = s.required("timer", "SOURCE");
+                ref("source", src);
+                scenarios.add(new Scenario(n.text(), title == null ? n.text() : title.text(),
+                        Values.smallInt(s.required("calls", "N"), "calls", 1, 10_000_000),
+                        Values.smallInt(s.required("timer-every", "STEPS"), "timer-every", 1, 1_000_000_000),
+                        src.text(), s.pos()));
+            }
+            default -> throw new InputError(s.pos(), "unknown statement '" + s.keyword().text()
+                    + "' (see docs/SPEC-LANGUAGE.md)");
+        }
+    }
+
+    private void ept(Stmt s) throws InputError {
+        Token view = s.next("a view (kernel or a domain name)");
+        if (!view.text().equals("kernel")) {
+            ref("domain", view);
+        }
+        Token cpuTok = s.option("cpu");
+        int c = cpuTok == null || cpuTok.text().equals("all") ? -1 : Values.smallInt(cpuTok, "cpu", 0, 63);
+        Token gpaTok = s.required("gpa", "ADDRESS|pgd:NAME");
+        GpaRef gpa;
+        if (gpaTok.text().startsWith("pgd:")) {
+            Token n = new Token(gpaTok.text().substring(4), gpaTok.at(4));
+            ref("pgd", n);
+            gpa = new GpaRef.PgdRoot(n.text());
+        } else {
+            gpa = new GpaRef.Absolute(Values.pageAligned(gpaTok, "gpa"));
+        }
+        long page = s.has("page") ? Values.pageSize(s.option("page")) : 4096;
+        Token sizeTok = s.required("size", "SIZE");
+        long sz = size(sizeTok);
+        if (sz % page != 0 || (gpa instanceof GpaRef.Absolute a && a.gpa() % page != 0)) {
+            throw new InputError(sizeTok.pos(), "gpa and size must be multiples of the page size " + page / 1024 + "K");
+        }
+        Token hpaTok = s.required("hpa", "ADDRESS|region:NAME[+OFFSET]|pgd:NAME");
+        HpaRef hpa;
+        String h = hpaTok.text();
+        if (h.startsWith("region:")) {
+            int plus = h.indexOf('+');
+            String rn = plus < 0 ? h.substring(7) : h.substring(7, plus);
+            ref("region", new Token(rn, hpaTok.at(7)));
+            long off = plus < 0 ? 0 : Values.pageAligned(new Token(h.substring(plus + 1), hpaTok.at(plus + 1)), "offset");
+            hpa = new HpaRef.InRegion(rn, off);
+        } else if (h.startsWith("pgd:")) {
+            ref("pgd", new Token(h.substring(4), hpaTok.at(4)));
+            hpa = new HpaRef.PgdRoot(h.substring(4));
+        } else {
+            hpa = new HpaRef.Absolute(Values.pageAligned(hpaTok, "hpa"));
+        }
+        int rights = Values.letters(s.required("rights", "[r-][w-][x-]"), "rwx", "EPT rights");
+        MemType mt = s.has("memtype") ? Values.oneOf(s.option("memtype"), MemType.class, "memory type") : MemType.WB;
+        ept.add(new EptMapping(view.text(), c, gpa, sz, hpa, rights, page, mt, s.pos()));
+    }
+
+    private void object(Stmt s) throws InputError {
+        ObjectKind kind = ObjectKind.valueOf(s.keyword().text().toUpperCase().replace('-', '_'));
+        Token cpuTok = s.option("cpu");
+        boolean perCpu = kind == ObjectKind.GDT || kind == ObjectKind.TSS || kind == ObjectKind.IST
+                || kind == ObjectKind.PERCPU || kind == ObjectKind.XSAVE;
+        if (perCpu && cpuTok == null) {
+            s.required("cpu", "N");
+        }
+        if (!perCpu && cpuTok != null) {
+            throw new InputError(cpuTok.pos(), "'" + s.keyword().text() + "' is one per system, not per CPU");
+        }
+        int c = cpuTok == null ? -1 : Values.smallInt(cpuTok, "cpu", 0, 63);
+        int index = kind == ObjectKind.IST ? Values.smallInt(s.required("index", "1..7"), "IST index", 1, 7) : 0;
+        Token g = s.required("gva", "ADDRESS");
+        long gva = Values.number(g, "gva");
+        canonical(g, gva);
+        long size = s.has("size") ? size(s.option("size")) : 4096;
+        for (KernelObject o : objects) {
+            if (o.kind() == kind && o.cpu() == c && o.index() == index) {
+                throw new InputError(s.pos(), s.keyword().text() + (c >= 0 ? " for cpu " + c : "")
+                        + (index > 0 ? " index " + index : "") + " is already given at " + o.pos());
+            }
+        }
+        objects.add(new KernelObject(kind, c, index, gva, size, s.pos()));
+    }
+
+    private SystemSpec build(String file) throws InputError {
+        SourcePos top = new SourcePos(file, 1, 1);
+        if (name == null) {
+            throw new InputError(top, "a spec starts with 'spec NAME'");
+        }
+        if (cpu == null) {
+            throw new InputError(top, "the spec has no 'cpu' line (maxphyaddr, exec-only, ept-ad, ve, pages-1g, cr3-targets)");
+        }
+        if (cpus < 0) {
+            throw new InputError(top, "the spec has no 'cpus N' line");
+        }
+        for (Object[] r : refs) {
+            String ns = (String) r[0];
+            Token t = (Token) r[1];
+            if (!defined.getOrDefault(ns, Map.of()).containsKey(t.text())) {
+                throw new InputError(t.pos(), "unknown " + ns + " '" + t.text() + "'");
+            }
+        }
+        Map<Integer, Domain> slots = new HashMap<>();
+        for (Domain d : domains) {
+            Domain other = slots.put(d.slot(), d);
+            if (other != null) {
+                throw new InputError(d.pos(), "EPTP-list slot " + d.slot() + " is already domain '" + other.name()
+                        + "' (" + other.pos() + ")");
+            }
+        }
+        for (KernelObject o : objects) {
+            if (o.cpu() >= cpus) {
+                throw new InputError(o.pos(), "cpu " + o.cpu() + " does not exist: the spec has " + cpus + " CPUs");
+            }
+        }
+        for (EptMapping m : ept) {
+            if (m.cpu() >= cpus) {
+                throw new InputError(m.pos(), "cpu " + m.cpu() + " does not exist: the spec has " + cpus + " CPUs");
+            }
+        }
+        for (Model.Thread t : threads) {
+            if (t.cpu() >= cpus) {
+                throw new InputError(t.pos(), "cpu " + t.cpu() + " does not exist: the spec has " + cpus + " CPUs");
+            }
+        }
+        for (Region a : regions) {
+            for (Region b : regions) {
+                if (a != b && a.hpa() < b.hpa() + b.size() && b.hpa() < a.hpa() + a.size()
+                        && a.pos().line() > b.pos().line()) {
+                    throw new InputError(a.pos(), "region '" + a.name() + "' overlaps region '" + b.name() + "' ("
+                            + b.pos() + ")");
+                }
+            }
+            if (cpu != null && (a.hpa() + a.size()) > (1L << cpu.maxPhysAddr())) {
+                throw new InputError(a.pos(), "region '" + a.name() + "' lies beyond MAXPHYADDR (" + cpu.maxPhysAddr()
+                        + " bits)");
+            }
+        }
+        return new SystemSpec(name, sdm == null ? "325462-072US" : sdm, cpu, cpus,
+                kernel == null ? new Kernel(false, top) : kernel, List.copyOf(regions), List.copyOf(pgds),
+                List.copyOf(mappings), List.copyOf(ept), List.copyOf(domains), List.copyOf(objects), List.copyOf(asm),
+                List.copyOf(sections), List.copyOf(symbols), List.copyOf(vectors), List.copyOf(exits),
+                List.copyOf(hypercalls), List.copyOf(vmcs), List.copyOf(threads), List.copyOf(sources),
+                workload == null ? new Workload(1, top) : workload, List.copyOf(scenarios));
+    }
+
+    // ---- helpers -------------------------------------------------------------------
+
+    private static void once(Token earlier, Stmt s) throws InputError {
+        if (earlier != null) {
+            throw new InputError(s.pos(), "'" + s.keyword().text() + "' is given twice (first at " + earlier.pos() + ")");
+        }
+    }
+
+    private void define(String ns, Token t) throws InputError {
+        Token before = defined.computeIfAbsent(ns, k -> new HashMap<>()).putIfAbsent(t.text(), t);
+        if (before != null) {
+            throw new InputError(t.pos(), ns + " '" + t.text() + "' is already defined at " + before.pos());
+        }
+    }
+
+    private void ref(String ns, Token t) {
+        refs.add(new Object[] {ns, t});
+    }
+
+    private static boolean opt(Stmt s, String key, boolean dflt) throws InputError {
+        Token t = s.option(key);
+        return t == null ? dflt : Values.yesNo(t);
+    }
+
+    private static long size(Token t) throws InputError {
+        long v = Values.number(t, "size");
+        if (v <= 0 || (v & 0xFFF) != 0) {
+            throw new InputError(t.pos(), "a size is a positive multiple of 4K, got " + t.text());
+        }
+        return v;
+    }
+
+    private static void canonical(Token t, long va) throws InputError {
+        long top = va >> 47;
+        if (top != 0 && top != -1) {
+            throw new InputError(t.pos(), "0x" + Long.toHexString(va) + " is not a canonical 48-bit address "
+                    + "(bits 63:47 must all equal bit 47)");
+        }
+    }
+
+    private static Origin origin(Stmt s) throws InputError {
+        return Values.oneOf(s.required("origin", "kernel|domain"), Origin.class, "origin");
+    }
+
+    private static Action action(Stmt s) throws InputError {
+        return Values.oneOf(s.required("action", "emulate|log-emulate|refuse|kill|halt"), Action.class, "action");
+    }
+}

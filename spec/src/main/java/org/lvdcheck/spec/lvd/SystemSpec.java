@@ -1,0 +1,59 @@
+package org.lvdcheck.spec.lvd;
+
+import java.util.List;
+import java.util.Optional;
+import org.lvdcheck.spec.lvd.Model.*;
+
+/** A parsed and cross-checked system spec: everything lvdcheck knows about one system. */
+public record SystemSpec(
+        String name,
+        String sdm,
+        Cpu cpu,
+        int cpus,
+        Kernel kernel,
+        List<Region> regions,
+        List<Pgd> pgds,
+        List<Mapping> mappings,
+        List<EptMapping> eptMappings,
+        List<Domain> domains,
+        List<KernelObject> objects,
+        List<AsmUnits> asm,
+        List<Section> sections,
+        List<Symbol> symbols,
+        List<Vector> vectors,
+        List<ExitPolicy> exitPolicies,
+        List<HypercallPolicy> hypercallPolicies,
+        List<VmcsSetting> vmcs,
+        List<Model.Thread> threads,
+        List<Source> sources,
+        Workload workload,
+        List<Scenario> scenarios) {
+
+    public Optional<Domain> domain(String n) {
+        return domains.stream().filter(d -> d.name().equals(n)).findFirst();
+    }
+
+    public Optional<Region> region(String n) {
+        return regions.stream().filter(r -> r.name().equals(n)).findFirst();
+    }
+
+    public Optional<Pgd> pgd(String n) {
+        return pgds.stream().filter(p -> p.name().equals(n)).findFirst();
+    }
+
+    public Optional<Vector> vector(String n) {
+        return vectors.stream().filter(v -> v.name().equals(n)).findFirst();
+    }
+
+    public List<KernelObject> objects(ObjectKind kind) {
+        return objects.stream().filter(o -> o.kind() == kind).toList();
+    }
+
+    /** The views that have EPTs: "kernel" then each domain by slot. */
+    public List<String> views() {
+        java.util.ArrayList<String> v = new java.util.ArrayList<>();
+        v.add("kernel");
+        domains.stream().sorted(java.util.Comparator.comparingInt(Domain::slot)).forEach(d -> v.add(d.name()));
+        return v;
+    }
+}
