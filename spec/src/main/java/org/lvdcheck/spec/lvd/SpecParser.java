@@ -123,10 +123,13 @@ public final class SpecParser {
                 long gpa = Values.pageAligned(s.required("gpa", "ADDRESS"), "gpa");
                 if ((gva | gpa | sz) % page != 0) {
                     throw new InputError(sizeTok.pos(), "gva, gpa and size must be multiples of the page size "
-                            + page / 1024 + "K");
+                            + pageName(page));
                 }
-                int f = Values.letters(s.required("pte", "r[w-][x-][uk], e.g. rw-k"), "rwxu", "pte flags");
-                Token pte = s.option("pte");
+                Token pte = s.required("pte", "r[w-][x-][uk], e.g. rw-k");
+                if (pte.text().length() != 4) {
+                    throw new InputError(pte.pos(), "pte flags are 4 letters: r, w or -, x or -, u or k; e.g. rw-k");
+                }
+                int f = Values.letters(new Token(pte.text().substring(0, 3), pte.pos()), "rwx", "pte flags");
                 char last = pte.text().charAt(3);
                 if (last != 'u' && last != 'k') {
                     throw new InputError(pte.at(3), "pte flags: position 4 is 'u' (user) or 'k' (supervisor)");
@@ -273,7 +276,7 @@ public final class SpecParser {
         Token sizeTok = s.required("size", "SIZE");
         long sz = size(sizeTok);
         if (sz % page != 0 || (gpa instanceof GpaRef.Absolute a && a.gpa() % page != 0)) {
-            throw new InputError(sizeTok.pos(), "gpa and size must be multiples of the page size " + page / 1024 + "K");
+            throw new InputError(sizeTok.pos(), "gpa and size must be multiples of the page size " + pageName(page));
         }
         Token hpaTok = s.required("hpa", "ADDRESS|region:NAME[+OFFSET]|pgd:NAME");
         HpaRef hpa;
@@ -421,6 +424,10 @@ public final class SpecParser {
             throw new InputError(t.pos(), "0x" + Long.toHexString(va) + " is not a canonical 48-bit address "
                     + "(bits 63:47 must all equal bit 47)");
         }
+    }
+
+    private static String pageName(long page) {
+        return page >= 1L << 30 ? (page >> 30) + "G" : page >= 1L << 20 ? (page >> 20) + "M" : (page >> 10) + "K";
     }
 
     private static Origin origin(Stmt s) throws InputError {
