@@ -51,10 +51,13 @@ public final class Model {
     }
 
     /** {@code domain NAME slot=N ...}: an isolated driver with its per-CPU EPTs in EPTP-list slot N. */
-    public record Domain(String name, int slot, boolean eptAccessedDirty, String idl, SourcePos pos) {}
+    public record Domain(String name, int slot, boolean eptAccessedDirty, String eptPool, String idl, SourcePos pos) {}
 
-    /** The kernel's own EPT (slot 0) settings. */
-    public record Kernel(boolean eptAccessedDirty, SourcePos pos) {}
+    /**
+     * The kernel's own EPT (slot 0) settings: A/D in its EPTP, the region its EPT tables are
+     * allocated from (the hypervisor's memory), and the region of the per-CPU EPTP-list pages.
+     */
+    public record Kernel(boolean eptAccessedDirty, String eptPool, String eptpLists, SourcePos pos) {}
 
     public enum ObjectKind { IDT, GDT, TSS, IST, PERCPU, STATE_PAGE, XSAVE }
 

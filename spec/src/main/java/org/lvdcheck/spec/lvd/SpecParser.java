@@ -79,7 +79,11 @@ public final class SpecParser {
             }
             case "kernel" -> {
                 once(kernel == null ? null : s.keyword(), s);
-                kernel = new Kernel(opt(s, "ept-ad", false), s.pos());
+                Token pool = s.required("ept-pool", "REGION");
+                Token lists = s.required("eptp-lists", "REGION");
+                ref("region", pool);
+                ref("region", lists);
+                kernel = new Kernel(opt(s, "ept-ad", false), pool.text(), lists.text(), s.pos());
             }
             case "region" -> {
                 Token n = s.next("a region name");
@@ -149,8 +153,11 @@ public final class SpecParser {
                     throw new InputError(n.pos(), "'kernel' is the name of the kernel's view, not a domain");
                 }
                 Token idl = s.option("idl");
-                domains.add(new Domain(n.text(), Values.smallInt(s.required("slot", "1..511"), "EPTP-list slot", 1, 511),
-                        opt(s, "ept-ad", false), idl == null ? null : idl.text(), s.pos()));
+                int slot = Values.smallInt(s.required("slot", "1..511"), "EPTP-list slot", 1, 511);
+                Token pool = s.required("ept-pool", "REGION");
+                ref("region", pool);
+                domains.add(new Domain(n.text(), slot, opt(s, "ept-ad", false), pool.text(),
+                        idl == null ? null : idl.text(), s.pos()));
             }
             case "idt", "gdt", "tss", "ist", "percpu", "state-page", "xsave" -> object(s);
             case "asm" -> {
@@ -335,6 +342,9 @@ public final class SpecParser {
         if (cpus < 0) {
             throw new InputError(top, "the spec has no 'cpus N' line");
         }
+        if (kernel == null) {
+            throw new InputError(top, "the spec has no 'kernel ept-pool=REGION eptp-lists=REGION' line");
+        }
         for (Object[] r : refs) {
             String ns = (String) r[0];
             Token t = (Token) r[1];
@@ -379,7 +389,7 @@ public final class SpecParser {
             }
         }
         return new SystemSpec(name, sdm == null ? "325462-072US" : sdm, cpu, cpus,
-                kernel == null ? new Kernel(false, top) : kernel, List.copyOf(regions), List.copyOf(pgds),
+                kernel, List.copyOf(regions), List.copyOf(pgds),
                 List.copyOf(mappings), List.copyOf(ept), List.copyOf(domains), List.copyOf(objects), List.copyOf(asm),
                 List.copyOf(sections), List.copyOf(symbols), List.copyOf(vectors), List.copyOf(exits),
                 List.copyOf(hypercalls), List.copyOf(vmcs), List.copyOf(threads), List.copyOf(sources),
