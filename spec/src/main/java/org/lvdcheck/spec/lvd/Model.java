@@ -95,8 +95,12 @@ public final class Model {
     /** {@code vmcs KEY=VALUE...}: one VMCS control setting, kept as written and checked by the loader. */
     public record VmcsSetting(String key, String value, SourcePos pos) {}
 
-    /** {@code thread NAME entry=SYMBOL cr3=PGD cpu=N|any task=GVA stack=GVA}. cpu -1 = any. */
-    public record Thread(String name, String entry, String cr3Pgd, int cpu, long taskGva, long stackTop, SourcePos pos) {}
+    /**
+     * {@code thread NAME entry=SYMBOL cr3=PGD cpu=N|any task=GVA stack=GVA arg=GVA}: a kernel thread
+     * started as {@code entry(arg)} (kthread_run); cpu -1 = any.
+     */
+    public record Thread(String name, String entry, String cr3Pgd, int cpu, long taskGva, long stackTop, long argGva,
+                         SourcePos pos) {}
 
     /** {@code source NAME vector=V cpus=all|N fires=N}: an interrupt source of the workload. fires -1 = unbounded. */
     public record Source(String name, String vector, int cpu, int fires, SourcePos pos) {}

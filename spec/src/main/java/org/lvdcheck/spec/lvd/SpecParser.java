@@ -231,7 +231,8 @@ public final class SpecParser {
                 threads.add(new Model.Thread(n.text(), s.required("entry", "SYMBOL").text(), cr3.text(),
                         c.text().equals("any") ? -1 : Values.smallInt(c, "cpu", 0, 63),
                         Values.number(s.required("task", "GVA"), "task_struct address"),
-                        Values.number(s.required("stack", "GVA"), "kernel stack top"), s.pos()));
+                        Values.number(s.required("stack", "GVA"), "kernel stack top"),
+                        Values.number(s.required("arg", "GVA"), "work block address"), s.pos()));
             }
             case "source" -> {
                 Token n = s.next("a source name");

@@ -1,0 +1,35 @@
+package org.lvdcheck.emulator.machine;
+
+/**
+ * What a step did that a reader of a trace wants to see, beyond the state change itself:
+ * the instruction, crossings between views, VM exits and the hypervisor's decision,
+ * interrupt deliveries, kernel primitives, faults, halts.
+ */
+public sealed interface Event {
+    /** An instruction executed at {@code rip} under view {@code view}. */
+    record Executed(long rip, String view, String text) implements Event {}
+
+    /** VMFUNC switched the EPTP from one view to another. */
+    record Crossing(String from, String to) implements Event {}
+
+    /** A VM exit and what the hypervisor did about it. */
+    record VmExit(int reason, String reasonName, String origin, String decision) implements Event {}
+
+    /** An interrupt or exception delivered through the guest IDT; exitless when no VM exit was involved. */
+    record Delivered(int vector, String view, boolean exitless, boolean fromDomain) implements Event {}
+
+    /** A kernel primitive ran atomically. */
+    record Primitive(String name, String detail) implements Event {}
+
+    /** A fault raised by an instruction (delivered next). */
+    record Fault(int vector, long errorCode, String why) implements Event {}
+
+    /** The CPU stopped: the vCPU was halted by the hypervisor, or a triple fault. */
+    record Stopped(String why) implements Event {}
+
+    /** A thread switch at a scheduling point. */
+    record Switched(String from, String to) implements Event {}
+
+    /** A domain was killed (hardened policy). */
+    record Killed(String domain, String why) implements Event {}
+}
