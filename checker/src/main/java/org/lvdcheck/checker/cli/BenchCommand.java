@@ -1,6 +1,8 @@
 package org.lvdcheck.checker.cli;
 
 import java.util.concurrent.Callable;
+import org.lvdcheck.spec.InputError;
+import org.lvdcheck.spec.lvd.SpecLoader;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -13,7 +15,8 @@ public final class BenchCommand implements Callable<Integer> {
     @Mixin SpecOption specOption = new SpecOption();
 
     @Override
-    public Integer call() {
-        return NotBuilt.report(spec.commandLine().getErr(), "bench", "the emulator benchmark");
+    public Integer call() throws InputError {
+        SpecLoader.Loaded loaded = SpecLoader.load(specOption.spec);
+        return NotBuilt.report(spec.commandLine().getErr(), "bench", "the emulator benchmark", loaded);
     }
 }

@@ -2,6 +2,8 @@ package org.lvdcheck.checker.cli;
 
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import org.lvdcheck.spec.InputError;
+import org.lvdcheck.spec.lvd.SpecLoader;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -53,7 +55,8 @@ public final class CheckCommand implements Callable<Integer> {
     Path traceDir;
 
     @Override
-    public Integer call() {
-        return NotBuilt.report(spec.commandLine().getErr(), "check", "the explorer");
+    public Integer call() throws InputError {
+        SpecLoader.Loaded loaded = SpecLoader.load(specOption.spec);
+        return NotBuilt.report(spec.commandLine().getErr(), "check", "the explorer", loaded);
     }
 }

@@ -1,6 +1,8 @@
 package org.lvdcheck.checker.cli;
 
 import java.util.concurrent.Callable;
+import org.lvdcheck.spec.InputError;
+import org.lvdcheck.spec.lvd.SpecLoader;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -18,7 +20,8 @@ public final class MutateCommand implements Callable<Integer> {
     Integer workers;
 
     @Override
-    public Integer call() {
-        return NotBuilt.report(spec.commandLine().getErr(), "mutate", "mutation analysis (it needs the explorer)");
+    public Integer call() throws InputError {
+        SpecLoader.Loaded loaded = SpecLoader.load(specOption.spec);
+        return NotBuilt.report(spec.commandLine().getErr(), "mutate", "mutation analysis (it needs the explorer)", loaded);
     }
 }

@@ -1,6 +1,8 @@
 package org.lvdcheck.checker.cli;
 
 import java.util.concurrent.Callable;
+import org.lvdcheck.spec.InputError;
+import org.lvdcheck.spec.lvd.SpecLoader;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -24,7 +26,8 @@ public final class ProveCommand implements Callable<Integer> {
     Integer gateRuns;
 
     @Override
-    public Integer call() {
-        return NotBuilt.report(spec.commandLine().getErr(), "prove", "the Z3 prover");
+    public Integer call() throws InputError {
+        SpecLoader.Loaded loaded = SpecLoader.load(specOption.spec);
+        return NotBuilt.report(spec.commandLine().getErr(), "prove", "the Z3 prover", loaded);
     }
 }

@@ -1,0 +1,84 @@
+package org.lvdcheck.checker.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** The CLI contract of DESIGN.md §8: subcommands, flags, exit codes, messages without stack traces. */
+class CliTest {
+    record Run(int code, String out, String err) {}
+
+    static Run run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = Main.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    static Stream<Path> malformedSpecs() throws IOException {
+        return Files.list(Path.of("../spec/src/test/resources/malformed")).filter(p -> p.toString().endsWith(".lvd")).sorted();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("malformedSpecs")
+    void malformedSpecExitsTwoWithItsPosition(Path file) throws IOException {
+        String expect = Files.readAllLines(file).get(0).substring("# expect: ".length()).split(" ", 2)[0];
+        for (String cmd : new String[] {"check", "emulate"}) {
+            Run r = run(cmd, "--spec", file.toString());
+            assertEquals(2, r.code(), cmd + ": " + r.err());
+            assertTrue(r.err().startsWith(file + ":" + expect + ": error: "), r.err());
+            assertFalse(r.err().contains("Exception") || r.err().contains("\tat "), "no stack trace: " + r.err());
+        }
+    }
+
+    @Test
+    void unknownOptionIsAUsageError() {
+        Run r = run("check", "--no-such-flag");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("Unknown option: '--no-such-flag'"), r.err());
+    }
+
+    @Test
+    void missingSpecFileIsBadInput() {
+        Run r = run("check", "--spec", "does-not-exist.lvd");
+        assertEquals(2, r.code());
+        assertTrue(r.err().startsWith("does-not-exist.lvd:1:1: error: no such spec file"), r.err());
+    }
+
+    @Test
+    void propertiesListsTheCatalogue() {
+        Run r = run("properties");
+        assertEquals(0, r.code());
+        for (String id : new String[] {"INV1", "INV2", "INV3", "INV4", "INV5", "IRQ", "EXEC", "ENTRY", "TAINT", "CALL",
+            "DSAFE", "DINTEG", "AVAIL"}) {
+            assertTrue(r.out().lines().anyMatch(l -> l.startsWith(id + " ")), id + " missing:\n" + r.out());
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"check", "prove", "emulate", "replay", "audit", "mutate", "properties", "bench"})
+    void everySubcommandHasHelp(String cmd) {
+        Run r = run(cmd, "--help");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("Usage: lvdcheck " + cmd), r.out());
+    }
+
+    @Test
+    void exitCodesCombineBySeverity() {
+        assertEquals(ExitCode.BAD_INPUT, ExitCode.VIOLATED.and(ExitCode.BAD_INPUT));
+        assertEquals(ExitCode.VIOLATED, ExitCode.INCONCLUSIVE.and(ExitCode.VIOLATED));
+        assertEquals(ExitCode.INCONCLUSIVE, ExitCode.HOLDS.and(ExitCode.INCONCLUSIVE));
+        assertEquals(ExitCode.HOLDS, ExitCode.HOLDS.and(ExitCode.HOLDS));
+    }
+}
