@@ -4,11 +4,11 @@ import java.util.Locale;
 import org.lvdcheck.spec.InputError;
 
 /** Typed readings of spec words; each error points at the word's column. */
-final class Values {
+public final class Values {
     private Values() {}
 
     /** 0x-hex, 0b-binary or decimal, with '_' separators and an optional K/M/G/T (binary) suffix. */
-    static long number(Token t, String what) throws InputError {
+    public static long number(Token t, String what) throws InputError {
         String s = t.text().replace("_", "");
         long mult = 1;
         if (!s.isEmpty()) {
