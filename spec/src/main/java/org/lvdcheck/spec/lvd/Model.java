@@ -59,10 +59,17 @@ public final class Model {
      */
     public record Kernel(boolean eptAccessedDirty, String eptPool, String eptpLists, SourcePos pos) {}
 
-    public enum ObjectKind { IDT, GDT, TSS, IST, PERCPU, STATE_PAGE, XSAVE }
+    public enum ObjectKind { IDT, GDT, TSS, IST, PERCPU, STATE_PAGE, XSAVE, IRQ_STACK }
 
     /** A kernel object the hardware or the gate uses: {@code idt|gdt|tss|ist|percpu|state-page|xsave}. cpu -1 = not per CPU. */
     public record KernelObject(ObjectKind kind, int cpu, int index, long gva, long size, SourcePos pos) {}
+
+    /**
+     * {@code stacks DOMAIN gva=G per-cpu=N size=S}: the pool of domain stacks {@code pick_stack}
+     * hands out (LVD's per-CPU stack bitmap): N stacks of S bytes per CPU, CPU c's stack i
+     * occupying [G + (c*N + i)*S, G + (c*N + i + 1)*S).
+     */
+    public record StackPool(String domain, long gva, int perCpu, long size, SourcePos pos) {}
 
     /** {@code asm VIEW FILE...}: assembly units linked into a view (kernel, or a domain). */
     public record AsmUnits(String view, java.util.List<String> files, java.util.List<SourcePos> filePos, SourcePos pos) {}

@@ -25,6 +25,7 @@ public final class SpecParser {
     private final List<Mapping> mappings = new ArrayList<>();
     private final List<EptMapping> ept = new ArrayList<>();
     private final List<Domain> domains = new ArrayList<>();
+    private final List<StackPool> stackPools = new ArrayList<>();
     private final List<KernelObject> objects = new ArrayList<>();
     private final List<AsmUnits> asm = new ArrayList<>();
     private final List<Section> sections = new ArrayList<>();
@@ -159,7 +160,16 @@ public final class SpecParser {
                 domains.add(new Domain(n.text(), slot, opt(s, "ept-ad", false), pool.text(),
                         idl == null ? null : idl.text(), s.pos()));
             }
-            case "idt", "gdt", "tss", "ist", "percpu", "state-page", "xsave" -> object(s);
+            case "idt", "gdt", "tss", "ist", "percpu", "state-page", "xsave", "irq-stack" -> object(s);
+            case "stacks" -> {
+                Token d = s.next("a domain name");
+                ref("domain", d);
+                Token g = s.required("gva", "ADDRESS");
+                long gva = Values.pageAligned(g, "gva");
+                canonical(g, gva);
+                stackPools.add(new StackPool(d.text(), gva, Values.smallInt(s.required("per-cpu", "N"), "stacks per CPU", 1, 64),
+                        size(s.required("size", "SIZE")), s.pos()));
+            }
             case "asm" -> {
                 Token view = s.next("a view (kernel or a domain name)");
                 if (!view.text().equals("kernel")) {
@@ -310,7 +320,7 @@ public final class SpecParser {
         ObjectKind kind = ObjectKind.valueOf(s.keyword().text().toUpperCase().replace('-', '_'));
         Token cpuTok = s.option("cpu");
         boolean perCpu = kind == ObjectKind.GDT || kind == ObjectKind.TSS || kind == ObjectKind.IST
-                || kind == ObjectKind.PERCPU || kind == ObjectKind.XSAVE;
+                || kind == ObjectKind.PERCPU || kind == ObjectKind.XSAVE || kind == ObjectKind.IRQ_STACK;
         if (perCpu && cpuTok == null) {
             s.required("cpu", "N");
         }
@@ -391,7 +401,7 @@ public final class SpecParser {
         }
         return new SystemSpec(name, sdm == null ? "325462-072US" : sdm, cpu, cpus,
                 kernel, List.copyOf(regions), List.copyOf(pgds),
-                List.copyOf(mappings), List.copyOf(ept), List.copyOf(domains), List.copyOf(objects), List.copyOf(asm),
+                List.copyOf(mappings), List.copyOf(ept), List.copyOf(domains), List.copyOf(stackPools), List.copyOf(objects), List.copyOf(asm),
                 List.copyOf(sections), List.copyOf(symbols), List.copyOf(vectors), List.copyOf(exits),
                 List.copyOf(hypercalls), List.copyOf(vmcs), List.copyOf(threads), List.copyOf(sources),
                 workload == null ? new Workload(1, top) : workload, List.copyOf(scenarios));

@@ -16,6 +16,7 @@ public record SystemSpec(
         List<Mapping> mappings,
         List<EptMapping> eptMappings,
         List<Domain> domains,
+        List<StackPool> stackPools,
         List<KernelObject> objects,
         List<AsmUnits> asm,
         List<Section> sections,
