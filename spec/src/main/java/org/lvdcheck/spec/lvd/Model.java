@@ -17,7 +17,8 @@ public final class Model {
     public record Region(String name, long hpa, long size, String owner, SourcePos pos) {}
 
     /** A guest page-table root: a PGD at a guest-physical address in a view's space. */
-    public record Pgd(String name, String view, long gpa, long poolGpa, long poolSize, String kernelHalfOf, SourcePos pos) {}
+    public record Pgd(String name, String view, long gpa, long poolGpa, long poolSize, String kernelHalfOf,
+                      boolean presetAccessedDirty, SourcePos pos) {}
 
     /** Guest page-table rights: RW, NX-inverted execute, US. */
     public record PteFlags(boolean write, boolean execute, boolean user) {

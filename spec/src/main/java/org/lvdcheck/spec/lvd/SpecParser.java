@@ -112,7 +112,7 @@ public final class SpecParser {
                 Token pool = s.required("pool", "ADDRESS");
                 pgds.add(new Pgd(n.text(), view == null ? "kernel" : view.text(), gpa,
                         Values.pageAligned(pool, "pool"), size(s.required("pool-size", "SIZE")),
-                        half == null ? null : half.text(), s.pos()));
+                        half == null ? null : half.text(), opt(s, "preset-ad", false), s.pos()));
             }
             case "map" -> {
                 Token pgd = s.next("a PGD name (or 'kernel' for every kernel PGD)");

@@ -1,0 +1,84 @@
+package org.lvdcheck.emulator.lxd;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.lvdcheck.emulator.cpu.CpuCaps;
+import org.lvdcheck.emulator.hv.HypervisorPolicy;
+import org.lvdcheck.spec.asm.LinkedImage;
+import org.lvdcheck.spec.asm.PlacedInstruction;
+import org.lvdcheck.spec.lvd.SpecLoader;
+import org.lvdcheck.spec.lvd.SystemSpec;
+
+/**
+ * The static part of a built system, shared by every state: the spec, the CPU model, the
+ * hypervisor's policy, each view's linked code and where its instructions sit in host
+ * memory, the EPTPs of every (view, CPU), the kernel primitives' entry addresses and the
+ * layout facts the primitives and the hypervisor need. Nothing here changes while the
+ * machine runs; everything that does lives in {@code MachineState}.
+ *
+ * @param views view names; index 0 is the kernel, then domains by EPTP-list slot
+ * @param viewSlots EPTP-list slot of each view (0 for the kernel)
+ * @param eptps initial EPTP of each view on each CPU: {@code eptps[view][cpu]}
+ * @param eptpLists host-physical address of each CPU's EPTP-list page
+ * @param code every instruction any view linked, by host-physical address of its first byte
+ * @param primitives kernel primitives by their entry address in the view that calls them
+ */
+public record LvdSystem(
+        SpecLoader.Loaded loaded,
+        CpuCaps caps,
+        HypervisorPolicy policy,
+        boolean cr3TargetLru,
+        List<String> views,
+        int[] viewSlots,
+        long[][] eptps,
+        long[] eptpLists,
+        Map<String, LinkedImage> images,
+        Map<Long, CodeAt> code,
+        Map<Long, PrimitiveAt> primitives,
+        Layout layout) {
+
+    /** An instruction placed in host memory by the view that linked it. */
+    public record CodeAt(PlacedInstruction insn, String view) {}
+
+    /** A kernel primitive's entry address in one view. */
+    public record PrimitiveAt(String name, String view) {}
+
+    public SystemSpec spec() {
+        return loaded.spec();
+    }
+
+    public int cpus() {
+        return spec().cpus();
+    }
+
+    /** The view whose EPTP this is on this CPU, or -1 for an EPTP of no view. */
+    public int viewOf(long eptp, int cpu) {
+        for (int v = 0; v < views.size(); v++) {
+            if (eptps[v][cpu] == eptp) {
+                return v;
+            }
+        }
+        return -1;
+    }
+
+    public String viewName(int v) {
+        return v < 0 ? "?" : views.get(v);
+    }
+
+    /** A symbol of the kernel image (asm-offsets constants included). */
+    public long kernelSymbol(String name) {
+        return images.get("kernel").symbol(name).orElseThrow(
+                () -> new IllegalStateException("kernel image has no symbol " + name + " (checked at build)"));
+    }
+
+    public Optional<String> symbolAt(long address) {
+        for (LinkedImage img : images.values()) {
+            Optional<String> s = img.symbolAt(address);
+            if (s.isPresent()) {
+                return s;
+            }
+        }
+        return Optional.empty();
+    }
+}

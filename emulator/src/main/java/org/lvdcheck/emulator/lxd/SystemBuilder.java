@@ -1,0 +1,548 @@
+package org.lvdcheck.emulator.lxd;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.lvdcheck.emulator.cpu.ArchRegs;
+import org.lvdcheck.emulator.cpu.CpuCaps;
+import org.lvdcheck.emulator.cpu.Cr0;
+import org.lvdcheck.emulator.cpu.Cr4;
+import org.lvdcheck.emulator.cpu.DescriptorTableReg;
+import org.lvdcheck.emulator.cpu.Efer;
+import org.lvdcheck.emulator.cpu.Rflags;
+import org.lvdcheck.emulator.cpu.Segment;
+import org.lvdcheck.emulator.ept.EptAccess;
+import org.lvdcheck.emulator.ept.EptBuilder;
+import org.lvdcheck.emulator.ept.EptEntry;
+import org.lvdcheck.emulator.ept.EptResult;
+import org.lvdcheck.emulator.ept.EptWalk;
+import org.lvdcheck.emulator.hv.HypervisorPolicy;
+import org.lvdcheck.emulator.hv.VmcsSetup;
+import org.lvdcheck.emulator.machine.CpuMode;
+import org.lvdcheck.emulator.machine.CpuState;
+import org.lvdcheck.emulator.machine.MachineState;
+import org.lvdcheck.emulator.machine.ThreadState;
+import org.lvdcheck.emulator.machine.ThreadStatus;
+import org.lvdcheck.emulator.machine.VectorSet;
+import org.lvdcheck.emulator.mem.PageSize;
+import org.lvdcheck.emulator.mem.PhysMem;
+import org.lvdcheck.emulator.paging.EptGuestPhysical;
+import org.lvdcheck.emulator.paging.GuestPaging;
+import org.lvdcheck.emulator.paging.LinearAccess;
+import org.lvdcheck.emulator.paging.PageTableBuilder;
+import org.lvdcheck.emulator.paging.PagingRegs;
+import org.lvdcheck.emulator.paging.PagingResult;
+import org.lvdcheck.emulator.paging.Pte;
+import org.lvdcheck.emulator.vmx.Vmcs;
+import org.lvdcheck.spec.InputError;
+import org.lvdcheck.spec.SourcePos;
+import org.lvdcheck.spec.asm.AsmUnit;
+import org.lvdcheck.spec.asm.LinkedImage;
+import org.lvdcheck.spec.asm.PlacedInstruction;
+import org.lvdcheck.spec.lvd.Model;
+import org.lvdcheck.spec.lvd.Model.EptMapping;
+import org.lvdcheck.spec.lvd.Model.KernelObject;
+import org.lvdcheck.spec.lvd.Model.ObjectKind;
+import org.lvdcheck.spec.lvd.SpecLoader;
+import org.lvdcheck.spec.lvd.SystemSpec;
+
+/**
+ * The LXD microkernel's boot path, from a spec to a machine: it builds every EPT (the
+ * kernel's per CPU in the hypervisor's memory, each domain's per CPU in the microkernel's),
+ * the EPTP lists, the guest page tables, links the code into each view and copies it to
+ * the frames each view maps, fills the IDT, GDT, TSS, per-CPU areas and state pages, and
+ * sets up the VMCS and registers of every CPU. Every inconsistency of the spec that shows
+ * only here (a region too small, code placed where the view maps nothing) is an
+ * InputError at the spec line responsible.
+ */
+public final class SystemBuilder {
+    /** A built system and its initial state. */
+    public record Built(LvdSystem system, MachineState initial) {}
+
+    /** Selectors of the model's GDT (Linux's __KERNEL_CS / __KERNEL_DS / GDT_ENTRY_TSS). */
+    public static final int KERNEL_CS = 0x10, KERNEL_DS = 0x18, TSS_SEL = 0x40;
+
+    private final SpecLoader.Loaded loaded;
+    private final SystemSpec spec;
+    private final CpuCaps caps;
+    private final PhysMem.Editor mem;
+    private final List<String> views = new ArrayList<>();
+    private final Map<String, Integer> viewIndex = new HashMap<>();
+    private EptBuilder[][] ept;
+    private final Map<String, Long> pgdRootHpa = new HashMap<>();
+    private final Map<String, Long> pgdGpa = new HashMap<>();
+
+    private SystemBuilder(SpecLoader.Loaded loaded) {
+        this.loaded = loaded;
+        this.spec = loaded.spec();
+        Model.Cpu c = spec.cpu();
+        this.caps = new CpuCaps(c.maxPhysAddr(), c.eptExecuteOnly(), c.eptAccessedDirty(), c.virtualizationExceptions(),
+                c.pages1G(), true, c.cr3Targets(), true, true);
+        this.mem = PhysMem.empty(c.maxPhysAddr()).edit();
+    }
+
+    /** Builds the system a loaded spec describes, with each thread's work block set to {@code callsPerThread}. */
+    public static Built build(SpecLoader.Loaded loaded, int callsPerThread) throws InputError {
+        try {
+            return new SystemBuilder(loaded).run(callsPerThread);
+        } catch (FramePool.PoolExhausted e) {
+            throw e.error;
+        }
+    }
+
+    private Built run(int callsPerThread) throws InputError {
+        HypervisorPolicy policy = HypervisorPolicy.of(spec.exitPolicies(), spec.hypercallPolicies());
+        VmcsSetup.Result vmcsTemplate = VmcsSetup.build(spec.vmcs(), caps);
+        views.add("kernel");
+        spec.domains().stream().sorted(java.util.Comparator.comparingInt(Model.Domain::slot)).forEach(d -> views.add(d.name()));
+        for (int i = 0; i < views.size(); i++) {
+            viewIndex.put(views.get(i), i);
+        }
+        int cpus = spec.cpus();
+        buildEpts(cpus);
+        long[][] eptps = new long[views.size()][cpus];
+        int[] slots = new int[views.size()];
+        for (int v = 0; v < views.size(); v++) {
+            boolean ad = v == 0 ? spec.kernel().eptAccessedDirty() : spec.domain(views.get(v)).orElseThrow().eptAccessedDirty();
+            SourcePos where = v == 0 ? spec.kernel().pos() : spec.domain(views.get(v)).orElseThrow().pos();
+            if (ad && !caps.eptAccessedDirty()) {
+                throw new InputError(where, "ept-ad=yes but the cpu line says ept-ad=no");
+            }
+            slots[v] = v == 0 ? 0 : spec.domain(views.get(v)).orElseThrow().slot();
+            for (int c = 0; c < cpus; c++) {
+                eptps[v][c] = ept[v][c].eptp(ad);
+            }
+        }
+        // EPTP lists: one page per CPU (vmx_alloc_vmfunc_ept_switching_page); slot 0 the kernel's EPTP.
+        FramePool listPool = new FramePool(spec.region(spec.kernel().eptpLists()).orElseThrow());
+        long[] lists = new long[cpus];
+        for (int c = 0; c < cpus; c++) {
+            lists[c] = listPool.allocate();
+            zero(lists[c]);
+            for (int v = 0; v < views.size(); v++) {
+                mem.write(lists[c] + 8L * slots[v], 8, eptps[v][c]);
+            }
+        }
+        buildPageTables();
+
+        Map<String, AsmUnit> parsed = CodeLoader.parse(loaded);
+        Map<String, LinkedImage> images = new LinkedHashMap<>();
+        Map<Long, LvdSystem.PrimitiveAt> prims = new HashMap<>();
+        Map<String, Long> kernelExternals = externals(0, prims);
+        images.put("kernel", CodeLoader.link(loaded, parsed, "kernel", kernelExternals));
+        for (int v = 1; v < views.size(); v++) {
+            Map<String, Long> ext = new HashMap<>(images.get("kernel").symbols());
+            ext.putAll(externals(v, prims));
+            images.put(views.get(v), CodeLoader.link(loaded, parsed, views.get(v), ext));
+        }
+        LinkedImage kernel = images.get("kernel");
+        Map<Long, LvdSystem.CodeAt> code = new HashMap<>();
+        for (int v = 0; v < views.size(); v++) {
+            loadCode(v, images.get(views.get(v)), code);
+        }
+
+        Layout layout = layout(cpus);
+        writeKernelObjects(kernel, layout, cpus);
+        List<ThreadState> threads = new ArrayList<>();
+        ArchRegs[] cpuRegs = new ArchRegs[cpus];
+        for (int c = 0; c < cpus; c++) {
+            cpuRegs[c] = cpuRegisters(c, layout);
+        }
+        for (int t = 0; t < spec.threads().size(); t++) {
+            Model.Thread th = spec.threads().get(t);
+            long entry = kernel.symbol(th.entry()).orElseThrow(
+                    () -> new InputError(th.pos(), "thread entry '" + th.entry() + "' is not a symbol of the kernel's code"));
+            layout.threadEntry()[t] = entry;
+            writeWorkBlock(kernel, th, t, callsPerThread);
+            ArchRegs r = cpuRegs[0].withRip(entry).withRsp(th.stackTop()).withGpr(ArchRegs.RDI, th.argGva())
+                    .withCr3(layout.threadCr3()[t]);
+            threads.add(new ThreadState(ThreadStatus.RUNNABLE, th.cpu(), r));
+        }
+        List<CpuState> cpuStates = new ArrayList<>();
+        for (int c = 0; c < cpus; c++) {
+            Vmcs vmcs = vmcsTemplate.vmcs().toBuilder().eptp(eptps[0][c]).eptpListAddress(lists[c]).eptpIndex(0).build();
+            cpuStates.add(new CpuState(cpuRegs[c], vmcs, CpuMode.IDLE, -1, VectorSet.EMPTY));
+        }
+        LvdSystem system = new LvdSystem(loaded, caps, policy, vmcsTemplate.cr3TargetLru(), List.copyOf(views), slots,
+                eptps, lists, Map.copyOf(images), Map.copyOf(code), Map.copyOf(prims), layout);
+        return new Built(system, new MachineState(mem.freeze(), cpuStates, threads, 0));
+    }
+
+    // ---- EPTs -------------------------------------------------------------------------------
+
+    private void buildEpts(int cpus) throws InputError {
+        ept = new EptBuilder[views.size()][cpus];
+        for (int v = 0; v < views.size(); v++) {
+            String poolName = v == 0 ? spec.kernel().eptPool() : spec.domain(views.get(v)).orElseThrow().eptPool();
+            FramePool pool = new FramePool(spec.region(poolName).orElseThrow());
+            for (int c = 0; c < cpus; c++) {
+                ept[v][c] = EptBuilder.create(mem, pool.asSupplier(), caps);
+            }
+        }
+        for (Model.Pgd p : spec.pgds()) {
+            pgdGpa.put(p.name(), p.gpa());
+        }
+        // Two passes: mappings whose host address names a PGD root need that PGD's own view first.
+        for (EptMapping m : spec.eptMappings()) {
+            if (!(m.hpa() instanceof Model.HpaRef.PgdRoot)) {
+                applyEpt(m);
+            }
+        }
+        for (Model.Pgd p : spec.pgds()) {
+            pgdRootHpa.put(p.name(), gpaToHpa(viewIndex.get(p.view()), 0, p.gpa(), p.pos()));
+        }
+        for (EptMapping m : spec.eptMappings()) {
+            if (m.hpa() instanceof Model.HpaRef.PgdRoot) {
+                applyEpt(m);
+            }
+        }
+    }
+
+    private void applyEpt(EptMapping m) throws InputError {
+        int v = viewIndex.get(m.view());
+        long gpa = m.gpa() instanceof Model.GpaRef.Absolute a ? a.gpa() : pgdGpa.get(((Model.GpaRef.PgdRoot) m.gpa()).pgd());
+        long hpa;
+        if (m.hpa() instanceof Model.HpaRef.Absolute a) {
+            hpa = a.hpa();
+        } else if (m.hpa() instanceof Model.HpaRef.InRegion r) {
+            Model.Region region = spec.region(r.region()).orElseThrow();
+            if (r.offset() + m.size() > region.size()) {
+                throw new InputError(m.pos(), "the mapping runs past the end of region '" + region.name() + "' ("
+                        + region.size() / 1024 + "K)");
+            }
+            hpa = region.hpa() + r.offset();
+        } else {
+            hpa = pgdRootHpa.get(((Model.HpaRef.PgdRoot) m.hpa()).pgd());
+        }
+        if (hpa + m.size() > (1L << caps.maxPhysAddr())) {
+            throw new InputError(m.pos(), "host-physical range ends beyond MAXPHYADDR (" + caps.maxPhysAddr() + " bits)");
+        }
+        if (m.rights() == (EptMapping.W) || m.rights() == (EptMapping.W | EptMapping.X)) {
+            // Allowed in the spec on purpose: the walk reports it as a misconfiguration (SDM 28.2.3.1).
+        }
+        PageSize ps = m.pageSize() == 1L << 30 ? PageSize.SIZE_1G : m.pageSize() == 1L << 21 ? PageSize.SIZE_2M : PageSize.SIZE_4K;
+        if (ps == PageSize.SIZE_1G && !caps.pages1G()) {
+            throw new InputError(m.pos(), "page=1G but the cpu line says pages-1g=no");
+        }
+        int memType = m.memType() == Model.MemType.UC ? EptEntry.MT_UC : EptEntry.MT_WB;
+        for (int c = 0; c < spec.cpus(); c++) {
+            if (m.cpu() < 0 || m.cpu() == c) {
+                writeEptRaw(ept[v][c], gpa, hpa, m.size(), m.rights(), ps, memType);
+            }
+        }
+    }
+
+    /** Rights 000 in a spec line make the range not present; any other value is written as given. */
+    private static void writeEptRaw(EptBuilder b, long gpa, long hpa, long size, int rwx, PageSize ps, int memType) {
+        if (rwx == 0) {
+            b.unmap(gpa, size);
+        } else {
+            b.map(gpa, hpa, size, rwx, ps, memType);
+        }
+    }
+
+    /** GPA to HPA in a view's EPT on one CPU, whatever the rights (the microkernel writes memory directly). */
+    private long gpaToHpa(int v, int cpu, long gpa, SourcePos where) throws InputError {
+        long eptp = ept[v][cpu].eptp(false);
+        for (EptAccess a : new EptAccess[] {EptAccess.READ, EptAccess.FETCH, EptAccess.WRITE}) {
+            EptResult r = EptWalk.translate(mem, eptp, gpa, a, caps);
+            if (r instanceof EptResult.Ok ok) {
+                return ok.hpa();
+            }
+        }
+        throw new InputError(where, "guest-physical 0x" + Long.toHexString(gpa) + " is not mapped in the EPT of view '"
+                + views.get(v) + "'" + (spec.cpus() > 1 ? " on cpu " + cpu : ""));
+    }
+
+    // ---- guest page tables ------------------------------------------------------------------
+
+    private void buildPageTables() throws InputError {
+        Map<String, PageTableBuilder> builders = new LinkedHashMap<>();
+        for (Model.Pgd p : spec.pgds()) {
+            int v = viewIndex.get(p.view());
+            long[] next = {p.poolGpa()};
+            long end = p.poolGpa() + p.poolSize();
+            if (p.gpa() != p.poolGpa()) {
+                throw new InputError(p.pos(), "a PGD's root is the first page of its pool: gpa must equal pool");
+            }
+            Map<Long, Long> hpaCache = new HashMap<>();
+            java.util.function.LongUnaryOperator toHpa = gpa -> {
+                long page = gpa & ~0xFFFL;
+                Long h = hpaCache.get(page);
+                if (h == null) {
+                    try {
+                        h = gpaToHpa(v, 0, page, p.pos());
+                    } catch (InputError e) {
+                        throw new FramePool.PoolExhausted(e);
+                    }
+                    hpaCache.put(page, h);
+                }
+                return h | (gpa & 0xFFF);
+            };
+            java.util.function.LongSupplier alloc = () -> {
+                if (next[0] >= end) {
+                    throw new FramePool.PoolExhausted(new InputError(p.pos(), "the pool of PGD '" + p.name()
+                            + "' is too small for its page tables"));
+                }
+                long g = next[0];
+                next[0] += 4096;
+                return g;
+            };
+            PageTableBuilder b = PageTableBuilder.create(mem, toHpa, alloc, caps);
+            if (p.presetAccessedDirty()) {
+                b.tableFlags(Pte.P | Pte.RW | Pte.US | Pte.A | Pte.D);
+            }
+            builders.put(p.name(), b);
+        }
+        for (Model.Mapping m : spec.mappings()) {
+            for (Model.Pgd p : spec.pgds()) {
+                boolean target = m.pgd().equals("kernel") ? p.view().equals("kernel") && p.kernelHalfOf() == null
+                        : m.pgd().equals(p.name());
+                if (!target) {
+                    continue;
+                }
+                long flags = Pte.P | (m.flags().write() ? Pte.RW : 0) | (m.flags().user() ? Pte.US : 0)
+                        | (m.flags().execute() ? 0 : Pte.XD) | (p.presetAccessedDirty() ? Pte.A | Pte.D : 0);
+                PageSize ps = m.pageSize() == 1L << 30 ? PageSize.SIZE_1G
+                        : m.pageSize() == 1L << 21 ? PageSize.SIZE_2M : PageSize.SIZE_4K;
+                builders.get(p.name()).map(m.gva(), m.gpa(), m.size(), flags, ps);
+            }
+        }
+        // A process PGD shares the kernel half of init_level4_pgt: entries 256..511 point to the same tables.
+        for (Model.Pgd p : spec.pgds()) {
+            if (p.kernelHalfOf() != null) {
+                PageTableBuilder from = builders.get(p.kernelHalfOf());
+                PageTableBuilder to = builders.get(p.name());
+                for (int i = 256; i < 512; i++) {
+                    to.write(to.root() + 8L * i, from.read(from.root() + 8L * i));
+                }
+            }
+        }
+    }
+
+    // ---- code ------------------------------------------------------------------------------
+
+    private Map<String, Long> externals(int v, Map<Long, LvdSystem.PrimitiveAt> prims) {
+        Map<String, Long> ext = new HashMap<>();
+        for (String name : Primitives.NAMES) {
+            long a = Primitives.address(v, name);
+            ext.put(name, a);
+            prims.put(a, new LvdSystem.PrimitiveAt(name, views.get(v)));
+        }
+        for (Model.Symbol s : spec.symbols()) {
+            ext.put(s.name(), s.value());
+        }
+        spec.objects(ObjectKind.STATE_PAGE).forEach(o -> ext.put("vmfunc_state_page", o.gva()));
+        spec.objects(ObjectKind.IDT).forEach(o -> ext.put("idt_table", o.gva()));
+        return ext;
+    }
+
+    /** Copies each instruction and data byte of a view's image to the frames the view maps at its GVA. */
+    private void loadCode(int v, LinkedImage img, Map<Long, LvdSystem.CodeAt> code) throws InputError {
+        long cr3 = pgdGpa.get(kernelRootPgd());
+        for (String sec : img.sectionNames()) {
+            byte[] bytes = img.sectionBytes(sec);
+            long start = img.sectionStart(sec);
+            SourcePos where = spec.sections().stream().filter(s -> s.name().equals(sec)).findFirst()
+                    .map(Model.Section::pos).orElse(spec.kernel().pos());
+            long pageHpa = -1;
+            for (int i = 0; i < bytes.length; i++) {
+                long gva = start + i;
+                if (pageHpa < 0 || (gva & 0xFFF) == 0) {
+                    pageHpa = linearToHpa(v, cr3, gva & ~0xFFFL, where);
+                }
+                mem.write(pageHpa + (gva & 0xFFF), 1, bytes[i] & 0xFF);
+            }
+        }
+        for (PlacedInstruction pi : img.instructions()) {
+            long hpa = linearToHpa(v, cr3, pi.address(), pi.pos());
+            code.put(hpa, new LvdSystem.CodeAt(pi, views.get(v)));
+        }
+    }
+
+    private String kernelRootPgd() throws InputError {
+        return spec.pgds().stream().filter(p -> p.view().equals("kernel") && p.kernelHalfOf() == null).findFirst()
+                .map(Model.Pgd::name).orElseThrow(() -> new InputError(spec.kernel().pos(),
+                        "the spec has no kernel PGD (pgd NAME gpa=... without kernel-half)"));
+    }
+
+    /** Translates a GVA in view v (CPU 0, kernel CR3, supervisor) ignoring rights: where the microkernel writes. */
+    private long linearToHpa(int v, long cr3, long gva, SourcePos where) throws InputError {
+        PhysMem snapshot = mem.freeze();
+        EptGuestPhysical gp = new EptGuestPhysical(snapshot, ept[v][0].eptp(false), caps);
+        PagingRegs regs = new PagingRegs(Cr0.PE | Cr0.PG, cr3, Cr4.PAE, Efer.LME | Efer.LMA | Efer.NXE, Rflags.FIXED1, 0);
+        for (LinearAccess a : new LinearAccess[] {LinearAccess.SUPERVISOR_READ, LinearAccess.FETCH}) {
+            PagingResult r = GuestPaging.translate(regs, gva, a, gp);
+            if (r instanceof PagingResult.Ok ok) {
+                return ok.hpa();
+            }
+        }
+        throw new InputError(where, "view '" + views.get(v) + "' maps nothing executable or readable at 0x"
+                + Long.toHexString(gva) + ": add map and ept lines for it");
+    }
+
+    // ---- kernel objects --------------------------------------------------------------------
+
+    private Layout layout(int cpus) throws InputError {
+        long[] percpu = new long[cpus];
+        long[][] ist = new long[cpus][8];
+        long[] irq = new long[cpus];
+        long[] gdt = new long[cpus];
+        long[] tss = new long[cpus];
+        long[] xsave = new long[cpus];
+        long idt = 0;
+        long state = 0;
+        for (KernelObject o : spec.objects()) {
+            switch (o.kind()) {
+                case PERCPU -> percpu[o.cpu()] = o.gva();
+                case IST -> ist[o.cpu()][o.index()] = o.gva() + o.size();
+                case IRQ_STACK -> irq[o.cpu()] = o.gva() + o.size();
+                case GDT -> gdt[o.cpu()] = o.gva();
+                case TSS -> tss[o.cpu()] = o.gva();
+                case XSAVE -> xsave[o.cpu()] = o.gva();
+                case IDT -> idt = o.gva();
+                case STATE_PAGE -> state = o.gva();
+            }
+        }
+        SourcePos top = spec.kernel().pos();
+        if (idt == 0) {
+            throw new InputError(top, "the spec has no 'idt gva=...' line");
+        }
+        if (state == 0) {
+            throw new InputError(top, "the spec has no 'state-page gva=...' line");
+        }
+        for (int c = 0; c < cpus; c++) {
+            if (percpu[c] == 0 || gdt[c] == 0 || tss[c] == 0 || irq[c] == 0) {
+                throw new InputError(top, "cpu " + c + " needs percpu, gdt, tss and irq-stack lines");
+            }
+        }
+        int n = spec.threads().size();
+        long[] task = new long[n];
+        long[] stack = new long[n];
+        long[] arg = new long[n];
+        long[] cr3 = new long[n];
+        for (int t = 0; t < n; t++) {
+            Model.Thread th = spec.threads().get(t);
+            task[t] = th.taskGva();
+            stack[t] = th.stackTop();
+            arg[t] = th.argGva();
+            cr3[t] = pgdGpa.get(th.cr3Pgd());
+        }
+        long[] poolBase = new long[views.size()];
+        int[] perCpu = new int[views.size()];
+        long[] size = new long[views.size()];
+        for (Model.StackPool sp : spec.stackPools()) {
+            int v = viewIndex.get(sp.domain());
+            poolBase[v] = sp.gva();
+            perCpu[v] = sp.perCpu();
+            size[v] = sp.size();
+        }
+        return new Layout(percpu, state, ist, irq, gdt, tss, idt, xsave, task, stack, arg, new long[n], cr3, poolBase,
+                perCpu, size);
+    }
+
+    private void writeKernelObjects(LinkedImage kernel, Layout l, int cpus) throws InputError {
+        long cr3 = pgdGpa.get(kernelRootPgd());
+        SourcePos top = spec.kernel().pos();
+        // IDT: one 16-byte gate per vector (SDM Vol. 3A 6.14.1).
+        for (Model.Vector vec : spec.vectors()) {
+            long target = kernel.symbol(vec.handler()).orElseThrow(() -> new InputError(vec.pos(),
+                    "handler '" + vec.handler() + "' is not a symbol of the kernel's code"));
+            int type = vec.gate() == Model.GateType.INTERRUPT ? 0xE : 0xF;
+            long lo = (target & 0xFFFF) | ((long) KERNEL_CS << 16) | ((long) vec.ist() << 32) | ((long) type << 40)
+                    | ((long) vec.dpl() << 45) | (1L << 47) | ((target >>> 16 & 0xFFFF) << 48);
+            long hi = target >>> 32;
+            writeLinear(0, 0, cr3, l.idt() + 16L * vec.number(), 8, lo, vec.pos());
+            writeLinear(0, 0, cr3, l.idt() + 16L * vec.number() + 8, 8, hi, vec.pos());
+        }
+        for (int c = 0; c < cpus; c++) {
+            // GDT: null, -, kernel CS (64-bit), kernel DS, ..., TSS descriptor (16 bytes) at 0x40.
+            writeLinear(0, c, cr3, l.gdt()[c] + KERNEL_CS, 8, 0x00AF9B000000FFFFL, top);
+            writeLinear(0, c, cr3, l.gdt()[c] + KERNEL_DS, 8, 0x00CF93000000FFFFL, top);
+            long base = l.tss()[c];
+            long tssLo = 0x67 | ((base & 0xFFFFFF) << 16) | (0x89L << 40) | ((base >>> 24 & 0xFF) << 56);
+            writeLinear(0, c, cr3, l.gdt()[c] + TSS_SEL, 8, tssLo, top);
+            writeLinear(0, c, cr3, l.gdt()[c] + TSS_SEL + 8, 8, base >>> 32, top);
+            // TSS: RSP0 at 4, IST1..7 at 0x24 + 8(n-1) (SDM Vol. 3A 7.7).
+            for (int i = 1; i <= 7; i++) {
+                if (l.istTop()[c][i] != 0) {
+                    writeLinear(0, c, cr3, base + 0x24 + 8L * (i - 1), 8, l.istTop()[c][i], top);
+                }
+            }
+            // Per-CPU variables (asm-offsets.s).
+            long pc = l.percpu()[c];
+            writeLinear(0, c, cr3, pc + sym(kernel, "__preempt_count"), 4, 0, top);
+            writeLinear(0, c, cr3, pc + sym(kernel, "irq_count"), 4, 0xFFFFFFFFL, top);
+            writeLinear(0, c, cr3, pc + sym(kernel, "irq_stack_ptr"), 8, l.irqStackTop()[c], top);
+            writeLinear(0, c, cr3, pc + sym(kernel, "lvd_irq_stack_addr"), 8, l.istTop()[c][5], top);
+            writeLinear(0, c, cr3, pc + sym(kernel, "cpu_number"), 4, c, top);
+            writeLinear(0, c, cr3, pc + sym(kernel, "current_task"), 8, 0, top);
+            // The state page as each view sees it on this CPU (vmx_map_vmfunc_state_page).
+            for (int v = 0; v < views.size(); v++) {
+                long sp = l.stateGva();
+                writeLinear(v, c, cr3, sp + sym(kernel, "VMFUNC_in_kernel"), 4, v == 0 ? 1 : 0, top);
+                writeLinear(v, c, cr3, sp + sym(kernel, "VMFUNC_cpuid"), 4, c, top);
+                if (v == 0) {
+                    // rdgsbase into a 32-bit field: the stored value is truncated, as built (LVD-AS-BUILT.md 2.3).
+                    writeLinear(v, c, cr3, sp + sym(kernel, "VMFUNC_kernel_gs_base"), 4, pc & 0xFFFFFFFFL, top);
+                }
+            }
+        }
+    }
+
+    private void writeWorkBlock(LinkedImage kernel, Model.Thread th, int t, int calls) throws InputError {
+        long cr3 = pgdGpa.get(kernelRootPgd());
+        writeLinear(0, 0, cr3, th.argGva() + sym(kernel, "WORK_calls_left"), 8, calls, th.pos());
+        writeLinear(0, 0, cr3, th.argGva() + sym(kernel, "WORK_arg_obj"), 8, 0x1000L * (t + 1), th.pos());
+        writeLinear(0, 0, cr3, th.argGva() + sym(kernel, "WORK_arg_dev"), 8, 0xd0d0, th.pos());
+        writeLinear(0, 0, cr3, th.argGva() + sym(kernel, "WORK_arg_len"), 8, 64, th.pos());
+    }
+
+    private static long sym(LinkedImage img, String name) throws InputError {
+        return img.symbol(name).orElseThrow(() -> new InputError(new SourcePos("asm-offsets.s", 1, 1),
+                "the kernel's code does not define '" + name + "' (asm-offsets.s)"));
+    }
+
+    private void writeLinear(int v, int cpu, long cr3, long gva, int size, long value, SourcePos where) throws InputError {
+        PhysMem snapshot = mem.freeze();
+        EptGuestPhysical gp = new EptGuestPhysical(snapshot, ept[v][cpu].eptp(false), caps);
+        PagingRegs regs = new PagingRegs(Cr0.PE | Cr0.PG, cr3, Cr4.PAE, Efer.LME | Efer.LMA | Efer.NXE, Rflags.FIXED1, 0);
+        for (LinearAccess a : new LinearAccess[] {LinearAccess.SUPERVISOR_READ, LinearAccess.FETCH}) {
+            PagingResult r = GuestPaging.translate(regs, gva, a, gp);
+            if (r instanceof PagingResult.Ok ok) {
+                mem.write(ok.hpa(), size, value);
+                return;
+            }
+        }
+        throw new InputError(where, "view '" + views.get(v) + "' maps nothing at 0x" + Long.toHexString(gva)
+                + " on cpu " + cpu + ", where the microkernel must write");
+    }
+
+    private void zero(long hpa) {
+        for (int i = 0; i < 512; i++) {
+            mem.write(hpa + 8L * i, 8, 0);
+        }
+    }
+
+    /** Registers of a CPU in the kernel, as Linux leaves them after boot (64-bit mode, paging, NXE, FSGSBASE). */
+    private ArchRegs cpuRegisters(int c, Layout l) throws InputError {
+        long cr3 = pgdGpa.get(kernelRootPgd());
+        return ArchRegs.zero().toBuilder().build()
+                .withCr0(Cr0.PE | Cr0.MP | Cr0.ET | Cr0.NE | Cr0.WP | Cr0.PG)
+                .withCr4(Cr4.PAE | Cr4.PGE | Cr4.OSFXSR | Cr4.OSXMMEXCPT | Cr4.FSGSBASE | Cr4.OSXSAVE | Cr4.SMEP)
+                .withEfer(Efer.SCE | Efer.LME | Efer.LMA | Efer.NXE)
+                .withCr3(cr3)
+                .withCs(Segment.code64(KERNEL_CS))
+                .withSs(Segment.flatData(KERNEL_DS))
+                .withDs(Segment.flatData(KERNEL_DS))
+                .withEs(Segment.flatData(KERNEL_DS))
+                .withGsBase(l.percpu()[c])
+                .withGdtr(new DescriptorTableReg(l.gdt()[c], 0x4F))
+                .withIdtr(new DescriptorTableReg(l.idt(), 0xFFF))
+                .withTr(Segment.tss64(TSS_SEL, l.tss()[c], 0x67))
+                .withRflags(Rflags.FIXED1 | Rflags.IF)
+                .withXcr0(0x7);
+    }
+}
