@@ -54,7 +54,14 @@ public final class CodeLoader {
         }
         Map<String, Long> bases = new HashMap<>();
         for (Model.Section s : loaded.spec().sections()) {
-            bases.put(s.name(), s.gva());
+            if (s.view() == null) {
+                bases.putIfAbsent(s.name(), s.gva());
+            }
+        }
+        for (Model.Section s : loaded.spec().sections()) {
+            if (view.equals(s.view())) {
+                bases.put(s.name(), s.gva());
+            }
         }
         Map<String, Long> used = new HashMap<>();
         for (AsmUnit u : units) {
@@ -67,7 +74,12 @@ public final class CodeLoader {
                 used.put(sec, b);
             }
         }
-        return Assembler.link(units, used, externals);
+        // The view's own definitions win over the kernel's exported symbols (a module's local copies).
+        Map<String, Long> ext = new HashMap<>(externals);
+        for (AsmUnit u : units) {
+            ext.keySet().removeAll(u.definedSymbols());
+        }
+        return Assembler.link(units, used, ext);
     }
 
     private static org.lvdcheck.spec.SourcePos firstAsmLine(SpecLoader.Loaded loaded, String view) {

@@ -64,6 +64,11 @@ public final class SystemBuilder {
     /** Selectors of the model's GDT (Linux's __KERNEL_CS / __KERNEL_DS / GDT_ENTRY_TSS). */
     public static final int KERNEL_CS = 0x10, KERNEL_DS = 0x18, TSS_SEL = 0x40;
 
+    /** Symbols a domain's copy of the gate pages resolves to its own abort stubs (weak in the module). */
+    private static final Map<String, String> WEAK_IN_MODULE = Map.of(
+            "vmfunc_trampoline_out", "vmfunc_trampoline_abort",
+            "vmfunc_kernel_springboard", "vmfunc_springboard_abort");
+
     private final SpecLoader.Loaded loaded;
     private final SystemSpec spec;
     private final CpuCaps caps;
@@ -135,6 +140,11 @@ public final class SystemBuilder {
         for (int v = 1; v < views.size(); v++) {
             Map<String, Long> ext = new HashMap<>(images.get("kernel").symbols());
             ext.putAll(externals(v, prims));
+            // In the module, the kernel-side continuations are weak symbols that resolve to the
+            // module's own abort stubs (vmfunc_calls.c): relinking does not patch them.
+            for (Map.Entry<String, String> w : WEAK_IN_MODULE.entrySet()) {
+                images.get("kernel").symbol(w.getValue()).ifPresent(a -> ext.put(w.getKey(), a));
+            }
             images.put(views.get(v), CodeLoader.link(loaded, parsed, views.get(v), ext));
         }
         LinkedImage kernel = images.get("kernel");
@@ -501,8 +511,12 @@ public final class SystemBuilder {
     }
 
     private static long sym(LinkedImage img, String name) throws InputError {
-        return img.symbol(name).orElseThrow(() -> new InputError(new SourcePos("asm-offsets.s", 1, 1),
-                "the kernel's code does not define '" + name + "' (asm-offsets.s)"));
+        java.util.OptionalLong v = Symbols.constant(img, name);
+        if (v.isEmpty()) {
+            throw new InputError(new SourcePos("asm-offsets.s", 1, 1),
+                    "the kernel's code does not define '" + name + "' (asm-offsets.s)");
+        }
+        return v.getAsLong();
     }
 
     private void writeLinear(int v, int cpu, long cr3, long gva, int size, long value, SourcePos where) throws InputError {

@@ -75,8 +75,11 @@ public final class Model {
     /** {@code asm VIEW FILE...}: assembly units linked into a view (kernel, or a domain). */
     public record AsmUnits(String view, java.util.List<String> files, java.util.List<SourcePos> filePos, SourcePos pos) {}
 
-    /** {@code section NAME gva=G}: where a section is placed, the same GVA in every view that links it. */
-    public record Section(String name, long gva, SourcePos pos) {}
+    /**
+     * {@code section NAME gva=G [view=V]}: where a section is placed: the same GVA in every view
+     * that links it (the gate pages), or, with {@code view}, in that view only.
+     */
+    public record Section(String name, String view, long gva, SourcePos pos) {}
 
     /** {@code symbol NAME value=V}: an external symbol the assembly may use. */
     public record Symbol(String name, long value, SourcePos pos) {}

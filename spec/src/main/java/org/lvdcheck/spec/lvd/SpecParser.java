@@ -192,11 +192,15 @@ public final class SpecParser {
             }
             case "section" -> {
                 Token n = s.next("a section name");
-                define("section", n);
+                Token view = s.option("view");
+                if (view != null && !view.text().equals("kernel")) {
+                    ref("domain", view);
+                }
+                define("section", new Token(n.text() + (view == null ? "" : "@" + view.text()), n.pos()));
                 Token g = s.required("gva", "ADDRESS");
                 long gva = Values.pageAligned(g, "section gva");
                 canonical(g, gva);
-                sections.add(new Section(n.text(), gva, s.pos()));
+                sections.add(new Section(n.text(), view == null ? null : view.text(), gva, s.pos()));
             }
             case "symbol" -> {
                 Token n = s.next("a symbol name");
