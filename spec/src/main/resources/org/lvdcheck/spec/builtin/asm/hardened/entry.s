@@ -25,9 +25,18 @@
 # calling.h (pt_regs save/restore).
 # ---------------------------------------------------------------------------
 .macro ABORT_LCD
-        movl $BF_ABORT_LCD, %eax        # hypervisor dumps and halts the vCPU
+        movl $LVD_GATE_ABORT, %eax      # kill the domain, do not halt # hardened: G8-abort
         cpuid
+        ud2                             # unreachable # hardened: G8-abort
 .endm
+
+# Kill from an entry path that already runs under the kernel EPT. # hardened: G8-abort
+.macro LVD_KILL_FROM_IST                # hardened: G8-abort
+        movq vmfunc_state_page + VMFUNC_kernel_gs_base, %rax # hardened: G8-abort
+        wrgsbase %rax                   # hardened: G8-abort
+        movq %rsp, %rdi                 # hardened: G8-abort
+        call lvd_kill_current_domain    # does not return # hardened: G8-abort
+.endm                                   # hardened: G8-abort
 
 .macro VMFUNC_TO_KERNEL
         movl $0, %eax
@@ -113,15 +122,19 @@
         testl $1, %eax
         jnz 1f
         VMFUNC_TO_KERNEL                # inside an LVD: back to slot 0
-        rdgsbase %eax                   # 32-bit GS-base swap via the state page
-        movl %eax, vmfunc_state_page + VMFUNC_lcd_gs_base
-        movl vmfunc_state_page + VMFUNC_kernel_gs_base, %eax
-        wrgsbase %eax
+        # GS-base swap moved to the domain/window path below # hardened: G2-gs-width
         movq $1, %rbx                   # VMFUNC back on exit
         testb $3, PT_CS(%rsp)           # ring 3 is not allowed inside an LVD
-        jz 2f
-        ABORT_LCD
+        jz 1f                           # hardened: G11-window
+        LVD_KILL_FROM_IST               # hardened: G8-abort
 1:
+        movq vmfunc_state_page + VMFUNC_entered_lcd, %r12 # domain or gate window # hardened: G11-window
+        testq %r12, %r12                # hardened: G11-window
+        jnz 5f                          # hardened: G11-window
+        testq %rbx, %rbx                # in a domain EPT without a gate entry? # hardened: G11-window
+        jz 6f                           # hardened: G11-window
+        LVD_KILL_FROM_IST               # hardened: G11-window
+6:                                      # hardened: G11-window
         testb $3, PT_CS(%rsp)
         jz 2f
         swapgs                          # from user mode
@@ -129,6 +142,22 @@
         call sync_regs                  # frame -> task stack
         movq %rax, %rsp
         jmp 3f
+5:                                      # domain or gate window # hardened: G11-window
+        testb $3, PT_CS(%rsp)           # hardened: G11-window
+        jz 7f                           # hardened: G11-window
+        LVD_KILL_FROM_IST               # hardened: G11-window
+7:                                      # hardened: G11-window
+        rdgsbase %r14                   # interrupted GS base, 64-bit, kept in R14 # hardened: G14-lcd-gs-percpu
+        movq vmfunc_state_page + VMFUNC_kernel_gs_base, %rax # hardened: G2-gs-width
+        wrgsbase %rax                   # hardened: G2-gs-width
+        movq vmfunc_state_page + VMFUNC_kernel_esp, %r13 # this thread's gate frame # hardened: G13-kernel-esp
+        movq $0, vmfunc_state_page + VMFUNC_entered_lcd # hardened: G13-kernel-esp
+        call lvd_enter_kernel_state     # FPU, FS base, KERNEL_GS_BASE # hardened: G4-fpu
+        movq %rsp, %rdi                 # hardened: G12-irq-frame-dest
+        movq %r13, %rsi                 # the kernel stack, not the domain's RSP # hardened: G12-irq-frame-dest
+        call sync_stacks                # hardened: G12-irq-frame-dest
+        movq %rax, %rsp                 # hardened: G12-irq-frame-dest
+        jmp 3f                          # hardened: G12-irq-frame-dest
 2:
         movq %rsp, %rdi                 # from kernel or LVD mode: frame ->
         movq PT_RSP(%rsp), %rsi         # the stack live at the interrupt
@@ -163,7 +192,7 @@ ret_from_intr:
         cli
         decl %gs:irq_count
         popq %rsp                       # back to the pt_regs stack
-        movq %gs:lvd_irq_stack_addr, %r12   # IST pointer, read BEFORE preemption
+        # IST pointer read after the preemption loop # hardened: G5-ist-reread
         testb $3, PT_CS(%rsp)
         jz retint_vmfunc_kernel
         .globl retint_vmfunc_user
@@ -183,20 +212,33 @@ retint_vmfunc_kernel:                   # CONFIG_PREEMPT
 .Lretint_vmfunc_no_preempt:
         .globl restore_vmfunc_regs_and_iret
 restore_vmfunc_regs_and_iret:
-        testq %rbx, %rbx                # VMFUNC back needed?
+        testq %r12, %r12                # domain or gate-window state to put back? # hardened: G11-window
         jz .Lrestore_vmfunc_regs
+        movq %gs:current_task, %rax     # hardened: G16-kill-path
+        cmpq $0, TASK_lvd_killed(%rax)  # hardened: G16-kill-path
+        jne .Lrestore_vmfunc_killed     # hardened: G16-kill-path
+        call lvd_enter_domain_state     # hardened: G4-fpu
+        movq %r13, vmfunc_state_page + VMFUNC_kernel_esp # this thread's, this CPU's page # hardened: G13-kernel-esp
+        movq %r12, vmfunc_state_page + VMFUNC_entered_lcd # hardened: G13-kernel-esp
+        testq %rbx, %rbx                # VMFUNC back needed? # hardened: G11-window
+        jz .Lrestore_gate_window        # hardened: G11-window
         movq %rsp, %rdi
-        movq %r12, %rsi                 # IST stack (mapped in the LVD)
+        movq %gs:lvd_irq_stack_addr, %rsi # this CPU's IST 5, read now # hardened: G5-ist-reread
         call sync_stacks
         movq %rax, %rsp
-        movl vmfunc_state_page + VMFUNC_lcd_gs_base, %eax
-        wrgsbase %eax
+        wrgsbase %r14                   # 64-bit, from R14 # hardened: G14-lcd-gs-percpu
         VMFUNC_TO_LCD
+        jmp .Lrestore_vmfunc_regs       # hardened: G11-window
+.Lrestore_gate_window:                  # hardened: G11-window
+        wrgsbase %r14                   # hardened: G11-window
 .Lrestore_vmfunc_regs:
         RESTORE_EXTRA_REGS
         RESTORE_C_REGS
         REMOVE_PT_GPREGS_FROM_STACK 8
         iretq                           # INTERRUPT_RETURN
+.Lrestore_vmfunc_killed:                # hardened: G16-kill-path
+        movq %r13, %rsp                 # the gate frame of this crossing # hardened: G16-kill-path
+        jmp lvd_gate_error_return       # hardened: G16-kill-path
 
         .p2align 4
         .globl apic_timer_interrupt
@@ -214,12 +256,9 @@ apic_timer_interrupt:                   # apicinterrupt LOCAL_TIMER_VECTOR
         .p2align 4
         .globl \sym
 \sym:
-        pushq %rax
-        movl vmfunc_state_page + VMFUNC_in_kernel, %eax
-        testl $1, %eax
-        popq %rax
+        testl $1, vmfunc_state_page + VMFUNC_in_kernel # no stack use before the test # hardened: G6-exc-halt
         jnz 1f
-        ABORT_LCD
+        jmp lvd_exception_in_domain     # hardened: G6-exc-halt
 1:
         .if \has_error_code == 0
         pushq $-1                       # ORIG_RAX: no syscall to restart
@@ -305,22 +344,15 @@ paranoid_entry:
         cld
         SAVE_C_REGS 8
         SAVE_EXTRA_REGS 8
-        movl $1, %ebx
-        movl $MSR_GS_BASE, %ecx
-        rdmsr                           # exits to the hypervisor, emulated
-        testl %edx, %edx
-        js 1f                           # negative: kernel GS base already
-        swapgs
-        xorl %ebx, %ebx
-1:
+        rdgsbase %rbx                   # whatever GS base was live, 64-bit # hardened: G22-paranoid-gs
+        movq vmfunc_state_page + VMFUNC_kernel_gs_base, %rax # hardened: G22-paranoid-gs
+        wrgsbase %rax                   # never trust a negative GS base # hardened: G22-paranoid-gs
         ret
 
         .globl paranoid_exit
 paranoid_exit:
         cli
-        testl %ebx, %ebx
-        jnz .Lparanoid_exit_restore
-        swapgs
+        wrgsbase %rbx                   # hardened: G22-paranoid-gs
 .Lparanoid_exit_restore:
         RESTORE_EXTRA_REGS
         RESTORE_C_REGS
@@ -334,12 +366,9 @@ paranoid_exit:
         .p2align 4
         .globl nmi
 nmi:
-        pushq %rax
-        movl vmfunc_state_page + VMFUNC_in_kernel, %eax
-        testl $1, %eax
-        popq %rax
+        testl $1, vmfunc_state_page + VMFUNC_in_kernel # hardened: G7-nmi-halt
         jnz 1f
-        ABORT_LCD
+        jmp lvd_exception_in_domain     # hardened: G7-nmi-halt
 1:
         pushq $-1                       # ORIG_RAX
         ALLOC_PT_GPREGS_ON_STACK
@@ -347,11 +376,28 @@ nmi:
         movq %rsp, %rdi
         movq $-1, %rsi
         call do_nmi
-        testl %ebx, %ebx
-        jnz .Lnmi_restore
-        swapgs
+        wrgsbase %rbx                   # hardened: G22-paranoid-gs
 .Lnmi_restore:
         RESTORE_EXTRA_REGS
         RESTORE_C_REGS
         REMOVE_PT_GPREGS_FROM_STACK 8
         iretq
+
+# ---------------------------------------------------------------------------     # hardened: G6-exc-halt
+# An exception or NMI inside a domain: back to slot 0 under the same checks as   # hardened: G6-exc-halt
+# the interrupt entry, off the domain's stack onto this thread's kernel stack,   # hardened: G6-exc-halt
+# kernel GS base, then kill the domain.  The hardware frame is not read: for     # hardened: G6-exc-halt
+# vectors without an IST it lies on the domain's stack.                          # hardened: G6-exc-halt
+# ---------------------------------------------------------------------------     # hardened: G6-exc-halt
+        .p2align 4                      # hardened: G6-exc-halt
+        .globl lvd_exception_in_domain  # hardened: G6-exc-halt
+lvd_exception_in_domain:                # hardened: G6-exc-halt
+        VMFUNC_TO_KERNEL                # hardened: G6-exc-halt
+        movq vmfunc_state_page + VMFUNC_kernel_esp, %rsp # hardened: G6-exc-halt
+        movq vmfunc_state_page + VMFUNC_kernel_gs_base, %rax # hardened: G6-exc-halt
+        wrgsbase %rax                   # hardened: G6-exc-halt
+        addq $-SIZEOF_PTREGS, %rsp      # pt_regs of the attacker's registers # hardened: G6-exc-halt
+        SAVE_C_REGS                     # hardened: G6-exc-halt
+        SAVE_EXTRA_REGS                 # hardened: G6-exc-halt
+        movq %rsp, %rdi                 # hardened: G6-exc-halt
+        call lvd_kill_current_domain    # does not return # hardened: G6-exc-halt
