@@ -38,7 +38,7 @@ vmfunc_trampoline:
 vmfunc_trampoline_abort:
         # abort: a hypercall the hardened hypervisor never returns from # hardened: G8-abort
         movl $LVD_GATE_ABORT, %eax      # hardened: G8-abort
-        cpuid
+        cpuid                           # hardened: G8-abort
         ud2                             # unreachable # hardened: G8-abort
 
 # vmfunc_call_empty_switch removed from the shared page # hardened: G15-empty-switch
@@ -99,7 +99,7 @@ vmfunc_springboard_return:              # from vmfunc_kernel_springboard: RAX=0,
         .globl vmfunc_springboard_abort
 vmfunc_springboard_abort:
         movl $LVD_GATE_ABORT, %eax      # hardened: G8-abort
-        cpuid
+        cpuid                           # hardened: G8-abort
         ud2                             # unreachable # hardened: G8-abort
 
 # ===========================================================================
