@@ -25,7 +25,6 @@ import org.lvdcheck.emulator.machine.CpuState;
 import org.lvdcheck.emulator.machine.MachineState;
 import org.lvdcheck.emulator.machine.ThreadState;
 import org.lvdcheck.emulator.machine.ThreadStatus;
-import org.lvdcheck.emulator.machine.VectorSet;
 import org.lvdcheck.emulator.mem.PageSize;
 import org.lvdcheck.emulator.mem.PhysMem;
 import org.lvdcheck.emulator.paging.EptGuestPhysical;
@@ -173,7 +172,7 @@ public final class SystemBuilder {
         List<CpuState> cpuStates = new ArrayList<>();
         for (int c = 0; c < cpus; c++) {
             Vmcs vmcs = vmcsTemplate.vmcs().toBuilder().eptp(eptps[0][c]).eptpListAddress(lists[c]).eptpIndex(0).build();
-            cpuStates.add(new CpuState(cpuRegs[c], vmcs, CpuMode.IDLE, -1, VectorSet.EMPTY));
+            cpuStates.add(new CpuState(cpuRegs[c], vmcs, org.lvdcheck.emulator.irq.Lapic.reset(c), CpuMode.IDLE, -1));
         }
         LvdSystem system = new LvdSystem(loaded, caps, policy, vmcsTemplate.cr3TargetLru(), List.copyOf(views), slots,
                 eptps, lists, Map.copyOf(images), Map.copyOf(code), Map.copyOf(prims), layout);

@@ -1,34 +1,35 @@
 package org.lvdcheck.emulator.machine;
 
 import org.lvdcheck.emulator.cpu.ArchRegs;
+import org.lvdcheck.emulator.irq.Lapic;
 import org.lvdcheck.emulator.vmx.Vmcs;
 
 /**
  * One logical processor: its architectural registers, its VMCS (whose EPTP and EPTP index
- * VMFUNC changes, and whose CR3-target values the hypervisor rewrites), what it is doing,
- * which thread runs on it, and its LAPIC's in-service vectors (cleared by EOI).
+ * VMFUNC changes, and whose CR3-target values the hypervisor rewrites), its LAPIC (TPR,
+ * in-service vectors until EOI), what it is doing, and which thread runs on it.
  *
  * @param thread index of the running thread in {@link MachineState#threads()}, -1 when idle
  */
-public record CpuState(ArchRegs regs, Vmcs vmcs, CpuMode mode, int thread, VectorSet inService) {
+public record CpuState(ArchRegs regs, Vmcs vmcs, Lapic lapic, CpuMode mode, int thread) {
     public CpuState withRegs(ArchRegs r) {
-        return new CpuState(r, vmcs, mode, thread, inService);
+        return new CpuState(r, vmcs, lapic, mode, thread);
     }
 
     public CpuState withVmcs(Vmcs v) {
-        return new CpuState(regs, v, mode, thread, inService);
+        return new CpuState(regs, v, lapic, mode, thread);
+    }
+
+    public CpuState withLapic(Lapic l) {
+        return new CpuState(regs, vmcs, l, mode, thread);
     }
 
     public CpuState withMode(CpuMode m) {
-        return new CpuState(regs, vmcs, m, thread, inService);
+        return new CpuState(regs, vmcs, lapic, m, thread);
     }
 
     public CpuState withThread(int t) {
-        return new CpuState(regs, vmcs, mode, t, inService);
-    }
-
-    public CpuState withInService(VectorSet s) {
-        return new CpuState(regs, vmcs, mode, thread, s);
+        return new CpuState(regs, vmcs, lapic, mode, t);
     }
 
     public long eptp() {

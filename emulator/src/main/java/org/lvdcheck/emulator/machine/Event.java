@@ -6,8 +6,8 @@ package org.lvdcheck.emulator.machine;
  * interrupt deliveries, kernel primitives, faults, halts.
  */
 public sealed interface Event {
-    /** An instruction executed at {@code rip} under view {@code view}. */
-    record Executed(long rip, String view, String text) implements Event {}
+    /** An instruction executed at {@code rip} under view {@code view}; {@code insn} null when the bytes decode to nothing. */
+    record Executed(long rip, String view, org.lvdcheck.spec.asm.PlacedInstruction insn) implements Event {}
 
     /** VMFUNC switched the EPTP from one view to another. */
     record Crossing(String from, String to) implements Event {}

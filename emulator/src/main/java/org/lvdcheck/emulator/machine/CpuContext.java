@@ -1,0 +1,124 @@
+package org.lvdcheck.emulator.machine;
+
+import java.util.Optional;
+import org.lvdcheck.emulator.cpu.ArchRegs;
+import org.lvdcheck.emulator.cpu.CpuCaps;
+import org.lvdcheck.emulator.ept.EptResult;
+import org.lvdcheck.emulator.exec.AccessKind;
+import org.lvdcheck.emulator.exec.ExecContext;
+import org.lvdcheck.emulator.exec.MemResult;
+import org.lvdcheck.emulator.lxd.LvdSystem;
+import org.lvdcheck.emulator.mem.PhysMem;
+import org.lvdcheck.emulator.mem.PhysReader;
+import org.lvdcheck.emulator.paging.EptGuestPhysical;
+import org.lvdcheck.emulator.paging.GuestPaging;
+import org.lvdcheck.emulator.paging.LinearAccess;
+import org.lvdcheck.emulator.paging.LinearResult;
+import org.lvdcheck.emulator.paging.PagedLinearMemory;
+import org.lvdcheck.emulator.paging.PagingRegs;
+import org.lvdcheck.emulator.paging.PagingResult;
+import org.lvdcheck.emulator.vmx.ExitReason;
+import org.lvdcheck.emulator.vmx.Vmcs;
+
+/**
+ * The executor's view of the machine around one CPU in one state: every access goes through
+ * the segment base, guest paging with the CPU's paging registers, and the CPU's current EPT,
+ * over the state's memory. Nothing is changed here; accesses report their writes.
+ */
+final class CpuContext implements ExecContext {
+    private final LvdSystem system;
+    private final PhysMem mem;
+    private final CpuState cpu;
+
+    CpuContext(LvdSystem system, PhysMem mem, CpuState cpu) {
+        this.system = system;
+        this.mem = mem;
+        this.cpu = cpu;
+    }
+
+    @Override
+    public MemResult read(ArchRegs regs, int segment, long offset, int size, AccessKind kind) {
+        return access(regs, segment, offset, size, 0, kind);
+    }
+
+    @Override
+    public MemResult write(ArchRegs regs, int segment, long offset, int size, long value, AccessKind kind) {
+        return access(regs, segment, offset, size, value, kind);
+    }
+
+    private MemResult access(ArchRegs regs, int segment, long offset, int size, long value, AccessKind kind) {
+        long linear = offset + base(regs, segment);
+        if (!GuestPaging.isCanonical(linear) || !GuestPaging.isCanonical(linear + size - 1)) {
+            return new MemResult.Fault(kind.isStack() ? 12 : 13, 0, 0);
+        }
+        EptGuestPhysical gp = new EptGuestPhysical(mem, cpu.eptp(), system.caps());
+        PagedLinearMemory lm = new PagedLinearMemory(PagingRegs.of(regs), gp);
+        LinearAccess la = linearAccess(kind);
+        LinearResult r = kind.isWrite() ? lm.write(linear, size, value, la) : lm.read(linear, size, la);
+        if (r instanceof LinearResult.Value v) {
+            return new MemResult.Ok(kind.isWrite() ? 0 : v.value(), gp.writes());
+        }
+        return fault(((LinearResult.Fault) r).failure());
+    }
+
+    static MemResult fault(PagingResult.Failure f) {
+        if (f instanceof PagingResult.PageFault pf) {
+            return new MemResult.Fault(14, pf.errorCode(), pf.cr2());
+        }
+        if (f instanceof PagingResult.GeneralProtection gp) {
+            return new MemResult.Fault(13, gp.errorCode(), 0);
+        }
+        if (f instanceof PagingResult.StackFault ss) {
+            return new MemResult.Fault(12, ss.errorCode(), 0);
+        }
+        PagingResult.EptExit e = (PagingResult.EptExit) f;
+        if (e.ept() instanceof EptResult.Violation v) {
+            return new MemResult.EptExit(ExitReason.EPT_VIOLATION, v.exitQualification(), e.linear(), v.gpa());
+        }
+        EptResult.Misconfig m = (EptResult.Misconfig) e.ept();
+        return new MemResult.EptExit(ExitReason.EPT_MISCONFIGURATION, 0, e.linear(), m.gpa());
+    }
+
+    static LinearAccess linearAccess(AccessKind kind) {
+        return switch (kind) {
+            case DATA_READ -> LinearAccess.READ;
+            case DATA_WRITE -> LinearAccess.WRITE;
+            case STACK_READ -> LinearAccess.STACK_READ;
+            case STACK_WRITE -> LinearAccess.STACK_WRITE;
+            case SUPERVISOR_READ -> LinearAccess.SUPERVISOR_READ;
+            case SUPERVISOR_WRITE -> LinearAccess.SUPERVISOR_WRITE;
+        };
+    }
+
+    /** In 64-bit mode only FS and GS have bases; system-table accesses are linear (SDM Vol. 3A 3.4.4). */
+    private static long base(ArchRegs regs, int segment) {
+        if (segment == ArchRegs.FS) {
+            return regs.fsBase();
+        }
+        if (segment == ArchRegs.GS) {
+            return regs.gsBase();
+        }
+        return 0;
+    }
+
+    @Override
+    public Vmcs vmcs() {
+        return cpu.vmcs();
+    }
+
+    @Override
+    public CpuCaps caps() {
+        return system.caps();
+    }
+
+    @Override
+    public PhysReader physMem() {
+        return mem;
+    }
+
+    @Override
+    public Optional<String> primitiveAt(long address) {
+        LvdSystem.PrimitiveAt p = system.primitives().get(address);
+        return p == null ? Optional.empty() : Optional.of(p.name());
+    }
+}

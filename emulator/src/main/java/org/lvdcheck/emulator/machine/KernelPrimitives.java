@@ -1,0 +1,258 @@
+package org.lvdcheck.emulator.machine;
+
+import java.util.List;
+import java.util.Map;
+import org.lvdcheck.emulator.cpu.ArchRegs;
+import org.lvdcheck.emulator.ept.EptBuilder;
+import org.lvdcheck.emulator.ept.EptEntry;
+import org.lvdcheck.emulator.ept.Eptp;
+import org.lvdcheck.emulator.lxd.Layout;
+import org.lvdcheck.emulator.lxd.LvdSystem;
+import org.lvdcheck.emulator.lxd.Symbols;
+import org.lvdcheck.emulator.mem.PhysMem;
+import org.lvdcheck.spec.asm.LinkedImage;
+
+/**
+ * The kernel's C routines the gate and entry code call, each one atomic step (docs/MODEL.md
+ * "Kernel primitives", docs/PRIMITIVES.md for their sources). A primitive reads its
+ * arguments from the SysV registers, does its work through kernel accesses under the
+ * CPU's current paging and EPT, and returns as RET would (pops the return address), with
+ * its result in RAX. {@code __vmfunc_dispatch} instead tail-calls the RPC handler.
+ *
+ * <p>Model fields beyond asm-offsets.s (documented in docs/MODEL.md): after the task_struct
+ * ({@code TASK_STRUCT_SIZE}) the model keeps {@code need_resched} (+0) and the thread's FPU
+ * save area (+0x10: x87, SSE, AVX tokens, MXCSR); after the per-CPU area
+ * ({@code PERCPU_AREA_SIZE}) one LVD-stack bitmap word per view (+8·view).
+ */
+final class KernelPrimitives {
+    private final LvdSystem system;
+    private final Machine machine;
+
+    KernelPrimitives(LvdSystem system, Machine machine) {
+        this.system = system;
+        this.machine = machine;
+    }
+
+    MachineState run(MachineState s, int c, String name, List<Event> ev) {
+        CpuState cpu = s.cpu(c);
+        ArchRegs r = cpu.regs();
+        KernelAccess k = new KernelAccess(s.mem(), cpu.eptp(), r, system.caps());
+        Layout l = system.layout();
+        long task = k.read(l.percpu()[c] + machine.constant("current_task"), 8);
+        long rdi = r.gpr(ArchRegs.RDI);
+        long rsi = r.gpr(ArchRegs.RSI);
+        long result = 0;
+        switch (name) {
+            case "pick_stack" -> {
+                int v = viewOfSlot((int) rdi);
+                long bitmap = l.percpu()[c] + machine.constant("PERCPU_AREA_SIZE") + 8L * v;
+                long bits = k.read(bitmap, 8);
+                int n = l.domainStacksPerCpu()[v];
+                int free = -1;
+                for (int i = 0; i < n; i++) {
+                    if ((bits >>> i & 1) == 0) {
+                        free = i;
+                        break;
+                    }
+                }
+                if (free < 0) {
+                    throw new KernelAccess.Oops("pick_stack: no free LVD stack on cpu" + c + " (BUG_ON(!current->lcd_stack))");
+                }
+                k.write(bitmap, 8, bits | 1L << free);
+                long top = l.domainStackBase()[v] + (c * (long) n + free + 1) * l.domainStackSize()[v] - 8;
+                k.write(task + machine.constant("TASK_lcd_stack"), 8, top);
+                k.write(task + machine.constant("TASK_lcd_stack_bit"), 4, free);
+                k.write(task + machine.constant("TASK_lcd_stack_cpu"), 4, c);
+                ev.add(new Event.Primitive(name, "cpu" + c + " stack " + free + " of " + system.viewName(v) + " -> 0x"
+                        + Long.toHexString(top)));
+            }
+            case "drop_stack" -> {
+                int v = viewOfSlot((int) rdi);
+                int bit = (int) k.read(task + machine.constant("TASK_lcd_stack_bit"), 4);
+                int owner = (int) k.read(task + machine.constant("TASK_lcd_stack_cpu"), 4);
+                long bitmap = l.percpu()[owner] + machine.constant("PERCPU_AREA_SIZE") + 8L * v;
+                k.write(bitmap, 8, k.read(bitmap, 8) & ~(1L << bit));
+                k.write(task + machine.constant("TASK_lcd_stack"), 8, 0);
+                ev.add(new Event.Primitive(name, "stack " + bit + " of cpu" + owner + " freed"
+                        + (owner != c ? " (from cpu" + c + ", lazily)" : "")));
+            }
+            case "save_fpu_regs" -> {
+                long area = fpuArea(task);
+                k.write(area, 8, r.x87State());
+                k.write(area + 8, 8, r.sseState());
+                k.write(area + 16, 8, r.avxState());
+                k.write(area + 24, 4, r.mxcsr());
+            }
+            case "restore_fpu_regs" -> {
+                long area = fpuArea(task);
+                r = r.withX87State(k.read(area, 8)).withSseState(k.read(area + 8, 8)).withAvxState(k.read(area + 16, 8))
+                        .withMxcsr((int) k.read(area + 24, 4));
+            }
+            case "__vmfunc_dispatch" -> {
+                return dispatch(s, c, k, r, ev);
+            }
+            case "remap_cr3" -> {
+                return ret(remapCr3(s, c, k, r, ev), c, 0);
+            }
+            case "sync_stacks" -> {
+                long to = rsi - 168;
+                for (int i = 0; i < 168; i += 8) {
+                    k.write(to + i, 8, k.read(rdi + i, 8));
+                }
+                result = to;
+            }
+            case "sync_regs" -> {
+                int t = cpu.thread();
+                long to = l.stackTop()[t] - 168;
+                for (int i = 0; i < 168; i += 8) {
+                    k.write(to + i, 8, k.read(rdi + i, 8));
+                }
+                result = to;
+            }
+            case "do_IRQ" -> {
+                int vector = (int) (~k.read(rdi + machine.constant("PT_ORIG_RAX"), 8) & 0xFF);
+                cpu = cpu.withLapic(cpu.lapic().eoi());
+                org.lvdcheck.spec.lvd.Model.VectorClass cls = machine.vectorClass(vector);
+                String what = "vector 0x" + Integer.toHexString(vector) + " handled, EOI";
+                if (cls == org.lvdcheck.spec.lvd.Model.VectorClass.TIMER && machine.runnableFor(s, c) >= 0) {
+                    k.write(task + machine.constant("TASK_STRUCT_SIZE"), 8, 1);
+                    what += "; another thread is runnable: need_resched";
+                }
+                ev.add(new Event.Primitive(name, what));
+            }
+            case "preempt_schedule_irq" -> {
+                long needResched = task + machine.constant("TASK_STRUCT_SIZE");
+                if (k.read(needResched, 8) != 0) {
+                    k.write(needResched, 8, 0);
+                    int next = machine.runnableFor(s, c);
+                    if (next >= 0) {
+                        return preempt(s.withMem(k.memory()).withCpu(c, cpu), c, next, ev);
+                    }
+                }
+            }
+            case "do_exception" -> throw new KernelAccess.Oops("kernel-mode exception, vector " + (r.gpr(ArchRegs.RDX) & 0xFF)
+                    + ", error code 0x" + Long.toHexString(rsi) + " (do_exception: oops)");
+            case "do_nmi", "prepare_exit_to_usermode" -> {
+            }
+            case "do_exit" -> {
+                int t = cpu.thread();
+                k.write(l.percpu()[c] + machine.constant("current_task"), 8, 0);
+                ev.add(new Event.Switched(system.spec().threads().get(t).name() + " (exited)", "idle"));
+                MachineState n = s.withMem(k.memory()).withCpu(c, cpu.withMode(CpuMode.IDLE).withThread(-1));
+                return n.withThread(t, n.threads().get(t).with(ThreadStatus.DONE, c, r));
+            }
+            case "lvd_kill_current_domain" -> {
+                return machine.hypervisorKill(s.withMem(k.memory()), c, ev, "lvd_kill_current_domain");
+            }
+            default -> throw new KernelAccess.Oops("primitive " + name + " is not modelled");
+        }
+        MachineState n = s.withMem(k.memory()).withCpu(c, cpu.withRegs(r));
+        return ret(n, c, result);
+    }
+
+    /** Returns from a primitive as RET does: RIP from the stack, RSP + 8, RAX = result. */
+    private MachineState ret(MachineState s, int c, long result) {
+        CpuState cpu = s.cpu(c);
+        ArchRegs r = cpu.regs();
+        KernelAccess k = new KernelAccess(s.mem(), cpu.eptp(), r, system.caps());
+        long retAddr = k.read(r.rsp(), 8);
+        return s.withCpu(c, cpu.withRegs(r.withRip(retAddr).withRsp(r.rsp() + 8).withGpr(ArchRegs.RAX, result)));
+    }
+
+    private long fpuArea(long task) {
+        return task + machine.constant("TASK_STRUCT_SIZE") + 0x10;
+    }
+
+    private int viewOfSlot(int slot) {
+        for (int v = 1; v < system.views().size(); v++) {
+            if (system.viewSlots()[v] == slot) {
+                return v;
+            }
+        }
+        throw new KernelAccess.Oops("no domain in EPTP-list slot " + slot);
+    }
+
+    /**
+     * __vmfunc_dispatch(msg): for VMFUNC_RPC_CALL, tail-calls the handler the rpc_id names in
+     * this view (the RPC_ID_name constants of asm-offsets.s; a name this view's code defines),
+     * leaving the return address for the handler's RET; otherwise writes the 0xdad/0xadd/0xcad
+     * reply and returns (vmfunc_calls.c).
+     */
+    private MachineState dispatch(MachineState s, int c, KernelAccess k, ArchRegs r, List<Event> ev) {
+        long msg = r.gpr(ArchRegs.RDI);
+        long rpcId = k.read(msg + machine.constant("FIPC_rpc_id"), 4);
+        long vmfuncId = k.read(msg + machine.constant("FIPC_vmfunc_id"), 4);
+        LvdSystem.PrimitiveAt at = system.primitives().get(r.rip());
+        LinkedImage img = system.images().get(at.view());
+        if (vmfuncId == machine.constant("VMFUNC_RPC_CALL")) {
+            for (Map.Entry<String, Long> e : system.images().get("kernel").symbols().entrySet()) {
+                String key = e.getKey();
+                String base = key.substring(key.lastIndexOf(':') + 1);
+                if (base.startsWith("RPC_ID_") && e.getValue() == rpcId) {
+                    String fn = base.substring("RPC_ID_".length());
+                    var target = img.symbol(fn);
+                    if (target.isPresent()) {
+                        ev.add(new Event.Primitive("__vmfunc_dispatch", at.view() + ": rpc " + rpcId + " -> " + fn));
+                        return s.withMem(k.memory()).withCpu(c, s.cpu(c).withRegs(r.withRip(target.getAsLong())));
+                    }
+                }
+            }
+        }
+        k.write(msg + machine.constant("FIPC_regs0"), 8, machine.constant("VMFUNC_UNKNOWN_REG1"));
+        k.write(msg + machine.constant("FIPC_regs1"), 8, machine.constant("VMFUNC_UNKNOWN_REG2"));
+        k.write(msg + machine.constant("FIPC_regs2"), 8, machine.constant("VMFUNC_UNKNOWN_REG3"));
+        ev.add(new Event.Primitive("__vmfunc_dispatch", at.view() + ": vmfunc_id " + vmfuncId + " rpc " + rpcId
+                + " unknown: 0xdad/0xadd/0xcad reply"));
+        return ret(s.withMem(k.memory()), c, 0);
+    }
+
+    /**
+     * remap_cr3 (CONFIG_DEFEAT_LAZY_TLB): maps GPA(current CR3) to the LVD's page-table root in
+     * every per-CPU EPT of the domain in slot 1 (ept hard-coded to 1), overwriting, with the
+     * rights that EPT gives the root page already; no INVEPT.
+     */
+    private MachineState remapCr3(MachineState s, int c, KernelAccess k, ArchRegs r, List<Event> ev) {
+        int v = viewOfSlot(1);
+        long gpa = r.cr3() & 0x000FFFFFFFFFF000L;
+        PhysMem.Editor e = k.memory().edit();
+        long rootHpa = 0;
+        int rights = 0;
+        for (var p : system.spec().pgds()) {
+            if (p.view().equals(system.viewName(v))) {
+                EptBuilder b0 = EptBuilder.open(e, () -> {
+                    throw new KernelAccess.Oops("remap_cr3 needs a new EPT table");
+                }, system.caps(), Eptp.pml4Address(system.eptps()[v][0], system.caps().maxPhysAddr()));
+                long leaf = b0.leafEntry(p.gpa());
+                rootHpa = leaf & EptEntry.ADDRESS_MASK;
+                rights = EptEntry.rwx(leaf);
+            }
+        }
+        for (int cpu = 0; cpu < system.cpus(); cpu++) {
+            EptBuilder b = EptBuilder.open(e, () -> {
+                throw new KernelAccess.Oops("remap_cr3 needs a new EPT table");
+            }, system.caps(), Eptp.pml4Address(system.eptps()[v][cpu], system.caps().maxPhysAddr()));
+            long existing = b.leafEntry(gpa);
+            int rw = existing != 0 ? EptEntry.rwx(existing) : rights;
+            b.remap4k(gpa, rootHpa, rw == 0 ? rights : rw);
+        }
+        ev.add(new Event.Primitive("remap_cr3", "GPA 0x" + Long.toHexString(gpa) + " -> LVD PGD at HPA 0x"
+                + Long.toHexString(rootHpa) + " in every EPT of " + system.viewName(v)));
+        return s.withMem(e.freeze());
+    }
+
+    /**
+     * The context switch of preempt_schedule_irq: the current thread, about to return from
+     * the call, is saved runnable with RIP at its return address; thread {@code next} runs.
+     */
+    private MachineState preempt(MachineState s, int c, int next, List<Event> ev) {
+        CpuState cpu = s.cpu(c);
+        ArchRegs r = cpu.regs();
+        KernelAccess k = new KernelAccess(s.mem(), cpu.eptp(), r, system.caps());
+        long retAddr = k.read(r.rsp(), 8);
+        ArchRegs saved = r.withRip(retAddr).withRsp(r.rsp() + 8);
+        int t = cpu.thread();
+        ev.add(new Event.Switched(system.spec().threads().get(t).name(), system.spec().threads().get(next).name()));
+        MachineState n = s.withThread(t, s.threads().get(t).with(ThreadStatus.RUNNABLE, c, saved));
+        return machine.switchIn(n, c, next);
+    }
+}
