@@ -1,0 +1,19 @@
+package org.lvdcheck.emulator.mem;
+
+/** The 64-bit mixing used by state fingerprints (the splitmix64 finalizer constants). */
+public final class Hash64 {
+    private Hash64() {
+    }
+
+    /** A bijective avalanche mix of 64 bits. */
+    public static long mix(long z) {
+        z = (z ^ (z >>> 30)) * 0xbf58476d1ce4e5b9L;
+        z = (z ^ (z >>> 27)) * 0x94d049bb133111ebL;
+        return z ^ (z >>> 31);
+    }
+
+    /** Combines a running hash with one more value, order-sensitive. */
+    public static long combine(long acc, long value) {
+        return mix(acc * 0x9E3779B97F4A7C15L + value + 0x632BE59BD9B4E019L);
+    }
+}

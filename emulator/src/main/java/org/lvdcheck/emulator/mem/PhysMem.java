@@ -1,0 +1,366 @@
+package org.lvdcheck.emulator.mem;
+
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.List;
+
+/**
+ * Sparse host-physical memory in 4 KiB frames, immutable: every change goes through an
+ * {@link Editor} whose {@link Editor#freeze()} returns a new PhysMem that shares every frame the
+ * edit did not touch (copy-on-write per frame). A frame is allocated when first written or
+ * explicitly allocated; an absent frame reads as zero.
+ *
+ * <p>Equality is on contents: the same set of allocated frames with the same bytes. The model
+ * checker's fingerprint is {@link #contentHash(long)}, not {@link #hashCode()}.
+ */
+public final class PhysMem implements PhysReader {
+    public static final int FRAME_SHIFT = 12;
+    public static final long FRAME_SIZE = 1L << FRAME_SHIFT;
+    static final int WORDS = 512;
+
+    private final int maxPhysAddrBits;
+    /** Sorted frame numbers, parallel to {@link #frames}. */
+    private final long[] numbers;
+    private final Frame[] frames;
+
+    private PhysMem(int maxPhysAddrBits, long[] numbers, Frame[] frames) {
+        this.maxPhysAddrBits = maxPhysAddrBits;
+        this.numbers = numbers;
+        this.frames = frames;
+    }
+
+    /** An empty memory for a CPU with the given MAXPHYADDR (SDM Vol. 3A 4.1.4: 36..52 bits). */
+    public static PhysMem empty(int maxPhysAddrBits) {
+        if (maxPhysAddrBits < 32 || maxPhysAddrBits > 52) {
+            throw new IllegalArgumentException("MAXPHYADDR " + maxPhysAddrBits);
+        }
+        return new PhysMem(maxPhysAddrBits, new long[0], new Frame[0]);
+    }
+
+    @Override
+    public int maxPhysAddrBits() {
+        return maxPhysAddrBits;
+    }
+
+    /** Number of allocated frames. */
+    public int frameCount() {
+        return numbers.length;
+    }
+
+    /** Whether frame {@code frameNumber} (hpa &gt;&gt; 12) has been allocated. */
+    public boolean isAllocated(long frameNumber) {
+        return Arrays.binarySearch(numbers, frameNumber) >= 0;
+    }
+
+    /** The allocated frame numbers in ascending order (a copy). */
+    public long[] frameNumbers() {
+        return numbers.clone();
+    }
+
+    @Override
+    public long read(long hpa, int size) {
+        checkAddress(hpa, size);
+        return readBytes(this, hpa, size);
+    }
+
+    /** A new memory with the writes applied in order. */
+    public PhysMem apply(List<MemWrite> writes) {
+        if (writes.isEmpty()) {
+            return this;
+        }
+        Editor e = edit();
+        for (MemWrite w : writes) {
+            e.write(w.hpa(), w.size(), w.value());
+        }
+        return e.freeze();
+    }
+
+    /** A mutable overlay on this memory. */
+    public Editor edit() {
+        return new Editor(this);
+    }
+
+    /** 64-bit hash over the allocated frames (numbers and contents), deterministic across runs. */
+    public long contentHash(long seed) {
+        long acc = Hash64.mix(seed ^ 0x5DEECE66DL);
+        for (int i = 0; i < numbers.length; i++) {
+            acc = Hash64.combine(acc, numbers[i]);
+            acc = Hash64.combine(acc, frames[i].hash());
+        }
+        return Hash64.mix(acc ^ numbers.length);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        if (this == o) {
+            return true;
+        }
+        if (!(o instanceof PhysMem other) || other.maxPhysAddrBits != maxPhysAddrBits
+                || !Arrays.equals(numbers, other.numbers)) {
+            return false;
+        }
+        for (int i = 0; i < frames.length; i++) {
+            Frame a = frames[i];
+            Frame b = other.frames[i];
+            if (a != b && (a.hash() != b.hash() || !Arrays.equals(a.words, b.words))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    @Override
+    public int hashCode() {
+        long h = contentHash(0);
+        return (int) (h ^ (h >>> 32));
+    }
+
+    @Override
+    public String toString() {
+        return "PhysMem[" + numbers.length + " frames, MAXPHYADDR " + maxPhysAddrBits + "]";
+    }
+
+    private long[] wordsOf(long frameNumber) {
+        int i = Arrays.binarySearch(numbers, frameNumber);
+        return i >= 0 ? frames[i].words : null;
+    }
+
+    private void checkAddress(long hpa, int size) {
+        if (size != 1 && size != 2 && size != 4 && size != 8) {
+            throw new IllegalArgumentException("access size " + size);
+        }
+        if (hpa < 0 || ((hpa + size - 1) >>> maxPhysAddrBits) != 0) {
+            throw new IllegalArgumentException(String.format(
+                    "host-physical access 0x%x+%d beyond MAXPHYADDR %d", hpa, size, maxPhysAddrBits));
+        }
+    }
+
+    /** Source of frame words for {@link #readBytes}: the memory itself or an editor. */
+    private interface WordSource {
+        long[] words(long frameNumber);
+    }
+
+    private static long readBytes(PhysMem mem, long hpa, int size) {
+        return readBytes(mem::wordsOf, hpa, size);
+    }
+
+    /** Little-endian read; an access within one aligned word is one array load. */
+    private static long readBytes(WordSource src, long hpa, int size) {
+        int offsetInWord = (int) (hpa & 7);
+        if (offsetInWord + size <= 8) {
+            long[] w = src.words(hpa >>> FRAME_SHIFT);
+            if (w == null) {
+                return 0;
+            }
+            long word = w[(int) ((hpa >>> 3) & (WORDS - 1))] >>> (offsetInWord * 8);
+            return size == 8 ? word : word & ((1L << (size * 8)) - 1);
+        }
+        long v = 0;
+        for (int b = 0; b < size; b++) {
+            v |= readBytes(src, hpa + b, 1) << (8 * b);
+        }
+        return v;
+    }
+
+    /** An immutable 4 KiB frame with a cached content hash. */
+    private static final class Frame {
+        final long[] words;
+        private volatile long hash;
+
+        Frame(long[] words) {
+            this.words = words;
+        }
+
+        long hash() {
+            long h = hash;
+            if (h == 0) {
+                h = 0x243F6A8885A308D3L;
+                for (int i = 0; i < WORDS; i++) {
+                    long w = words[i];
+                    if (w != 0) {
+                        h = Hash64.combine(h, Hash64.mix(w) + i);
+                    }
+                }
+                h = Hash64.mix(h);
+                if (h == 0) {
+                    h = 1;
+                }
+                hash = h;
+            }
+            return h;
+        }
+    }
+
+    /**
+     * A mutable overlay: writes copy a frame on first touch; reads see earlier writes;
+     * {@link #freeze()} builds the new immutable memory. Not thread-safe; one per step.
+     */
+    public static final class Editor implements PhysReader {
+        private final PhysMem base;
+        private long[] touchedNumbers = new long[4];
+        private long[][] touchedWords = new long[4][];
+        private int touched;
+        private static final int LINEAR_LIMIT = 16;
+        private Map<Long, Integer> index;
+        private long lastNumber = -1;
+        private long[] lastWords;
+
+        private Editor(PhysMem base) {
+            this.base = base;
+        }
+
+        @Override
+        public int maxPhysAddrBits() {
+            return base.maxPhysAddrBits;
+        }
+
+        @Override
+        public long read(long hpa, int size) {
+            base.checkAddress(hpa, size);
+            return readBytes(this::viewWords, hpa, size);
+        }
+
+        /** Writes {@code size} bytes of {@code value} little-endian at {@code hpa}. */
+        public Editor write(long hpa, int size, long value) {
+            base.checkAddress(hpa, size);
+            int offsetInWord = (int) (hpa & 7);
+            if (offsetInWord + size <= 8) {
+                long[] w = ownWords(hpa >>> FRAME_SHIFT);
+                int idx = (int) ((hpa >>> 3) & (WORDS - 1));
+                long mask = size == 8 ? -1L : ((1L << (size * 8)) - 1);
+                w[idx] = (w[idx] & ~(mask << (offsetInWord * 8))) | ((value & mask) << (offsetInWord * 8));
+                return this;
+            }
+            for (int b = 0; b < size; b++) {
+                write(hpa + b, 1, value >>> (8 * b));
+            }
+            return this;
+        }
+
+        /** Allocates frame {@code frameNumber} (zero-filled if new); contents are kept if present. */
+        public Editor allocateFrame(long frameNumber) {
+            base.checkAddress(frameNumber << FRAME_SHIFT, 8);
+            ownWords(frameNumber);
+            return this;
+        }
+
+        /** Whether the frame is allocated in the base or by this edit. */
+        public boolean isAllocated(long frameNumber) {
+            return viewWords(frameNumber) != null;
+        }
+
+        /** Applies writes in order. */
+        public Editor apply(List<MemWrite> writes) {
+            for (MemWrite w : writes) {
+                write(w.hpa(), w.size(), w.value());
+            }
+            return this;
+        }
+
+        /** Whether anything was written or allocated. */
+        public boolean isDirty() {
+            return touched > 0;
+        }
+
+        /** The new memory; untouched frames are shared with the base. The editor stays usable. */
+        public PhysMem freeze() {
+            if (touched == 0) {
+                return base;
+            }
+            long[] bn = base.numbers;
+            long[] newNumbers = new long[bn.length + touched];
+            Frame[] newFrames = new Frame[bn.length + touched];
+            int[] order = sortedTouchOrder();
+            int i = 0;
+            int j = 0;
+            int n = 0;
+            while (i < bn.length || j < touched) {
+                long tn = j < touched ? touchedNumbers[order[j]] : Long.MAX_VALUE;
+                if (i < bn.length && bn[i] < tn) {
+                    newNumbers[n] = bn[i];
+                    newFrames[n++] = base.frames[i++];
+                } else {
+                    if (i < bn.length && bn[i] == tn) {
+                        i++;
+                    }
+                    newNumbers[n] = tn;
+                    // The frozen frame gets its own copy so later edits through this editor
+                    // cannot change the immutable result.
+                    newFrames[n++] = new Frame(touchedWords[order[j]].clone());
+                    j++;
+                }
+            }
+            return new PhysMem(base.maxPhysAddrBits, Arrays.copyOf(newNumbers, n), Arrays.copyOf(newFrames, n));
+        }
+
+        /** Indices of the touched frames in ascending frame-number order (insertion sort: few). */
+        private int[] sortedTouchOrder() {
+            int[] order = new int[touched];
+            for (int i = 0; i < touched; i++) {
+                int k = i;
+                while (k > 0 && touchedNumbers[order[k - 1]] > touchedNumbers[i]) {
+                    order[k] = order[k - 1];
+                    k--;
+                }
+                order[k] = i;
+            }
+            return order;
+        }
+
+        private int touchedIndex(long frameNumber) {
+            if (index != null) {
+                Integer i = index.get(frameNumber);
+                return i == null ? -1 : i;
+            }
+            for (int i = 0; i < touched; i++) {
+                if (touchedNumbers[i] == frameNumber) {
+                    return i;
+                }
+            }
+            return -1;
+        }
+
+        private long[] viewWords(long frameNumber) {
+            if (frameNumber == lastNumber) {
+                return lastWords;
+            }
+            int i = touchedIndex(frameNumber);
+            return i >= 0 ? touchedWords[i] : base.wordsOf(frameNumber);
+        }
+
+        private long[] ownWords(long frameNumber) {
+            if (frameNumber == lastNumber) {
+                return lastWords;
+            }
+            int i = touchedIndex(frameNumber);
+            if (i >= 0) {
+                lastNumber = frameNumber;
+                lastWords = touchedWords[i];
+                return lastWords;
+            }
+            long[] old = base.wordsOf(frameNumber);
+            long[] copy = old == null ? new long[WORDS] : old.clone();
+            if (touched == touchedNumbers.length) {
+                touchedNumbers = Arrays.copyOf(touchedNumbers, touched * 2);
+                touchedWords = Arrays.copyOf(touchedWords, touched * 2);
+            }
+            touchedNumbers[touched] = frameNumber;
+            touchedWords[touched] = copy;
+            if (index == null && touched >= LINEAR_LIMIT) {
+                // Builders touch hundreds of frames; steps touch a few and stay on the linear scan.
+                index = new HashMap<>();
+                for (int k = 0; k < touched; k++) {
+                    index.put(touchedNumbers[k], k);
+                }
+            }
+            if (index != null) {
+                index.put(frameNumber, touched);
+            }
+            touched++;
+            lastNumber = frameNumber;
+            lastWords = copy;
+            return copy;
+        }
+    }
+}

@@ -1,0 +1,13 @@
+package org.lvdcheck.emulator.mem;
+
+/**
+ * Read access to host-physical memory: implemented by the immutable {@link PhysMem} and by its
+ * {@link PhysMem.Editor}, so a walk can run over either (an editor sees its own A/D writes).
+ */
+public interface PhysReader {
+    /** Reads {@code size} (1, 2, 4 or 8) bytes little-endian at {@code hpa}; absent frames read 0. */
+    long read(long hpa, int size);
+
+    /** MAXPHYADDR of the memory: host-physical addresses are below 2^maxPhysAddrBits. */
+    int maxPhysAddrBits();
+}

@@ -1,0 +1,147 @@
+package org.lvdcheck.emulator.mem;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+class PhysMemTest {
+
+    @Test
+    void absentFramesReadZeroAndAreNotAllocated() {
+        PhysMem m = PhysMem.empty(46);
+        assertEquals(0, m.read(0x1234_5678L, 8));
+        assertFalse(m.isAllocated(0x12345));
+        assertEquals(0, m.frameCount());
+    }
+
+    @Test
+    void littleEndianAtEverySize() {
+        PhysMem m = PhysMem.empty(46).edit().write(0x1000, 8, 0x1122334455667788L).freeze();
+        assertEquals(0x88, m.read(0x1000, 1));
+        assertEquals(0x7788, m.read(0x1000, 2));
+        assertEquals(0x55667788L, m.read(0x1000, 4));
+        assertEquals(0x66, m.read(0x1002, 1));
+        assertEquals(0x3344, m.read(0x1004, 2));
+        assertEquals(0x1122334455667788L, m.read(0x1000, 8));
+    }
+
+    @Test
+    void unalignedAccessesCrossWordsAndFrames() {
+        PhysMem m = PhysMem.empty(46).edit()
+                .write(0x1005, 8, 0xAABBCCDDEEFF0011L)
+                .write(0x1FFC, 8, 0x0102030405060708L)
+                .freeze();
+        assertEquals(0xAABBCCDDEEFF0011L, m.read(0x1005, 8));
+        assertEquals(0x11, m.read(0x1005, 1));
+        assertEquals(0x0102030405060708L, m.read(0x1FFC, 8));
+        assertEquals(0x05060708L, m.read(0x1FFC, 4));
+        assertEquals(0x01020304L, m.read(0x2000, 4));
+        assertTrue(m.isAllocated(1) && m.isAllocated(2));
+        assertEquals(2, m.frameCount());
+    }
+
+    @Test
+    void narrowWritesMergeIntoTheWord() {
+        PhysMem m = PhysMem.empty(46).edit().write(0x2000, 8, -1L).write(0x2001, 1, 0).write(0x2004, 2, 0x1234).freeze();
+        assertEquals(0xFFFF1234FFFF00FFL, m.read(0x2000, 8));
+    }
+
+    @Test
+    void editorSeesItsOwnWritesAndFreezeSharesTheRest() {
+        PhysMem base = PhysMem.empty(46).edit().write(0x1000, 8, 1).write(0x5000, 8, 5).freeze();
+        PhysMem.Editor e = base.edit();
+        e.write(0x1000, 8, 2);
+        assertEquals(2, e.read(0x1000, 8));
+        assertEquals(5, e.read(0x5000, 8));
+        PhysMem next = e.freeze();
+        assertEquals(1, base.read(0x1000, 8), "the base must not change");
+        assertEquals(2, next.read(0x1000, 8));
+        assertEquals(5, next.read(0x5000, 8));
+        e.write(0x1000, 8, 3);
+        assertEquals(2, next.read(0x1000, 8), "a frozen memory must not see later edits");
+        assertSame(base, base.edit().freeze(), "an edit without writes returns the base");
+    }
+
+    @Test
+    void largeEditsUseTheIndexAndStayCorrect() {
+        PhysMem.Editor e = PhysMem.empty(46).edit();
+        for (int i = 0; i < 300; i++) {
+            e.write((long) (299 - i) << 12, 8, i);
+        }
+        PhysMem m = e.freeze();
+        assertEquals(300, m.frameCount());
+        for (int i = 0; i < 300; i++) {
+            assertEquals(i, m.read((long) (299 - i) << 12, 8));
+        }
+        long[] numbers = m.frameNumbers();
+        for (int i = 1; i < numbers.length; i++) {
+            assertTrue(numbers[i - 1] < numbers[i]);
+        }
+    }
+
+    @Test
+    void writesBeyondMaxPhysAddrAreModelBugs() {
+        PhysMem m = PhysMem.empty(39);
+        assertThrows(IllegalArgumentException.class, () -> m.edit().write(1L << 39, 8, 1));
+        assertThrows(IllegalArgumentException.class, () -> m.edit().write((1L << 39) - 4, 8, 1));
+        assertThrows(IllegalArgumentException.class, () -> m.edit().write(0, 3, 1));
+        m.edit().write((1L << 39) - 8, 8, 1);
+    }
+
+    @Test
+    void allocatedZeroFrameIsAllocated() {
+        PhysMem m = PhysMem.empty(46).edit().allocateFrame(7).freeze();
+        assertTrue(m.isAllocated(7));
+        assertEquals(0, m.read(7 << 12, 8));
+        assertNotEquals(PhysMem.empty(46), m, "allocation is part of the contents");
+    }
+
+    @Test
+    void contentHashAndEqualityFollowContents() {
+        SplittableRandom r = new SplittableRandom(42);
+        for (int round = 0; round < 50; round++) {
+            long seed = r.nextLong();
+            PhysMem.Editor a = PhysMem.empty(46).edit();
+            long[] addrs = new long[10];
+            long[] vals = new long[10];
+            for (int i = 0; i < 10; i++) {
+                addrs[i] = (r.nextLong(64) << 12) + 8 * r.nextInt(512);
+                vals[i] = r.nextLong();
+            }
+            for (int i = 0; i < 10; i++) {
+                a.write(addrs[i], 8, vals[i]);
+            }
+            PhysMem ma = a.freeze();
+            // Rebuilt from scratch through apply(): same contents, distinct frame objects.
+            List<MemWrite> replay = new java.util.ArrayList<>();
+            for (int i = 0; i < 10; i++) {
+                replay.add(new MemWrite(addrs[i], 8, vals[i]));
+            }
+            PhysMem mb = PhysMem.empty(46).apply(replay);
+            assertEquals(ma, mb, "seed " + seed);
+            assertEquals(ma.contentHash(seed), mb.contentHash(seed));
+            PhysMem changed = ma.edit().write(addrs[0], 1, (vals[0] & 0xFF) ^ 1).freeze();
+            assertNotEquals(ma, changed);
+            assertNotEquals(ma.contentHash(seed), changed.contentHash(seed), "seed " + seed);
+            assertNotEquals(ma.contentHash(seed), ma.contentHash(seed + 1));
+        }
+    }
+
+    @Test
+    void sameContentsBuiltDifferentlyAreEqual() {
+        PhysMem x = PhysMem.empty(46).edit().write(0x3000, 8, 9).write(0x1000, 4, 7).freeze();
+        PhysMem y = PhysMem.empty(46).edit().write(0x1000, 8, 0xFFFF_FFFF_0000_0000L).freeze()
+                .edit().write(0x1004, 4, 0).write(0x1000, 4, 7).freeze()
+                .edit().write(0x3000, 8, 9).freeze();
+        assertEquals(x, y);
+        assertEquals(x.hashCode(), y.hashCode());
+        assertEquals(x.contentHash(1), y.contentHash(1));
+    }
+}
