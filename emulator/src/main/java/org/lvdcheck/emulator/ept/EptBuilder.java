@@ -4,6 +4,7 @@ import java.util.function.LongSupplier;
 import org.lvdcheck.emulator.cpu.CpuCaps;
 import org.lvdcheck.emulator.mem.PageSize;
 import org.lvdcheck.emulator.mem.PhysMem;
+import org.lvdcheck.emulator.mem.PhysReader;
 
 /**
  * Builds and edits one EPT in memory, the way the LXD microkernel and the hypervisor do: creates
@@ -106,7 +107,12 @@ public final class EptBuilder {
      * inspection by tests and reports; translation proper goes through {@link EptWalk}.
      */
     public long leafEntry(long gpa) {
-        long table = root;
+        return leafEntry(mem, root, gpa);
+    }
+
+    /** {@link #leafEntry(long)} over any memory and EPT root. */
+    public static long leafEntry(PhysReader mem, long rootHpa, long gpa) {
+        long table = rootHpa;
         for (int level = 4; level >= 1; level--) {
             long e = mem.read(table + 8L * index(gpa, level), 8);
             if ((e & EptEntry.RWX) == 0) {

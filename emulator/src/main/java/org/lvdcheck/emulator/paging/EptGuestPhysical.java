@@ -1,0 +1,74 @@
+package org.lvdcheck.emulator.paging;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.lvdcheck.emulator.cpu.CpuCaps;
+import org.lvdcheck.emulator.ept.EptAccess;
+import org.lvdcheck.emulator.ept.EptResult;
+import org.lvdcheck.emulator.ept.EptWalk;
+import org.lvdcheck.emulator.mem.MemWrite;
+import org.lvdcheck.emulator.mem.PhysMem;
+
+/**
+ * {@link GuestPhysical} over a {@link PhysMem} and one EPTP, for one step: reads see the writes
+ * made so far (EPT A/D flags, guest A/D flags, data writes); {@link #writes()} lists them in order
+ * and {@link #memory()} returns the memory with them applied. The base memory is never changed.
+ */
+public final class EptGuestPhysical implements GuestPhysical {
+    private final PhysMem base;
+    private final long eptp;
+    private final CpuCaps caps;
+    private PhysMem.Editor editor;
+    private List<MemWrite> writes;
+
+    public EptGuestPhysical(PhysMem base, long eptp, CpuCaps caps) {
+        this.base = base;
+        this.eptp = eptp;
+        this.caps = caps;
+    }
+
+    public long eptp() {
+        return eptp;
+    }
+
+    @Override
+    public EptResult translate(long gpa, EptAccess access) {
+        EptResult r = EptWalk.translate(editor != null ? editor : base, eptp, gpa, access, caps);
+        if (r instanceof EptResult.Ok ok && !ok.adWrites().isEmpty()) {
+            for (MemWrite w : ok.adWrites()) {
+                writeHost(w.hpa(), w.size(), w.value());
+            }
+        }
+        return r;
+    }
+
+    @Override
+    public long readHost(long hpa, int size) {
+        return editor != null ? editor.read(hpa, size) : base.read(hpa, size);
+    }
+
+    @Override
+    public void writeHost(long hpa, int size, long value) {
+        if (editor == null) {
+            editor = base.edit();
+            writes = new ArrayList<>();
+        }
+        editor.write(hpa, size, value);
+        writes.add(new MemWrite(hpa, size, value));
+    }
+
+    @Override
+    public CpuCaps caps() {
+        return caps;
+    }
+
+    /** Every host-physical write so far, in order (A/D flags of both EPT and guest, data). */
+    public List<MemWrite> writes() {
+        return writes == null ? List.of() : List.copyOf(writes);
+    }
+
+    /** The base memory with the writes applied (the base itself if none). */
+    public PhysMem memory() {
+        return editor == null ? base : editor.freeze();
+    }
+}

@@ -1,0 +1,25 @@
+package org.lvdcheck.emulator.paging;
+
+import org.lvdcheck.emulator.cpu.CpuCaps;
+import org.lvdcheck.emulator.ept.EptResult;
+import org.lvdcheck.emulator.ept.EptAccess;
+
+/**
+ * Guest-physical memory as seen through the CURRENT EPT. Every guest-physical access of a
+ * linear translation goes through {@link #translate} first, as on hardware (SDM Vol. 3C 28.2.1),
+ * which is why the same CR3 GPA can reach a different page-table root under another EPT.
+ * Implementations apply any EPT A/D-flag updates of a successful translation themselves.
+ */
+public interface GuestPhysical {
+    /** Translates {@code gpa} for {@code access}; Ok carries the HPA. */
+    EptResult translate(long gpa, EptAccess access);
+
+    /** Reads host-physical memory (after a successful translate). */
+    long readHost(long hpa, int size);
+
+    /** Writes host-physical memory (after a successful translate). */
+    void writeHost(long hpa, int size, long value);
+
+    /** The CPU model: MAXPHYADDR and 1 GiB page support shape guest paging's reserved bits. */
+    CpuCaps caps();
+}

@@ -1,0 +1,73 @@
+package org.lvdcheck.emulator.paging;
+
+/**
+ * {@link LinearMemory} over {@link GuestPaging} and a {@link GuestPhysical} (normally an
+ * {@link EptGuestPhysical} for the current EPTP): every access, and every paging-structure access
+ * it needs, goes through the EPT. Writes land in the GuestPhysical's overlay.
+ */
+public final class PagedLinearMemory implements LinearMemory {
+    private final PagingRegs regs;
+    private final GuestPhysical gp;
+
+    public PagedLinearMemory(PagingRegs regs, GuestPhysical gp) {
+        this.regs = regs;
+        this.gp = gp;
+    }
+
+    public GuestPhysical guestPhysical() {
+        return gp;
+    }
+
+    @Override
+    public LinearResult read(long linear, int size, LinearAccess access) {
+        int first = firstPart(linear, size);
+        PagingResult a = GuestPaging.translate(regs, linear, access, gp);
+        if (!(a instanceof PagingResult.Ok okA)) {
+            return new LinearResult.Fault((PagingResult.Failure) a);
+        }
+        if (first == size) {
+            return new LinearResult.Value(gp.readHost(okA.hpa(), size));
+        }
+        PagingResult b = GuestPaging.translate(regs, linear + first, access, gp);
+        if (!(b instanceof PagingResult.Ok okB)) {
+            return new LinearResult.Fault((PagingResult.Failure) b);
+        }
+        long v = 0;
+        for (int i = 0; i < size; i++) {
+            long hpa = i < first ? okA.hpa() + i : okB.hpa() + (i - first);
+            v |= (gp.readHost(hpa, 1) & 0xFF) << (8 * i);
+        }
+        return new LinearResult.Value(v);
+    }
+
+    @Override
+    public LinearResult write(long linear, int size, long value, LinearAccess access) {
+        int first = firstPart(linear, size);
+        PagingResult a = GuestPaging.translate(regs, linear, access, gp);
+        if (!(a instanceof PagingResult.Ok okA)) {
+            return new LinearResult.Fault((PagingResult.Failure) a);
+        }
+        if (first == size) {
+            gp.writeHost(okA.hpa(), size, value);
+            return new LinearResult.Value(value);
+        }
+        PagingResult b = GuestPaging.translate(regs, linear + first, access, gp);
+        if (!(b instanceof PagingResult.Ok okB)) {
+            return new LinearResult.Fault((PagingResult.Failure) b);
+        }
+        for (int i = 0; i < size; i++) {
+            long hpa = i < first ? okA.hpa() + i : okB.hpa() + (i - first);
+            gp.writeHost(hpa, 1, value >>> (8 * i));
+        }
+        return new LinearResult.Value(value);
+    }
+
+    /** Bytes of the access that fall in the first page. */
+    private static int firstPart(long linear, int size) {
+        if (size != 1 && size != 2 && size != 4 && size != 8) {
+            throw new IllegalArgumentException("access size " + size);
+        }
+        long room = 0x1000 - (linear & 0xFFF);
+        return (int) Math.min(room, size);
+    }
+}

@@ -1,0 +1,443 @@
+package org.lvdcheck.spec.asm;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import org.lvdcheck.spec.InputError;
+import org.lvdcheck.spec.SourcePos;
+
+/**
+ * Links parsed units at given section addresses, as ld would for a static image: sections
+ * of the same name are concatenated in unit order, each file's part aligned to its largest
+ * alignment; global symbols resolve across units, then to the externals. Jumps are relaxed
+ * to rel8 where the target is in range and in the same section, iterating to a fixed point
+ * with lengths only growing, as GNU as does.
+ */
+public final class Assembler {
+
+    /** One unit's contribution to a named section. */
+    private static final class Piece {
+        final int unit;
+        final AsmUnit.Section section;
+        final String key;
+        final boolean[] longForm;
+        final long[] offsets;
+        int maxAlign = 1;
+        long start;
+        long size;
+
+        Piece(int unit, AsmUnit.Section section) {
+            this.unit = unit;
+            this.section = section;
+            this.key = unit + "|" + section.name();
+            this.longForm = new boolean[section.items().size()];
+            this.offsets = new long[section.items().size() + 1];
+            for (Item i : section.items()) {
+                if (i instanceof Item.AlignItem a) {
+                    maxAlign = Math.max(maxAlign, a.alignment());
+                }
+            }
+        }
+    }
+
+    private record LabelRef(Piece piece, int item) {
+    }
+
+    private final List<AsmUnit> units;
+    private final Map<String, Long> sectionBase;
+    private final Map<String, Long> externals;
+    private final List<Piece> pieces = new ArrayList<>();
+    private final Map<String, Piece> pieceByKey = new HashMap<>();
+    private final List<Map<String, LabelRef>> labels = new ArrayList<>();
+    private final Map<String, Integer> globalOwner = new HashMap<>();
+    private final Map<String, Value> setCache = new HashMap<>();
+    private final Set<String> evaluating = new HashSet<>();
+
+    private Assembler(List<AsmUnit> units, Map<String, Long> sectionBase, Map<String, Long> externals) {
+        this.units = List.copyOf(units);
+        this.sectionBase = Map.copyOf(sectionBase);
+        this.externals = Map.copyOf(externals);
+    }
+
+    /**
+     * Places every section at {@code sectionBase} (by section name) and resolves symbols:
+     * a unit's own symbols first, then other units' globals, then {@code externals}, then
+     * 0 for a .weak symbol; anything else is an InputError at its use.
+     */
+    public static LinkedImage link(List<AsmUnit> units, Map<String, Long> sectionBase, Map<String, Long> externals)
+            throws InputError {
+        return new Assembler(units, sectionBase, externals).run();
+    }
+
+    private LinkedImage run() throws InputError {
+        collect();
+        place();
+        relax();
+        return emit();
+    }
+
+    private void collect() throws InputError {
+        for (int u = 0; u < units.size(); u++) {
+            AsmUnit unit = units.get(u);
+            Map<String, LabelRef> own = new HashMap<>();
+            for (AsmUnit.Section s : unit.sections().values()) {
+                Piece p = new Piece(u, s);
+                pieces.add(p);
+                pieceByKey.put(p.key, p);
+                for (int i = 0; i < s.items().size(); i++) {
+                    if (s.items().get(i) instanceof Item.LabelItem l) {
+                        own.put(l.name(), new LabelRef(p, i));
+                    }
+                }
+            }
+            labels.add(own);
+            for (String g : unit.globalSymbols()) {
+                boolean defined = own.containsKey(g) || unit.sets().containsKey(g);
+                if (!defined) {
+                    continue;
+                }
+                SourcePos at = own.containsKey(g) ? unit.labels().get(g) : unit.sets().get(g).pos();
+                if (externals.containsKey(g)) {
+                    throw new InputError(at, "symbol '" + g + "' is defined here and also given as an external address");
+                }
+                Integer prev = globalOwner.get(g);
+                boolean weak = unit.weaks().contains(g);
+                if (prev != null && !weak && !units.get(prev).weaks().contains(g)) {
+                    throw new InputError(at, "global symbol '" + g + "' is already defined in " + units.get(prev).fileName());
+                }
+                if (prev == null || !weak) {
+                    globalOwner.put(g, u);
+                }
+            }
+        }
+    }
+
+    private void place() throws InputError {
+        Map<String, Long> next = new LinkedHashMap<>();
+        Map<String, Integer> align = new HashMap<>();
+        for (Piece p : pieces) {
+            String name = p.section.name();
+            if (!sectionBase.containsKey(name)) {
+                SourcePos at = p.section.items().isEmpty() ? null : p.section.items().get(0).pos();
+                throw new InputError(at != null ? at : new SourcePos(units.get(p.unit).fileName(), 1, 1),
+                        "section '" + name + "' has no base address");
+            }
+            align.merge(name, p.maxAlign, Math::max);
+        }
+        for (Piece p : pieces) {
+            long base = sectionBase.get(p.section.name());
+            int a = align.get(p.section.name());
+            if (Long.remainderUnsigned(base, a) != 0) {
+                throw new InputError(firstAlign(p.section.name()), "section '" + p.section.name() + "' base 0x"
+                        + Long.toHexString(base) + " is not aligned to " + a + " bytes as its alignment directives need");
+            }
+            next.putIfAbsent(p.section.name(), base);
+        }
+        layout();
+    }
+
+    private SourcePos firstAlign(String section) {
+        for (Piece p : pieces) {
+            if (p.section.name().equals(section)) {
+                for (Item i : p.section.items()) {
+                    if (i instanceof Item.AlignItem) {
+                        return i.pos();
+                    }
+                }
+            }
+        }
+        return new SourcePos(units.get(0).fileName(), 1, 1);
+    }
+
+    /** Assigns item offsets in every piece and piece starts, from the current branch forms. */
+    private void layout() {
+        Map<String, Long> cursor = new HashMap<>();
+        for (Piece p : pieces) {
+            String name = p.section.name();
+            long at = cursor.getOrDefault(name, sectionBase.get(name));
+            at = alignUp(at, p.maxAlign);
+            p.start = at;
+            long off = 0;
+            List<Item> items = p.section.items();
+            for (int i = 0; i < items.size(); i++) {
+                p.offsets[i] = off;
+                off += size(p, i, off);
+            }
+            p.offsets[items.size()] = off;
+            p.size = off;
+            cursor.put(name, at + off);
+        }
+    }
+
+    private static long alignUp(long v, long a) {
+        long r = Long.remainderUnsigned(v, a);
+        return r == 0 ? v : v + (a - r);
+    }
+
+    private static long padding(Item.AlignItem a, long off) {
+        long pad = Long.remainderUnsigned(-off, a.alignment());
+        return pad > a.maxSkip() ? 0 : pad;
+    }
+
+    private static long size(Piece p, int i, long off) {
+        Item item = p.section.items().get(i);
+        if (item instanceof Item.InsnItem in) {
+            return p.longForm[i] ? in.longLength() : in.shortLength();
+        }
+        if (item instanceof Item.DataItem d) {
+            return d.width();
+        }
+        if (item instanceof Item.BytesItem b) {
+            return b.length();
+        }
+        if (item instanceof Item.AlignItem a) {
+            return padding(a, off);
+        }
+        return 0;
+    }
+
+    /** GNU as relaxation: start short, lengthen out-of-range or cross-section jumps until stable. */
+    private void relax() throws InputError {
+        boolean changed = true;
+        while (changed) {
+            changed = false;
+            setCache.clear();
+            for (Piece p : pieces) {
+                List<Item> items = p.section.items();
+                for (int i = 0; i < items.size(); i++) {
+                    if (!(items.get(i) instanceof Item.InsnItem in) || !in.insn().relaxable() || p.longForm[i]) {
+                        continue;
+                    }
+                    Arg.TargetArg t = (Arg.TargetArg) in.insn().args().get(0);
+                    Value v = t.target().eval(resolver(p.unit));
+                    boolean fits = p.key.equals(v.section())
+                            && Ranges.fitsS8(v.offset() - (p.offsets[i] + in.shortLength()));
+                    if (!fits) {
+                        p.longForm[i] = true;
+                        changed = true;
+                    }
+                }
+            }
+            if (changed) {
+                layout();
+            }
+        }
+        setCache.clear();
+    }
+
+    private Expr.SymbolResolver resolver(int unit) {
+        return (name, use) -> resolve(unit, name, use);
+    }
+
+    private Value resolve(int unit, String name, SourcePos use) throws InputError {
+        AsmUnit u = units.get(unit);
+        LabelRef l = labels.get(unit).get(name);
+        if (l != null) {
+            return new Value(l.piece().key, l.piece().offsets[l.item()]);
+        }
+        if (u.sets().containsKey(name)) {
+            return setValue(unit, name, use);
+        }
+        Integer owner = globalOwner.get(name);
+        if (owner != null) {
+            return resolve(owner, name, use);
+        }
+        if (externals.containsKey(name)) {
+            return new Value("extern|" + name, 0);
+        }
+        if (u.weaks().contains(name)) {
+            return Value.absolute(0); // an undefined weak symbol is 0 (ELF gABI)
+        }
+        throw new InputError(use, "undefined symbol '" + name + "'");
+    }
+
+    private Value setValue(int unit, String name, SourcePos use) throws InputError {
+        String key = unit + "|" + name;
+        Value cached = setCache.get(key);
+        if (cached != null) {
+            return cached;
+        }
+        if (!evaluating.add(key)) {
+            throw new InputError(use, "symbol '" + name + "' is defined in terms of itself");
+        }
+        try {
+            Value v = units.get(unit).sets().get(name).value().eval(resolver(unit));
+            setCache.put(key, v);
+            return v;
+        } finally {
+            evaluating.remove(key);
+        }
+    }
+
+    private long address(Value v) {
+        if (v.isAbsolute()) {
+            return v.offset();
+        }
+        if (v.section().startsWith("extern|")) {
+            return externals.get(v.section().substring("extern|".length())) + v.offset();
+        }
+        return pieceByKey.get(v.section()).start + v.offset();
+    }
+
+    private LinkedImage emit() throws InputError {
+        Map<String, byte[]> bytes = new LinkedHashMap<>();
+        Map<String, Long> starts = new LinkedHashMap<>();
+        Map<String, Long> ends = new HashMap<>();
+        for (Piece p : pieces) {
+            String name = p.section.name();
+            starts.putIfAbsent(name, sectionBase.get(name));
+            ends.merge(name, p.start + p.size, Math::max);
+        }
+        for (String name : starts.keySet()) {
+            bytes.put(name, new byte[(int) (ends.get(name) - starts.get(name))]);
+        }
+        checkOverlap(starts, ends);
+        TreeMap<Long, PlacedInstruction> insns = new TreeMap<>();
+        Map<String, Long> sectionCursor = new HashMap<>();
+        for (Piece p : pieces) {
+            byte[] out = bytes.get(p.section.name());
+            int base = (int) (p.start - starts.get(p.section.name()));
+            long gapFrom = sectionCursor.getOrDefault(p.section.name(), p.start);
+            if (p.section.executable()) {
+                // the gap before this file's part (its alignment) is one-byte NOPs, as within a part
+                for (long g = gapFrom; g < p.start; g++) {
+                    out[(int) (g - starts.get(p.section.name()))] = (byte) 0x90;
+                    insns.put(g, nop(g, p.section.items().isEmpty() ? null : p.section.items().get(0).pos()));
+                }
+            }
+            sectionCursor.put(p.section.name(), p.start + p.size);
+            Expr.SymbolResolver res = resolver(p.unit);
+            Resolve.Values values = new Resolve.Values() {
+                @Override
+                public long of(Expr e) throws InputError {
+                    return address(e.eval(res));
+                }
+
+                @Override
+                public boolean absolute(Expr e) throws InputError {
+                    return e.eval(res).isAbsolute();
+                }
+            };
+            List<Item> items = p.section.items();
+            for (int i = 0; i < items.size(); i++) {
+                Item item = items.get(i);
+                long addr = p.start + p.offsets[i];
+                int at = base + (int) p.offsets[i];
+                if (item instanceof Item.InsnItem in) {
+                    int expected = p.longForm[i] ? in.longLength() : in.shortLength();
+                    Instruction insn = Resolve.instruction(in.insn(), values, addr + expected);
+                    byte[] code;
+                    try {
+                        code = Encoder.encode(insn, addr, Form.of(in.insn(), !p.longForm[i]));
+                    } catch (EncodeException e) {
+                        throw new InputError(e.operand() < 0 ? in.pos() : in.insn().args().get(e.operand()).pos(),
+                                e.getMessage());
+                    }
+                    if (code.length != expected) {
+                        throw new IllegalStateException("encoding length changed at link for " + insn);
+                    }
+                    System.arraycopy(code, 0, out, at, code.length);
+                    insns.put(addr, new PlacedInstruction(addr, code, insn, in.pos()));
+                } else if (item instanceof Item.DataItem d) {
+                    long v = values.of(d.value());
+                    if (d.width() < 8) {
+                        long lo = -(1L << (8 * d.width() - 1));
+                        long hi = (1L << (8 * d.width())) - 1;
+                        if (v < lo || v > hi) {
+                            throw new InputError(d.pos(), "value 0x" + Long.toHexString(v) + " does not fit in "
+                                    + d.width() + " bytes");
+                        }
+                    }
+                    for (int k = 0; k < d.width(); k++) {
+                        out[at + k] = (byte) (v >>> (8 * k));
+                    }
+                } else if (item instanceof Item.BytesItem b) {
+                    System.arraycopy(b.bytes(), 0, out, at, b.length());
+                } else if (item instanceof Item.AlignItem a) {
+                    int pad = (int) (p.offsets[i + 1] - p.offsets[i]);
+                    boolean nops = a.fill() == null && p.section.executable();
+                    for (int k = 0; k < pad; k++) {
+                        out[at + k] = (byte) (nops ? 0x90 : a.fill() == null ? 0 : a.fill());
+                        if (nops) {
+                            // one-byte NOPs, so execution may fall through the padding
+                            insns.put(addr + k, nop(addr + k, a.pos()));
+                        }
+                    }
+                }
+            }
+        }
+        Map<String, LinkedImage.SectionImage> images = new LinkedHashMap<>();
+        for (String name : starts.keySet()) {
+            images.put(name, new LinkedImage.SectionImage(name, starts.get(name), bytes.get(name)));
+        }
+        return symbolTable(images, insns);
+    }
+
+    private static PlacedInstruction nop(long addr, SourcePos pos) {
+        return new PlacedInstruction(addr, new byte[] {(byte) 0x90},
+                new Instruction(Mnemonic.NOP, null, 0, List.of(), false, pos), pos);
+    }
+
+    private void checkOverlap(Map<String, Long> starts, Map<String, Long> ends) throws InputError {
+        List<String> names = new ArrayList<>(starts.keySet());
+        for (int i = 0; i < names.size(); i++) {
+            for (int j = i + 1; j < names.size(); j++) {
+                String a = names.get(i);
+                String b = names.get(j);
+                if (starts.get(a) < ends.get(b) && starts.get(b) < ends.get(a)) {
+                    SourcePos at = firstItem(b);
+                    throw new InputError(at, "section '" + b + "' [0x" + Long.toHexString(starts.get(b)) + ", 0x"
+                            + Long.toHexString(ends.get(b)) + ") overlaps section '" + a + "' [0x"
+                            + Long.toHexString(starts.get(a)) + ", 0x" + Long.toHexString(ends.get(a)) + ")");
+                }
+            }
+        }
+    }
+
+    private SourcePos firstItem(String section) {
+        for (Piece p : pieces) {
+            if (p.section.name().equals(section) && !p.section.items().isEmpty()) {
+                return p.section.items().get(0).pos();
+            }
+        }
+        return new SourcePos(units.get(0).fileName(), 1, 1);
+    }
+
+    private LinkedImage symbolTable(Map<String, LinkedImage.SectionImage> images,
+            TreeMap<Long, PlacedInstruction> insns) throws InputError {
+        Map<String, Long> symbols = new TreeMap<>();
+        Map<String, Integer> localCount = new HashMap<>();
+        for (int u = 0; u < units.size(); u++) {
+            for (String n : units.get(u).definedSymbols()) {
+                localCount.merge(n, 1, Integer::sum);
+            }
+        }
+        TreeMap<Long, String> names = new TreeMap<>();
+        TreeMap<Long, String> localNames = new TreeMap<>();
+        for (int u = 0; u < units.size(); u++) {
+            AsmUnit unit = units.get(u);
+            for (String n : unit.definedSymbols()) {
+                boolean global = Integer.valueOf(u).equals(globalOwner.get(n));
+                if (globalOwner.containsKey(n) && !global && unit.globalSymbols().contains(n)) {
+                    continue; // a weak definition overridden elsewhere
+                }
+                String shown = global || localCount.get(n) == 1 ? n : unit.fileName() + ":" + n;
+                Value v = resolve(u, n, unit.labels().getOrDefault(n,
+                        unit.sets().containsKey(n) ? unit.sets().get(n).pos() : new SourcePos(unit.fileName(), 1, 1)));
+                long a = address(v);
+                symbols.put(shown, a);
+                if (unit.labels().containsKey(n)) {
+                    TreeMap<Long, String> into = global ? names : localNames;
+                    into.merge(a, shown, (x, y) -> x.compareTo(y) <= 0 ? x : y);
+                }
+            }
+        }
+        localNames.forEach(names::putIfAbsent);
+        return new LinkedImage(images, insns, symbols, names);
+    }
+}
