@@ -1,5 +1,7 @@
 package org.lvdcheck.emulator.exec;
 
+import org.lvdcheck.emulator.paging.LinearAccess;
+
 /**
  * Why an instruction touches memory, which decides the checks the context applies: the
  * segment fault for a non-canonical address (#SS(0) for stack accesses, #GP(0) otherwise; SDM
@@ -38,5 +40,17 @@ public enum AccessKind {
     /** An implicit supervisor-mode access to a system data structure. */
     public boolean isImplicitSupervisor() {
         return implicitSupervisor;
+    }
+
+    /** The same access for {@link org.lvdcheck.emulator.paging.LinearMemory}. */
+    public LinearAccess linearAccess() {
+        return switch (this) {
+            case DATA_READ -> LinearAccess.READ;
+            case DATA_WRITE -> LinearAccess.WRITE;
+            case STACK_READ -> LinearAccess.STACK_READ;
+            case STACK_WRITE -> LinearAccess.STACK_WRITE;
+            case SUPERVISOR_READ -> LinearAccess.SUPERVISOR_READ;
+            case SUPERVISOR_WRITE -> LinearAccess.SUPERVISOR_WRITE;
+        };
     }
 }

@@ -12,8 +12,12 @@ import org.lvdcheck.emulator.vmx.Vmcs;
  * method is a query: the context changes nothing, so one instruction is a pure function of the
  * registers and the memory the context reads.
  *
- * <p>Reads never see writes reported earlier in the same instruction (the executor reads before
- * it writes wherever an instruction does both).
+ * <p>Writes: the context either reports the host-physical writes of an access in
+ * {@link MemResult.Ok#writes()}, which the executor collects in order into the outcome, or
+ * keeps them in an overlay of its own (returning no writes), which it must then drop when the
+ * outcome is {@link ExecOutcome.Fault} or {@link ExecOutcome.VmExit} and commit otherwise.
+ * The executor never relies on reading its own writes within one instruction: it reads first
+ * wherever an instruction both reads and writes.
  */
 public interface ExecContext {
     /** The segment argument of an access to a system table (GDT, LDT, TSS) by linear address. */
