@@ -48,13 +48,14 @@ final class Lexer {
     private Token next() throws InputError {
         int start = i;
         char c = s.charAt(i);
-        if (identStart(c)) {
+        if (identStart(c) || c == '@' && i + 1 < s.length() && Character.isLetter(s.charAt(i + 1))) {
+            i++; // '@' only starts type names such as @progbits and @function
             while (i < s.length() && identPart(s.charAt(i))) {
                 i++;
             }
             return new Token(Token.Kind.IDENT, s.substring(start, i), 0, start);
         }
-        if (c == '%') {
+        if (c == '%' && i + 1 < s.length() && Character.isLetter(s.charAt(i + 1))) {
             i++;
             while (i < s.length() && Character.isLetterOrDigit(s.charAt(i))) {
                 i++;

@@ -1,0 +1,114 @@
+package org.lvdcheck.emulator.exec;
+
+import java.util.List;
+import java.util.OptionalLong;
+import org.lvdcheck.emulator.cpu.ArchRegs;
+import org.lvdcheck.emulator.mem.MemWrite;
+import org.lvdcheck.emulator.vmx.ExitReason;
+
+/**
+ * The result of executing one instruction. Only {@link Next}, {@link Trap},
+ * {@link EptpSwitched}, {@link PrimitiveCall} and {@link Halted} complete the instruction; for
+ * {@link Fault} and {@link VmExit} the registers and memory stay as they were before it.
+ */
+public sealed interface ExecOutcome permits ExecOutcome.Next, ExecOutcome.Fault, ExecOutcome.Trap,
+        ExecOutcome.VmExit, ExecOutcome.EptpSwitched, ExecOutcome.PrimitiveCall, ExecOutcome.Halted {
+
+    /** Normal completion: the new registers (RIP advanced or branched) and the writes to apply in order. */
+    record Next(ArchRegs regs, List<MemWrite> writes) implements ExecOutcome {
+        public Next {
+            writes = List.copyOf(writes);
+        }
+    }
+
+    /**
+     * The instruction faults (SDM Vol. 3A 6.5: RIP stays at the instruction, nothing is written):
+     * the integrator delivers exception {@code vector} with {@code errorCode} if it has one, and
+     * for #PF loads CR2 with {@code cr2}.
+     */
+    record Fault(int vector, OptionalLong errorCode, long cr2) implements ExecOutcome {
+        public static final int DE = 0;
+        public static final int BP = 3;
+        public static final int UD = 6;
+        public static final int NM = 7;
+        public static final int TS = 10;
+        public static final int NP = 11;
+        public static final int SS = 12;
+        public static final int GP = 13;
+        public static final int PF = 14;
+
+        public static Fault withoutCode(int vector) {
+            return new Fault(vector, OptionalLong.empty(), 0);
+        }
+
+        public static Fault withCode(int vector, long errorCode) {
+            return new Fault(vector, OptionalLong.of(errorCode), 0);
+        }
+
+        /** #GP(0). */
+        public static Fault gp0() {
+            return withCode(GP, 0);
+        }
+
+        /** #UD. */
+        public static Fault ud() {
+            return withoutCode(UD);
+        }
+    }
+
+    /**
+     * A trap-class exception raised by a completed instruction (INT3 raises #BP): the writes
+     * apply, and the exception is delivered with the saved RIP of {@code regs}, the next
+     * instruction (SDM Vol. 3A 6.5).
+     */
+    record Trap(ArchRegs regs, List<MemWrite> writes, int vector) implements ExecOutcome {
+        public Trap {
+            writes = List.copyOf(writes);
+        }
+    }
+
+    /**
+     * The instruction causes a VM exit (SDM Vol. 3C 25.1, 27.2): guest state stays as before the
+     * instruction (RIP at it). Fields as the VMCS exit-information fields take them.
+     *
+     * @param qualification the exit qualification (Table 27-3 CR access, 27-4 MOV DR, 27-5 I/O,
+     *        27-7 EPT violation; the displacement for descriptor-table exits; otherwise 0)
+     * @param instructionLength the VM-exit instruction length (0 for EPT violations and
+     *        misconfigurations, which do not save it)
+     * @param instructionInfo the VM-exit instruction-information field for descriptor-table
+     *        exits (Tables 27-10, 27-11), otherwise 0
+     * @param guestLinear guest-linear address of an EPT violation, otherwise 0
+     * @param guestPhysical guest-physical address of an EPT violation or misconfiguration, otherwise 0
+     * @param why what caused it, for traces
+     */
+    record VmExit(ExitReason reason, long qualification, int instructionLength, long instructionInfo,
+            long guestLinear, long guestPhysical, String why) implements ExecOutcome {
+    }
+
+    /**
+     * VMFUNC leaf 0 switched the EPTP (SDM Vol. 3C 25.5.5.3): the integrator loads
+     * {@code newEptp} into the VMCS (and {@code index} as the EPTP index when #VE is in effect);
+     * the next instruction, at the RIP of {@code regs} (+3), is fetched through the new EPT.
+     */
+    record EptpSwitched(ArchRegs regs, long newEptp, int index) implements ExecOutcome {
+    }
+
+    /**
+     * A {@code call} to a kernel primitive: the return address is pushed ({@code writes}, RSP
+     * lowered by 8) and RIP is the primitive's entry, as after a real call. The integrator runs
+     * the primitive atomically and then returns as RET would, popping the return address.
+     */
+    record PrimitiveCall(ArchRegs regsAfterPush, List<MemWrite> writes, String name, long returnAddress)
+            implements ExecOutcome {
+        public PrimitiveCall {
+            writes = List.copyOf(writes);
+        }
+    }
+
+    /**
+     * HLT without an exit: the registers with RIP at the next instruction and the activity state
+     * HLT (SDM Vol. 2A HLT; an interrupt that wakes the CPU saves this RIP).
+     */
+    record Halted(ArchRegs regs) implements ExecOutcome {
+    }
+}

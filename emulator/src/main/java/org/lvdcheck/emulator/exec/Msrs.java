@@ -1,0 +1,84 @@
+package org.lvdcheck.emulator.exec;
+
+import org.lvdcheck.emulator.cpu.ArchRegs;
+import org.lvdcheck.emulator.cpu.Efer;
+import org.lvdcheck.emulator.vmx.ExitReason;
+import org.lvdcheck.emulator.vmx.VmxExitRules;
+
+/**
+ * RDMSR and WRMSR (SDM Vol. 2B; Vol. 3C 25.1.3 MSR bitmaps). #GP(0) at CPL &gt; 0 before the VM
+ * exit (25.1.1). Without an exit the model implements IA32_EFER, IA32_FS_BASE, IA32_GS_BASE and
+ * IA32_KERNEL_GS_BASE; any other MSR is #GP(0), as for an MSR the processor does not have. Both
+ * built-in specs make every MSR access exit, so this matters only for specs that pass some through.
+ */
+final class Msrs {
+    private Msrs() {
+    }
+
+    static final long IA32_EFER = 0xC000_0080L;
+    static final long IA32_FS_BASE = 0xC000_0100L;
+    static final long IA32_GS_BASE = 0xC000_0101L;
+    static final long IA32_KERNEL_GS_BASE = 0xC000_0102L;
+
+    /** EFER bits software may set (SCE, LME, NXE); LMA is read-only (Vol. 3A 2.2.1). */
+    private static final long EFER_WRITABLE = Efer.SCE | Efer.LME | Efer.NXE;
+
+    static void rdmsr(Step s) {
+        if (s.cpl() > 0) {
+            throw Step.gp0();
+        }
+        long msr = s.gpr64(ArchRegs.RCX) & 0xFFFF_FFFFL;
+        if (VmxExitRules.rdmsrExits(s.ctx.vmcs(), msr)) {
+            throw s.exit(ExitReason.RDMSR, 0, String.format("RDMSR 0x%x", msr));
+        }
+        long v;
+        if (msr == IA32_EFER) {
+            v = s.regs.efer();
+        } else if (msr == IA32_FS_BASE) {
+            v = s.regs.fsBase();
+        } else if (msr == IA32_GS_BASE) {
+            v = s.regs.gsBase();
+        } else if (msr == IA32_KERNEL_GS_BASE) {
+            v = s.regs.kernelGsBase();
+        } else {
+            throw Step.gp0();
+        }
+        s.setGpr32(ArchRegs.RAX, v);
+        s.setGpr32(ArchRegs.RDX, v >>> 32);
+    }
+
+    /**
+     * WRMSR of EDX:EAX. The FS/GS bases must be canonical (#GP(0)); EFER takes SCE and NXE,
+     * refuses reserved bits and a change of LME while paging is on (#GP(0)), and ignores LMA.
+     */
+    static void wrmsr(Step s) {
+        if (s.cpl() > 0) {
+            throw Step.gp0();
+        }
+        long msr = s.gpr64(ArchRegs.RCX) & 0xFFFF_FFFFL;
+        if (VmxExitRules.wrmsrExits(s.ctx.vmcs(), msr)) {
+            throw s.exit(ExitReason.WRMSR, 0, String.format("WRMSR 0x%x", msr));
+        }
+        long v = (s.gpr64(ArchRegs.RDX) << 32) | (s.gpr64(ArchRegs.RAX) & 0xFFFF_FFFFL);
+        if (msr == IA32_EFER) {
+            long old = s.regs.efer();
+            if ((v & ~(EFER_WRITABLE | Efer.LMA)) != 0 || ((v ^ old) & Efer.LME) != 0) {
+                throw Step.gp0();
+            }
+            s.regs = s.regs.withEfer((v & EFER_WRITABLE) | (old & Efer.LMA));
+        } else if (msr == IA32_FS_BASE || msr == IA32_GS_BASE || msr == IA32_KERNEL_GS_BASE) {
+            if (!Canonical.is(v)) {
+                throw Step.gp0();
+            }
+            if (msr == IA32_FS_BASE) {
+                s.regs = s.regs.withFsBase(v);
+            } else if (msr == IA32_GS_BASE) {
+                s.regs = s.regs.withGsBase(v);
+            } else {
+                s.regs = s.regs.withKernelGsBase(v);
+            }
+        } else {
+            throw Step.gp0();
+        }
+    }
+}

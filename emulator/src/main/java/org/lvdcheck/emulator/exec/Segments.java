@@ -1,0 +1,133 @@
+package org.lvdcheck.emulator.exec;
+
+import org.lvdcheck.emulator.cpu.ArchRegs;
+import org.lvdcheck.emulator.cpu.Segment;
+
+/**
+ * Segment-descriptor loads from the GDT (SDM Vol. 3A 3.4.5, 5.5-5.8, Vol. 2B MOV/POP "protected
+ * mode" segment loads, IRET). Descriptors are read, and their accessed bit set, by implicit
+ * supervisor accesses. Selectors with TI = 1 (the LDT) are refused with #GP(selector): the model
+ * keeps every segment in the GDT.
+ */
+final class Segments {
+    private Segments() {
+    }
+
+    private static final int TYPE_CODE = 8;
+    private static final int TYPE_CONFORMING = 4;
+    private static final int TYPE_WRITABLE = 2;
+    private static final int TYPE_READABLE = 2;
+
+    static boolean isNull(int selector) {
+        return (selector & ~3) == 0;
+    }
+
+    /** The error code of a selector fault: the selector without its RPL (EXT = 0). */
+    static long errorCode(int selector) {
+        return selector & 0xFFFC;
+    }
+
+    static Abort selectorFault(int vector, int selector) {
+        return Step.abort(ExecOutcome.Fault.withCode(vector, errorCode(selector)));
+    }
+
+    /** The linear address of the 8-byte GDT descriptor {@code selector} names, after the limit check. */
+    static long descriptorAddress(Step s, int selector) {
+        if ((selector & 4) != 0 || (selector | 7) > s.start.gdtr().limit()) {
+            throw selectorFault(ExecOutcome.Fault.GP, selector);
+        }
+        return s.start.gdtr().base() + (selector & ~7);
+    }
+
+    static long readDescriptor(Step s, long address) {
+        return s.read(ExecContext.NO_SEGMENT, address, 8, AccessKind.SUPERVISOR_READ);
+    }
+
+    /** Sets the accessed bit of a code or data descriptor that lacks it (Vol. 3A 3.4.5.1). */
+    static Segment markAccessed(Step s, long address, long descriptor, Segment seg) {
+        if ((seg.accessRights() & Segment.AR_ACCESSED) != 0) {
+            return seg;
+        }
+        long typeByte = ((descriptor >>> 40) & 0xFF) | 1;
+        s.write(ExecContext.NO_SEGMENT, address + 5, 1, typeByte, AccessKind.SUPERVISOR_WRITE);
+        return seg.withAccessRights(seg.accessRights() | Segment.AR_ACCESSED);
+    }
+
+    /**
+     * Loads DS, ES, FS or GS (MOV/POP to a segment register in 64-bit mode). A null selector
+     * makes the register unusable; for FS and GS it also clears the base, as Intel processors do.
+     * Otherwise the descriptor must be a data or readable code segment (#GP(sel)) whose DPL is at
+     * least CPL and RPL unless it is conforming code (#GP(sel)), and present (#NP(sel)). In 64-bit
+     * mode FS and GS take the descriptor's 32-bit base.
+     */
+    static void loadDataSegment(Step s, int sreg, int selector) {
+        if (isNull(selector)) {
+            Segment old = s.regs.seg(sreg);
+            long base = sreg == ArchRegs.FS || sreg == ArchRegs.GS ? 0 : old.base();
+            s.regs = s.regs.withSeg(sreg, new Segment(selector, base, 0, Segment.AR_UNUSABLE));
+            return;
+        }
+        long address = descriptorAddress(s, selector);
+        long d = readDescriptor(s, address);
+        Segment seg = Segment.fromDescriptor(selector, d);
+        int type = seg.type();
+        boolean code = (type & TYPE_CODE) != 0;
+        if ((seg.accessRights() & Segment.AR_S) == 0 || (code && (type & TYPE_READABLE) == 0)) {
+            throw selectorFault(ExecOutcome.Fault.GP, selector);
+        }
+        boolean conformingCode = code && (type & TYPE_CONFORMING) != 0;
+        if (!conformingCode && (seg.rpl() > seg.dpl() || s.cpl() > seg.dpl())) {
+            throw selectorFault(ExecOutcome.Fault.GP, selector);
+        }
+        if (!seg.present()) {
+            throw selectorFault(ExecOutcome.Fault.NP, selector);
+        }
+        s.regs = s.regs.withSeg(sreg, markAccessed(s, address, d, seg));
+    }
+
+    /**
+     * The code segment IRETQ returns to (Vol. 2A IRET, IA-32e-MODE-RETURN): a code descriptor
+     * (#GP(sel)), RPL &ge; CPL (#GP(sel)), DPL &le; RPL if conforming and DPL = RPL otherwise
+     * (#GP(sel)), present (#NP(sel)).
+     */
+    static Segment codeSegmentForReturn(Step s, int selector) {
+        long address = descriptorAddress(s, selector);
+        long d = readDescriptor(s, address);
+        Segment seg = Segment.fromDescriptor(selector, d);
+        int type = seg.type();
+        if ((seg.accessRights() & Segment.AR_S) == 0 || (type & TYPE_CODE) == 0) {
+            throw selectorFault(ExecOutcome.Fault.GP, selector);
+        }
+        if (seg.rpl() < s.cpl()) {
+            throw selectorFault(ExecOutcome.Fault.GP, selector);
+        }
+        boolean conforming = (type & TYPE_CONFORMING) != 0;
+        if (conforming ? seg.dpl() > seg.rpl() : seg.dpl() != seg.rpl()) {
+            throw selectorFault(ExecOutcome.Fault.GP, selector);
+        }
+        if (!seg.present()) {
+            throw selectorFault(ExecOutcome.Fault.NP, selector);
+        }
+        return markAccessed(s, address, d, seg);
+    }
+
+    /**
+     * The stack segment IRETQ loads for a return to CPL {@code newCpl}: RPL = DPL = new CPL and a
+     * writable data segment (#GP(sel)), present (#SS(sel)).
+     */
+    static Segment stackSegmentForReturn(Step s, int selector, int newCpl) {
+        long address = descriptorAddress(s, selector);
+        long d = readDescriptor(s, address);
+        Segment seg = Segment.fromDescriptor(selector, d);
+        int type = seg.type();
+        boolean writableData = (seg.accessRights() & Segment.AR_S) != 0 && (type & TYPE_CODE) == 0
+                && (type & TYPE_WRITABLE) != 0;
+        if (seg.rpl() != newCpl || seg.dpl() != newCpl || !writableData) {
+            throw selectorFault(ExecOutcome.Fault.GP, selector);
+        }
+        if (!seg.present()) {
+            throw selectorFault(ExecOutcome.Fault.SS, selector);
+        }
+        return markAccessed(s, address, d, seg);
+    }
+}

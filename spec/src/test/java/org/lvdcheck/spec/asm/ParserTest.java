@@ -1,0 +1,216 @@
+package org.lvdcheck.spec.asm;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.lvdcheck.spec.InputError;
+
+/** Directives, macros, conditionals and expressions, checked through the linked bytes. */
+class ParserTest {
+
+    static LinkedImage link(String text) throws InputError {
+        AsmUnit u = AsmParser.parse("p.s", text, IncludeResolver.none());
+        return Assembler.link(List.of(u), Map.of(".text", 0x1000L, ".data", 0x2000L, ".bss", 0x3000L), Map.of());
+    }
+
+    static byte[] data(String text) throws InputError {
+        return link(".data\n" + text).sectionBytes(".data");
+    }
+
+    static byte[] bytes(int... b) {
+        byte[] out = new byte[b.length];
+        for (int i = 0; i < b.length; i++) {
+            out[i] = (byte) b[i];
+        }
+        return out;
+    }
+
+    @Test
+    void numbersInEveryBase() throws InputError {
+        assertArrayEquals(bytes(10, 0x10, 8, 5, 'A', 0xff), data(".byte 10, 0x10, 010, 0b101, 'A, -1"));
+    }
+
+    @Test
+    void operatorPrecedenceFollowsGnuAs() throws InputError {
+        // | binds tighter than + in GNU as: 1 + (2 | 4) = 7; * before +: 2 + 3*4 = 14
+        assertArrayEquals(bytes(7, 14, 0xfe, 16, 2, 1, 3, 6, 1), data(".byte 1 + 2 | 4, 2 + 3 * 4, ~1, 1 << 4, 9 >> 2, 7 % 3, 7 & 3, 5 ^ 3, (1 + 2) / 3"));
+    }
+
+    @Test
+    void dataDirectivesAreLittleEndian() throws InputError {
+        assertArrayEquals(bytes(0x34, 0x12, 0x78, 0x56, 0x34, 0x12, 1, 0, 0, 0, 0, 0, 0, 0, 2, 0),
+                data(".word 0x1234\n.long 0x12345678\n.quad 1\n.short 2"));
+    }
+
+    @Test
+    void stringsAndFill() throws InputError {
+        assertArrayEquals(bytes('a', 'b', 'c', 0, 'x', '\n', 0, 0, 0, 7, 7), data(".asciz \"abc\"\n.ascii \"x\\n\"\n.zero 3\n.skip 2, 7"));
+    }
+
+    @Test
+    void setEquAndAssignment() throws InputError {
+        assertArrayEquals(bytes(5, 6, 12), data(".set A, 5\n.equ B, A + 1\nC = A + B + 1\n.byte A, B, C"));
+    }
+
+    @Test
+    void setSymbolUsesItsValueAtThatPoint() throws InputError {
+        assertArrayEquals(bytes(1, 2), data(".set X, 1\n.byte X\n.set X, 2\n.byte X"));
+    }
+
+    @Test
+    void commentsAndSeparators() throws InputError {
+        assertArrayEquals(bytes(1, 2, 3, 4), data(".byte 1 # two\n/* a\n block */ .byte 2; .byte 3 /* c */ ; .byte 4"));
+    }
+
+    @Test
+    void macroWithDefaultsKeywordsAndCounter() throws InputError {
+        String src = ".macro pair a, b=9\n.byte \\a, \\b\n.endm\n.macro uniq\nl\\@: .byte 0\n.endm\n"
+                + "pair 1\npair 2, 3\npair b=4, a=5\nuniq\nuniq\n";
+        LinkedImage img = link(".data\n" + src);
+        assertArrayEquals(bytes(1, 9, 2, 3, 5, 4, 0, 0), img.sectionBytes(".data"));
+        assertEquals(0x2006L, img.symbol("l3").getAsLong());
+        assertEquals(0x2007L, img.symbol("l4").getAsLong());
+    }
+
+    @Test
+    void macroExpandsToInstructions() throws InputError {
+        LinkedImage img = link(".macro SAVE reg\npushq %\\reg\n.endm\nSAVE rax\nSAVE r12\n");
+        assertArrayEquals(bytes(0x50, 0x41, 0x54), img.sectionBytes(".text"));
+    }
+
+    @Test
+    void reptAndIrp() throws InputError {
+        assertArrayEquals(bytes(1, 1, 1, 4, 5), data(".rept 3\n.byte 1\n.endr\n.irp v, 4, 5\n.byte \\v\n.endr"));
+    }
+
+    @Test
+    void conditionals() throws InputError {
+        String src = ".set F, 1\n.if F\n.byte 1\n.else\n.byte 2\n.endif\n.if F - 1\n.byte 3\n.elseif 1\n.byte 4\n.endif\n"
+                + ".ifdef F\n.byte 5\n.endif\n.ifndef G\n.byte 6\n.endif\n.if 0\n.if 1\n.byte 7\n.endif\n.endif\n";
+        assertArrayEquals(bytes(1, 4, 5, 6), data(src));
+    }
+
+    @Test
+    void alignmentDirectives() throws InputError {
+        assertArrayEquals(bytes(1, 0, 0, 0, 2, 0, 0, 0, 3, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc, 4),
+                data(".byte 1\n.align 4\n.byte 2\n.p2align 3\n.byte 3\n.balign 8, 0xcc\n.byte 4"));
+    }
+
+    @Test
+    void alignmentInTextIsNops() throws InputError {
+        LinkedImage img = link("ret\n.p2align 2\nret");
+        assertArrayEquals(bytes(0xc3, 0x90, 0x90, 0x90, 0xc3), img.sectionBytes(".text"));
+        assertEquals(Mnemonic.NOP, img.at(0x1001).orElseThrow().insn().mnemonic());
+    }
+
+    @Test
+    void sectionsPushPopAndFlags() throws InputError {
+        AsmUnit u = AsmParser.parse("s.s", "nop\n.pushsection .gate.text, \"ax\", @progbits\nhlt\n.popsection\nret\n"
+                + ".section .rodata, \"a\"\n.byte 1\n.previous\nint3\n", IncludeResolver.none());
+        assertEquals(List.of(".text", ".gate.text", ".rodata"), u.sectionNames());
+        LinkedImage img = Assembler.link(List.of(u), Map.of(".text", 0L, ".gate.text", 0x100L, ".rodata", 0x200L), Map.of());
+        assertArrayEquals(bytes(0x90, 0xc3, 0xcc), img.sectionBytes(".text"));
+        assertArrayEquals(bytes(0xf4), img.sectionBytes(".gate.text"));
+        assertArrayEquals(bytes(1), img.sectionBytes(".rodata"));
+    }
+
+    @Test
+    void numericLocalLabels() throws InputError {
+        LinkedImage img = link("1: jmp 1f\n1: jmp 1b\n2: jmp 2b\n");
+        assertArrayEquals(bytes(0xeb, 0x00, 0xeb, 0xfe, 0xeb, 0xfe), img.sectionBytes(".text"));
+    }
+
+    @Test
+    void dotIsTheCurrentLocation() throws InputError {
+        LinkedImage img = link(".data\n.quad .\nhere: .quad . - here\n.set size, . - here\n.byte size");
+        byte[] d = img.sectionBytes(".data");
+        assertEquals(0x00, d[0]);
+        assertEquals(0x20, d[1]);
+        assertEquals(0, d[8]);
+        assertEquals(8, d[16]);
+    }
+
+    @Test
+    void symbolDifferenceIsAbsolute() throws InputError {
+        byte[] d = link("a: nop\nnop\nb:\n.data\n.long b - a").sectionBytes(".data");
+        assertArrayEquals(bytes(2, 0, 0, 0), d);
+    }
+
+    @Test
+    void includeThroughResolver() throws InputError {
+        IncludeResolver inc = IncludeResolver.of(Map.of("defs.h", ".set N, 3\n.macro two\n.byte 2\n.endm\n"));
+        AsmUnit u = AsmParser.parse("m.s", ".data\n.include \"defs.h\"\n.byte N\ntwo\n", inc);
+        LinkedImage img = Assembler.link(List.of(u), Map.of(".data", 0L), Map.of());
+        assertArrayEquals(bytes(3, 2), img.sectionBytes(".data"));
+    }
+
+    @Test
+    void ignoredDirectivesHaveNoEffect() throws InputError {
+        LinkedImage img = link(".file \"x.c\"\n.code64\n.type f, @function\nf: .cfi_startproc\nret\n.cfi_endproc\n.size f, . - f\n.ident \"x\"");
+        assertArrayEquals(bytes(0xc3), img.sectionBytes(".text"));
+    }
+
+    @Test
+    void lockOnItsOwnStatement() throws InputError {
+        assertArrayEquals(bytes(0xf0, 0x48, 0x0f, 0xb1, 0x0a), link("lock; cmpxchgq %rcx, (%rdx)").sectionBytes(".text"));
+    }
+
+    @Test
+    void operandModelCarriesSizes() throws InputError {
+        LinkedImage img = link("wrgsbase %eax\nmovzbl (%rax), %ecx\nmovq %rax, %cr3\nlgdt (%rdi)\nje 1f\n1: addl $-1, %eax");
+        List<PlacedInstruction> is = img.instructions();
+        assertEquals(4, is.get(0).insn().opSize());
+        assertEquals(new RegOp(Reg.EAX), is.get(0).insn().operand(0));
+        assertEquals(4, is.get(1).insn().opSize());
+        assertEquals(new MemOp(null, 0, Reg.RAX, null, 1, false, 1), is.get(1).insn().operand(0));
+        assertEquals(RegKind.CONTROL, ((RegOp) is.get(2).insn().operand(1)).reg().kind());
+        assertEquals(10, ((MemOp) is.get(3).insn().operand(0)).width());
+        assertEquals(Condition.E, is.get(4).insn().cond());
+        assertEquals(new TargetOp(is.get(5).address()), is.get(4).insn().operand(0));
+        assertEquals(new ImmOp(-1), is.get(5).insn().operand(0));
+    }
+
+    @Test
+    void ripRelativeCarriesTheTarget() throws InputError {
+        LinkedImage img = link("movq var(%rip), %rax\nmovq 0x10(%rip), %rbx\n.data\nvar: .quad 0");
+        List<PlacedInstruction> is = img.instructions();
+        assertEquals(new MemOp(null, 0x2000, null, null, 1, true, 8), is.get(0).insn().operand(0));
+        assertEquals(0x2000 - is.get(0).end(), leInt(is.get(0).bytes(), 3));
+        assertEquals(is.get(1).end() + 0x10, ((MemOp) is.get(1).insn().operand(0)).disp());
+    }
+
+    static int leInt(byte[] b, int at) {
+        return (b[at] & 0xff) | (b[at + 1] & 0xff) << 8 | (b[at + 2] & 0xff) << 16 | (b[at + 3] & 0xff) << 24;
+    }
+
+    @Test
+    void registersByName() {
+        assertEquals(Reg.DR7, Reg.byName("db7").orElseThrow());
+        assertEquals(Reg.DR7, Reg.byName("dr7").orElseThrow());
+        assertEquals(3, Reg.BH.gpr());
+        assertTrue(Reg.BH.high8());
+        assertEquals(13, Reg.R13W.gpr());
+        assertEquals(2, Reg.R13W.width());
+        assertEquals(-1, Reg.CR3.gpr());
+        assertFalse(Reg.byName("xmm0").isPresent());
+        assertEquals(Condition.G, Condition.ofCode(0xF));
+    }
+
+    @Test
+    void unitIsReusableAndUnchangedByLink() throws InputError {
+        AsmUnit u = AsmParser.parse("g.s", "jmp target\n", IncludeResolver.none());
+        LinkedImage a = Assembler.link(List.of(u), Map.of(".text", 0L), Map.of("target", 0x100L));
+        LinkedImage b = Assembler.link(List.of(u), Map.of(".text", 0x1000L), Map.of("target", 0x100L));
+        assertEquals(new TargetOp(0x100), a.instructions().get(0).insn().operand(0));
+        assertEquals(new TargetOp(0x100), b.instructions().get(0).insn().operand(0));
+        assertEquals(0x100 - 5, leInt(a.instructions().get(0).bytes(), 1));
+        assertEquals(0x100 - 0x1005, leInt(b.instructions().get(0).bytes(), 1));
+        assertThrows(InputError.class, () -> Assembler.link(List.of(u), Map.of(".text", 0L), Map.of()));
+    }
+}

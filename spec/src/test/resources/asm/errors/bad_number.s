@@ -1,0 +1,2 @@
+# expect: 2:7
+movq $0x12g, %rax

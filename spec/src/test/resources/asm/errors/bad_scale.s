@@ -1,0 +1,2 @@
+# expect: 2:18
+movq 8(%rax,%rbx,3), %rcx

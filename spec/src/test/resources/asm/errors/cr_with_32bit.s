@@ -1,0 +1,2 @@
+# expect: 2:11
+mov %cr3, %eax

@@ -1,0 +1,2 @@
+# expect: 2:12
+leaq (%rax,%rsp,2), %rbx

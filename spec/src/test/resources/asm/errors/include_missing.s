@@ -1,0 +1,3 @@
+# expect: 3:5
+nop
+    .include "nothere.s"

@@ -1,0 +1,3 @@
+# expect: 2:5
+jmp 1f
+nop

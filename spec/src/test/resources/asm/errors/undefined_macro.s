@@ -1,0 +1,5 @@
+# expect: 5:1
+.macro SAVE r
+pushq %\r
+.endm
+SAVE_ALL rax

@@ -1,0 +1,3 @@
+# expect: 3:2
+nop
+	frobnicate %rax

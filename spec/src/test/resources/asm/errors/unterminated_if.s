@@ -1,0 +1,4 @@
+# expect: 3:1
+nop
+.if 1
+nop

@@ -1,0 +1,3 @@
+# expect: 2:1
+.macro M
+nop

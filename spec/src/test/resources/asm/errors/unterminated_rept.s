@@ -1,0 +1,3 @@
+# expect: 2:3
+  .rept 2
+  nop
