@@ -63,6 +63,9 @@ public final class SystemBuilder {
     /** Selectors of the model's GDT (Linux's __KERNEL_CS / __KERNEL_DS / GDT_ENTRY_TSS). */
     public static final int KERNEL_CS = 0x10, KERNEL_DS = 0x18, TSS_SEL = 0x40;
 
+    /** Bit 31 of x86 __preempt_count, set while no reschedule is needed (arch/x86/include/asm/preempt.h). */
+    public static final long PREEMPT_NEED_RESCHED = 0x80000000L;
+
     /** Symbols a domain's copy of the gate pages resolves to its own abort stubs (weak in the module). */
     private static final Map<String, String> WEAK_IN_MODULE = Map.of(
             "vmfunc_trampoline_out", "vmfunc_trampoline_abort",
@@ -154,6 +157,14 @@ public final class SystemBuilder {
 
         Layout layout = layout(cpus);
         writeKernelObjects(kernel, layout, cpus);
+        // The hardened gate refuses to enter a slot whose lvd_slot_live word is 0 (HARDENING.md G16).
+        java.util.OptionalLong live = spec.symbols().stream().filter(x -> x.name().equals("lvd_slot_live"))
+                .mapToLong(Model.Symbol::value).findFirst();
+        if (live.isPresent()) {
+            for (int v = 1; v < views.size(); v++) {
+                writeLinear(0, 0, pgdGpa.get(kernelRootPgd()), live.getAsLong() + 8L * slots[v], 8, 1, spec.kernel().pos());
+            }
+        }
         List<ThreadState> threads = new ArrayList<>();
         ArchRegs[] cpuRegs = new ArchRegs[cpus];
         for (int c = 0; c < cpus; c++) {
@@ -482,7 +493,8 @@ public final class SystemBuilder {
             }
             // Per-CPU variables (asm-offsets.s).
             long pc = l.percpu()[c];
-            writeLinear(0, c, cr3, pc + sym(kernel, "__preempt_count"), 4, 0, top);
+            // x86 keeps need_resched inverted in bit 31 of __preempt_count: PREEMPT_ENABLED = 0x80000000.
+            writeLinear(0, c, cr3, pc + sym(kernel, "__preempt_count"), 4, PREEMPT_NEED_RESCHED, top);
             writeLinear(0, c, cr3, pc + sym(kernel, "irq_count"), 4, 0xFFFFFFFFL, top);
             writeLinear(0, c, cr3, pc + sym(kernel, "irq_stack_ptr"), 8, l.irqStackTop()[c], top);
             writeLinear(0, c, cr3, pc + sym(kernel, "lvd_irq_stack_addr"), 8, l.istTop()[c][5], top);
@@ -495,7 +507,9 @@ public final class SystemBuilder {
                 writeLinear(v, c, cr3, sp + sym(kernel, "VMFUNC_cpuid"), 4, c, top);
                 if (v == 0) {
                     // rdgsbase into a 32-bit field: the stored value is truncated, as built (LVD-AS-BUILT.md 2.3).
-                    writeLinear(v, c, cr3, sp + sym(kernel, "VMFUNC_kernel_gs_base"), 4, pc & 0xFFFFFFFFL, top);
+                    int width = (int) sym(kernel, "VMFUNC_GS_BASE_BYTES");
+                    writeLinear(v, c, cr3, sp + sym(kernel, "VMFUNC_kernel_gs_base"), width,
+                            width == 8 ? pc : pc & 0xFFFFFFFFL, top);
                 }
             }
         }

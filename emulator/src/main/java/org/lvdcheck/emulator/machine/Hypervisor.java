@@ -388,7 +388,8 @@ final class Hypervisor {
             e.write(sys.eptpLists()[cpu] + 8L * slot, 8, 0);
         }
         MachineState n = s.withMem(e.freeze()).withKilled(s.killedDomains() | 1L << slot);
-        var live = sys.images().get("kernel").symbol("lvd_slot_live");
+        java.util.OptionalLong live = sys.spec().symbols().stream().filter(x -> x.name().equals("lvd_slot_live"))
+                .mapToLong(org.lvdcheck.spec.lvd.Model.Symbol::value).findFirst();
         if (live.isPresent()) {
             KernelAccess k = new KernelAccess(n.mem(), sys.eptps()[0][c], n.cpu(c).regs(), sys.caps());
             k.write(live.getAsLong() + 8L * slot, 8, 0);

@@ -8,7 +8,7 @@ import org.lvdcheck.emulator.ept.EptEntry;
 import org.lvdcheck.emulator.ept.Eptp;
 import org.lvdcheck.emulator.lxd.Layout;
 import org.lvdcheck.emulator.lxd.LvdSystem;
-import org.lvdcheck.emulator.lxd.Symbols;
+import org.lvdcheck.emulator.lxd.SystemBuilder;
 import org.lvdcheck.emulator.mem.PhysMem;
 import org.lvdcheck.spec.asm.LinkedImage;
 
@@ -20,8 +20,9 @@ import org.lvdcheck.spec.asm.LinkedImage;
  * its result in RAX. {@code __vmfunc_dispatch} instead tail-calls the RPC handler.
  *
  * <p>Model fields beyond asm-offsets.s (documented in docs/MODEL.md): after the task_struct
- * ({@code TASK_STRUCT_SIZE}) the model keeps {@code need_resched} (+0) and the thread's FPU
- * save area (+0x10: x87, SSE, AVX tokens, MXCSR); after the per-CPU area
+ * ({@code TASK_STRUCT_SIZE}) the model keeps the thread's FPU save area (+0x10: x87, SSE,
+ * AVX tokens, MXCSR); need_resched is bit 31 of {@code __preempt_count}, inverted, as on
+ * x86; after the per-CPU area
  * ({@code PERCPU_AREA_SIZE}) one LVD-stack bitmap word per view (+8·view).
  */
 final class KernelPrimitives {
@@ -38,12 +39,13 @@ final class KernelPrimitives {
         ArchRegs r = cpu.regs();
         KernelAccess k = new KernelAccess(s.mem(), cpu.eptp(), r, system.caps());
         Layout l = system.layout();
-        long task = k.read(l.percpu()[c] + machine.constant("current_task"), 8);
+        java.util.function.LongSupplier currentTask = () -> k.read(l.percpu()[c] + machine.constant("current_task"), 8);
         long rdi = r.gpr(ArchRegs.RDI);
         long rsi = r.gpr(ArchRegs.RSI);
         long result = 0;
         switch (name) {
             case "pick_stack" -> {
+                long task = currentTask.getAsLong();
                 int v = viewOfSlot((int) rdi);
                 long bitmap = l.percpu()[c] + machine.constant("PERCPU_AREA_SIZE") + 8L * v;
                 long bits = k.read(bitmap, 8);
@@ -67,6 +69,7 @@ final class KernelPrimitives {
                         + Long.toHexString(top)));
             }
             case "drop_stack" -> {
+                long task = currentTask.getAsLong();
                 int v = viewOfSlot((int) rdi);
                 int bit = (int) k.read(task + machine.constant("TASK_lcd_stack_bit"), 4);
                 int owner = (int) k.read(task + machine.constant("TASK_lcd_stack_cpu"), 4);
@@ -77,6 +80,7 @@ final class KernelPrimitives {
                         + (owner != c ? " (from cpu" + c + ", lazily)" : "")));
             }
             case "save_fpu_regs" -> {
+                long task = currentTask.getAsLong();
                 long area = fpuArea(task);
                 k.write(area, 8, r.x87State());
                 k.write(area + 8, 8, r.sseState());
@@ -84,6 +88,7 @@ final class KernelPrimitives {
                 k.write(area + 24, 4, r.mxcsr());
             }
             case "restore_fpu_regs" -> {
+                long task = currentTask.getAsLong();
                 long area = fpuArea(task);
                 r = r.withX87State(k.read(area, 8)).withSseState(k.read(area + 8, 8)).withAvxState(k.read(area + 16, 8))
                         .withMxcsr((int) k.read(area + 24, 4));
@@ -115,15 +120,18 @@ final class KernelPrimitives {
                 org.lvdcheck.spec.lvd.Model.VectorClass cls = machine.vectorClass(vector);
                 String what = "vector 0x" + Integer.toHexString(vector) + " handled, EOI";
                 if (cls == org.lvdcheck.spec.lvd.Model.VectorClass.TIMER && machine.runnableFor(s, c) >= 0) {
-                    k.write(task + machine.constant("TASK_STRUCT_SIZE"), 8, 1);
+                    // scheduler_tick -> resched_curr: set_preempt_need_resched clears the inverted bit.
+                    long pc = l.percpu()[c] + machine.constant("__preempt_count");
+                    k.write(pc, 4, k.read(pc, 4) & ~SystemBuilder.PREEMPT_NEED_RESCHED);
                     what += "; another thread is runnable: need_resched";
                 }
                 ev.add(new Event.Primitive(name, what));
             }
             case "preempt_schedule_irq" -> {
-                long needResched = task + machine.constant("TASK_STRUCT_SIZE");
-                if (k.read(needResched, 8) != 0) {
-                    k.write(needResched, 8, 0);
+                long pc = l.percpu()[c] + machine.constant("__preempt_count");
+                long count = k.read(pc, 4);
+                if ((count & SystemBuilder.PREEMPT_NEED_RESCHED) == 0) {
+                    k.write(pc, 4, count | SystemBuilder.PREEMPT_NEED_RESCHED);
                     int next = machine.runnableFor(s, c);
                     if (next >= 0) {
                         return preempt(s.withMem(k.memory()).withCpu(c, cpu), c, next, ev);
@@ -140,6 +148,36 @@ final class KernelPrimitives {
                 ev.add(new Event.Switched(system.spec().threads().get(t).name() + " (exited)", "idle"));
                 MachineState n = s.withMem(k.memory()).withCpu(c, cpu.withMode(CpuMode.IDLE).withThread(-1));
                 return n.withThread(t, n.threads().get(t).with(ThreadStatus.DONE, c, r));
+            }
+            case "lvd_enter_domain_state" -> {
+                // Hardened: keep the kernel side's FPU, FS base and KERNEL_GS_BASE, load the domain side's
+                // (TASK_lvd_state: kernel FS +0, kernel KGS +8, domain FS +16, KGS +24, x87 +32, SSE +40, AVX +48, MXCSR +56).
+                long task = currentTask.getAsLong();
+                long area = task + machine.constant("TASK_lvd_state");
+                long fpu = fpuArea(task);
+                k.write(fpu, 8, r.x87State());
+                k.write(fpu + 8, 8, r.sseState());
+                k.write(fpu + 16, 8, r.avxState());
+                k.write(fpu + 24, 4, r.mxcsr());
+                k.write(area, 8, r.fsBase());
+                k.write(area + 8, 8, r.kernelGsBase());
+                r = r.withFsBase(k.read(area + 16, 8)).withKernelGsBase(k.read(area + 24, 8))
+                        .withX87State(k.read(area + 32, 8)).withSseState(k.read(area + 40, 8))
+                        .withAvxState(k.read(area + 48, 8)).withMxcsr((int) k.read(area + 56, 4));
+            }
+            case "lvd_enter_kernel_state" -> {
+                long task = currentTask.getAsLong();
+                long area = task + machine.constant("TASK_lvd_state");
+                long fpu = fpuArea(task);
+                k.write(area + 16, 8, r.fsBase());
+                k.write(area + 24, 8, r.kernelGsBase());
+                k.write(area + 32, 8, r.x87State());
+                k.write(area + 40, 8, r.sseState());
+                k.write(area + 48, 8, r.avxState());
+                k.write(area + 56, 4, r.mxcsr());
+                r = r.withFsBase(k.read(area, 8)).withKernelGsBase(k.read(area + 8, 8))
+                        .withX87State(k.read(fpu, 8)).withSseState(k.read(fpu + 8, 8)).withAvxState(k.read(fpu + 16, 8))
+                        .withMxcsr((int) k.read(fpu + 24, 4));
             }
             case "lvd_kill_current_domain" -> {
                 return machine.hypervisorKill(s.withMem(k.memory()), c, ev, "lvd_kill_current_domain");

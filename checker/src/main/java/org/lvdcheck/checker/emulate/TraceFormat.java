@@ -1,0 +1,73 @@
+package org.lvdcheck.checker.emulate;
+
+import java.util.Locale;
+import org.lvdcheck.emulator.machine.Action;
+import org.lvdcheck.emulator.machine.Event;
+import org.lvdcheck.emulator.machine.InstructionText;
+import org.lvdcheck.emulator.run.ScenarioRunner;
+
+/** One readable line per step: step, CPU, active view, RIP and instruction, then what else happened. */
+public final class TraceFormat {
+    private final InstructionText text;
+
+    public TraceFormat(InstructionText text) {
+        this.text = text;
+    }
+
+    public String line(ScenarioRunner.TraceStep t) {
+        StringBuilder sb = new StringBuilder();
+        sb.append(String.format(Locale.ROOT, "%8d  cpu%d  %-7s ", t.step(), t.cpu(), t.viewBefore()));
+        String rest = "";
+        if (t.action() instanceof Action.Interrupt i) {
+            sb.append(String.format(Locale.ROOT, "%016x  interrupt vector 0x%02x arrives", t.ripBefore(), i.vector()));
+        } else {
+            boolean executed = false;
+            for (Event e : t.events()) {
+                if (e instanceof Event.Executed x) {
+                    sb.append(String.format(Locale.ROOT, "%016x  %s", x.rip(), text.of(x.insn())));
+                    executed = true;
+                }
+            }
+            if (!executed) {
+                sb.append("                  (scheduler)");
+            }
+        }
+        for (Event e : t.events()) {
+            String s = describe(e);
+            if (s != null) {
+                rest += "  | " + s;
+            }
+        }
+        return sb + rest;
+    }
+
+    static String describe(Event e) {
+        if (e instanceof Event.Crossing x) {
+            return "VMFUNC " + x.from() + " -> " + x.to();
+        }
+        if (e instanceof Event.VmExit x) {
+            return "VM exit " + x.reason() + " (" + x.reasonName() + ") from " + x.origin() + ": " + x.decision();
+        }
+        if (e instanceof Event.Delivered d) {
+            return "delivered vector 0x" + Integer.toHexString(d.vector()) + " under " + d.view()
+                    + (d.fromDomain() && d.exitless() ? " (exitless, inside the domain)" : "");
+        }
+        if (e instanceof Event.Primitive p) {
+            return p.name() + ": " + p.detail();
+        }
+        if (e instanceof Event.Fault f) {
+            return "fault vector " + f.vector() + (f.errorCode() >= 0 ? " error 0x" + Long.toHexString(f.errorCode()) : "")
+                    + ": " + f.why();
+        }
+        if (e instanceof Event.Stopped s) {
+            return "CPU STOPPED: " + s.why();
+        }
+        if (e instanceof Event.Switched s) {
+            return "switch " + s.from() + " -> " + s.to();
+        }
+        if (e instanceof Event.Killed k) {
+            return "domain " + k.domain() + " KILLED: " + k.why();
+        }
+        return null;
+    }
+}
