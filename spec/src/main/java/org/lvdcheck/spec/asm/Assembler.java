@@ -303,12 +303,10 @@ public final class Assembler {
             byte[] out = bytes.get(p.section.name());
             int base = (int) (p.start - starts.get(p.section.name()));
             long gapFrom = sectionCursor.getOrDefault(p.section.name(), p.start);
-            if (p.section.executable()) {
-                // the gap before this file's part (its alignment) is one-byte NOPs, as within a part
-                for (long g = gapFrom; g < p.start; g++) {
-                    out[(int) (g - starts.get(p.section.name()))] = (byte) 0x90;
-                    insns.put(g, nop(g, p.section.items().isEmpty() ? null : p.section.items().get(0).pos()));
-                }
+            if (p.section.executable() && p.start > gapFrom) {
+                // the gap before this file's part (its alignment) is NOP padding, as within a part
+                fillNops(out, (int) (gapFrom - starts.get(p.section.name())), gapFrom, (int) (p.start - gapFrom),
+                        p.section.items().get(0).pos(), insns);
             }
             sectionCursor.put(p.section.name(), p.start + p.size);
             Expr.SymbolResolver res = resolver(p.unit);
@@ -360,13 +358,12 @@ public final class Assembler {
                     System.arraycopy(b.bytes(), 0, out, at, b.length());
                 } else if (item instanceof Item.AlignItem a) {
                     int pad = (int) (p.offsets[i + 1] - p.offsets[i]);
-                    boolean nops = a.fill() == null && p.section.executable();
-                    for (int k = 0; k < pad; k++) {
-                        out[at + k] = (byte) (nops ? 0x90 : a.fill() == null ? 0 : a.fill());
-                        if (nops) {
-                            // one-byte NOPs, so execution may fall through the padding
-                            insns.put(addr + k, nop(addr + k, a.pos()));
-                        }
+                    // GNU as pads code with multi-byte NOPs, also when the fill given is 0x90
+                    boolean nops = p.section.executable() && (a.fill() == null || (a.fill() & 0xff) == 0x90);
+                    if (nops) {
+                        fillNops(out, at, addr, pad, a.pos(), insns);
+                    } else {
+                        java.util.Arrays.fill(out, at, at + pad, (byte) (a.fill() == null ? 0 : (int) a.fill()));
                     }
                 }
             }
@@ -378,9 +375,20 @@ public final class Assembler {
         return symbolTable(images, insns);
     }
 
-    private static PlacedInstruction nop(long addr, SourcePos pos) {
-        return new PlacedInstruction(addr, new byte[] {(byte) 0x90},
-                new Instruction(Mnemonic.NOP, null, 0, List.of(), false, pos), pos);
+    /** Writes NOP padding and places its NOPs, so execution can run through alignment gaps. */
+    private static void fillNops(byte[] out, int at, long addr, int n, SourcePos pos,
+            TreeMap<Long, PlacedInstruction> insns) {
+        byte[] pad = NopFill.of(n);
+        System.arraycopy(pad, 0, out, at, n);
+        int k = 0;
+        while (k < n) {
+            Decoder.Decoded d = Decoder.decode(pad, k, addr + k).orElseThrow();
+            Instruction i = d.insn();
+            byte[] bytes = java.util.Arrays.copyOfRange(pad, k, k + d.length());
+            insns.put(addr + k, new PlacedInstruction(addr + k, bytes,
+                    new Instruction(i.mnemonic(), null, i.opSize(), i.operands(), false, pos), pos));
+            k += d.length();
+        }
     }
 
     private void checkOverlap(Map<String, Long> starts, Map<String, Long> ends) throws InputError {

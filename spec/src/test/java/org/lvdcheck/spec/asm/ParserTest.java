@@ -104,9 +104,14 @@ class ParserTest {
 
     @Test
     void alignmentInTextIsNops() throws InputError {
+        // GNU as 2.40: three bytes of padding are "nopl (%rax)", 0f 1f 00
         LinkedImage img = link("ret\n.p2align 2\nret");
-        assertArrayEquals(bytes(0xc3, 0x90, 0x90, 0x90, 0xc3), img.sectionBytes(".text"));
-        assertEquals(Mnemonic.NOP, img.at(0x1001).orElseThrow().insn().mnemonic());
+        assertArrayEquals(bytes(0xc3, 0x0f, 0x1f, 0x00, 0xc3), img.sectionBytes(".text"));
+        PlacedInstruction pad = img.at(0x1001).orElseThrow();
+        assertEquals(new Instruction(Mnemonic.NOP, null, 4, List.of(new MemOp(null, 0, Reg.RAX, null, 1, false, 4)), false,
+                pad.pos()), pad.insn());
+        assertEquals(3, pad.length());
+        assertEquals(0x1004L, img.instructions().get(2).address());
     }
 
     @Test
