@@ -469,6 +469,7 @@ public final class Assembler {
             }
         }
         localNames.forEach(names::putIfAbsent);
+        externals.forEach(symbols::putIfAbsent); // they are part of the link's name space too
         return new LinkedImage(images, insns, symbols, names);
     }
 }
