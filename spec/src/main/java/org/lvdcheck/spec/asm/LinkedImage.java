@@ -81,7 +81,10 @@ public final class LinkedImage {
         return Optional.empty();
     }
 
-    /** A symbol's address (or .set value). Local names defined in several files are qualified "file:name". */
+    /**
+     * A symbol's address (or .set value), including the externals given to link. Local names
+     * defined in several files are qualified "file:name".
+     */
     public OptionalLong symbol(String name) {
         Long v = symbols.get(name);
         return v == null ? OptionalLong.empty() : OptionalLong.of(v);

@@ -1,0 +1,40 @@
+package org.lvdcheck.emulator.irq;
+
+import java.util.List;
+import java.util.OptionalLong;
+import org.lvdcheck.emulator.cpu.ArchRegs;
+import org.lvdcheck.emulator.paging.PagingResult;
+
+/** Outcome of delivering one event through the 64-bit IDT (SDM Vol. 3A 6.14). */
+public sealed interface DeliveryResult
+        permits DeliveryResult.Delivered, DeliveryResult.Fault, DeliveryResult.TripleFault, DeliveryResult.EptExit {
+
+    /**
+     * The handler is entered with {@code regs}. The memory effects (pushes, the accessed bit, and
+     * the A/D flags of the walks) are already in the {@code LinearMemory}'s overlay; {@code writes}
+     * lists the architectural ones for traces.
+     */
+    record Delivered(ArchRegs regs, int vector, List<LinearWrite> writes) implements DeliveryResult {
+    }
+
+    /**
+     * Delivery faulted; deliver this exception next (after Table 6-5: it may already be #DF).
+     * The caller discards the memory overlay of the failed delivery, decides whether the VMCS
+     * exception bitmap turns it into a VM exit, and otherwise calls
+     * {@link InterruptDelivery#deliver} with {@code regs} ({@code cr2} already loaded for a #PF).
+     */
+    record Fault(int vector, long errorCode, ArchRegs regs) implements DeliveryResult {
+    }
+
+    /** Delivering a #DF faulted: shutdown (in VMX non-root, a VM exit with reason 2). */
+    record TripleFault() implements DeliveryResult {
+    }
+
+    /**
+     * A guest-physical access of the delivery was refused by the EPT: a VM exit (48 or 49) whose
+     * IDT-vectoring information describes the event being delivered ({@code vector}, {@code kind},
+     * {@code errorCode}).
+     */
+    record EptExit(PagingResult.EptExit exit, int vector, EventKind kind, OptionalLong errorCode) implements DeliveryResult {
+    }
+}
