@@ -32,7 +32,7 @@ public final class AuditCommand implements Callable<Integer> {
     @Mixin ReportOptions reports = new ReportOptions();
 
     @Override
-    public Integer call() throws InputError, IOException {
+    public Integer call() throws InputError {
         if (reports.junit != null || reports.html != null) {
             throw new UsageError("audit writes --json and --sarif reports; --junit and --html are not supported "
                     + "for audit in lvdcheck " + Version.VERSION);
@@ -42,17 +42,25 @@ public final class AuditCommand implements Callable<Integer> {
             run = AuditRun.run(base, head, policy);
         } catch (InputError e) {
             if (reports.json != null) {
-                AuditReports.jsonError(Version.VERSION, e.getMessage(), reports.json);
+                try {
+                    AuditReports.jsonError(Version.VERSION, e.getMessage(), reports.json);
+                } catch (IOException io) {
+                    throw new UsageError("cannot write the report: " + io.getMessage());
+                }
             }
             throw e;
         }
         PrintWriter out = spec.commandLine().getOut();
         AuditReports.text(run, out);
-        if (reports.json != null) {
-            AuditReports.json(run, Version.VERSION, reports.json);
-        }
-        if (reports.sarif != null) {
-            AuditReports.sarif(run, Version.VERSION, reports.sarif);
+        try {
+            if (reports.json != null) {
+                AuditReports.json(run, Version.VERSION, reports.json);
+            }
+            if (reports.sarif != null) {
+                AuditReports.sarif(run, Version.VERSION, reports.sarif);
+            }
+        } catch (IOException e) {
+            throw new UsageError("cannot write the report: " + e.getMessage());
         }
         return run.violated() ? ExitCode.VIOLATED.code : ExitCode.HOLDS.code;
     }
