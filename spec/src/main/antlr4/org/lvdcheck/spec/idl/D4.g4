@@ -11,22 +11,53 @@
  */
 grammar D4;
 
+// PATH ('<linux/x.h>') is made by the lexer's nextToken() from '<' after include or header.
+tokens { PATH }
+
 @lexer::members {
     // A '<...>' path is only a token right after 'include' or 'header': elsewhere '<'
-    // opens array<>, casted<>, projection<> and must stay a single token.
+    // opens array<>, casted<>, projection<> and must stay a single token. This is done
+    // here rather than with a lexer predicate, which would stop ANTLR from caching the
+    // lexer's DFA and make lexing an order of magnitude slower.
     private int lastSignificant = -1;
 
     @Override
-    public org.antlr.v4.runtime.Token emit() {
-        org.antlr.v4.runtime.Token t = super.emit();
+    public org.antlr.v4.runtime.Token nextToken() {
+        org.antlr.v4.runtime.Token t = super.nextToken();
+        if (t.getType() == LANGLE && (lastSignificant == INCLUDE || lastSignificant == HEADER)) {
+            t = pathFrom(t);
+        }
         if (t.getChannel() == org.antlr.v4.runtime.Token.DEFAULT_CHANNEL) {
             lastSignificant = t.getType();
         }
         return t;
     }
 
-    private boolean pathAllowed() {
-        return lastSignificant == INCLUDE || lastSignificant == HEADER;
+    /** Extends a '<' to a PATH up to the next '>' on the same line; leaves it alone if there is none. */
+    private org.antlr.v4.runtime.Token pathFrom(org.antlr.v4.runtime.Token open) {
+        int start = open.getStartIndex();
+        int i = start + 1;
+        while (true) {
+            int c = _input.LA(i - _input.index() + 1);
+            if (c == org.antlr.v4.runtime.IntStream.EOF || c == '\n' || c == '\r') {
+                return open;
+            }
+            if (c == '>') {
+                break;
+            }
+            i++;
+        }
+        if (i == start + 1) {
+            return open;
+        }
+        int length = i - start + 1;
+        _input.seek(i + 1);
+        getInterpreter().setCharPositionInLine(open.getCharPositionInLine() + length);
+        org.antlr.v4.runtime.CommonToken path = new org.antlr.v4.runtime.CommonToken(_tokenFactorySourcePair, D4Parser.PATH,
+                org.antlr.v4.runtime.Token.DEFAULT_CHANNEL, start, i);
+        path.setLine(open.getLine());
+        path.setCharPositionInLine(open.getCharPositionInLine());
+        return path;
     }
 }
 
@@ -189,7 +220,6 @@ U32 : 'u32' ;
 U16 : 'u16' ;
 U8 : 'u8' ;
 
-PATH : {pathAllowed()}? '<' ~[>\r\n]+ '>' ;
 STRING : '"' ~["\r\n]* '"' ;
 // An opaque C expression; the original forbids braces inside it.
 VERBATIM : '{{' ~[{}]* '}}' ;

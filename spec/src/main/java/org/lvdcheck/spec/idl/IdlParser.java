@@ -7,10 +7,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.antlr.v4.runtime.BailErrorStrategy;
 import org.antlr.v4.runtime.CharStreams;
 import org.antlr.v4.runtime.CommonTokenStream;
 import org.antlr.v4.runtime.ParserRuleContext;
 import org.antlr.v4.runtime.Token;
+import org.antlr.v4.runtime.atn.PredictionMode;
+import org.antlr.v4.runtime.misc.ParseCancellationException;
 import org.lvdcheck.spec.InputError;
 import org.lvdcheck.spec.SourcePos;
 import org.lvdcheck.spec.idl.D4Parser.*;
@@ -55,10 +58,24 @@ public final class IdlParser {
         try {
             tokens.fill();
             checkNesting(tokens.getTokens());
+            // Two-stage parse (the ANTLR 4 book, 13.7): the fast SLL prediction settles
+            // every valid D4 file we know; only if it gives up does the full LL parse run,
+            // which also reports the first error exactly.
             D4Parser parser = new D4Parser(tokens);
             parser.removeErrorListeners();
-            parser.addErrorListener(errors);
-            return build(parser.file());
+            parser.setErrorHandler(new BailErrorStrategy());
+            parser.getInterpreter().setPredictionMode(PredictionMode.SLL);
+            FileContext tree;
+            try {
+                tree = parser.file();
+            } catch (ParseCancellationException sllGaveUp) {
+                tokens.seek(0);
+                parser = new D4Parser(tokens);
+                parser.removeErrorListeners();
+                parser.addErrorListener(errors);
+                tree = parser.file();
+            }
+            return build(tree);
         } catch (IdlSyntaxErrors.Abort abort) {
             throw abort.error;
         }
