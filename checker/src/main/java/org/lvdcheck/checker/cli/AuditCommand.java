@@ -1,7 +1,12 @@
 package org.lvdcheck.checker.cli;
 
+import java.io.IOException;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import org.lvdcheck.checker.audit.AuditReports;
+import org.lvdcheck.checker.audit.AuditRun;
+import org.lvdcheck.spec.InputError;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -10,7 +15,8 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "audit", mixinStandardHelpOptions = true,
         description = "Audit a driver interface change written in the LVD IDL: what it lets a driver read, "
-                + "write or call that it could not before.")
+                + "write or call that it could not before. Exit 1 if a change weakens CALL or DINTEG "
+                + "(or anything the policy makes an error), 0 otherwise; DSAFE widenings are warnings.")
 public final class AuditCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
 
@@ -26,7 +32,36 @@ public final class AuditCommand implements Callable<Integer> {
     @Mixin ReportOptions reports = new ReportOptions();
 
     @Override
-    public Integer call() {
-        return NotBuilt.report(spec.commandLine().getErr(), "audit", "the IDL auditor");
+    public Integer call() throws InputError {
+        if (reports.junit != null || reports.html != null) {
+            throw new UsageError("audit writes --json and --sarif reports; --junit and --html are not supported "
+                    + "for audit in lvdcheck " + Version.VERSION);
+        }
+        AuditRun run;
+        try {
+            run = AuditRun.run(base, head, policy);
+        } catch (InputError e) {
+            if (reports.json != null) {
+                try {
+                    AuditReports.jsonError(Version.VERSION, e.getMessage(), reports.json);
+                } catch (IOException io) {
+                    throw new UsageError("cannot write the report: " + io.getMessage());
+                }
+            }
+            throw e;
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        AuditReports.text(run, out);
+        try {
+            if (reports.json != null) {
+                AuditReports.json(run, Version.VERSION, reports.json);
+            }
+            if (reports.sarif != null) {
+                AuditReports.sarif(run, Version.VERSION, reports.sarif);
+            }
+        } catch (IOException e) {
+            throw new UsageError("cannot write the report: " + e.getMessage());
+        }
+        return run.violated() ? ExitCode.VIOLATED.code : ExitCode.HOLDS.code;
     }
 }

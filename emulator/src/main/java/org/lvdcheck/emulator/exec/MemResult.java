@@ -1,7 +1,10 @@
 package org.lvdcheck.emulator.exec;
 
 import java.util.List;
+import org.lvdcheck.emulator.ept.EptResult;
 import org.lvdcheck.emulator.mem.MemWrite;
+import org.lvdcheck.emulator.paging.LinearResult;
+import org.lvdcheck.emulator.paging.PagingResult;
 import org.lvdcheck.emulator.vmx.ExitReason;
 
 /**
@@ -10,6 +13,33 @@ import org.lvdcheck.emulator.vmx.ExitReason;
  * none of them itself but returns all of them, in order, when the instruction completes.
  */
 public sealed interface MemResult permits MemResult.Ok, MemResult.Fault, MemResult.EptExit {
+
+    /**
+     * The answer for an access made through {@link org.lvdcheck.emulator.paging.LinearMemory}:
+     * its value with {@code writes} (what the access wrote, if the caller collects writes), or
+     * its failure as a fault or an EPT exit.
+     */
+    static MemResult of(LinearResult r, List<MemWrite> writes) {
+        if (r instanceof LinearResult.Value v) {
+            return new Ok(v.value(), writes);
+        }
+        PagingResult.Failure f = ((LinearResult.Fault) r).failure();
+        if (f instanceof PagingResult.PageFault pf) {
+            return new Fault(14, pf.errorCode(), pf.cr2());
+        }
+        if (f instanceof PagingResult.GeneralProtection gp) {
+            return new Fault(13, gp.errorCode(), 0);
+        }
+        if (f instanceof PagingResult.StackFault ss) {
+            return new Fault(12, ss.errorCode(), 0);
+        }
+        PagingResult.EptExit e = (PagingResult.EptExit) f;
+        if (e.ept() instanceof EptResult.Violation v) {
+            return new EptExit(ExitReason.EPT_VIOLATION, v.exitQualification(), e.linear(), v.gpa());
+        }
+        EptResult.Misconfig m = (EptResult.Misconfig) e.ept();
+        return new EptExit(ExitReason.EPT_MISCONFIGURATION, 0, e.linear(), m.gpa());
+    }
 
     /**
      * The access succeeds.

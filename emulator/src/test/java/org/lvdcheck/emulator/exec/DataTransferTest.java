@@ -178,6 +178,24 @@ class DataTransferTest {
     }
 
     @Test
+    void popFsLoadsTheDescriptorAndANullSelectorClearsTheBase() {
+        ctx.poke(Machine.GDT + 0x18, 8, 0x00CF_9300_0000_FFFFL);
+        ctx.poke(STACK, 8, Machine.KERNEL_SS);
+        ArchRegs r = step(kernel().withFsBase(0x1234), "popq %fs", ctx);
+        assertEquals(STACK + 8, r.rsp());
+        assertEquals(Machine.KERNEL_SS, r.fs().selector());
+        assertEquals(0, r.fsBase(), "the descriptor's base");
+        ctx.poke(STACK, 8, 0);
+        r = step(kernel().withFsBase(0x1234), "popq %fs", ctx);
+        assertTrue(r.fs().unusable());
+        assertEquals(0, r.fsBase());
+        ctx.poke(STACK, 8, 0x2B);
+        ctx.poke(Machine.GDT + 0x28, 8, 0x00CF_F300_0000_FFFFL & ~(1L << 47));
+        ExecOutcome.Fault f = Machine.assertFault(run(kernel(), "popq %fs", ctx), 11);
+        assertEquals(0x28, f.errorCode().orElseThrow());
+    }
+
+    @Test
     void aFaultingAccessChangesNothing() {
         ctx.faultOnPage(STACK - 8, new MemResult.Fault(14, 2, STACK - 8));
         ExecOutcome o = run(kernel().withGpr(ArchRegs.RAX, 1), "pushq %rax", ctx);

@@ -54,7 +54,9 @@ public final class Assembler {
     private final List<Piece> pieces = new ArrayList<>();
     private final Map<String, Piece> pieceByKey = new HashMap<>();
     private final List<Map<String, LabelRef>> labels = new ArrayList<>();
-    private final Map<String, Integer> globalOwner = new HashMap<>();
+    /** The unit holding the (strong) global definition of a name, and the first weak one. */
+    private final Map<String, Integer> strongOwner = new HashMap<>();
+    private final Map<String, Integer> weakOwner = new HashMap<>();
     private final Map<String, Value> setCache = new HashMap<>();
     private final Set<String> evaluating = new HashSet<>();
 
@@ -86,6 +88,9 @@ public final class Assembler {
             AsmUnit unit = units.get(u);
             Map<String, LabelRef> own = new HashMap<>();
             for (AsmUnit.Section s : unit.sections().values()) {
+                if (s.items().isEmpty()) {
+                    continue; // named but never used: needs no address
+                }
                 Piece p = new Piece(u, s);
                 pieces.add(p);
                 pieceByKey.put(p.key, p);
@@ -102,23 +107,22 @@ public final class Assembler {
                     continue;
                 }
                 SourcePos at = own.containsKey(g) ? unit.labels().get(g) : unit.sets().get(g).pos();
+                if (unit.weaks().contains(g)) {
+                    weakOwner.putIfAbsent(g, u);
+                    continue;
+                }
                 if (externals.containsKey(g)) {
                     throw new InputError(at, "symbol '" + g + "' is defined here and also given as an external address");
                 }
-                Integer prev = globalOwner.get(g);
-                boolean weak = unit.weaks().contains(g);
-                if (prev != null && !weak && !units.get(prev).weaks().contains(g)) {
+                Integer prev = strongOwner.putIfAbsent(g, u);
+                if (prev != null) {
                     throw new InputError(at, "global symbol '" + g + "' is already defined in " + units.get(prev).fileName());
-                }
-                if (prev == null || !weak) {
-                    globalOwner.put(g, u);
                 }
             }
         }
     }
 
     private void place() throws InputError {
-        Map<String, Long> next = new LinkedHashMap<>();
         Map<String, Integer> align = new HashMap<>();
         for (Piece p : pieces) {
             String name = p.section.name();
@@ -133,19 +137,19 @@ public final class Assembler {
             long base = sectionBase.get(p.section.name());
             int a = align.get(p.section.name());
             if (Long.remainderUnsigned(base, a) != 0) {
-                throw new InputError(firstAlign(p.section.name()), "section '" + p.section.name() + "' base 0x"
+                throw new InputError(alignDirective(p.section.name(), a), "section '" + p.section.name() + "' base 0x"
                         + Long.toHexString(base) + " is not aligned to " + a + " bytes as its alignment directives need");
             }
-            next.putIfAbsent(p.section.name(), base);
         }
         layout();
     }
 
-    private SourcePos firstAlign(String section) {
+    /** The directive that asks for the section's largest alignment. */
+    private SourcePos alignDirective(String section, int alignment) {
         for (Piece p : pieces) {
             if (p.section.name().equals(section)) {
                 for (Item i : p.section.items()) {
-                    if (i instanceof Item.AlignItem) {
+                    if (i instanceof Item.AlignItem al && al.alignment() == alignment) {
                         return i.pos();
                     }
                 }
@@ -234,26 +238,44 @@ public final class Assembler {
         return (name, use) -> resolve(unit, name, use);
     }
 
+    /**
+     * ELF static-link resolution: the unit's own non-weak definition, else a strong global
+     * elsewhere, else an external address, else a weak definition (own first), else 0 for an
+     * undefined weak reference.
+     */
     private Value resolve(int unit, String name, SourcePos use) throws InputError {
         AsmUnit u = units.get(unit);
-        LabelRef l = labels.get(unit).get(name);
-        if (l != null) {
-            return new Value(l.piece().key, l.piece().offsets[l.item()]);
+        boolean own = labels.get(unit).containsKey(name) || u.sets().containsKey(name);
+        boolean weakHere = u.weaks().contains(name);
+        if (own && !weakHere) {
+            return ownValue(unit, name, use);
         }
-        if (u.sets().containsKey(name)) {
-            return setValue(unit, name, use);
-        }
-        Integer owner = globalOwner.get(name);
-        if (owner != null) {
-            return resolve(owner, name, use);
+        Integer strong = strongOwner.get(name);
+        if (strong != null) {
+            return ownValue(strong, name, use);
         }
         if (externals.containsKey(name)) {
             return new Value("extern|" + name, 0);
         }
-        if (u.weaks().contains(name)) {
+        if (own) {
+            return ownValue(unit, name, use);
+        }
+        Integer weak = weakOwner.get(name);
+        if (weak != null) {
+            return ownValue(weak, name, use);
+        }
+        if (weakHere) {
             return Value.absolute(0); // an undefined weak symbol is 0 (ELF gABI)
         }
         throw new InputError(use, "undefined symbol '" + name + "'");
+    }
+
+    private Value ownValue(int unit, String name, SourcePos use) throws InputError {
+        LabelRef l = labels.get(unit).get(name);
+        if (l != null) {
+            return new Value(l.piece().key, l.piece().offsets[l.item()]);
+        }
+        return setValue(unit, name, use);
     }
 
     private Value setValue(int unit, String name, SourcePos use) throws InputError {
@@ -303,12 +325,10 @@ public final class Assembler {
             byte[] out = bytes.get(p.section.name());
             int base = (int) (p.start - starts.get(p.section.name()));
             long gapFrom = sectionCursor.getOrDefault(p.section.name(), p.start);
-            if (p.section.executable()) {
-                // the gap before this file's part (its alignment) is one-byte NOPs, as within a part
-                for (long g = gapFrom; g < p.start; g++) {
-                    out[(int) (g - starts.get(p.section.name()))] = (byte) 0x90;
-                    insns.put(g, nop(g, p.section.items().isEmpty() ? null : p.section.items().get(0).pos()));
-                }
+            if (p.section.executable() && p.start > gapFrom) {
+                // the gap before this file's part (its alignment) is NOP padding, as within a part
+                fillNops(out, (int) (gapFrom - starts.get(p.section.name())), gapFrom, (int) (p.start - gapFrom),
+                        p.section.items().get(0).pos(), insns);
             }
             sectionCursor.put(p.section.name(), p.start + p.size);
             Expr.SymbolResolver res = resolver(p.unit);
@@ -360,13 +380,12 @@ public final class Assembler {
                     System.arraycopy(b.bytes(), 0, out, at, b.length());
                 } else if (item instanceof Item.AlignItem a) {
                     int pad = (int) (p.offsets[i + 1] - p.offsets[i]);
-                    boolean nops = a.fill() == null && p.section.executable();
-                    for (int k = 0; k < pad; k++) {
-                        out[at + k] = (byte) (nops ? 0x90 : a.fill() == null ? 0 : a.fill());
-                        if (nops) {
-                            // one-byte NOPs, so execution may fall through the padding
-                            insns.put(addr + k, nop(addr + k, a.pos()));
-                        }
+                    // GNU as pads code with multi-byte NOPs, also when the fill given is 0x90
+                    boolean nops = p.section.executable() && (a.fill() == null || (a.fill() & 0xff) == 0x90);
+                    if (nops) {
+                        fillNops(out, at, addr, pad, a.pos(), insns);
+                    } else {
+                        java.util.Arrays.fill(out, at, at + pad, (byte) (a.fill() == null ? 0 : (int) a.fill()));
                     }
                 }
             }
@@ -378,9 +397,20 @@ public final class Assembler {
         return symbolTable(images, insns);
     }
 
-    private static PlacedInstruction nop(long addr, SourcePos pos) {
-        return new PlacedInstruction(addr, new byte[] {(byte) 0x90},
-                new Instruction(Mnemonic.NOP, null, 0, List.of(), false, pos), pos);
+    /** Writes NOP padding and places its NOPs, so execution can run through alignment gaps. */
+    private static void fillNops(byte[] out, int at, long addr, int n, SourcePos pos,
+            TreeMap<Long, PlacedInstruction> insns) {
+        byte[] pad = NopFill.of(n);
+        System.arraycopy(pad, 0, out, at, n);
+        int k = 0;
+        while (k < n) {
+            Decoder.Decoded d = Decoder.decode(pad, k, addr + k).orElseThrow();
+            Instruction i = d.insn();
+            byte[] bytes = java.util.Arrays.copyOfRange(pad, k, k + d.length());
+            insns.put(addr + k, new PlacedInstruction(addr + k, bytes,
+                    new Instruction(i.mnemonic(), null, i.opSize(), i.operands(), false, pos), pos));
+            k += d.length();
+        }
     }
 
     private void checkOverlap(Map<String, Long> starts, Map<String, Long> ends) throws InputError {
@@ -422,9 +452,12 @@ public final class Assembler {
         for (int u = 0; u < units.size(); u++) {
             AsmUnit unit = units.get(u);
             for (String n : unit.definedSymbols()) {
-                boolean global = Integer.valueOf(u).equals(globalOwner.get(n));
-                if (globalOwner.containsKey(n) && !global && unit.globalSymbols().contains(n)) {
-                    continue; // a weak definition overridden elsewhere
+                boolean declared = unit.globalSymbols().contains(n);
+                Integer winner = strongOwner.containsKey(n) ? strongOwner.get(n)
+                        : externals.containsKey(n) ? Integer.valueOf(-1) : weakOwner.get(n);
+                boolean global = declared && Integer.valueOf(u).equals(winner);
+                if (declared && !global) {
+                    continue; // a weak definition overridden by another file or an external
                 }
                 String shown = global || localCount.get(n) == 1 ? n : unit.fileName() + ":" + n;
                 Value v = resolve(u, n, unit.labels().getOrDefault(n,
@@ -438,6 +471,7 @@ public final class Assembler {
             }
         }
         localNames.forEach(names::putIfAbsent);
+        externals.forEach(symbols::putIfAbsent); // they are part of the link's name space too
         return new LinkedImage(images, insns, symbols, names);
     }
 }

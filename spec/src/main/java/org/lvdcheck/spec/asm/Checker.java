@@ -279,6 +279,23 @@ final class Checker {
                 widths(0);
                 return done(m, 0);
             }
+            case NOP: {
+                count(0, 1);
+                if (args.isEmpty()) {
+                    if (sp.size() != 0) {
+                        throw new InputError(at, "'" + name + "' needs an operand");
+                    }
+                    return done(m, 0);
+                }
+                Arg a = args.get(0);
+                if (!isRm(a)) {
+                    throw mismatch(a);
+                }
+                int s = size(a);
+                allowSizes(s, 2, 4, 8);
+                widths(s);
+                return done(m, s);
+            }
             default:
                 count(0, 0);
                 return done(m, 0);

@@ -602,6 +602,17 @@ public final class Decoder {
                 };
                 return insn(mn, 0);
             }
+            case 0x1F -> {
+                if (rep) {
+                    throw NO;
+                }
+                int s = size();
+                ModRm m = modrm(s, s);
+                if ((m.reg() & 7) != 0) {
+                    throw NO; // 0F 1F /1../7 are reserved hint NOPs, outside the subset
+                }
+                return rip(insn(Mnemonic.NOP, s, m.operand()));
+            }
             case 0x0B, 0x30, 0x32, 0xA2 -> {
                 noPrefixes();
                 return insn(switch (op) {

@@ -310,6 +310,16 @@ final class Encoder {
             case XSAVE, XSAVE64 -> fxGroup(4, m == Mnemonic.XSAVE64);
             case XRSTOR, XRSTOR64 -> fxGroup(5, m == Mnemonic.XRSTOR64);
             case XSAVEOPT -> fxGroup(6, false);
+            case NOP -> {
+                if (ops.isEmpty()) {
+                    opc(0x90);
+                } else {
+                    // SDM Vol. 2B "NOP": 0F 1F /0, the recommended multi-byte NOP
+                    sizePrefix(s);
+                    opc(0x0F, 0x1F);
+                    modrm(0, 0);
+                }
+            }
             default -> fixed(m);
         }
         return assemble();
@@ -328,7 +338,6 @@ final class Encoder {
 
     private void fixed(Mnemonic m) {
         switch (m) {
-            case NOP -> opc(0x90);
             case PAUSE -> opc(0xF3, 0x90);
             case UD2 -> opc(0x0F, 0x0B);
             case INT3 -> opc(0xCC);

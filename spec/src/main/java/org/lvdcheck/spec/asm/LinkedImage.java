@@ -9,7 +9,6 @@ import java.util.NoSuchElementException;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
-import java.util.TreeMap;
 
 /**
  * The result of {@link Assembler#link}: every section's bytes at its address, the
@@ -81,7 +80,10 @@ public final class LinkedImage {
         return Optional.empty();
     }
 
-    /** A symbol's address (or .set value). Local names defined in several files are qualified "file:name". */
+    /**
+     * A symbol's address (or .set value), including the externals given to link. Local names
+     * defined in several files are qualified "file:name".
+     */
     public OptionalLong symbol(String name) {
         Long v = symbols.get(name);
         return v == null ? OptionalLong.empty() : OptionalLong.of(v);

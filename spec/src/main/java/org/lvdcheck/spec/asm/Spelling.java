@@ -64,11 +64,12 @@ record Spelling(String text, Mnemonic mnemonic, Condition cond, int size, int sr
         sized("out", Mnemonic.OUT, "bwl");
         sized("lldt", Mnemonic.LLDT, "w");
         sized("ltr", Mnemonic.LTR, "w");
+        sized("nop", Mnemonic.NOP, "wlq"); // nopw/nopl: the multi-byte NOP 0F 1F /0
         add("pushf", Mnemonic.PUSHF, 0);
         add("pushfq", Mnemonic.PUSHF, 8);
         add("popf", Mnemonic.POPF, 0);
         add("popfq", Mnemonic.POPF, 8);
-        for (Mnemonic m : new Mnemonic[] {Mnemonic.NOP, Mnemonic.PAUSE, Mnemonic.UD2, Mnemonic.INT3,
+        for (Mnemonic m : new Mnemonic[] {Mnemonic.PAUSE, Mnemonic.UD2, Mnemonic.INT3,
                 Mnemonic.CLI, Mnemonic.STI, Mnemonic.CLD, Mnemonic.STD, Mnemonic.CLAC, Mnemonic.STAC,
                 Mnemonic.IRETQ, Mnemonic.VMFUNC, Mnemonic.CPUID, Mnemonic.VMCALL, Mnemonic.RDMSR,
                 Mnemonic.WRMSR, Mnemonic.LGDT, Mnemonic.LIDT, Mnemonic.SGDT, Mnemonic.SIDT,

@@ -87,6 +87,25 @@ class DecoderTest {
     }
 
     @Test
+    void prefixesTheCpuIgnoresOnVmfunc() {
+        for (int prefix : new int[] {0x40, 0x48, 0x2e, 0x65}) {
+            Decoder.Decoded d = Decoder.decode(new byte[] {(byte) prefix, 0x0f, 0x01, (byte) 0xd4}, 0, 0).orElseThrow();
+            assertEquals(Mnemonic.VMFUNC, d.insn().mnemonic());
+            assertEquals(4, d.length());
+        }
+    }
+
+    @Test
+    void decodingStopsAtMissingBytes() {
+        assertTrue(Decoder.decode(a -> a < 2 ? Integer.valueOf(a == 0 ? 0x0f : 0x01) : null, 0).isEmpty());
+        assertTrue(Decoder.decode(new byte[] {(byte) 0xe8, 0, 0}, 0, 0).isEmpty());
+        byte[] longest = new byte[16];
+        java.util.Arrays.fill(longest, 0, 15, (byte) 0x66);
+        longest[15] = (byte) 0x90;
+        assertTrue(Decoder.decode(longest, 0, 0).isEmpty(), "more than 15 bytes");
+    }
+
+    @Test
     void fixedEncodingsDecode() {
         assertEquals(Mnemonic.IRETQ, Decoder.decode(new byte[] {0x48, (byte) 0xcf}, 0, 0).orElseThrow().insn().mnemonic());
         Decoder.Decoded w = Decoder.decode(new byte[] {(byte) 0xf3, 0x0f, (byte) 0xae, (byte) 0xd8}, 0, 0).orElseThrow();

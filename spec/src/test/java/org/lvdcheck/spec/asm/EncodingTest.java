@@ -252,7 +252,21 @@ class EncodingTest {
             Arguments.of("out %eax, %dx", "ef"),
             Arguments.of("lfence", "0f ae e8"),
             Arguments.of("mfence", "0f ae f0"),
-            Arguments.of("sfence", "0f ae f8"));
+            Arguments.of("sfence", "0f ae f8"),
+            // multi-byte NOPs and alignment padding in code
+            Arguments.of("nopl (%rax)", "0f 1f 00"),
+            Arguments.of("nopw 0x0(%rax,%rax,1)", "66 0f 1f 04 00"),
+            Arguments.of("nopl 0x0(%rax)", "0f 1f 00"),
+            Arguments.of("nopq 8(%rsp)", "48 0f 1f 44 24 08"),
+            Arguments.of("nop %eax", "0f 1f c0"),
+            Arguments.of("nopw %cs:0x0(%rax,%rax,1)", "2e 66 0f 1f 04 00"),
+            Arguments.of("ret; .p2align 4; ret", "c3 66 66 2e 0f 1f 84 00 00 00 00 00 0f 1f 40 00 c3"),
+            Arguments.of("ret; .p2align 5; ret", "c3 66 66 2e 0f 1f 84 00 00 00 00 00 66 66 2e 0f 1f 84 00 00 00 00 00 66 0f 1f 84 00 00 00 00 00 c3"),
+            Arguments.of("ret; .p2align 6; ret", "c3 66 66 2e 0f 1f 84 00 00 00 00 00 66 66 2e 0f 1f 84 00 00 00 00 00 66 66 2e 0f 1f 84 00 00 00 00 00 66 66 2e 0f 1f 84 00 00 00 00 00 66 66 2e 0f 1f 84 00 00 00 00 00 0f 1f 84 00 00 00 00 00 c3"),
+            Arguments.of("ret; .p2align 4, 0x90; ret", "c3 66 66 2e 0f 1f 84 00 00 00 00 00 0f 1f 40 00 c3"),
+            Arguments.of("ret; .balign 8, 0x90; ret", "c3 0f 1f 80 00 00 00 00 c3"),
+            Arguments.of("ret; .p2align 4,,7; ret", "c3 c3"),
+            Arguments.of("ret; .p2align 4,,15; ret", "c3 66 66 2e 0f 1f 84 00 00 00 00 00 0f 1f 40 00 c3"));
     }
 
     static byte[] assemble(String line) throws Exception {

@@ -123,4 +123,27 @@ class LinkTest {
         assertEquals(2L, img.symbol("b.s:loop").getAsLong());
         assertEquals(new TargetOp(2), img.instructions().get(1).insn().operand(0));
     }
+
+    @Test
+    void weakDefinitionYieldsToStrongOnesAndExternals() throws InputError {
+        String gate = ".section .gate.text, \"ax\"\n.align 16\n.globl tramp\n.weak tramp_out\n"
+                + "tramp:\tvmfunc\n\tcmp $0x1, %ecx\n\tjne tramp_out\n\tret\ntramp_out:\n\tmov $0xabcd, %eax\n\tcpuid\n";
+        AsmUnit g = parse("gate.s", gate);
+        Map<String, Long> base = Map.of(".gate.text", 0x10000L, ".text", 0x20000L);
+        LinkedImage alone = Assembler.link(List.of(g), base, Map.of());
+        long local = alone.symbol("tramp_out").getAsLong();
+        assertEquals(0x10009L, local); // vmfunc 3 + cmp 3 + jne 2 + ret 1
+        assertEquals(new TargetOp(local), alone.instructions().get(2).insn().operand(0));
+        assertEquals(2, alone.instructions().get(2).length());
+
+        LinkedImage ext = Assembler.link(List.of(g), base, Map.of("tramp_out", 0x30000L));
+        assertEquals(new TargetOp(0x30000), ext.instructions().get(2).insn().operand(0));
+        assertEquals(6, ext.instructions().get(2).length()); // jne rel32 to another section: 0f 85 + 4 bytes
+        assertTrue(ext.symbol("tramp_out").isPresent());
+
+        AsmUnit kernel = parse("kernel.s", ".globl tramp_out\ntramp_out: hlt\n");
+        LinkedImage both = Assembler.link(List.of(g, kernel), base, Map.of());
+        assertEquals(new TargetOp(0x20000), both.instructions().get(2).insn().operand(0));
+        assertEquals(0x20000L, both.symbol("tramp_out").getAsLong());
+    }
 }

@@ -104,9 +104,14 @@ class ParserTest {
 
     @Test
     void alignmentInTextIsNops() throws InputError {
+        // GNU as 2.40: three bytes of padding are "nopl (%rax)", 0f 1f 00
         LinkedImage img = link("ret\n.p2align 2\nret");
-        assertArrayEquals(bytes(0xc3, 0x90, 0x90, 0x90, 0xc3), img.sectionBytes(".text"));
-        assertEquals(Mnemonic.NOP, img.at(0x1001).orElseThrow().insn().mnemonic());
+        assertArrayEquals(bytes(0xc3, 0x0f, 0x1f, 0x00, 0xc3), img.sectionBytes(".text"));
+        PlacedInstruction pad = img.at(0x1001).orElseThrow();
+        assertEquals(new Instruction(Mnemonic.NOP, null, 4, List.of(new MemOp(null, 0, Reg.RAX, null, 1, false, 4)), false,
+                pad.pos()), pad.insn());
+        assertEquals(3, pad.length());
+        assertEquals(0x1004L, img.instructions().get(2).address());
     }
 
     @Test
@@ -212,5 +217,68 @@ class ParserTest {
         assertEquals(0x100 - 5, leInt(a.instructions().get(0).bytes(), 1));
         assertEquals(0x100 - 0x1005, leInt(b.instructions().get(0).bytes(), 1));
         assertThrows(InputError.class, () -> Assembler.link(List.of(u), Map.of(".text", 0L), Map.of()));
+    }
+
+    static InputError error(String text) {
+        try {
+            link(text);
+        } catch (InputError e) {
+            return e;
+        }
+        throw new AssertionError("accepted: " + text);
+    }
+
+    @Test
+    void macroBlankTestsVarargsAndRequired() throws InputError {
+        String src = ".macro opt a, b\n.ifb \\b\n.byte \\a\n.else\n.byte \\a, \\b\n.endif\n.endm\n"
+                + ".macro all first, rest:vararg\n.byte \\first\n.byte \\rest\n.endm\n"
+                + "opt 1\nopt 2, 3\nall 4, 5, 6\n";
+        assertArrayEquals(bytes(1, 2, 3, 4, 5, 6), data(src));
+        InputError e = error(".macro need x:req\n.byte \\x\n.endm\n  need\n");
+        assertEquals("p.s:4:3", e.pos().toString());
+    }
+
+    @Test
+    void nestedMacrosAndCountersInsideRept() throws InputError {
+        String src = ".macro inner v\n.byte \\v\n.endm\n.macro outer v\ninner \\v\ninner \\v+1\n.endm\n"
+                + ".rept 2\nouter 7\n.endr\n";
+        assertArrayEquals(bytes(7, 8, 7, 8), data(src));
+    }
+
+    @Test
+    void ifcComparesStrings() throws InputError {
+        assertArrayEquals(bytes(1, 2), data(".ifc a,a\n.byte 1\n.endif\n.ifnc a,b\n.byte 2\n.endif\n.ifc a,b\n.byte 3\n.endif"));
+    }
+
+    @Test
+    void equivRefusesRedefinitionAndErrorDirectiveStops() {
+        assertEquals("p.s:2:8", error(".equiv A, 1\n.equiv A, 2\n").pos().toString());
+        InputError e = error("nop\n  .error \"unsupported configuration\"\n");
+        assertEquals("p.s:2:3", e.pos().toString());
+        assertTrue(e.getMessage().endsWith("unsupported configuration"), e.getMessage());
+    }
+
+    @Test
+    void escapesAndNegativeData() throws InputError {
+        assertArrayEquals(bytes('\t', '"', 0x41, 7, 0xfe, 0xff), data(".ascii \"\\t\\\"\\x41\\7\"\n.word -2"));
+    }
+
+    @Test
+    void duplicateLabelsAndUnbalancedBlocksAreErrors() {
+        assertEquals("p.s:3:1", error("a: nop\nnop\na: nop\n").pos().toString());
+        assertEquals("p.s:2:1", error("nop\n.endif\n").pos().toString());
+        assertEquals("p.s:1:1", error(".endm\n").pos().toString());
+        assertEquals("p.s:2:3", error("nop\n  .popsection\n").pos().toString());
+        assertEquals("p.s:1:1", error("/* open\n nop\n").pos().toString());
+        assertEquals("p.s:1:8", error(".ascii \"open\n").pos().toString());
+        assertEquals("p.s:2:1", error(".macro m\nm\n.endm\nm\n").pos().toString());
+    }
+
+    @Test
+    void localAndGlobalDeclarations() throws InputError {
+        AsmUnit u = AsmParser.parse("d.s", ".globl a, b\n.local b\n.weak w\na: b: nop\n", IncludeResolver.none());
+        assertEquals(java.util.Set.of("a", "w"), u.globalSymbols());
+        assertEquals(java.util.Set.of("a", "b"), u.definedSymbols());
+        assertEquals(1, u.instructionCount());
     }
 }
