@@ -46,7 +46,8 @@ public final class TraceFormat {
             return "VMFUNC " + x.from() + " -> " + x.to();
         }
         if (e instanceof Event.VmExit x) {
-            return "VM exit " + x.reason() + " (" + x.reasonName() + ") from " + x.origin() + ": " + x.decision();
+            return "VM exit " + x.reason() + " (" + x.reasonName() + ") from " + x.origin() + ": " + x.decision()
+                    + (x.detail().isEmpty() ? "" : " (" + x.detail() + ")");
         }
         if (e instanceof Event.Delivered d) {
             return "delivered vector 0x" + Integer.toHexString(d.vector()) + " under " + d.view()

@@ -100,6 +100,7 @@ public final class SystemBuilder {
     }
 
     private Built run(int callsPerThread) throws InputError {
+        Map<String, AsmUnit> parsed = CodeLoader.parse(loaded);
         HypervisorPolicy policy = HypervisorPolicy.of(spec.exitPolicies(), spec.hypercallPolicies());
         VmcsSetup.Result vmcsTemplate = VmcsSetup.build(spec.vmcs(), caps);
         views.add("kernel");
@@ -134,7 +135,6 @@ public final class SystemBuilder {
         }
         buildPageTables();
 
-        Map<String, AsmUnit> parsed = CodeLoader.parse(loaded);
         Map<String, LinkedImage> images = new LinkedHashMap<>();
         Map<Long, LvdSystem.PrimitiveAt> prims = new HashMap<>();
         Map<String, Long> kernelExternals = externals(0, prims);

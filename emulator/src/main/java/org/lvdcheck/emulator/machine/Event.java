@@ -13,7 +13,7 @@ public sealed interface Event {
     record Crossing(String from, String to) implements Event {}
 
     /** A VM exit and what the hypervisor did about it. */
-    record VmExit(int reason, String reasonName, String origin, String decision) implements Event {}
+    record VmExit(int reason, String reasonName, String origin, String decision, String detail) implements Event {}
 
     /** An interrupt or exception delivered through the guest IDT; exitless when no VM exit was involved. */
     record Delivered(int vector, String view, boolean exitless, boolean fromDomain) implements Event {}

@@ -59,8 +59,8 @@ final class Hypervisor {
             return eptExit(s, c, x.reason(), x.qualification(), x.guestLinear(), x.guestPhysical(), ev, x.why());
         }
         Action a = system.policy().onExit(x.reason(), o);
-        ev.add(new Event.VmExit(x.reason().number(), ExitNames.word(x.reason()), o.name().toLowerCase(), decision(a)
-                + (x.why() == null ? "" : " (" + x.why() + ")")));
+        ev.add(new Event.VmExit(x.reason().number(), ExitNames.word(x.reason()), o.name().toLowerCase(), decision(a),
+                x.why() == null ? "" : x.why()));
         switch (a) {
             case HALT:
                 return stop(s, c, ev, "the hypervisor halted the vCPU on exit " + ExitNames.word(x.reason()));
@@ -115,9 +115,9 @@ final class Hypervisor {
                          String what) {
         Origin o = origin(s, c);
         Action a = system.policy().onExit(reason, o);
-        ev.add(new Event.VmExit(reason.number(), ExitNames.word(reason), o.name().toLowerCase(), decision(a) + " ("
-                + (what == null ? "" : what + ", ") + "GPA 0x" + Long.toHexString(gpa) + ", GLA 0x" + Long.toHexString(gla)
-                + ", qualification 0x" + Long.toHexString(qual) + ")"));
+        ev.add(new Event.VmExit(reason.number(), ExitNames.word(reason), o.name().toLowerCase(), decision(a),
+                (what == null ? "" : what + ", ") + "GPA 0x" + Long.toHexString(gpa) + ", GLA 0x" + Long.toHexString(gla)
+                + ", qualification 0x" + Long.toHexString(qual)));
         if (a == Action.KILL) {
             return kill(s, c, ev, ExitNames.word(reason) + " in the domain");
         }
@@ -127,7 +127,7 @@ final class Hypervisor {
     MachineState tripleFault(MachineState s, int c, List<Event> ev) {
         Origin o = origin(s, c);
         Action a = system.policy().onExit(ExitReason.TRIPLE_FAULT, o);
-        ev.add(new Event.VmExit(ExitReason.TRIPLE_FAULT.number(), "triple-fault", o.name().toLowerCase(), decision(a)));
+        ev.add(new Event.VmExit(ExitReason.TRIPLE_FAULT.number(), "triple-fault", o.name().toLowerCase(), decision(a), ""));
         if (a == Action.KILL) {
             return kill(s, c, ev, "triple fault in the domain");
         }
@@ -146,13 +146,13 @@ final class Hypervisor {
             long[] v = nativeCpuid(leaf);
             ArchRegs n = r.withGpr(ArchRegs.RAX, v[0]).withGpr(ArchRegs.RBX, v[1]).withGpr(ArchRegs.RCX, v[2])
                     .withGpr(ArchRegs.RDX, v[3]).withRip(next);
-            ev.add(new Event.VmExit(ExitReason.CPUID.number(), "cpuid", o.name().toLowerCase(),
-                    "emulate leaf 0x" + Long.toHexString(leaf)));
+            ev.add(new Event.VmExit(ExitReason.CPUID.number(), "cpuid", o.name().toLowerCase(), "emulate",
+                    "leaf 0x" + Long.toHexString(leaf)));
             return s.withCpu(c, cpu.withRegs(n));
         }
         Action a = system.policy().onHypercall(leaf, o);
-        ev.add(new Event.VmExit(ExitReason.CPUID.number(), "cpuid", o.name().toLowerCase(),
-                decision(a) + " hypercall 0x" + Long.toHexString(leaf)));
+        ev.add(new Event.VmExit(ExitReason.CPUID.number(), "cpuid", o.name().toLowerCase(), decision(a),
+                "hypercall 0x" + Long.toHexString(leaf)));
         switch (a) {
             case HALT:
                 return stop(s, c, ev, "hypercall 0x" + Long.toHexString(leaf) + " refused by halting");

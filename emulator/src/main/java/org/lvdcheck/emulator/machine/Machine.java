@@ -231,7 +231,8 @@ public final class Machine {
         if (cls == Model.VectorClass.NMI && cpu.vmcs().nmiExiting()) {
             // NMI exiting: the NMI exits, the hypervisor queues it and re-injects it at VM entry
             // under the current EPTP (lvd-bflank vmexit/nmi.cpp): one exit, then guest delivery.
-            ev.add(new Event.VmExit(ExitReason.EXCEPTION_OR_NMI.number(), "NMI", origin(s, c), "inject"));
+            ev.add(new Event.VmExit(ExitReason.EXCEPTION_OR_NMI.number(), "exception-or-nmi", origin(s, c), "inject",
+                    "NMI exiting: queued and re-injected at VM entry under the current EPTP"));
             return deliver(s, c, vector, OptionalLong.empty(), EventKind.NMI, ev);
         }
         if (cpu.mode() == CpuMode.HALTED) {
@@ -334,6 +335,28 @@ public final class Machine {
 
     MachineState hypervisorKill(MachineState s, int c, List<Event> ev, String why) {
         return hypervisor.kill(s, c, ev, why);
+    }
+
+    /**
+     * Reads guest-linear memory as CPU {@code cpu} would in view {@code view} at CPL 0 with the
+     * kernel's CR3: for tests, reports and tools that inspect a state.
+     */
+    public long peek(MachineState s, int view, int cpu, long gva, int size) {
+        ArchRegs r = s.cpu(cpu).regs().withCr3(initial.cpu(cpu).regs().cr3());
+        return new KernelAccess(s.mem(), system.eptps()[view][cpu], r, system.caps()).read(gva, size);
+    }
+
+    /** The host-physical address CPU {@code cpu} reaches for {@code gva} in its current paging and EPT, or -1. */
+    public long hostAddress(MachineState s, int cpu, long gva) {
+        CpuState c = s.cpu(cpu);
+        PagingResult r = GuestPaging.translate(PagingRegs.of(c.regs()).withCpl(0), gva, LinearAccess.SUPERVISOR_READ,
+                new EptGuestPhysical(s.mem(), c.eptp(), system.caps()));
+        if (r instanceof PagingResult.Ok ok) {
+            return ok.hpa();
+        }
+        r = GuestPaging.translate(PagingRegs.of(c.regs()).withCpl(0), gva, LinearAccess.FETCH,
+                new EptGuestPhysical(s.mem(), c.eptp(), system.caps()));
+        return r instanceof PagingResult.Ok ok ? ok.hpa() : -1;
     }
 
     long constant(String name) {
