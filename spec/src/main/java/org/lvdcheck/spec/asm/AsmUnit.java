@@ -50,7 +50,13 @@ public final class AsmUnit {
 
     /** Names of the sections this file puts something into, in order of first use. */
     public List<String> sectionNames() {
-        return new ArrayList<>(sections.keySet());
+        List<String> out = new ArrayList<>();
+        sections.forEach((name, s) -> {
+            if (!s.items().isEmpty()) {
+                out.add(name);
+            }
+        });
+        return out;
     }
 
     /** Symbols this file defines (labels and .set symbols), without compiler-internal names. */

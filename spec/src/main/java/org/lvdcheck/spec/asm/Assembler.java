@@ -88,6 +88,9 @@ public final class Assembler {
             AsmUnit unit = units.get(u);
             Map<String, LabelRef> own = new HashMap<>();
             for (AsmUnit.Section s : unit.sections().values()) {
+                if (s.items().isEmpty()) {
+                    continue; // named but never used: needs no address
+                }
                 Piece p = new Piece(u, s);
                 pieces.add(p);
                 pieceByKey.put(p.key, p);
@@ -120,7 +123,6 @@ public final class Assembler {
     }
 
     private void place() throws InputError {
-        Map<String, Long> next = new LinkedHashMap<>();
         Map<String, Integer> align = new HashMap<>();
         for (Piece p : pieces) {
             String name = p.section.name();
@@ -135,19 +137,19 @@ public final class Assembler {
             long base = sectionBase.get(p.section.name());
             int a = align.get(p.section.name());
             if (Long.remainderUnsigned(base, a) != 0) {
-                throw new InputError(firstAlign(p.section.name()), "section '" + p.section.name() + "' base 0x"
+                throw new InputError(alignDirective(p.section.name(), a), "section '" + p.section.name() + "' base 0x"
                         + Long.toHexString(base) + " is not aligned to " + a + " bytes as its alignment directives need");
             }
-            next.putIfAbsent(p.section.name(), base);
         }
         layout();
     }
 
-    private SourcePos firstAlign(String section) {
+    /** The directive that asks for the section's largest alignment. */
+    private SourcePos alignDirective(String section, int alignment) {
         for (Piece p : pieces) {
             if (p.section.name().equals(section)) {
                 for (Item i : p.section.items()) {
-                    if (i instanceof Item.AlignItem) {
+                    if (i instanceof Item.AlignItem al && al.alignment() == alignment) {
                         return i.pos();
                     }
                 }
