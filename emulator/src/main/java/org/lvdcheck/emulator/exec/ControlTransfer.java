@@ -1,9 +1,13 @@
 package org.lvdcheck.emulator.exec;
 
+import java.util.List;
 import java.util.Optional;
-import org.lvdcheck.emulator.cpu.ArchRegs;
-import org.lvdcheck.emulator.cpu.Rflags;
-import org.lvdcheck.emulator.cpu.Segment;
+import java.util.OptionalLong;
+import org.lvdcheck.emulator.irq.InterruptReturn;
+import org.lvdcheck.emulator.irq.Vectors;
+import org.lvdcheck.emulator.paging.GuestPaging;
+import org.lvdcheck.emulator.paging.LinearResult;
+import org.lvdcheck.emulator.vmx.ExitReason;
 import org.lvdcheck.spec.asm.ImmOp;
 import org.lvdcheck.spec.asm.IndirectOp;
 import org.lvdcheck.spec.asm.MemOp;
@@ -31,7 +35,7 @@ final class ControlTransfer {
 
     /** A non-canonical target faults at the branch, #GP(0) (Vol. 2A JMP, CALL, RET: 64-bit mode exceptions). */
     private static void branchTo(Step s, long target) {
-        if (!Canonical.is(target)) {
+        if (!GuestPaging.isCanonical(target)) {
             throw Step.gp0();
         }
         s.regs = s.regs.withRip(target);
@@ -54,7 +58,7 @@ final class ControlTransfer {
      */
     static ExecOutcome call(Step s) {
         long target = target(s, s.insn.operand(0));
-        if (!Canonical.is(target)) {
+        if (!GuestPaging.isCanonical(target)) {
             throw Step.gp0();
         }
         long ret = s.placed.end();
@@ -77,63 +81,31 @@ final class ControlTransfer {
         branchTo(s, target);
     }
 
+    /** Exit-qualification bit 12 of an EPT violation: "NMI unblocking due to IRET" (Vol. 3C 27.2.1, Table 27-7). */
+    static final long NMI_UNBLOCKING_DUE_TO_IRET = 1L << 12;
+
     /**
-     * IRETQ (Vol. 2A IRET, IA-32e-MODE-RETURN): pops RIP, CS, RFLAGS, RSP and SS (all five, to
-     * the same or an outer privilege level); checks the selectors and loads CS and SS from the
-     * GDT; restores RFLAGS under the rules of the current CPL and IOPL; on a return to an outer
-     * level nulls ES, DS, FS, GS that the new CPL may not use; unblocks NMIs (Vol. 3A 6.7.1).
-     * NT = 1 (a task return) is #GP(0) in IA-32e mode.
+     * IRETQ, as {@link InterruptReturn#iretq} models it (Vol. 2A IRET, IA-32e mode): pops RIP,
+     * CS, RFLAGS, RSP and SS, checks and loads CS and SS, restores RFLAGS under the CPL and IOPL
+     * rules, and unblocks NMIs (per the VMX NMI controls) even when it faults. RF comes from the
+     * frame. An EPT violation during IRETQ that follows NMI unblocking sets qualification bit 12.
      */
     static void iretq(Step s) {
-        long old = s.rflags();
-        if ((old & Rflags.NT) != 0) {
-            throw Step.gp0();
+        InterruptReturn.Result r = InterruptReturn.iretq(s.start, new ContextMemory(s), s.ctx.vmcs());
+        if (r instanceof InterruptReturn.Result.Returned ok) {
+            s.regs = ok.regs();
+            s.keepRf();
+            return;
         }
-        long rip = s.pop(8);
-        int cs = (int) (s.pop(8) & 0xFFFF);
-        long flags = s.pop(8);
-        long rsp = s.pop(8);
-        int ss = (int) (s.pop(8) & 0xFFFF);
-        int cpl = s.cpl();
-        int newCpl = cs & 3;
-        if (Segments.isNull(cs) || !Canonical.is(rip)) {
-            throw Step.gp0();
+        if (r instanceof InterruptReturn.Result.Fault f) {
+            OptionalLong code = Vectors.hasErrorCode(f.vector()) ? OptionalLong.of(f.errorCode()) : OptionalLong.empty();
+            throw Step.abort(new ExecOutcome.Fault(f.vector(), code, f.regs().cr2(), f.regs()));
         }
-        if (Segments.isNull(ss) && (newCpl == 3 || (ss & 3) != newCpl)) {
-            throw Step.gp0();
-        }
-        Segment code = Segments.codeSegmentForReturn(s, cs);
-        Segment stack = Segments.isNull(ss) ? Segment.nullSelector(ss & 3)
-                : Segments.stackSegmentForReturn(s, ss, newCpl);
-
-        long mask = Rflags.CF | Rflags.PF | Rflags.AF | Rflags.ZF | Rflags.SF | Rflags.TF | Rflags.DF
-                | Rflags.OF | Rflags.NT | Rflags.RF | Rflags.AC | Rflags.ID;
-        if (cpl <= Rflags.iopl(old)) {
-            mask |= Rflags.IF;
-        }
-        if (cpl == 0) {
-            mask |= Rflags.IOPL | Rflags.VIF | Rflags.VIP;
-        }
-        long newFlags = (old & ~mask) | (flags & mask) | Rflags.FIXED1;
-
-        ArchRegs.Builder b = s.regs.toBuilder().rip(rip).cs(code).ss(stack).gpr(ArchRegs.RSP, rsp)
-                .rflags(newFlags).blockingByNmi(false);
-        if (newCpl > cpl) {
-            for (int sreg : new int[] {ArchRegs.ES, ArchRegs.DS, ArchRegs.FS, ArchRegs.GS}) {
-                Segment seg = s.regs.seg(sreg);
-                boolean dataOrNonConformingCode = (seg.type() & 8) == 0 || (seg.type() & 4) == 0;
-                if (!seg.unusable() && dataOrNonConformingCode && newCpl > seg.dpl()) {
-                    Segment nulled = new Segment(0, seg.base(), seg.limit(), seg.accessRights() | Segment.AR_UNUSABLE);
-                    switch (sreg) {
-                        case ArchRegs.ES -> b.es(nulled);
-                        case ArchRegs.DS -> b.ds(nulled);
-                        case ArchRegs.FS -> b.fs(nulled);
-                        default -> b.gs(nulled);
-                    }
-                }
-            }
-        }
-        s.regs = b.build();
-        s.keepRf();
+        InterruptReturn.Result.EptExit e = (InterruptReturn.Result.EptExit) r;
+        MemResult.EptExit x = (MemResult.EptExit) MemResult.of(new LinearResult.Fault(e.exit()), List.of());
+        long qualification = x.qualification() | (e.nmiUnblocked() && x.reason() == ExitReason.EPT_VIOLATION
+                ? NMI_UNBLOCKING_DUE_TO_IRET : 0);
+        throw Step.abort(new ExecOutcome.VmExit(x.reason(), qualification, 0, 0, x.guestLinear(), x.guestPhysical(),
+                x.reason().description() + " during IRETQ"));
     }
 }

@@ -3,6 +3,7 @@ package org.lvdcheck.emulator.exec;
 import org.lvdcheck.emulator.cpu.Cr4;
 import org.lvdcheck.emulator.cpu.DescriptorTableReg;
 import org.lvdcheck.emulator.cpu.Segment;
+import org.lvdcheck.emulator.irq.Vectors;
 import org.lvdcheck.emulator.vmx.DescriptorTableInstruction;
 import org.lvdcheck.emulator.vmx.VmxExitRules;
 import org.lvdcheck.spec.asm.MemOp;
@@ -66,7 +67,7 @@ final class DescriptorTables {
     private static long[] systemDescriptor(Step s, int selector) {
         long address = Segments.descriptorAddress(s, selector);
         if ((selector | 15) > s.start.gdtr().limit()) {
-            throw Segments.selectorFault(ExecOutcome.Fault.GP, selector);
+            throw Segments.selectorFault(Vectors.GP, selector);
         }
         return new long[] {address, Segments.readDescriptor(s, address), Segments.readDescriptor(s, address + 8)};
     }
@@ -75,10 +76,10 @@ final class DescriptorTables {
     private static Segment systemSegment(int selector, long low, long high, int wantedType) {
         Segment seg = Segment.fromDescriptor(selector, low);
         if ((seg.accessRights() & Segment.AR_S) != 0 || seg.type() != wantedType) {
-            throw Segments.selectorFault(ExecOutcome.Fault.GP, selector);
+            throw Segments.selectorFault(Vectors.GP, selector);
         }
         if (!seg.present()) {
-            throw Segments.selectorFault(ExecOutcome.Fault.NP, selector);
+            throw Segments.selectorFault(Vectors.NP, selector);
         }
         return seg.withBase(seg.base() | (high << 32));
     }

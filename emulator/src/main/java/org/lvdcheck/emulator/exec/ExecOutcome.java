@@ -3,6 +3,7 @@ package org.lvdcheck.emulator.exec;
 import java.util.List;
 import java.util.OptionalLong;
 import org.lvdcheck.emulator.cpu.ArchRegs;
+import org.lvdcheck.emulator.irq.Vectors;
 import org.lvdcheck.emulator.mem.MemWrite;
 import org.lvdcheck.emulator.vmx.ExitReason;
 
@@ -22,37 +23,39 @@ public sealed interface ExecOutcome permits ExecOutcome.Next, ExecOutcome.Fault,
     }
 
     /**
-     * The instruction faults (SDM Vol. 3A 6.5: RIP stays at the instruction, nothing is written):
-     * the integrator delivers exception {@code vector} with {@code errorCode} if it has one, and
-     * for #PF loads CR2 with {@code cr2}.
+     * The instruction faults (SDM Vol. 3A 6.5): nothing is written and RIP stays at the
+     * instruction. The integrator delivers exception {@code vector} (constants in
+     * {@link org.lvdcheck.emulator.irq.Vectors}) with {@code errorCode} if it has one, from
+     * {@code regs}: the registers before the instruction, except that a faulting IRETQ has
+     * already unblocked NMIs (6.7.1) and a #PF has CR2 = {@code cr2} loaded.
      */
-    record Fault(int vector, OptionalLong errorCode, long cr2) implements ExecOutcome {
-        public static final int DE = 0;
-        public static final int BP = 3;
-        public static final int UD = 6;
-        public static final int NM = 7;
-        public static final int TS = 10;
-        public static final int NP = 11;
-        public static final int SS = 12;
-        public static final int GP = 13;
-        public static final int PF = 14;
-
-        public static Fault withoutCode(int vector) {
-            return new Fault(vector, OptionalLong.empty(), 0);
+    record Fault(int vector, OptionalLong errorCode, long cr2, ArchRegs regs) implements ExecOutcome {
+        /** A fault whose registers the executor fills in (those before the instruction). */
+        static Fault of(int vector, OptionalLong errorCode, long cr2) {
+            return new Fault(vector, errorCode, cr2, null);
         }
 
-        public static Fault withCode(int vector, long errorCode) {
-            return new Fault(vector, OptionalLong.of(errorCode), 0);
+        static Fault withoutCode(int vector) {
+            return of(vector, OptionalLong.empty(), 0);
         }
 
-        /** #GP(0). */
-        public static Fault gp0() {
-            return withCode(GP, 0);
+        static Fault withCode(int vector, long errorCode) {
+            return of(vector, OptionalLong.of(errorCode), 0);
         }
 
-        /** #UD. */
-        public static Fault ud() {
-            return withoutCode(UD);
+        static Fault gp0() {
+            return withCode(Vectors.GP, 0);
+        }
+
+        static Fault ud() {
+            return withoutCode(Vectors.UD);
+        }
+
+        Fault from(ArchRegs before) {
+            if (regs != null) {
+                return this;
+            }
+            return new Fault(vector, errorCode, cr2, vector == Vectors.PF ? before.withCr2(cr2) : before);
         }
     }
 

@@ -1,6 +1,7 @@
 package org.lvdcheck.emulator.exec;
 
 import org.lvdcheck.emulator.cpu.ArchRegs;
+import org.lvdcheck.emulator.irq.Vectors;
 import org.lvdcheck.spec.asm.Instruction;
 import org.lvdcheck.spec.asm.PlacedInstruction;
 import org.lvdcheck.spec.asm.RegKind;
@@ -22,7 +23,7 @@ public final class Executor {
         try {
             return dispatch(s);
         } catch (Abort a) {
-            return a.outcome();
+            return a.outcome() instanceof ExecOutcome.Fault f ? f.from(regs) : a.outcome();
         }
     }
 
@@ -61,7 +62,7 @@ public final class Executor {
             case UD2 -> throw Step.ud();
             case INT3 -> {
                 // #BP is a trap: delivered after the instruction, with RIP past it (Vol. 3A 6.5).
-                return new ExecOutcome.Trap(s.completedRegs(), s.writes(), ExecOutcome.Fault.BP);
+                return new ExecOutcome.Trap(s.completedRegs(), s.writes(), Vectors.BP);
             }
             case CLI -> FlagControl.cli(s);
             case STI -> FlagControl.sti(s);

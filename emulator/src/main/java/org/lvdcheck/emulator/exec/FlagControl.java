@@ -1,6 +1,7 @@
 package org.lvdcheck.emulator.exec;
 
 import org.lvdcheck.emulator.cpu.Rflags;
+import org.lvdcheck.emulator.irq.ArrivalRules;
 
 /**
  * Instructions on RFLAGS: CLI, STI, CLD, STD, CLAC, STAC, PUSHF, POPF (SDM Vol. 2). Virtual
@@ -22,10 +23,10 @@ final class FlagControl {
      */
     static void sti(Step s) {
         requireIopl(s);
-        if ((s.rflags() & Rflags.IF) == 0) {
+        s.regs = ArrivalRules.afterSti(s.regs);
+        if (s.regs.blockingBySti()) {
             s.setStiShadow();
         }
-        s.setRflags(s.rflags() | Rflags.IF);
     }
 
     private static void requireIopl(Step s) {

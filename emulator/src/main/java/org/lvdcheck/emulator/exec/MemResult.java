@@ -8,9 +8,9 @@ import org.lvdcheck.emulator.paging.PagingResult;
 import org.lvdcheck.emulator.vmx.ExitReason;
 
 /**
- * The answer of the {@link ExecContext} to one linear-memory access. The context never changes
- * memory: it reports the host-physical writes the access would make, and the executor applies
- * none of them itself but returns all of them, in order, when the instruction completes.
+ * The answer of the {@link ExecContext} to one linear-memory access. The executor applies no
+ * write itself: it returns the writes the context reports, in order, when the instruction
+ * completes (see {@link ExecContext} for the overlay alternative).
  */
 public sealed interface MemResult permits MemResult.Ok, MemResult.Fault, MemResult.EptExit {
 

@@ -2,6 +2,7 @@ package org.lvdcheck.emulator.exec;
 
 import org.lvdcheck.emulator.cpu.ArchRegs;
 import org.lvdcheck.emulator.cpu.Efer;
+import org.lvdcheck.emulator.paging.GuestPaging;
 import org.lvdcheck.emulator.vmx.ExitReason;
 import org.lvdcheck.emulator.vmx.VmxExitRules;
 
@@ -67,7 +68,7 @@ final class Msrs {
             }
             s.regs = s.regs.withEfer((v & EFER_WRITABLE) | (old & Efer.LMA));
         } else if (msr == IA32_FS_BASE || msr == IA32_GS_BASE || msr == IA32_KERNEL_GS_BASE) {
-            if (!Canonical.is(v)) {
+            if (!GuestPaging.isCanonical(v)) {
                 throw Step.gp0();
             }
             if (msr == IA32_FS_BASE) {

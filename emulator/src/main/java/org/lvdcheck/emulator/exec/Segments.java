@@ -2,6 +2,7 @@ package org.lvdcheck.emulator.exec;
 
 import org.lvdcheck.emulator.cpu.ArchRegs;
 import org.lvdcheck.emulator.cpu.Segment;
+import org.lvdcheck.emulator.irq.Vectors;
 
 /**
  * Segment-descriptor loads from the GDT (SDM Vol. 3A 3.4.5, 5.5-5.8, Vol. 2B MOV/POP "protected
@@ -15,7 +16,6 @@ final class Segments {
 
     private static final int TYPE_CODE = 8;
     private static final int TYPE_CONFORMING = 4;
-    private static final int TYPE_WRITABLE = 2;
     private static final int TYPE_READABLE = 2;
 
     static boolean isNull(int selector) {
@@ -34,7 +34,7 @@ final class Segments {
     /** The linear address of the 8-byte GDT descriptor {@code selector} names, after the limit check. */
     static long descriptorAddress(Step s, int selector) {
         if ((selector & 4) != 0 || (selector | 7) > s.start.gdtr().limit()) {
-            throw selectorFault(ExecOutcome.Fault.GP, selector);
+            throw selectorFault(Vectors.GP, selector);
         }
         return s.start.gdtr().base() + (selector & ~7);
     }
@@ -73,61 +73,15 @@ final class Segments {
         int type = seg.type();
         boolean code = (type & TYPE_CODE) != 0;
         if ((seg.accessRights() & Segment.AR_S) == 0 || (code && (type & TYPE_READABLE) == 0)) {
-            throw selectorFault(ExecOutcome.Fault.GP, selector);
+            throw selectorFault(Vectors.GP, selector);
         }
         boolean conformingCode = code && (type & TYPE_CONFORMING) != 0;
         if (!conformingCode && (seg.rpl() > seg.dpl() || s.cpl() > seg.dpl())) {
-            throw selectorFault(ExecOutcome.Fault.GP, selector);
+            throw selectorFault(Vectors.GP, selector);
         }
         if (!seg.present()) {
-            throw selectorFault(ExecOutcome.Fault.NP, selector);
+            throw selectorFault(Vectors.NP, selector);
         }
         s.regs = s.regs.withSeg(sreg, markAccessed(s, address, d, seg));
-    }
-
-    /**
-     * The code segment IRETQ returns to (Vol. 2A IRET, IA-32e-MODE-RETURN): a code descriptor
-     * (#GP(sel)), RPL &ge; CPL (#GP(sel)), DPL &le; RPL if conforming and DPL = RPL otherwise
-     * (#GP(sel)), present (#NP(sel)).
-     */
-    static Segment codeSegmentForReturn(Step s, int selector) {
-        long address = descriptorAddress(s, selector);
-        long d = readDescriptor(s, address);
-        Segment seg = Segment.fromDescriptor(selector, d);
-        int type = seg.type();
-        if ((seg.accessRights() & Segment.AR_S) == 0 || (type & TYPE_CODE) == 0) {
-            throw selectorFault(ExecOutcome.Fault.GP, selector);
-        }
-        if (seg.rpl() < s.cpl()) {
-            throw selectorFault(ExecOutcome.Fault.GP, selector);
-        }
-        boolean conforming = (type & TYPE_CONFORMING) != 0;
-        if (conforming ? seg.dpl() > seg.rpl() : seg.dpl() != seg.rpl()) {
-            throw selectorFault(ExecOutcome.Fault.GP, selector);
-        }
-        if (!seg.present()) {
-            throw selectorFault(ExecOutcome.Fault.NP, selector);
-        }
-        return markAccessed(s, address, d, seg);
-    }
-
-    /**
-     * The stack segment IRETQ loads for a return to CPL {@code newCpl}: RPL = DPL = new CPL and a
-     * writable data segment (#GP(sel)), present (#SS(sel)).
-     */
-    static Segment stackSegmentForReturn(Step s, int selector, int newCpl) {
-        long address = descriptorAddress(s, selector);
-        long d = readDescriptor(s, address);
-        Segment seg = Segment.fromDescriptor(selector, d);
-        int type = seg.type();
-        boolean writableData = (seg.accessRights() & Segment.AR_S) != 0 && (type & TYPE_CODE) == 0
-                && (type & TYPE_WRITABLE) != 0;
-        if (seg.rpl() != newCpl || seg.dpl() != newCpl || !writableData) {
-            throw selectorFault(ExecOutcome.Fault.GP, selector);
-        }
-        if (!seg.present()) {
-            throw selectorFault(ExecOutcome.Fault.SS, selector);
-        }
-        return markAccessed(s, address, d, seg);
     }
 }

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.lvdcheck.emulator.cpu.ArchRegs;
 import org.lvdcheck.emulator.cpu.Rflags;
+import org.lvdcheck.emulator.irq.Vectors;
 import org.lvdcheck.emulator.mem.MemWrite;
 import org.lvdcheck.emulator.vmx.ExitReason;
 import org.lvdcheck.spec.asm.ImmOp;
@@ -49,7 +50,7 @@ final class Step {
     }
 
     static Abort gp(long errorCode) {
-        return abort(ExecOutcome.Fault.withCode(ExecOutcome.Fault.GP, errorCode));
+        return abort(ExecOutcome.Fault.withCode(Vectors.GP, errorCode));
     }
 
     static Abort ud() {
@@ -106,13 +107,17 @@ final class Step {
         take(ctx.write(start, segment, offset, size, OperandSize.truncate(value, size), kind));
     }
 
+    void addWrites(List<MemWrite> more) {
+        writes.addAll(more);
+    }
+
     private long take(MemResult r) {
         if (r instanceof MemResult.Ok ok) {
             writes.addAll(ok.writes());
             return ok.value();
         }
         if (r instanceof MemResult.Fault f) {
-            throw abort(new ExecOutcome.Fault(f.vector(), java.util.OptionalLong.of(f.errorCode()), f.cr2()));
+            throw abort(ExecOutcome.Fault.of(f.vector(), java.util.OptionalLong.of(f.errorCode()), f.cr2()));
         }
         MemResult.EptExit e = (MemResult.EptExit) r;
         throw abort(new ExecOutcome.VmExit(e.reason(), e.qualification(), 0, 0, e.guestLinear(), e.guestPhysical(),

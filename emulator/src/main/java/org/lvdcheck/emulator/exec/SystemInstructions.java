@@ -4,6 +4,7 @@ import org.lvdcheck.emulator.cpu.ActivityState;
 import org.lvdcheck.emulator.cpu.ArchRegs;
 import org.lvdcheck.emulator.cpu.Cr4;
 import org.lvdcheck.emulator.cpu.Rflags;
+import org.lvdcheck.emulator.paging.GuestPaging;
 import org.lvdcheck.emulator.vmx.ExitReason;
 import org.lvdcheck.emulator.vmx.Vmcs;
 import org.lvdcheck.emulator.vmx.VmfuncLeaf0;
@@ -78,7 +79,7 @@ final class SystemInstructions {
             return;
         }
         long v = s.readReg(r);
-        if (!Canonical.is(v)) {
+        if (!GuestPaging.isCanonical(v)) {
             throw Step.gp0();
         }
         s.regs = fs ? s.regs.withFsBase(v) : s.regs.withGsBase(v);

@@ -3,6 +3,7 @@ package org.lvdcheck.emulator.exec;
 import org.lvdcheck.emulator.cpu.ArchRegs;
 import org.lvdcheck.emulator.cpu.Cr0;
 import org.lvdcheck.emulator.cpu.Cr4;
+import org.lvdcheck.emulator.irq.Vectors;
 import org.lvdcheck.spec.asm.MemOp;
 import org.lvdcheck.spec.asm.Mnemonic;
 
@@ -41,7 +42,7 @@ final class Xsave {
             throw Step.ud();
         }
         if ((s.regs.cr0() & Cr0.TS) != 0) {
-            throw Step.abort(ExecOutcome.Fault.withoutCode(ExecOutcome.Fault.NM));
+            throw Step.abort(ExecOutcome.Fault.withoutCode(Vectors.NM));
         }
         MemOp m = (MemOp) s.insn.operand(0);
         long ea = s.effectiveAddress(m);

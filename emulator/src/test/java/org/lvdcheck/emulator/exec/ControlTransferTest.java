@@ -16,7 +16,8 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.lvdcheck.emulator.cpu.ArchRegs;
 import org.lvdcheck.emulator.cpu.Rflags;
-import org.lvdcheck.emulator.cpu.Segment;
+import org.lvdcheck.emulator.vmx.ExitReason;
+import org.lvdcheck.emulator.vmx.Vmcs;
 import org.lvdcheck.spec.asm.Condition;
 
 class ControlTransferTest {
@@ -149,13 +150,36 @@ class ControlTransferTest {
     }
 
     @Test
-    void iretqSetsTheAccessedBitOfAFreshDescriptor() {
-        withGdt(ctx).poke(GDT + 0x10, 8, KERNEL_CODE & ~(1L << 40));
+    void underNmiExitingWithoutVirtualNmisIretqLeavesNmiBlocking() {
+        withGdt(ctx);
+        ctx.vmcs = Vmcs.zero().withNmiExiting(true);
         frame(CODE, Machine.KERNEL_CS, Rflags.FIXED1, STACK, Machine.KERNEL_SS);
-        ExecOutcome.Next n = assertInstanceOf(ExecOutcome.Next.class, run(kernel(), "iretq", ctx));
-        ctx.apply(n.writes());
-        assertEquals(KERNEL_CODE, ctx.peek(GDT + 0x10, 8));
-        assertTrue((n.regs().cs().accessRights() & Segment.AR_ACCESSED) != 0);
+        assertTrue(step(kernel().withBlockingByNmi(true), "iretq", ctx).blockingByNmi(), "Vol. 3C 26.6.1");
+        ctx.vmcs = Vmcs.zero().withNmiExiting(true).withVirtualNmis(true);
+        assertFalse(step(kernel().withBlockingByNmi(true), "iretq", ctx).blockingByNmi(),
+                "virtual-NMI blocking ends at IRET");
+    }
+
+    @Test
+    void aFaultingIretqStillUnblocksNmis() {
+        withGdt(ctx);
+        frame(CODE, 0, Rflags.FIXED1, STACK, Machine.KERNEL_SS);
+        ExecOutcome.Fault f = Machine.assertFault(run(kernel().withBlockingByNmi(true), "iretq", ctx), 13);
+        assertFalse(f.regs().blockingByNmi());
+        assertEquals(CODE, f.regs().rip(), "delivered from the IRETQ itself");
+    }
+
+    @Test
+    void anEptViolationDuringIretqReportsNmiUnblocking() {
+        withGdt(ctx);
+        frame(CODE, Machine.KERNEL_CS, Rflags.FIXED1, STACK, Machine.KERNEL_SS);
+        ctx.faultOnPage(GDT, new MemResult.EptExit(ExitReason.EPT_VIOLATION, 0x181, GDT + 0x10, 0x9010));
+        ExecOutcome.VmExit e = Machine.assertExit(run(kernel().withBlockingByNmi(true), "iretq", ctx),
+                ExitReason.EPT_VIOLATION);
+        assertEquals(0x181 | (1 << 12), e.qualification());
+        assertEquals(0x9010, e.guestPhysical());
+        e = Machine.assertExit(run(kernel(), "iretq", ctx), ExitReason.EPT_VIOLATION);
+        assertEquals(0x181, e.qualification(), "NMIs were not blocked: bit 12 clear");
     }
 
     @Test
@@ -189,6 +213,7 @@ class ControlTransferTest {
         frame(CODE, Machine.KERNEL_CS, Rflags.FIXED1, STACK, Machine.KERNEL_SS);
         f = Machine.assertFault(run(kernel(), "iretq", ctx), 11);
         assertEquals(Machine.KERNEL_CS, f.errorCode().orElseThrow(), "not present: #NP(selector)");
+        withGdt(ctx);
         frame(0x0000_8000_0000_0000L, Machine.KERNEL_CS, Rflags.FIXED1, STACK, Machine.KERNEL_SS);
         Machine.assertGp0(run(kernel(), "iretq", ctx));
         Machine.assertGp0(run(kernel().withRflags(Rflags.FIXED1 | Rflags.NT), "iretq", ctx));

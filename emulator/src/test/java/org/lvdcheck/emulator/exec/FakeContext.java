@@ -12,6 +12,7 @@ import org.lvdcheck.emulator.cpu.CpuCaps;
 import org.lvdcheck.emulator.mem.MemWrite;
 import org.lvdcheck.emulator.mem.PhysMem;
 import org.lvdcheck.emulator.mem.PhysReader;
+import org.lvdcheck.emulator.paging.GuestPaging;
 import org.lvdcheck.emulator.vmx.Vmcs;
 
 /**
@@ -73,7 +74,7 @@ final class FakeContext implements ExecContext {
     private MemResult check(ArchRegs regs, int segment, long offset, int size, AccessKind kind) {
         long linear = offset + (segment == ArchRegs.FS ? regs.fsBase() : segment == ArchRegs.GS ? regs.gsBase() : 0);
         accesses.add(new Access(segment, linear, size, kind));
-        if (!Canonical.is(linear) || !Canonical.is(linear + size - 1)) {
+        if (!GuestPaging.isCanonical(linear) || !GuestPaging.isCanonical(linear + size - 1)) {
             return new MemResult.Fault(kind.isStack() ? 12 : 13, 0, 0);
         }
         for (long page : new long[] {linear >>> 12, (linear + size - 1) >>> 12}) {

@@ -13,6 +13,7 @@ import org.lvdcheck.emulator.cpu.DescriptorTableReg;
 import org.lvdcheck.emulator.cpu.Efer;
 import org.lvdcheck.emulator.cpu.Rflags;
 import org.lvdcheck.emulator.cpu.Segment;
+import org.lvdcheck.emulator.irq.Vectors;
 import org.lvdcheck.emulator.vmx.ExitReason;
 import org.lvdcheck.spec.InputError;
 import org.lvdcheck.spec.asm.AsmParser;
@@ -99,12 +100,12 @@ final class Machine {
     }
 
     static void assertGp0(ExecOutcome o) {
-        ExecOutcome.Fault f = assertFault(o, ExecOutcome.Fault.GP);
+        ExecOutcome.Fault f = assertFault(o, Vectors.GP);
         assertEquals(0, f.errorCode().orElseThrow(), "#GP error code");
     }
 
     static void assertUd(ExecOutcome o) {
-        ExecOutcome.Fault f = assertFault(o, ExecOutcome.Fault.UD);
+        ExecOutcome.Fault f = assertFault(o, Vectors.UD);
         assertTrue(f.errorCode().isEmpty(), "#UD has no error code");
     }
 

@@ -8,7 +8,11 @@ import org.lvdcheck.spec.SourcePos;
  * A linked, executable instruction.
  *
  * @param cond the condition of a JCC, null otherwise
- * @param opSize the operand size in bytes (1, 2, 4, 8), 0 for instructions without one
+ * @param opSize the SDM operand size in bytes (1, 2, 4, 8) as encoded: from the AT&T suffix or
+ *     the register operands; the destination size for MOVZX/MOVSX and LEA; 8 for CALL, RET,
+ *     JMP, JCC, PUSHF, POPF, IRETQ, pushes and pops of 64-bit values (2 for pushw/popw) and
+ *     moves to/from control and debug registers; 2 for LLDT/LTR; 4 or 8 for RD/WR FS/GS BASE;
+ *     0 for instructions without one (NOP without operand, CLI, VMFUNC, LGDT, XSAVE, ...)
  * @param operands AT&T order: sources first, destination last
  * @param pos where it was written; null for instructions produced by the {@link Decoder}
  */
