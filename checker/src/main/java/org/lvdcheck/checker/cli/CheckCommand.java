@@ -26,6 +26,9 @@ import picocli.CommandLine.Spec;
 public final class CheckCommand implements Callable<Integer> {
     enum Strategy { bfs, dfs, simulate }
 
+    /** The longest path the one-path run of the workload may take. */
+    static final long PATH_STEPS = 10_000_000;
+
     @Spec CommandSpec spec;
     @Mixin SpecOption specOption = new SpecOption();
     @Mixin PropertySelection selection = new PropertySelection();
@@ -79,8 +82,7 @@ public final class CheckCommand implements Callable<Integer> {
         SystemBuilder.Built built = SystemBuilder.build(loaded, loaded.spec().workload().callsPerThread());
         Machine machine = new Machine(built.system(), built.initial());
         long t0 = System.nanoTime();
-        ScenarioRunner.Summary run = new ScenarioRunner(machine, workloadSchedule(loaded)).run(
-                maxStates == null ? 10_000_000 : maxStates, seed, null);
+        ScenarioRunner.Summary run = new ScenarioRunner(machine, workloadSchedule(loaded)).run(PATH_STEPS, seed, null);
         double secs = (System.nanoTime() - t0) / 1e9;
         out.println("lvdcheck check: spec " + loaded.spec().name() + " (" + loaded.files().size() + " input files)");
         out.println("built the machine: " + built.system().cpus() + " CPUs, views " + built.system().views() + ", "
@@ -91,6 +93,11 @@ public final class CheckCommand implements Callable<Integer> {
                 run.crossingsToDomain() + run.crossingsToKernel(), run.interruptsDeliveredInDomain(), secs);
         for (String stop : run.stops()) {
             out.println("  stopped: " + stop);
+        }
+        if (maxStates != null || maxDepth != null || timeLimit != null || exact || stopAtFirst || workers != null
+                || strategy != Strategy.bfs || !selected.isEmpty()) {
+            out.println("note: --property, --workers, --strategy, --max-states, --max-depth, --time-limit, --exact and "
+                    + "--stop-at-first steer the explorer, which is not built yet: they had no effect.");
         }
         out.println("verdict: inconclusive. The explorer is not built in lvdcheck " + Version.VERSION
                 + ": no interleaving was explored and no property was checked.");

@@ -143,6 +143,8 @@ public final class Machine {
             return s.withMem(mem.apply(n.writes())).withCpu(c, cur.withRegs(n.regs()));
         }
         if (out instanceof ExecOutcome.Fault fl) {
+            // Deliver from the registers the fault leaves (an IRETQ that faults has already unblocked NMIs).
+            s = s.withCpu(c, cur.withRegs(fl.regs()));
             if (fl.vector() == 14) {
                 ev.add(new Event.Fault(14, fl.errorCode().orElse(0), "#PF at 0x" + Long.toHexString(fl.cr2())));
             } else {

@@ -1,0 +1,94 @@
+package org.lvdcheck.emulator.lxd;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+import org.lvdcheck.emulator.ept.EptAccess;
+import org.lvdcheck.emulator.ept.EptResult;
+import org.lvdcheck.emulator.ept.EptWalk;
+import org.lvdcheck.emulator.ept.Eptp;
+import org.lvdcheck.emulator.machine.Machine;
+import org.lvdcheck.emulator.machine.MachineState;
+import org.lvdcheck.spec.lvd.SpecLoader;
+
+/** What the LXD microkernel's boot path leaves in memory, checked against the spec's facts. */
+class SystemBuilderTest {
+    static SystemBuilder.Built built(String spec) throws Exception {
+        return SystemBuilder.build(SpecLoader.load(spec), 1);
+    }
+
+    @Test
+    void eptpListsHoldTheKernelInSlotZeroAndTheDomainInItsSlot() throws Exception {
+        SystemBuilder.Built b = built("lvd-as-built");
+        LvdSystem sys = b.system();
+        for (int c = 0; c < sys.cpus(); c++) {
+            long list = sys.eptpLists()[c];
+            assertEquals(sys.eptps()[0][c], b.initial().mem().read(list, 8), "slot 0 on cpu" + c);
+            assertEquals(sys.eptps()[1][c], b.initial().mem().read(list + 8, 8), "slot 1 on cpu" + c);
+            assertEquals(0, b.initial().mem().read(list + 16, 8), "slot 2 is empty (invalid for VMFUNC)");
+            assertTrue(Eptp.validForVmfunc(sys.eptps()[1][c], sys.caps()));
+            assertTrue(Eptp.adEnabled(sys.eptps()[1][c]), "as built the LVD EPTP enables A/D");
+            assertTrue(!Eptp.adEnabled(sys.eptps()[0][c]), "Bareflank's EPTP has A/D off");
+        }
+        assertNotEquals(sys.eptps()[1][0], sys.eptps()[1][1], "one LVD EPT per CPU");
+    }
+
+    @Test
+    void theKernelsCr3WalksTheDomainsOwnPageTableUnderTheDomainsEpt() throws Exception {
+        SystemBuilder.Built b = built("lvd-as-built");
+        LvdSystem sys = b.system();
+        long cr3 = b.initial().cpu(0).regs().cr3();
+        EptResult k = EptWalk.translate(b.initial().mem(), sys.eptps()[0][0], cr3, EptAccess.READ, sys.caps());
+        EptResult d = EptWalk.translate(b.initial().mem(), sys.eptps()[1][0], cr3, EptAccess.READ, sys.caps());
+        assertEquals(cr3, ((EptResult.Ok) k).hpa(), "identity in the kernel EPT");
+        assertEquals(sys.spec().region("net.pt").orElseThrow().hpa(), ((EptResult.Ok) d).hpa(),
+                "remap_cr3: the same GPA reaches the LVD's PGD");
+    }
+
+    @Test
+    void idtGatesPointAtTheirHandlersOnTheirIst() throws Exception {
+        SystemBuilder.Built b = built("lvd-hardened");
+        Machine m = new Machine(b.system(), b.initial());
+        MachineState s = b.initial();
+        long idt = b.system().layout().idt();
+        for (var v : b.system().spec().vectors()) {
+            long lo = m.peek(s, 0, 0, idt + 16L * v.number(), 8);
+            long hi = m.peek(s, 0, 0, idt + 16L * v.number() + 8, 8);
+            long target = (lo & 0xFFFF) | (lo >>> 48 & 0xFFFF) << 16 | (hi & 0xFFFFFFFFL) << 32;
+            assertEquals(b.system().images().get("kernel").symbol(v.handler()).orElseThrow(), target, v.name());
+            assertEquals(v.ist(), (int) (lo >>> 32 & 7), v.name() + " IST");
+            assertEquals(SystemBuilder.KERNEL_CS, (int) (lo >>> 16 & 0xFFFF));
+            assertEquals(1, lo >>> 47 & 1, "present");
+        }
+    }
+
+    @Test
+    void theStatePageReadsDifferentlyInEachView() throws Exception {
+        SystemBuilder.Built b = built("lvd-hardened");
+        Machine m = new Machine(b.system(), b.initial());
+        long inKernel = b.system().layout().stateGva()
+                + Symbols.constant(b.system().images().get("kernel"), "VMFUNC_in_kernel").orElseThrow();
+        for (int c = 0; c < b.system().cpus(); c++) {
+            assertEquals(1, m.peek(b.initial(), 0, c, inKernel, 4), "kernel view, cpu" + c);
+            assertEquals(0, m.peek(b.initial(), 1, c, inKernel, 4), "domain view, cpu" + c);
+        }
+        long k0 = b.system().spec().eptMappings().stream().filter(e -> e.view().equals("kernel") && e.cpu() == 0).count();
+        assertTrue(k0 >= 1, "the kernel's state page is remapped per CPU");
+    }
+
+    @Test
+    void eachCpusIstStacksAreMappedOnlyInItsOwnDomainEptWhenHardened() throws Exception {
+        SystemBuilder.Built b = built("lvd-hardened");
+        LvdSystem sys = b.system();
+        long ist5cpu0 = 0x200c000L; // cpu0 IST 5 (GPA = HPA in the direct map)
+        assertTrue(EptWalk.translate(b.initial().mem(), sys.eptps()[1][0], ist5cpu0, EptAccess.WRITE, sys.caps())
+                instanceof EptResult.Ok);
+        assertTrue(EptWalk.translate(b.initial().mem(), sys.eptps()[1][1], ist5cpu0, EptAccess.READ, sys.caps())
+                instanceof EptResult.Violation, "cpu1's domain view cannot reach cpu0's IST stack");
+        SystemBuilder.Built a = built("lvd-as-built");
+        assertTrue(EptWalk.translate(a.initial().mem(), a.system().eptps()[1][1], ist5cpu0, EptAccess.WRITE,
+                a.system().caps()) instanceof EptResult.Ok, "as built every CPU's IST stacks are RWX everywhere");
+    }
+}
