@@ -3,7 +3,6 @@ package org.lvdcheck.emulator.machine;
 import java.util.Optional;
 import org.lvdcheck.emulator.cpu.ArchRegs;
 import org.lvdcheck.emulator.cpu.CpuCaps;
-import org.lvdcheck.emulator.ept.EptResult;
 import org.lvdcheck.emulator.exec.AccessKind;
 import org.lvdcheck.emulator.exec.ExecContext;
 import org.lvdcheck.emulator.exec.MemResult;
@@ -17,7 +16,6 @@ import org.lvdcheck.emulator.paging.LinearResult;
 import org.lvdcheck.emulator.paging.PagedLinearMemory;
 import org.lvdcheck.emulator.paging.PagingRegs;
 import org.lvdcheck.emulator.paging.PagingResult;
-import org.lvdcheck.emulator.vmx.ExitReason;
 import org.lvdcheck.emulator.vmx.Vmcs;
 
 /**
@@ -53,41 +51,14 @@ final class CpuContext implements ExecContext {
         }
         EptGuestPhysical gp = new EptGuestPhysical(mem, cpu.eptp(), system.caps());
         PagedLinearMemory lm = new PagedLinearMemory(PagingRegs.of(regs), gp);
-        LinearAccess la = linearAccess(kind);
+        LinearAccess la = kind.linearAccess();
         LinearResult r = kind.isWrite() ? lm.write(linear, size, value, la) : lm.read(linear, size, la);
-        if (r instanceof LinearResult.Value v) {
-            return new MemResult.Ok(kind.isWrite() ? 0 : v.value(), gp.writes());
-        }
-        return fault(((LinearResult.Fault) r).failure());
+        return MemResult.of(r, gp.writes());
     }
 
+    /** A paging failure as the executor's memory result (the conversion the exec package defines). */
     static MemResult fault(PagingResult.Failure f) {
-        if (f instanceof PagingResult.PageFault pf) {
-            return new MemResult.Fault(14, pf.errorCode(), pf.cr2());
-        }
-        if (f instanceof PagingResult.GeneralProtection gp) {
-            return new MemResult.Fault(13, gp.errorCode(), 0);
-        }
-        if (f instanceof PagingResult.StackFault ss) {
-            return new MemResult.Fault(12, ss.errorCode(), 0);
-        }
-        PagingResult.EptExit e = (PagingResult.EptExit) f;
-        if (e.ept() instanceof EptResult.Violation v) {
-            return new MemResult.EptExit(ExitReason.EPT_VIOLATION, v.exitQualification(), e.linear(), v.gpa());
-        }
-        EptResult.Misconfig m = (EptResult.Misconfig) e.ept();
-        return new MemResult.EptExit(ExitReason.EPT_MISCONFIGURATION, 0, e.linear(), m.gpa());
-    }
-
-    static LinearAccess linearAccess(AccessKind kind) {
-        return switch (kind) {
-            case DATA_READ -> LinearAccess.READ;
-            case DATA_WRITE -> LinearAccess.WRITE;
-            case STACK_READ -> LinearAccess.STACK_READ;
-            case STACK_WRITE -> LinearAccess.STACK_WRITE;
-            case SUPERVISOR_READ -> LinearAccess.SUPERVISOR_READ;
-            case SUPERVISOR_WRITE -> LinearAccess.SUPERVISOR_WRITE;
-        };
+        return MemResult.of(new LinearResult.Fault(f), java.util.List.of());
     }
 
     /** In 64-bit mode only FS and GS have bases; system-table accesses are linear (SDM Vol. 3A 3.4.4). */
