@@ -120,6 +120,6 @@ public final class CheckCommand implements Callable<Integer> {
                         "the workload needs a timer source (source NAME vector=V cpu=all fires=...)"));
         int every = loaded.spec().scenarios().isEmpty() ? 1000 : loaded.spec().scenarios().get(0).timerEvery();
         return new Model.Scenario("workload", "the spec's workload", loaded.spec().workload().callsPerThread(), every,
-                timer.name(), loaded.spec().workload().pos());
+                timer.name(), 0, loaded.spec().workload().pos());
     }
 }

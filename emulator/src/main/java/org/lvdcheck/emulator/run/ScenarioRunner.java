@@ -15,7 +15,8 @@ import org.lvdcheck.spec.lvd.Model;
 
 /**
  * Runs one scenario of a spec on the machine: one path, no exploration. The CPUs take turns
- * one action at a time (the seed picks which CPU starts); the scenario's timer fires on every
+ * one action at a time (the seed picks which CPU starts; CPUs other than 0 join after the
+ * scenario's stagger); the scenario's timer fires on every
  * CPU every {@code timer-every} steps and stays pending on a CPU until that CPU can take it.
  * It ends when every thread has exited, when no CPU can move (every CPU halted, stopped or
  * idle with nothing to run), or at the step limit.
@@ -61,6 +62,9 @@ public final class ScenarioRunner {
             Action chosen = null;
             for (int k = 0; k < cpus && chosen == null; k++) {
                 int c = (next + k) % cpus;
+                if (c > 0 && step < scenario.stagger()) {
+                    continue;
+                }
                 Action irq = new Action.Interrupt(c, timer.number());
                 if (pending[c] && machine.enabled(s, irq)) {
                     pending[c] = false;

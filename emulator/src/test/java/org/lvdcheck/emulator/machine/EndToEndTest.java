@@ -90,6 +90,25 @@ class EndToEndTest {
     }
 
     @Test
+    void aThreadPreemptedOnOneCpuResumesOnTheOther() throws Exception {
+        Machine m = machine("lvd-hardened", 20);
+        var sc = m.system().spec().scenarios().stream().filter(x -> x.name().equals("migrate")).findFirst().orElseThrow();
+        List<String> switches = new ArrayList<>();
+        ScenarioRunner.Summary s = new ScenarioRunner(m, sc).run(1_000_000, 0, t -> {
+            for (Event e : t.events()) {
+                if (e instanceof Event.Switched w) {
+                    switches.add("cpu" + t.cpu() + ":" + w.from() + "->" + w.to());
+                }
+            }
+        });
+        assertEquals("every thread exited", s.end(), s.stops().toString());
+        assertTrue(switches.contains("cpu0:t0->t1"), "the timer preempts t0 on cpu0: " + switches);
+        assertTrue(switches.contains("cpu1:idle->t0"), "t0 resumes on cpu1: " + switches);
+        long stats = m.system().images().get("net").symbol("dummy_net_stats").orElseThrow();
+        assertEquals(40, m.peek(s.last(), 1, 0, stats, 8), "both threads' 20 packets went through");
+    }
+
+    @Test
     void theRunIsDeterministicForAGivenSeed() throws Exception {
         Machine m = machine("lvd-hardened", 3);
         var sc = m.system().spec().scenarios().get(0);

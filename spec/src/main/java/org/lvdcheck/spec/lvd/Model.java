@@ -119,6 +119,11 @@ public final class Model {
     /** {@code workload calls=N}: how many gate calls each thread makes. */
     public record Workload(int callsPerThread, SourcePos pos) {}
 
-    /** {@code scenario NAME calls=N timer-every=K [title="..."]}: a schedule for {@code lvdcheck emulate}. */
-    public record Scenario(String name, String title, int calls, int timerEvery, String timerSource, SourcePos pos) {}
+    /**
+     * {@code scenario NAME calls=N timer-every=K timer=SOURCE [stagger=S] [title="..."]}: a schedule for
+     * {@code lvdcheck emulate}: every thread makes N calls; the timer fires on every CPU every K steps;
+     * CPUs other than CPU 0 start after S steps (so threads queue, are preempted and migrate).
+     */
+    public record Scenario(String name, String title, int calls, int timerEvery, String timerSource, int stagger,
+                           SourcePos pos) {}
 }

@@ -271,7 +271,8 @@ public final class SpecParser {
                 scenarios.add(new Scenario(n.text(), title == null ? n.text() : title.text(),
                         Values.smallInt(s.required("calls", "N"), "calls", 1, 10_000_000),
                         Values.smallInt(s.required("timer-every", "STEPS"), "timer-every", 1, 1_000_000_000),
-                        src.text(), s.pos()));
+                        src.text(), s.has("stagger") ? Values.smallInt(s.option("stagger"), "stagger", 0, 1_000_000_000) : 0,
+                        s.pos()));
             }
             default -> throw new InputError(s.pos(), "unknown statement '" + s.keyword().text()
                     + "' (see docs/SPEC-LANGUAGE.md)");
