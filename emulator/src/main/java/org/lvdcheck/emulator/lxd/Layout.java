@@ -9,7 +9,7 @@ package org.lvdcheck.emulator.lxd;
  * @param irqStackTop top of each CPU's irq stack
  * @param gdt GDT base of each CPU; {@code tss} TSS base of each CPU
  * @param idt IDTR base
- * @param xsave where the kernel's XSAVE area of each CPU lives
+ * @param xsave where the kernel saves each thread's FPU state (the spec's thread xsave=)
  * @param taskGva task_struct of each thread; {@code stackTop} its kernel stack top; {@code argGva} its work block
  * @param threadEntry entry address of each thread; {@code threadCr3} its CR3 (PGD GPA)
  * @param domainStackBase GVA of each domain's stack pool by view index (0 for the kernel); stacks per CPU and size

@@ -411,7 +411,6 @@ public final class SystemBuilder {
         long[] irq = new long[cpus];
         long[] gdt = new long[cpus];
         long[] tss = new long[cpus];
-        long[] xsave = new long[cpus];
         long idt = 0;
         long state = 0;
         for (KernelObject o : spec.objects()) {
@@ -421,7 +420,6 @@ public final class SystemBuilder {
                 case IRQ_STACK -> irq[o.cpu()] = o.gva() + o.size();
                 case GDT -> gdt[o.cpu()] = o.gva();
                 case TSS -> tss[o.cpu()] = o.gva();
-                case XSAVE -> xsave[o.cpu()] = o.gva();
                 case IDT -> idt = o.gva();
                 case STATE_PAGE -> state = o.gva();
             }
@@ -443,12 +441,14 @@ public final class SystemBuilder {
         long[] stack = new long[n];
         long[] arg = new long[n];
         long[] cr3 = new long[n];
+        long[] xsave = new long[n];
         for (int t = 0; t < n; t++) {
             Model.Thread th = spec.threads().get(t);
             task[t] = th.taskGva();
             stack[t] = th.stackTop();
             arg[t] = th.argGva();
             cr3[t] = pgdGpa.get(th.cr3Pgd());
+            xsave[t] = th.xsaveGva();
         }
         long[] poolBase = new long[views.size()];
         int[] perCpu = new int[views.size()];

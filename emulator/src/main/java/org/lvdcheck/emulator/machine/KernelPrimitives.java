@@ -19,10 +19,9 @@ import org.lvdcheck.spec.asm.LinkedImage;
  * CPU's current paging and EPT, and returns as RET would (pops the return address), with
  * its result in RAX. {@code __vmfunc_dispatch} instead tail-calls the RPC handler.
  *
- * <p>Model fields beyond asm-offsets.s (documented in docs/MODEL.md): after the task_struct
- * ({@code TASK_STRUCT_SIZE}) the model keeps the thread's FPU save area (+0x10: x87, SSE,
- * AVX tokens, MXCSR); need_resched is bit 31 of {@code __preempt_count}, inverted, as on
- * x86; after the per-CPU area
+ * <p>Model fields beyond asm-offsets.s (documented in docs/MODEL.md): the thread's FPU save
+ * area is where the spec's {@code thread ... xsave=} puts it (x87, SSE, AVX tokens, MXCSR);
+ * need_resched is bit 31 of {@code __preempt_count}, inverted, as on x86; after the per-CPU area
  * ({@code PERCPU_AREA_SIZE}) one LVD-stack bitmap word per view (+8·view).
  */
 final class KernelPrimitives {
@@ -80,16 +79,14 @@ final class KernelPrimitives {
                         + (owner != c ? " (from cpu" + c + ", lazily)" : "")));
             }
             case "save_fpu_regs" -> {
-                long task = currentTask.getAsLong();
-                long area = fpuArea(task);
+                long area = fpuArea(cpu);
                 k.write(area, 8, r.x87State());
                 k.write(area + 8, 8, r.sseState());
                 k.write(area + 16, 8, r.avxState());
                 k.write(area + 24, 4, r.mxcsr());
             }
             case "restore_fpu_regs" -> {
-                long task = currentTask.getAsLong();
-                long area = fpuArea(task);
+                long area = fpuArea(cpu);
                 r = r.withX87State(k.read(area, 8)).withSseState(k.read(area + 8, 8)).withAvxState(k.read(area + 16, 8))
                         .withMxcsr((int) k.read(area + 24, 4));
             }
@@ -154,7 +151,7 @@ final class KernelPrimitives {
                 // (TASK_lvd_state: kernel FS +0, kernel KGS +8, domain FS +16, KGS +24, x87 +32, SSE +40, AVX +48, MXCSR +56).
                 long task = currentTask.getAsLong();
                 long area = task + machine.constant("TASK_lvd_state");
-                long fpu = fpuArea(task);
+                long fpu = fpuArea(cpu);
                 k.write(fpu, 8, r.x87State());
                 k.write(fpu + 8, 8, r.sseState());
                 k.write(fpu + 16, 8, r.avxState());
@@ -168,7 +165,7 @@ final class KernelPrimitives {
             case "lvd_enter_kernel_state" -> {
                 long task = currentTask.getAsLong();
                 long area = task + machine.constant("TASK_lvd_state");
-                long fpu = fpuArea(task);
+                long fpu = fpuArea(cpu);
                 k.write(area + 16, 8, r.fsBase());
                 k.write(area + 24, 8, r.kernelGsBase());
                 k.write(area + 32, 8, r.x87State());
@@ -197,8 +194,9 @@ final class KernelPrimitives {
         return s.withCpu(c, cpu.withRegs(r.withRip(retAddr).withRsp(r.rsp() + 8).withGpr(ArchRegs.RAX, result)));
     }
 
-    private long fpuArea(long task) {
-        return task + machine.constant("TASK_STRUCT_SIZE") + 0x10;
+    /** The running thread's XSAVE area (the spec's thread xsave=). */
+    private long fpuArea(CpuState cpu) {
+        return system.layout().xsave()[cpu.thread()];
     }
 
     private int viewOfSlot(int slot) {

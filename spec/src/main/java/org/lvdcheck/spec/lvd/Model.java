@@ -60,9 +60,9 @@ public final class Model {
      */
     public record Kernel(boolean eptAccessedDirty, String eptPool, String eptpLists, SourcePos pos) {}
 
-    public enum ObjectKind { IDT, GDT, TSS, IST, PERCPU, STATE_PAGE, XSAVE, IRQ_STACK }
+    public enum ObjectKind { IDT, GDT, TSS, IST, PERCPU, STATE_PAGE, IRQ_STACK }
 
-    /** A kernel object the hardware or the gate uses: {@code idt|gdt|tss|ist|percpu|state-page|xsave}. cpu -1 = not per CPU. */
+    /** A kernel object the hardware or the gate uses: {@code idt|gdt|tss|ist|percpu|state-page|irq-stack}. cpu -1 = not per CPU. */
     public record KernelObject(ObjectKind kind, int cpu, int index, long gva, long size, SourcePos pos) {}
 
     /**
@@ -107,11 +107,12 @@ public final class Model {
     public record VmcsSetting(String key, String value, SourcePos pos) {}
 
     /**
-     * {@code thread NAME entry=SYMBOL cr3=PGD cpu=N|any task=GVA stack=GVA arg=GVA}: a kernel thread
-     * started as {@code entry(arg)} (kthread_run); cpu -1 = any.
+     * {@code thread NAME entry=SYMBOL cr3=PGD cpu=N|any task=GVA stack=GVA arg=GVA xsave=GVA}: a kernel
+     * thread started as {@code entry(arg)} (kthread_run); cpu -1 = any; {@code xsave} is where the
+     * kernel saves this thread's FPU/SSE/AVX state ({@code current->thread.fpu}, save_fpu_regs).
      */
     public record Thread(String name, String entry, String cr3Pgd, int cpu, long taskGva, long stackTop, long argGva,
-                         SourcePos pos) {}
+                         long xsaveGva, SourcePos pos) {}
 
     /** {@code source NAME vector=V cpus=all|N fires=N}: an interrupt source of the workload. fires -1 = unbounded. */
     public record Source(String name, String vector, int cpu, int fires, SourcePos pos) {}

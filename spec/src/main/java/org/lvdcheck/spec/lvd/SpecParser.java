@@ -160,7 +160,7 @@ public final class SpecParser {
                 domains.add(new Domain(n.text(), slot, opt(s, "ept-ad", false), pool.text(),
                         idl == null ? null : idl.text(), s.pos()));
             }
-            case "idt", "gdt", "tss", "ist", "percpu", "state-page", "xsave", "irq-stack" -> object(s);
+            case "idt", "gdt", "tss", "ist", "percpu", "state-page", "irq-stack" -> object(s);
             case "stacks" -> {
                 Token d = s.next("a domain name");
                 ref("domain", d);
@@ -246,7 +246,8 @@ public final class SpecParser {
                         c.text().equals("any") ? -1 : Values.smallInt(c, "cpu", 0, 63),
                         Values.number(s.required("task", "GVA"), "task_struct address"),
                         Values.number(s.required("stack", "GVA"), "kernel stack top"),
-                        Values.number(s.required("arg", "GVA"), "work block address"), s.pos()));
+                        Values.number(s.required("arg", "GVA"), "work block address"),
+                        Values.number(s.required("xsave", "GVA"), "XSAVE area address"), s.pos()));
             }
             case "source" -> {
                 Token n = s.next("a source name");
@@ -325,7 +326,7 @@ public final class SpecParser {
         ObjectKind kind = ObjectKind.valueOf(s.keyword().text().toUpperCase().replace('-', '_'));
         Token cpuTok = s.option("cpu");
         boolean perCpu = kind == ObjectKind.GDT || kind == ObjectKind.TSS || kind == ObjectKind.IST
-                || kind == ObjectKind.PERCPU || kind == ObjectKind.XSAVE || kind == ObjectKind.IRQ_STACK;
+                || kind == ObjectKind.PERCPU || kind == ObjectKind.IRQ_STACK;
         if (perCpu && cpuTok == null) {
             s.required("cpu", "N");
         }
