@@ -185,14 +185,28 @@ final class KernelPrimitives {
         return ret(n, c, result);
     }
 
-    /** Returns from a primitive as RET does: RIP from the stack, RSP + 8, RAX = result. */
+    /**
+     * Returns from a primitive as RET does: RIP from the stack, RSP + 8, RAX = result. The other
+     * caller-saved registers (RCX, RDX, RSI, RDI, R8-R11) hold {@link #CLOBBERED} afterwards, as
+     * the SysV ABI allows a C routine to leave them, so gate code that relies on one surviving a
+     * call breaks here as it could on hardware.
+     */
     private MachineState ret(MachineState s, int c, long result) {
         CpuState cpu = s.cpu(c);
         ArchRegs r = cpu.regs();
         KernelAccess k = new KernelAccess(s.mem(), cpu.eptp(), r, system.caps());
         long retAddr = k.read(r.rsp(), 8);
-        return s.withCpu(c, cpu.withRegs(r.withRip(retAddr).withRsp(r.rsp() + 8).withGpr(ArchRegs.RAX, result)));
+        r = r.withRip(retAddr).withRsp(r.rsp() + 8).withGpr(ArchRegs.RAX, result);
+        for (int g : CALLER_SAVED) {
+            r = r.withGpr(g, CLOBBERED);
+        }
+        return s.withCpu(c, cpu.withRegs(r));
     }
+
+    /** The value a primitive leaves in the caller-saved registers it does not return in. */
+    static final long CLOBBERED = 0xC10BBE12C10BBE12L;
+    private static final int[] CALLER_SAVED = {ArchRegs.RCX, ArchRegs.RDX, ArchRegs.RSI, ArchRegs.RDI, ArchRegs.R8,
+        ArchRegs.R9, ArchRegs.R10, ArchRegs.R11};
 
     /** The running thread's XSAVE area (the spec's thread xsave=). */
     private long fpuArea(CpuState cpu) {
