@@ -23,6 +23,7 @@ import org.lvdcheck.spec.lvd.SystemSpec;
  * @param eptpLists host-physical address of each CPU's EPTP-list page
  * @param code every instruction any view linked, by host-physical address of its first byte
  * @param primitives kernel primitives by their entry address in the view that calls them
+ * @param interfaces each domain's interface from its IDL, by view name (domains without IDL absent)
  */
 public record LvdSystem(
         SpecLoader.Loaded loaded,
@@ -36,7 +37,16 @@ public record LvdSystem(
         Map<String, LinkedImage> images,
         Map<Long, CodeAt> code,
         Map<Long, PrimitiveAt> primitives,
-        Layout layout) {
+        Layout layout,
+        Map<String, DomainInterface> interfaces) {
+
+    /**
+     * What a domain's IDL lets cross its boundary: the kernel functions the driver may call
+     * ({@code rpc}) and the driver functions the kernel may call ({@code rpc_ptr}, {@code rpc_export}),
+     * and whether the dispatchers enforce it (the spec's {@code rpc-check}).
+     */
+    public record DomainInterface(java.util.Set<String> kernelFunctions, java.util.Set<String> driverFunctions,
+                                  boolean enforced) {}
 
     /** An instruction placed in host memory by the view that linked it. */
     public record CodeAt(PlacedInstruction insn, String view) {}

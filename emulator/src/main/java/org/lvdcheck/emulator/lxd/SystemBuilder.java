@@ -186,8 +186,28 @@ public final class SystemBuilder {
             cpuStates.add(new CpuState(cpuRegs[c], vmcs, org.lvdcheck.emulator.irq.Lapic.reset(c), CpuMode.IDLE, -1));
         }
         LvdSystem system = new LvdSystem(loaded, caps, policy, vmcsTemplate.cr3TargetLru(), List.copyOf(views), slots,
-                eptps, lists, Map.copyOf(images), Map.copyOf(code), Map.copyOf(prims), layout);
+                eptps, lists, Map.copyOf(images), Map.copyOf(code), Map.copyOf(prims), layout, interfaces());
         return new Built(system, new MachineState(mem.freeze(), cpuStates, threads, 0));
+    }
+
+    /** Each domain's interface as its IDL declares it (D4; docs/IDL.md). */
+    private Map<String, LvdSystem.DomainInterface> interfaces() throws InputError {
+        Map<String, LvdSystem.DomainInterface> r = new HashMap<>();
+        for (Model.Domain d : spec.domains()) {
+            if (d.idl() == null) {
+                continue;
+            }
+            org.lvdcheck.spec.InputFile f = loaded.files().get(org.lvdcheck.spec.SourceSet.resolve(loaded.specPath(), d.idl()));
+            org.lvdcheck.spec.idl.InterfaceModel m = org.lvdcheck.spec.idl.InterfaceModel.of(
+                    org.lvdcheck.spec.idl.IdlParser.parse(f.name(), f.text()));
+            java.util.Set<String> kernel = new java.util.TreeSet<>();
+            java.util.Set<String> driver = new java.util.TreeSet<>();
+            for (org.lvdcheck.spec.idl.RpcEntry e : m.rpcTable()) {
+                (e.direction() == org.lvdcheck.spec.idl.CallDirection.DRIVER_TO_KERNEL ? kernel : driver).add(e.name());
+            }
+            r.put(d.name(), new LvdSystem.DomainInterface(kernel, driver, d.rpcCheck()));
+        }
+        return Map.copyOf(r);
     }
 
     // ---- EPTs -------------------------------------------------------------------------------

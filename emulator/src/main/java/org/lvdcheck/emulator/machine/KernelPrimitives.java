@@ -241,6 +241,12 @@ final class KernelPrimitives {
                 if (base.startsWith("RPC_ID_") && e.getValue() == rpcId) {
                     String fn = base.substring("RPC_ID_".length());
                     var target = img.symbol(fn);
+                    String refusal = idlRefusal(at.view(), fn);
+                    if (target.isPresent() && refusal != null) {
+                        ev.add(new Event.Primitive("__vmfunc_dispatch", at.view() + ": rpc " + rpcId + " (" + fn + ") "
+                                + refusal + ": refused"));
+                        break;
+                    }
                     if (target.isPresent()) {
                         ev.add(new Event.Primitive("__vmfunc_dispatch", at.view() + ": rpc " + rpcId + " -> " + fn));
                         return s.withMem(k.memory()).withCpu(c, s.cpu(c).withRegs(r.withRip(target.getAsLong())));
@@ -254,6 +260,24 @@ final class KernelPrimitives {
         ev.add(new Event.Primitive("__vmfunc_dispatch", at.view() + ": vmfunc_id " + vmfuncId + " rpc " + rpcId
                 + " unknown: 0xdad/0xadd/0xcad reply"));
         return ret(s.withMem(k.memory()), c, 0);
+    }
+
+    /**
+     * Why the IDL forbids this call, or null when it allows it or is not enforced. The kernel-side
+     * dispatcher serves the domain in slot 1 (the gate enters that domain: ept is 1 as built);
+     * the domain-side dispatcher serves its own domain.
+     */
+    private String idlRefusal(String dispatcherView, String fn) {
+        boolean kernelSide = dispatcherView.equals("kernel");
+        String domain = kernelSide ? system.viewName(viewOfSlot(1)) : dispatcherView;
+        LvdSystem.DomainInterface itf = system.interfaces().get(domain);
+        if (itf == null || !itf.enforced()) {
+            return null;
+        }
+        if (kernelSide) {
+            return itf.kernelFunctions().contains(fn) ? null : "is not a kernel function " + domain + "'s IDL imports";
+        }
+        return itf.driverFunctions().contains(fn) ? null : "is not a function " + domain + "'s IDL exports";
     }
 
     /**

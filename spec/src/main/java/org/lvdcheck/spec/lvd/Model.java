@@ -51,8 +51,13 @@ public final class Model {
         public static final int R = 1, W = 2, X = 4;
     }
 
-    /** {@code domain NAME slot=N ...}: an isolated driver with its per-CPU EPTs in EPTP-list slot N. */
-    public record Domain(String name, int slot, boolean eptAccessedDirty, String eptPool, String idl, SourcePos pos) {}
+    /**
+     * {@code domain NAME slot=N ept-pool=REGION [ept-ad=..] [idl=FILE] [rpc-check=yes|no]}: an isolated
+     * driver with its per-CPU EPTs in EPTP-list slot N; with {@code rpc-check=yes} the dispatchers
+     * call only what its IDL declares (as built nothing checks rpc ids: LVD-AS-BUILT.md §1.6).
+     */
+    public record Domain(String name, int slot, boolean eptAccessedDirty, String eptPool, String idl, boolean rpcCheck,
+                         SourcePos pos) {}
 
     /**
      * The kernel's own EPT (slot 0) settings: A/D in its EPTP, the region its EPT tables are

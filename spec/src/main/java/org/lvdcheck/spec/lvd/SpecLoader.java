@@ -58,6 +58,9 @@ public final class SpecLoader {
                 if (!files.containsKey(resolved)) {
                     InputFile s = sources.read(path, d.idl()).orElseThrow(
                             () -> new InputError(d.pos(), "IDL file not found: " + d.idl()));
+                    if (!d.idl().endsWith(".idl")) {
+                        throw new InputError(d.pos(), "IDL files end in .idl: '" + d.idl() + "'");
+                    }
                     files.put(resolved, s);
                 }
             }

@@ -157,8 +157,12 @@ public final class SpecParser {
                 int slot = Values.smallInt(s.required("slot", "1..511"), "EPTP-list slot", 1, 511);
                 Token pool = s.required("ept-pool", "REGION");
                 ref("region", pool);
+                boolean check = opt(s, "rpc-check", false);
+                if (check && idl == null) {
+                    throw new InputError(s.option("rpc-check").pos(), "rpc-check=yes needs idl=FILE: the IDL says what may be called");
+                }
                 domains.add(new Domain(n.text(), slot, opt(s, "ept-ad", false), pool.text(),
-                        idl == null ? null : idl.text(), s.pos()));
+                        idl == null ? null : idl.text(), check, s.pos()));
             }
             case "idt", "gdt", "tss", "ist", "percpu", "state-page", "irq-stack" -> object(s);
             case "stacks" -> {
