@@ -18,7 +18,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * A spec whose kernel code is malformed assembly: {@code check} and {@code emulate} exit 2
  * with the assembly file's line and column, and no stack trace. The spec is lvd-as-built
- * with its code replaced by one file of the assembler's error corpus.
+ * (with its IDL beside it) with its code replaced by one file of the assembler's error corpus.
  */
 class MalformedAssemblyCliTest {
     @TempDir Path dir;
@@ -38,6 +38,10 @@ class MalformedAssemblyCliTest {
         String spec = asBuilt.lines().filter(l -> !l.startsWith("asm ")).collect(Collectors.joining("\n"))
                 + "\nasm kernel bad.s\n";
         Files.copy(bad, dir.resolve("bad.s"));
+        Files.createDirectories(dir.resolve("idl"));
+        try (InputStream in = getClass().getResourceAsStream("/org/lvdcheck/spec/builtin/idl/dummy-net.idl")) {
+            Files.copy(in, dir.resolve("idl/dummy-net.idl"));
+        }
         Path specFile = dir.resolve("bad-code.lvd");
         Files.writeString(specFile, spec);
         for (String cmd : new String[] {"check", "emulate"}) {
