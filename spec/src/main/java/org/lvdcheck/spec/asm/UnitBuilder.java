@@ -165,7 +165,7 @@ final class UnitBuilder {
         List<Arg> args = c.operands();
         InsnTemplate t = Checker.check(sp, at, args, lock);
         int longLen = length(t, false);
-        int shortLen = t.relaxable() ? length(t, true) : longLen;
+        int shortLen = t.relaxable() ? 2 : longLen; // EB cb / 70+cc cb (SDM "JMP", "Jcc")
         emit(new Item.InsnItem(t, shortLen, longLen));
     }
 
