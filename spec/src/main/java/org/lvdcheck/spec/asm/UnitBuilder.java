@@ -209,7 +209,7 @@ final class UnitBuilder {
         }
         final String mnemonic = name;
         final SourcePos mpos = at;
-        Spelling sp = Spelling.lookup(name).orElseThrow(() -> new InputError(mpos, "unknown mnemonic '" + mnemonic + "'"));
+        Spelling sp = Spelling.lookup(name).orElseThrow(() -> new InputError(mpos, "unknown mnemonic or undefined macro '" + mnemonic + "'"));
         List<Arg> args = c.operands();
         InsnTemplate t = Checker.check(sp, at, args, lock);
         int longLen = length(t, false);
