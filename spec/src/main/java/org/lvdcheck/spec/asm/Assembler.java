@@ -27,6 +27,8 @@ public final class Assembler {
         final String key;
         final boolean[] longForm;
         final long[] offsets;
+        /** How many alignment directives precede each item (gas's relaxation "region"). */
+        final int[] alignsBefore;
         int maxAlign = 1;
         long start;
         long size;
@@ -35,11 +37,15 @@ public final class Assembler {
             this.unit = unit;
             this.section = section;
             this.key = unit + "|" + section.name();
-            this.longForm = new boolean[section.items().size()];
-            this.offsets = new long[section.items().size() + 1];
-            for (Item i : section.items()) {
-                if (i instanceof Item.AlignItem a) {
+            int n = section.items().size();
+            this.longForm = new boolean[n];
+            this.offsets = new long[n + 1];
+            this.alignsBefore = new int[n + 1];
+            for (int k = 0; k < n; k++) {
+                alignsBefore[k + 1] = alignsBefore[k];
+                if (section.items().get(k) instanceof Item.AlignItem a) {
                     maxAlign = Math.max(maxAlign, a.alignment());
+                    alignsBefore[k + 1]++;
                 }
             }
         }
@@ -59,6 +65,12 @@ public final class Assembler {
     private final Map<String, Integer> weakOwner = new HashMap<>();
     private final Map<String, Value> setCache = new HashMap<>();
     private final Set<String> evaluating = new HashSet<>();
+    /** During a relaxation pass: the piece, the jump's item index and the growth so far. */
+    private Piece relaxing;
+    private int relaxIndex;
+    private long relaxStretch;
+    /** Set when the jump's target lies beyond an alignment that may absorb the stretch. */
+    private boolean targetBeyondAlign;
 
     private Assembler(List<AsmUnit> units, Map<String, Long> sectionBase, Map<String, Long> externals) {
         this.units = List.copyOf(units);
@@ -205,33 +217,60 @@ public final class Assembler {
         return 0;
     }
 
-    /** GNU as relaxation: start short, lengthen out-of-range or cross-section jumps until stable. */
+    /**
+     * GNU as relaxation (gas write.c relax_segment / relax_frag): passes over each section in
+     * address order; a running "stretch" moves everything after a grown item; a jump's target
+     * already passed in this pass is at its new place, one not yet reached is assumed to move
+     * by the stretch so far unless an alignment lies between (which may absorb it); alignment
+     * padding absorbs growth; a jump grows from rel8 to rel32
+     * when out of range and never shrinks. Passes repeat until nothing grows, so the lengths
+     * (and the bytes) are those GNU as produces even when alignment makes the result depend on
+     * the order of growth.
+     */
     private void relax() throws InputError {
-        boolean changed = true;
-        while (changed) {
-            changed = false;
-            setCache.clear();
-            for (Piece p : pieces) {
+        for (Piece p : pieces) {
+            boolean grew = true;
+            while (grew) {
+                grew = false;
+                long stretch = 0;
                 List<Item> items = p.section.items();
                 for (int i = 0; i < items.size(); i++) {
-                    if (!(items.get(i) instanceof Item.InsnItem in) || !in.insn().relaxable() || p.longForm[i]) {
-                        continue;
-                    }
-                    Arg.TargetArg t = (Arg.TargetArg) in.insn().args().get(0);
-                    Value v = t.target().eval(resolver(p.unit));
-                    boolean fits = p.key.equals(v.section())
-                            && Ranges.fitsS8(v.offset() - (p.offsets[i] + in.shortLength()));
-                    if (!fits) {
-                        p.longForm[i] = true;
-                        changed = true;
+                    long old = p.offsets[i];
+                    long now = old + stretch;
+                    p.offsets[i] = now;
+                    Item item = items.get(i);
+                    if (item instanceof Item.AlignItem al) {
+                        stretch += padding(al, now) - padding(al, old);
+                    } else if (item instanceof Item.InsnItem in && in.insn().relaxable() && !p.longForm[i]) {
+                        Arg.TargetArg t = (Arg.TargetArg) in.insn().args().get(0);
+                        relaxing = p;
+                        relaxIndex = i;
+                        relaxStretch = stretch;
+                        targetBeyondAlign = false;
+                        setCache.clear();
+                        Value v;
+                        try {
+                            v = t.target().eval(resolver(p.unit));
+                        } finally {
+                            relaxing = null;
+                            setCache.clear();
+                        }
+                        long opcodeEnd = now + in.shortLength() - 1;
+                        if (targetBeyondAlign && p.key.equals(v.section()) && v.offset() < opcodeEnd) {
+                            continue; // gas: a forward target seen behind us is left for the next pass
+                        }
+                        boolean fits = p.key.equals(v.section()) && Ranges.fitsS8(v.offset() - (now + in.shortLength()));
+                        if (!fits) {
+                            p.longForm[i] = true;
+                            stretch += in.longLength() - in.shortLength();
+                            grew = true;
+                        }
                     }
                 }
-            }
-            if (changed) {
-                layout();
+                p.offsets[items.size()] += stretch;
             }
         }
-        setCache.clear();
+        layout();
     }
 
     private Expr.SymbolResolver resolver(int unit) {
@@ -273,7 +312,17 @@ public final class Assembler {
     private Value ownValue(int unit, String name, SourcePos use) throws InputError {
         LabelRef l = labels.get(unit).get(name);
         if (l != null) {
-            return new Value(l.piece().key, l.piece().offsets[l.item()]);
+            long off = l.piece().offsets[l.item()];
+            if (l.piece() == relaxing && l.item() > relaxIndex) {
+                // not reached yet in this pass: assume it moves as we did, unless an alignment
+                // lies between that may absorb the growth (gas relax_frag "regions")
+                if (relaxStretch < 0 || l.piece().alignsBefore[l.item()] == l.piece().alignsBefore[relaxIndex]) {
+                    off += relaxStretch;
+                } else {
+                    targetBeyondAlign = true;
+                }
+            }
+            return new Value(l.piece().key, off);
         }
         return setValue(unit, name, use);
     }

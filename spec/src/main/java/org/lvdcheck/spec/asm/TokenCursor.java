@@ -14,6 +14,11 @@ final class TokenCursor {
         Expr localRef(String ref, SourcePos pos) throws InputError;
 
         Expr dot(SourcePos pos);
+
+        /** A chance to fold a difference of labels already placed (GNU as does so). */
+        default Expr difference(Expr.Binary minus) {
+            return minus;
+        }
     }
 
     private final SourceLine line;
@@ -117,6 +122,9 @@ final class TokenCursor {
                     || t.is(">") || t.is("<=") || t.is(">=")) {
                 next();
                 l = new Expr.Binary(t.text(), l, bitwise(), pos(t));
+                if (t.is("-")) {
+                    l = symbols.difference((Expr.Binary) l);
+                }
             } else {
                 return l;
             }

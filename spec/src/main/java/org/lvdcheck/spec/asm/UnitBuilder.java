@@ -26,6 +26,7 @@ final class UnitBuilder {
     private final Deque<String> sectionStack = new ArrayDeque<>();
     private final Map<String, AsmUnit.SetSymbol> sets = new LinkedHashMap<>();
     private final Map<String, SourcePos> labels = new LinkedHashMap<>();
+    private final Map<String, LabelAt> labelAt = new HashMap<>();
     private final Set<String> globals = new LinkedHashSet<>();
     private final Set<String> weaks = new LinkedHashSet<>();
     private final Map<String, Integer> numericDefs = new HashMap<>();
@@ -117,10 +118,57 @@ final class UnitBuilder {
             public Expr dot(SourcePos pos) {
                 String name = "\u0001." + dotCounter++;
                 labels.put(name, pos);
-                emit(new Item.LabelItem(name, pos));
+                placeLabel(name, pos);
                 return new Expr.Sym(name, pos);
             }
+
+            @Override
+            public Expr difference(Expr.Binary minus) {
+                return foldDifference(minus);
+            }
         };
+    }
+
+    /** Where a label sits: its section and the index of its LabelItem there. */
+    private record LabelAt(String section, int index) {
+    }
+
+    private void placeLabel(String name, SourcePos pos) {
+        labelAt.put(name, new LabelAt(section, current().items.size()));
+        emit(new Item.LabelItem(name, pos));
+    }
+
+    /**
+     * GNU as resolves {@code a - b} while assembling when both labels are already placed in
+     * the same section with only fixed-size contents between them (no relaxable jump, no
+     * alignment); the value is then a plain number and picks short encodings.
+     */
+    private Expr foldDifference(Expr.Binary minus) {
+        if (!(minus.left() instanceof Expr.Sym a) || !(minus.right() instanceof Expr.Sym b)) {
+            return minus;
+        }
+        if (a.name().equals(b.name())) {
+            return new Expr.Num(0, minus.pos()); // x - x is 0 wherever x ends up
+        }
+        LabelAt la = labelAt.get(a.name());
+        LabelAt lb = labelAt.get(b.name());
+        if (la == null || lb == null || !la.section().equals(lb.section())) {
+            return minus;
+        }
+        List<Item> items = sections.get(la.section()).items;
+        int from = Math.min(la.index(), lb.index());
+        int to = Math.max(la.index(), lb.index());
+        long size = 0;
+        for (int k = from; k < to; k++) {
+            Item it = items.get(k);
+            if (it instanceof Item.AlignItem || it instanceof Item.InsnItem in && in.insn().relaxable()) {
+                return minus;
+            }
+            size += it instanceof Item.InsnItem in ? in.longLength()
+                    : it instanceof Item.DataItem d ? d.width()
+                    : it instanceof Item.BytesItem by ? by.length() : 0;
+        }
+        return new Expr.Num(la.index() >= lb.index() ? size : -size, minus.pos());
     }
 
     private static String numericName(String n, int instance) {
@@ -137,7 +185,7 @@ final class UnitBuilder {
             throw new InputError(pos, "symbol '" + name + "' is already defined at " + first);
         }
         labels.put(name, pos);
-        emit(new Item.LabelItem(name, pos));
+        placeLabel(name, pos);
     }
 
     void instruction(String name, SourcePos at, TokenCursor c) throws InputError {
@@ -161,11 +209,11 @@ final class UnitBuilder {
         }
         final String mnemonic = name;
         final SourcePos mpos = at;
-        Spelling sp = Spelling.lookup(name).orElseThrow(() -> new InputError(mpos, "unknown mnemonic '" + mnemonic + "'"));
+        Spelling sp = Spelling.lookup(name).orElseThrow(() -> new InputError(mpos, "unknown mnemonic or undefined macro '" + mnemonic + "'"));
         List<Arg> args = c.operands();
         InsnTemplate t = Checker.check(sp, at, args, lock);
         int longLen = length(t, false);
-        int shortLen = t.relaxable() ? length(t, true) : longLen;
+        int shortLen = t.relaxable() ? 2 : longLen; // EB cb / 70+cc cb (SDM "JMP", "Jcc")
         emit(new Item.InsnItem(t, shortLen, longLen));
     }
 

@@ -336,7 +336,33 @@ class EncodingTest {
             Arguments.of("negb %sil", "40 f6 de"),
             Arguments.of("sarl $31, %r11d", "41 c1 fb 1f"),
             Arguments.of("sal %cl, %r12", "49 d3 e4"),
-            Arguments.of("btsw $15, (%rax)", "66 0f ba 28 0f"));
+            Arguments.of("btsw $15, (%rax)", "66 0f ba 28 0f"),
+            // 16-bit stack forms, segment-register push/pop, suffix spellings
+            Arguments.of("pushw (%rax)", "66 ff 30"),
+            Arguments.of("popw (%rax)", "66 8f 00"),
+            Arguments.of("pushw $1", "66 6a 01"),
+            Arguments.of("pushw $0x1234", "66 68 34 12"),
+            Arguments.of("pushq %fs", "0f a0"),
+            Arguments.of("popq %gs", "0f a9"),
+            Arguments.of("movabsq $1, %rax", "48 b8 01 00 00 00 00 00 00 00"),
+            Arguments.of("nopw (%rax)", "66 0f 1f 00"),
+            Arguments.of("inb %dx, %al", "ec"),
+            Arguments.of("outl %eax, $1", "e7 01"),
+            Arguments.of("callq *(%rax)", "ff 10"),
+            Arguments.of("jmpq *%rax", "ff e0"),
+            Arguments.of("retq $4", "c2 04 00"),
+            Arguments.of("leaw (%rax), %ax", "66 8d 00"),
+            Arguments.of("xchgb %al, (%rbx)", "86 03"),
+            Arguments.of("testw $0x100, %ax", "66 a9 00 01"),
+            Arguments.of("testw $1, (%rax)", "66 f7 00 01 00"),
+            Arguments.of("cmpw %ax, (%rbx)", "66 39 03"),
+            Arguments.of("btq %rax, (%rbx)", "48 0f a3 03"),
+            Arguments.of("shrw %cl, %ax", "66 d3 e8"),
+            Arguments.of("sarb $1, (%rax)", "d0 38"),
+            Arguments.of("movq %rax, %rax", "48 89 c0"),
+            Arguments.of("sidt %gs:0x100", "65 0f 01 0c 25 00 01 00 00"),
+            Arguments.of("ltrw %ax", "0f 00 d8"),
+            Arguments.of("lldtw (%rax)", "0f 00 10"));
     }
 
     static byte[] assemble(String line) throws Exception {

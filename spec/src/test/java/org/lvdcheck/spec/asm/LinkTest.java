@@ -85,6 +85,15 @@ class LinkTest {
     }
 
     @Test
+    void jumpToAnAbsoluteAddressIsRel32() throws InputError {
+        LinkedImage img = ParserTest.link("jmp 0x1000\nje 0x1010\n");
+        assertArrayEquals(new byte[] {(byte) 0xe9, (byte) 0xfb, (byte) 0xff, (byte) 0xff, (byte) 0xff},
+                img.instructions().get(0).bytes());
+        assertEquals(new TargetOp(0x1010), img.instructions().get(1).insn().operand(0));
+        assertEquals(6, img.instructions().get(1).length());
+    }
+
+    @Test
     void callIsAlwaysRel32() throws InputError {
         assertEquals(5, ParserTest.link("f: call f").instructions().get(0).length());
     }

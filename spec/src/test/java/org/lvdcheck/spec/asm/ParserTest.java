@@ -281,4 +281,60 @@ class ParserTest {
         assertEquals(java.util.Set.of("a", "b"), u.definedSymbols());
         assertEquals(1, u.instructionCount());
     }
+
+    @Test
+    void errorsInsideIncludedFilesNameThatFile() {
+        IncludeResolver inc = IncludeResolver.of(Map.of("bad.h", "nop\n  movq %eax, %rbx\n", "self.h", ".include \"self.h\"\n"));
+        InputError e = assertThrows(InputError.class, () -> AsmParser.parse("m.s", "nop\n.include \"bad.h\"\n", inc));
+        assertEquals("bad.h:2:8", e.pos().toString());
+        InputError loop = assertThrows(InputError.class, () -> AsmParser.parse("m.s", ".include \"self.h\"\n", inc));
+        assertEquals("self.h", loop.pos().file());
+        assertTrue(loop.getMessage().contains("nested"), loop.getMessage());
+    }
+
+    @Test
+    void gateLikeProgram() throws InputError {
+        // a kernel-to-domain gate in the style of LVD's trampoline: switch EPTP, check ECX, call
+        // the dispatcher, switch back, abort through a CPUID hypercall
+        String gate = String.join("\n",
+                ".set ABORT_LEAF, 0x4bf00033",
+                ".macro VMFUNC_TO idx",
+                "  xorl %eax, %eax",
+                "  movl $\\idx, %ecx",
+                "  vmfunc",
+                "  cmpl $\\idx, %ecx",
+                "  jne abort",
+                ".endm",
+                ".section .gate.text, \"ax\"",
+                ".p2align 12",
+                ".globl gate_enter",
+                "gate_enter:",
+                "  VMFUNC_TO 1",
+                "  movq %gs:cpu_stack, %rsp",
+                "  call dispatch",
+                "  VMFUNC_TO 0",
+                "  ret",
+                "abort:",
+                "  movl $ABORT_LEAF, %eax",
+                "  cpuid",
+                "  ud2",
+                "");
+        AsmUnit u = AsmParser.parse("gate.s", gate, IncludeResolver.none());
+        LinkedImage img = Assembler.link(List.of(u), Map.of(".gate.text", 0xffffffffa0000000L),
+                Map.of("dispatch", 0xffffffff81001000L, "cpu_stack", 0x18000L));
+        List<PlacedInstruction> is = img.instructions();
+        assertEquals(List.of(Mnemonic.XOR, Mnemonic.MOV, Mnemonic.VMFUNC, Mnemonic.CMP, Mnemonic.JCC, Mnemonic.MOV,
+                Mnemonic.CALL, Mnemonic.XOR, Mnemonic.MOV, Mnemonic.VMFUNC, Mnemonic.CMP, Mnemonic.JCC, Mnemonic.RET,
+                Mnemonic.MOV, Mnemonic.CPUID, Mnemonic.UD2), is.stream().map(p -> p.insn().mnemonic()).toList());
+        long abort = img.symbol("abort").getAsLong();
+        assertEquals(new TargetOp(abort), is.get(4).insn().operand(0));
+        assertEquals(2, is.get(4).length());
+        assertEquals(new MemOp(Reg.GS, 0x18000, null, null, 1, false, 8), is.get(5).insn().operand(0));
+        assertEquals(new TargetOp(0xffffffff81001000L), is.get(6).insn().operand(0));
+        assertEquals(new ImmOp(0x4bf00033), is.get(13).insn().operand(0));
+        assertEquals("gate.s:5:3", is.get(2).pos().toString()); // inside the macro body
+        assertEquals(0xffffffffa0000000L, img.symbol("gate_enter").getAsLong());
+        // the VMFUNC of the return path sits right after the call's return address
+        assertEquals(is.get(7).address(), is.get(6).end());
+    }
 }
