@@ -90,7 +90,7 @@ public final class CheckCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "ran the workload on one path: %d threads x %d calls, %d steps (%s), %d crossings, "
                         + "%d interrupts inside a domain, in %.2f s%n", loaded.spec().threads().size(),
                 loaded.spec().workload().callsPerThread(), run.steps(), run.end(),
-                run.crossingsToDomain() + run.crossingsToKernel(), run.interruptsDeliveredInDomain(), secs);
+                run.domainEntries() + run.kernelEntries(), run.interruptsDeliveredInDomain(), secs);
         for (String stop : run.stops()) {
             out.println("  stopped: " + stop);
         }

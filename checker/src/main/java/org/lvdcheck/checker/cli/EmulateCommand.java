@@ -58,7 +58,7 @@ public final class EmulateCommand implements Callable<Integer> {
         out.println("---");
         out.println("steps:              " + s.steps() + " (" + s.end() + ")");
         out.println("threads done:       " + s.threadsDone() + " of " + s.threads());
-        out.println("crossings:          " + s.crossingsToDomain() + " into a domain, " + s.crossingsToKernel()
+        out.println("crossings:          " + s.domainEntries() + " into a domain, " + s.kernelEntries()
                 + " into the kernel (VMFUNC)");
         out.println("VM exits:           " + (s.exits().isEmpty() ? "none" : format(s.exits())));
         out.println("interrupts:         " + s.interruptsDelivered() + " delivered, " + s.interruptsDeliveredInDomain()

@@ -61,7 +61,7 @@ final class JsonReport {
         ObjectNode path = root.putObject("emulatedPath");
         path.put("steps", run.steps());
         path.put("end", run.end());
-        path.put("crossings", run.crossingsToDomain() + run.crossingsToKernel());
+        path.put("crossings", run.domainEntries() + run.kernelEntries());
         path.put("interruptsInsideDomain", run.interruptsDeliveredInDomain());
         ArrayNode stops = path.putArray("stops");
         run.stops().forEach(stops::add);

@@ -26,7 +26,7 @@ public final class ScenarioRunner {
     public record TraceStep(long step, Action action, int cpu, String viewBefore, long ripBefore, List<Event> events) {}
 
     /** What the run did. */
-    public record Summary(long steps, String end, int crossingsToDomain, int crossingsToKernel, Map<String, Integer> exits,
+    public record Summary(long steps, String end, int domainEntries, int kernelEntries, Map<String, Integer> exits,
                           int interruptsDelivered, int interruptsDeliveredInDomain, int interruptsExitless, int threadsDone,
                           int threads, List<String> stops, MachineState last) {}
 
@@ -45,8 +45,8 @@ public final class ScenarioRunner {
                 machine.system().spec().sources().stream().filter(x -> x.name().equals(scenario.timerSource())).findFirst()
                         .orElseThrow().vector()).orElseThrow();
         boolean[] pending = new boolean[cpus];
-        int toDomain = 0;
-        int toKernel = 0;
+        int domainEntries = 0;
+        int kernelEntries = 0;
         int delivered = 0;
         int inDomain = 0;
         int exitless = 0;
@@ -86,9 +86,9 @@ public final class ScenarioRunner {
             for (Event e : st.events()) {
                 if (e instanceof Event.Crossing x) {
                     if (x.to().equals("kernel")) {
-                        toKernel++;
+                        kernelEntries++;
                     } else {
-                        toDomain++;
+                        domainEntries++;
                     }
                 } else if (e instanceof Event.VmExit x) {
                     exits.merge(x.reasonName(), 1, Integer::sum);
@@ -114,7 +114,7 @@ public final class ScenarioRunner {
             }
         }
         int done = (int) s.threads().stream().filter(t -> t.status() == ThreadStatus.DONE).count();
-        return new Summary(step, end, toDomain, toKernel, exits, delivered, inDomain, exitless, done, s.threads().size(),
+        return new Summary(step, end, domainEntries, kernelEntries, exits, delivered, inDomain, exitless, done, s.threads().size(),
                 stops, s);
     }
 

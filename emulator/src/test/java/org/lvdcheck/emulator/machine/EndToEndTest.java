@@ -55,8 +55,8 @@ class EndToEndTest {
         assertEquals(1000, m.peek(s.last(), 0, 0, consumed, 8), "every packet came back through consume_skb");
         // 1,000 calls each enter the driver twice (the call and the return of the consume_skb callback),
         // plus one round trip per interrupt that arrived inside the driver.
-        assertEquals(2000 + inDriverArrivals[0], s.crossingsToDomain());
-        assertEquals(s.crossingsToDomain(), s.crossingsToKernel());
+        assertEquals(2000 + inDriverArrivals[0], s.domainEntries());
+        assertEquals(s.domainEntries(), s.kernelEntries());
         assertTrue(inDriverArrivals[0] >= 1, "a timer interrupt arrived inside the driver at least once");
         assertEquals(inDriverArrivals[0], s.interruptsExitless());
         assertTrue(s.exits().isEmpty(), "no VM exits: " + s.exits());
@@ -84,8 +84,8 @@ class EndToEndTest {
             Machine m = machine(spec, 1);
             ScenarioRunner.Summary s = new ScenarioRunner(m, m.system().spec().scenarios().get(0)).run(100_000, 0, null);
             assertEquals("every thread exited", s.end(), spec + ": " + s.stops());
-            assertEquals(4, s.crossingsToDomain(), spec);
-            assertEquals(4, s.crossingsToKernel(), spec);
+            assertEquals(4, s.domainEntries(), spec);
+            assertEquals(4, s.kernelEntries(), spec);
         }
     }
 

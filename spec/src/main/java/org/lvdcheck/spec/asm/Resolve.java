@@ -20,7 +20,7 @@ final class Resolve {
     }
 
     /** Parse-time values: known constants, 0 for anything symbolic (its field is full width anyway). */
-    static final Values PLACEHOLDER = e -> e.constValue().orElse(0);
+    static final Values TRIAL_VALUES = e -> e.constValue().orElse(0);
 
     /**
      * @param next the address after the instruction: an absolute displacement on %rip

@@ -217,9 +217,9 @@ final class UnitBuilder {
         emit(new Item.InsnItem(t, shortLen, longLen));
     }
 
-    /** The encoded length, from a trial encoding with placeholder values (sizes do not depend on them). */
+    /** The encoded length, from a trial encoding with provisional symbol values (sizes do not depend on them). */
     static int length(InsnTemplate t, boolean shortBranch) throws InputError {
-        Instruction insn = Resolve.instruction(t, Resolve.PLACEHOLDER, 0);
+        Instruction insn = Resolve.instruction(t, Resolve.TRIAL_VALUES, 0);
         try {
             return Encoder.encode(insn, 0, Form.of(t, shortBranch)).length;
         } catch (EncodeException e) {
