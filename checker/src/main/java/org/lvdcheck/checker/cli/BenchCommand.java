@@ -92,9 +92,7 @@ public final class BenchCommand implements Callable<Integer> {
         }
         long after = usedAfterGc();
         long per = chain.isEmpty() ? 0 : (after - before) / chain.size();
-        if (chain.size() < 0) {
-            throw new IllegalStateException("unreachable: keeps the chain alive until here");
-        }
+        java.lang.ref.Reference.reachabilityFence(chain);
         return per;
     }
 

@@ -13,7 +13,6 @@ import org.lvdcheck.emulator.irq.DeliveryResult;
 import org.lvdcheck.emulator.irq.EventKind;
 import org.lvdcheck.emulator.irq.InterruptDelivery;
 import org.lvdcheck.emulator.lxd.LvdSystem;
-import org.lvdcheck.emulator.mem.MemWrite;
 import org.lvdcheck.emulator.mem.PhysMem;
 import org.lvdcheck.emulator.paging.EptGuestPhysical;
 import org.lvdcheck.emulator.paging.GuestPaging;
@@ -364,9 +363,5 @@ public final class Machine {
     long constant(String name) {
         return org.lvdcheck.emulator.lxd.Symbols.constant(system.images().get("kernel"), name).orElseThrow(
                 () -> new IllegalStateException("asm-offsets constant " + name + " missing (checked at build)"));
-    }
-
-    static List<MemWrite> none() {
-        return List.of();
     }
 }
