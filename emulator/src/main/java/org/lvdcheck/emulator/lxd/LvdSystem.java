@@ -2,7 +2,6 @@ package org.lvdcheck.emulator.lxd;
 
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import org.lvdcheck.emulator.cpu.CpuCaps;
 import org.lvdcheck.emulator.hv.HypervisorPolicy;
 import org.lvdcheck.spec.asm.LinkedImage;
@@ -74,21 +73,5 @@ public record LvdSystem(
 
     public String viewName(int v) {
         return v < 0 ? "?" : views.get(v);
-    }
-
-    /** A symbol of the kernel image (asm-offsets constants included). */
-    public long kernelSymbol(String name) {
-        return images.get("kernel").symbol(name).orElseThrow(
-                () -> new IllegalStateException("kernel image has no symbol " + name + " (checked at build)"));
-    }
-
-    public Optional<String> symbolAt(long address) {
-        for (LinkedImage img : images.values()) {
-            Optional<String> s = img.symbolAt(address);
-            if (s.isPresent()) {
-                return s;
-            }
-        }
-        return Optional.empty();
     }
 }

@@ -259,9 +259,7 @@ public final class SystemBuilder {
         if (hpa + m.size() > (1L << caps.maxPhysAddr())) {
             throw new InputError(m.pos(), "host-physical range ends beyond MAXPHYADDR (" + caps.maxPhysAddr() + " bits)");
         }
-        if (m.rights() == (EptMapping.W) || m.rights() == (EptMapping.W | EptMapping.X)) {
-            // Allowed in the spec on purpose: the walk reports it as a misconfiguration (SDM 28.2.3.1).
-        }
+        // Rights -w- or -wx are written as given: the walk reports them as misconfigurations (SDM 28.2.3.1).
         PageSize ps = m.pageSize() == 1L << 30 ? PageSize.SIZE_1G : m.pageSize() == 1L << 21 ? PageSize.SIZE_2M : PageSize.SIZE_4K;
         if (ps == PageSize.SIZE_1G && !caps.pages1G()) {
             throw new InputError(m.pos(), "page=1G but the cpu line says pages-1g=no");
@@ -391,13 +389,13 @@ public final class SystemBuilder {
             for (int i = 0; i < bytes.length; i++) {
                 long gva = start + i;
                 if (pageHpa < 0 || (gva & 0xFFF) == 0) {
-                    pageHpa = linearToHpa(v, cr3, gva & ~0xFFFL, where);
+                    pageHpa = linearToHpa(v, 0, cr3, gva & ~0xFFFL, where);
                 }
                 mem.write(pageHpa + (gva & 0xFFF), 1, bytes[i] & 0xFF);
             }
         }
         for (PlacedInstruction pi : img.instructions()) {
-            long hpa = linearToHpa(v, cr3, pi.address(), pi.pos());
+            long hpa = linearToHpa(v, 0, cr3, pi.address(), pi.pos());
             code.put(hpa, new LvdSystem.CodeAt(pi, views.get(v)));
         }
     }
@@ -408,10 +406,12 @@ public final class SystemBuilder {
                         "the spec has no kernel PGD (pgd NAME gpa=... without kernel-half)"));
     }
 
-    /** Translates a GVA in view v (CPU 0, kernel CR3, supervisor) ignoring rights: where the microkernel writes. */
-    private long linearToHpa(int v, long cr3, long gva, SourcePos where) throws InputError {
-        PhysMem snapshot = mem.freeze();
-        EptGuestPhysical gp = new EptGuestPhysical(snapshot, ept[v][0].eptp(false), caps);
+    /**
+     * Translates a GVA in view v on one CPU (kernel CR3, supervisor) for reading or fetching,
+     * whatever the write rights: where the microkernel, which writes host memory directly, puts data.
+     */
+    private long linearToHpa(int v, int cpu, long cr3, long gva, SourcePos where) throws InputError {
+        EptGuestPhysical gp = new EptGuestPhysical(mem.freeze(), ept[v][cpu].eptp(false), caps);
         PagingRegs regs = new PagingRegs(Cr0.PE | Cr0.PG, cr3, Cr4.PAE, Efer.LME | Efer.LMA | Efer.NXE, Rflags.FIXED1, 0);
         for (LinearAccess a : new LinearAccess[] {LinearAccess.SUPERVISOR_READ, LinearAccess.FETCH}) {
             PagingResult r = GuestPaging.translate(regs, gva, a, gp);
@@ -419,8 +419,8 @@ public final class SystemBuilder {
                 return ok.hpa();
             }
         }
-        throw new InputError(where, "view '" + views.get(v) + "' maps nothing executable or readable at 0x"
-                + Long.toHexString(gva) + ": add map and ept lines for it");
+        throw new InputError(where, "view '" + views.get(v) + "' maps nothing at 0x" + Long.toHexString(gva)
+                + (spec.cpus() > 1 ? " on cpu " + cpu : "") + ": add map and ept lines for it");
     }
 
     // ---- kernel objects --------------------------------------------------------------------
@@ -544,7 +544,7 @@ public final class SystemBuilder {
     }
 
     private static long sym(LinkedImage img, String name) throws InputError {
-        java.util.OptionalLong v = Symbols.constant(img, name);
+        java.util.OptionalLong v = img.symbol(name);
         if (v.isEmpty()) {
             throw new InputError(new SourcePos("asm-offsets.s", 1, 1),
                     "the kernel's code does not define '" + name + "' (asm-offsets.s)");
@@ -553,18 +553,7 @@ public final class SystemBuilder {
     }
 
     private void writeLinear(int v, int cpu, long cr3, long gva, int size, long value, SourcePos where) throws InputError {
-        PhysMem snapshot = mem.freeze();
-        EptGuestPhysical gp = new EptGuestPhysical(snapshot, ept[v][cpu].eptp(false), caps);
-        PagingRegs regs = new PagingRegs(Cr0.PE | Cr0.PG, cr3, Cr4.PAE, Efer.LME | Efer.LMA | Efer.NXE, Rflags.FIXED1, 0);
-        for (LinearAccess a : new LinearAccess[] {LinearAccess.SUPERVISOR_READ, LinearAccess.FETCH}) {
-            PagingResult r = GuestPaging.translate(regs, gva, a, gp);
-            if (r instanceof PagingResult.Ok ok) {
-                mem.write(ok.hpa(), size, value);
-                return;
-            }
-        }
-        throw new InputError(where, "view '" + views.get(v) + "' maps nothing at 0x" + Long.toHexString(gva)
-                + " on cpu " + cpu + ", where the microkernel must write");
+        mem.write(linearToHpa(v, cpu, cr3, gva, where), size, value);
     }
 
     private void zero(long hpa) {

@@ -46,12 +46,8 @@ final class Hypervisor {
         this.machine = machine;
     }
 
-    private Origin origin(MachineState s, int c) {
-        return machine.origin(s, c).equals("kernel") ? Origin.KERNEL : Origin.DOMAIN;
-    }
-
     MachineState exit(MachineState s, int c, ExecOutcome.VmExit x, PlacedInstruction pi, List<Event> ev) {
-        Origin o = origin(s, c);
+        Origin o = machine.origin(s, c);
         if (x.reason() == ExitReason.CPUID) {
             return cpuid(s, c, pi, o, ev);
         }
@@ -113,7 +109,7 @@ final class Hypervisor {
 
     MachineState eptExit(MachineState s, int c, ExitReason reason, long qual, long gla, long gpa, List<Event> ev,
                          String what) {
-        Origin o = origin(s, c);
+        Origin o = machine.origin(s, c);
         Action a = system.policy().onExit(reason, o);
         ev.add(new Event.VmExit(reason.number(), ExitNames.word(reason), o.name().toLowerCase(), decision(a),
                 (what == null ? "" : what + ", ") + "GPA 0x" + Long.toHexString(gpa) + ", GLA 0x" + Long.toHexString(gla)
@@ -125,7 +121,7 @@ final class Hypervisor {
     }
 
     MachineState tripleFault(MachineState s, int c, List<Event> ev) {
-        Origin o = origin(s, c);
+        Origin o = machine.origin(s, c);
         Action a = system.policy().onExit(ExitReason.TRIPLE_FAULT, o);
         ev.add(new Event.VmExit(ExitReason.TRIPLE_FAULT.number(), "triple-fault", o.name().toLowerCase(), decision(a), ""));
         if (a == Action.KILL) {

@@ -236,8 +236,7 @@ final class KernelPrimitives {
         LinkedImage img = system.images().get(at.view());
         if (vmfuncId == machine.constant("VMFUNC_RPC_CALL")) {
             for (Map.Entry<String, Long> e : system.images().get("kernel").symbols().entrySet()) {
-                String key = e.getKey();
-                String base = key.substring(key.lastIndexOf(':') + 1);
+                String base = e.getKey();
                 if (base.startsWith("RPC_ID_") && e.getValue() == rpcId) {
                     String fn = base.substring("RPC_ID_".length());
                     var target = img.symbol(fn);

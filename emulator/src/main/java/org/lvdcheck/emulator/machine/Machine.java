@@ -232,12 +232,9 @@ public final class Machine {
         if (cls == Model.VectorClass.NMI && cpu.vmcs().nmiExiting()) {
             // NMI exiting: the NMI exits, the hypervisor queues it and re-injects it at VM entry
             // under the current EPTP (lvd-bflank vmexit/nmi.cpp): one exit, then guest delivery.
-            ev.add(new Event.VmExit(ExitReason.EXCEPTION_OR_NMI.number(), "exception-or-nmi", origin(s, c), "inject",
+            ev.add(new Event.VmExit(ExitReason.EXCEPTION_OR_NMI.number(), "exception-or-nmi", origin(s, c).name().toLowerCase(), "inject",
                     "NMI exiting: queued and re-injected at VM entry under the current EPTP"));
             return deliver(s, c, vector, OptionalLong.empty(), EventKind.NMI, ev);
-        }
-        if (cpu.mode() == CpuMode.HALTED) {
-            s = s.withCpu(c, cpu.withMode(CpuMode.RUNNING));
         }
         if (cls != Model.VectorClass.NMI && cls != Model.VectorClass.MC) {
             s = s.withCpu(c, s.cpu(c).withLapic(s.cpu(c).lapic().request(vector).acknowledge(vector)));
@@ -284,8 +281,9 @@ public final class Machine {
         return hypervisor.tripleFault(s, c, ev);
     }
 
-    String origin(MachineState s, int c) {
-        return viewOf(s, c) == 0 && s.cpu(c).regs().cpl() == 0 ? "kernel" : "domain";
+    /** Where an exit comes from: the kernel only under this CPU's kernel EPT and at CPL 0 (DESIGN.md §2). */
+    Model.Origin origin(MachineState s, int c) {
+        return viewOf(s, c) == 0 && s.cpu(c).regs().cpl() == 0 ? Model.Origin.KERNEL : Model.Origin.DOMAIN;
     }
 
     // ---- scheduling ------------------------------------------------------------------------
@@ -361,7 +359,7 @@ public final class Machine {
     }
 
     long constant(String name) {
-        return org.lvdcheck.emulator.lxd.Symbols.constant(system.images().get("kernel"), name).orElseThrow(
+        return system.images().get("kernel").symbol(name).orElseThrow(
                 () -> new IllegalStateException("asm-offsets constant " + name + " missing (checked at build)"));
     }
 }

@@ -69,7 +69,7 @@ class SystemBuilderTest {
         SystemBuilder.Built b = built("lvd-hardened");
         Machine m = new Machine(b.system(), b.initial());
         long inKernel = b.system().layout().stateGva()
-                + Symbols.constant(b.system().images().get("kernel"), "VMFUNC_in_kernel").orElseThrow();
+                + b.system().images().get("kernel").symbol("VMFUNC_in_kernel").orElseThrow();
         for (int c = 0; c < b.system().cpus(); c++) {
             assertEquals(1, m.peek(b.initial(), 0, c, inKernel, 4), "kernel view, cpu" + c);
             assertEquals(0, m.peek(b.initial(), 1, c, inKernel, 4), "domain view, cpu" + c);

@@ -8,7 +8,6 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.lvdcheck.emulator.lxd.LvdSystem;
-import org.lvdcheck.emulator.lxd.Symbols;
 import org.lvdcheck.emulator.lxd.SystemBuilder;
 import org.lvdcheck.emulator.run.ScenarioRunner;
 import org.lvdcheck.spec.asm.LinkedImage;
@@ -48,7 +47,7 @@ class EndToEndTest {
         assertEquals(2, s.threadsDone());
         LinkedImage net = sys.images().get("net");
         long stats = net.symbol("dummy_net_stats").orElseThrow();
-        long txOffset = Symbols.constant(sys.images().get("kernel"), "DNET_tx_packets").orElseThrow();
+        long txOffset = sys.images().get("kernel").symbol("DNET_tx_packets").orElseThrow();
         assertEquals(1000, m.peek(s.last(), sys.views().indexOf("net"), 0, stats + txOffset, 8),
                 "dummy-net's tx_packets counter");
         long consumed = sys.images().get("kernel").symbol("net_skbs_consumed").orElseThrow();

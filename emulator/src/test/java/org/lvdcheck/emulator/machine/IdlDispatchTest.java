@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
 import org.lvdcheck.emulator.cpu.ArchRegs;
-import org.lvdcheck.emulator.lxd.Symbols;
 import org.lvdcheck.spec.asm.LinkedImage;
 import org.lvdcheck.spec.asm.Mnemonic;
 import org.lvdcheck.spec.asm.PlacedInstruction;
@@ -24,7 +23,7 @@ class IdlDispatchTest {
         long hi = kernel.sectionEnd(".text.vmfunc_dispatch");
         long callSite = kernel.instructions().stream().filter(p -> p.address() >= lo && p.address() < hi)
                 .filter(p -> p.insn().mnemonic() == Mnemonic.CALL).mapToLong(PlacedInstruction::address).findFirst().orElseThrow();
-        long rpcId = Symbols.constant(kernel, "RPC_ID_" + rpc).orElseThrow();
+        long rpcId = kernel.symbol("RPC_ID_" + rpc).orElseThrow();
         MachineState s = m.initial();
         for (int i = 0; i < 10_000; i++) {
             if (s.cpu(0).regs().rip() == callSite) {

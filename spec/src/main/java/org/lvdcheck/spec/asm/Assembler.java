@@ -498,6 +498,9 @@ public final class Assembler {
         }
         TreeMap<Long, String> names = new TreeMap<>();
         TreeMap<Long, String> localNames = new TreeMap<>();
+        // A constant every file defines alike (an included asm-offsets.s) is one name, unqualified.
+        Map<String, java.util.Set<Long>> constantValues = new HashMap<>();
+        java.util.Set<String> labelled = new java.util.HashSet<>();
         for (int u = 0; u < units.size(); u++) {
             AsmUnit unit = units.get(u);
             for (String n : unit.definedSymbols()) {
@@ -514,12 +517,22 @@ public final class Assembler {
                 long a = address(v);
                 symbols.put(shown, a);
                 if (unit.labels().containsKey(n)) {
+                    labelled.add(n);
+                } else {
+                    constantValues.computeIfAbsent(n, k -> new java.util.HashSet<>()).add(a);
+                }
+                if (unit.labels().containsKey(n)) {
                     TreeMap<Long, String> into = global ? names : localNames;
                     into.merge(a, shown, (x, y) -> x.compareTo(y) <= 0 ? x : y);
                 }
             }
         }
         localNames.forEach(names::putIfAbsent);
+        constantValues.forEach((n, vals) -> {
+            if (vals.size() == 1 && !labelled.contains(n)) {
+                symbols.putIfAbsent(n, vals.iterator().next());
+            }
+        });
         externals.forEach(symbols::putIfAbsent); // they are part of the link's name space too
         return new LinkedImage(images, insns, symbols, names);
     }

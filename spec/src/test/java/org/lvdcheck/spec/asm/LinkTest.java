@@ -26,6 +26,17 @@ class LinkTest {
     }
 
     @Test
+    void aConstantEveryFileDefinesAlikeIsFoundByItsPlainName() throws InputError {
+        AsmUnit a = parse("a.s", ".equ SAME, 5\n.equ DIFFERS, 1\n.text\nnop\n");
+        AsmUnit b = parse("b.s", ".equ SAME, 5\n.equ DIFFERS, 2\n.section .text.b\nnop\n");
+        LinkedImage img = Assembler.link(List.of(a, b), Map.of(".text", 0x1000L, ".text.b", 0x2000L), Map.of());
+        assertEquals(5, img.symbol("SAME").orElseThrow());
+        assertTrue(img.symbol("DIFFERS").isEmpty(), "ambiguous: only file:name");
+        assertEquals(1, img.symbol("a.s:DIFFERS").orElseThrow());
+        assertEquals(2, img.symbol("b.s:DIFFERS").orElseThrow());
+    }
+
+    @Test
     void globalsResolveAcrossUnitsAndExternals() throws InputError {
         AsmUnit gate = parse("gate.s", ".globl vmfunc_call\nvmfunc_call:\n  movq $0, %rax\n  call helper\n  jmp do_exit\n");
         AsmUnit helper = parse("helper.s", ".section .text.helper, \"ax\"\n.globl helper\nhelper: ret\nlocal_only: ret\n");
