@@ -1,0 +1,35 @@
+package org.lvdcheck.checker.explore;
+
+/**
+ * Why an exploration is incomplete, or why a property without a violation is not reported as
+ * holding (DESIGN.md §5: the explorer's own limits never earn "holds").
+ */
+public enum Inconclusive {
+    /** {@code --max-states} reached. */
+    STATE_BOUND("bound: max-states"),
+    /** A state at {@code --max-depth} was left unexpanded. */
+    DEPTH_BOUND("bound: max-depth"),
+    /** {@code --time-limit} reached. */
+    TIME_BOUND("bound: time-limit"),
+    /** The exploring thread was interrupted. */
+    INTERRUPTED("interrupted"),
+    /** The search stopped at a violation ({@code --stop-at-first}, or every property violated). */
+    STOPPED("stopped at a violation"),
+    /** Random simulation never shows that a property holds. */
+    SIMULATE("simulate"),
+    /** The fingerprint collision estimate exceeds {@link ExplorationResult#COLLISION_LIMIT}. */
+    COLLISION("collision"),
+    /** Violating states were not expanded and the caller judged the property could depend on them. */
+    CUT("cut");
+
+    private final String label;
+
+    Inconclusive(String label) {
+        this.label = label;
+    }
+
+    /** The reason as a report prints it, e.g. {@code bound: max-states}. */
+    public String label() {
+        return label;
+    }
+}

@@ -1,0 +1,45 @@
+package org.lvdcheck.checker.explore;
+
+/**
+ * The seen set with its predecessor links (DESIGN.md §5): for each stored state an id (in
+ * insertion order), the id of the state it was first reached from and the action index of that
+ * step, so a trace is rebuilt from ids instead of stored states. Kept behind this interface so
+ * that a partitioned or disk-backed set can replace it.
+ *
+ * <p>Concurrency: any number of threads may call {@link #find} while no thread modifies the
+ * store; {@link #insert} is called by one thread at a time with no concurrent readers.
+ *
+ * @param <S> the state type
+ */
+interface StateStore<S> {
+    /** The id of the state, or -1 if it is not stored. */
+    int find(S state, long fingerprint);
+
+    /**
+     * Stores the state if absent.
+     *
+     * @param parent the id of the state it was reached from, -1 for an initial state
+     * @param action the action index of that step, or the initial state's index
+     * @return the new id, or -1 if the state was already stored
+     */
+    int insert(S state, long fingerprint, int parent, int action);
+
+    /** The number of stored states; ids run from 0 to {@code size() - 1}. */
+    int size();
+
+    int parent(int id);
+
+    int action(int id);
+
+    /** Whether a re-executed state is the one stored under {@code id}. */
+    boolean matches(int id, S state, long fingerprint);
+
+    /** What the store recorded for {@code id}, for an error message. */
+    String describe(int id);
+
+    /** Whether the store compares fingerprints (false: whole states, so none need computing). */
+    boolean usesFingerprints();
+
+    /** Bytes held by the store. */
+    long bytes();
+}

@@ -1,0 +1,47 @@
+package org.lvdcheck.checker.explore;
+
+import java.util.List;
+
+/**
+ * A transition system the {@link Explorer} searches (DESIGN.md §1, §5): initial states, the
+ * successors of a state in a fixed order, and a seeded 64-bit fingerprint over a canonical
+ * serialization of a state. The system also evaluates the properties: each transition carries
+ * the violations its step, or its target state, commits.
+ *
+ * <p>Contract the explorer relies on (traces are replayed from action indices alone, and
+ * several workers call the system at once):
+ * <ul>
+ *   <li>Every method is a pure function of its arguments, safe to call from several threads
+ *       at once; states are immutable.</li>
+ *   <li>{@code expand(s, false)} returns all successors of {@code s}, the transition at
+ *       position {@code i} having {@code actionIndex == i}, in the same order every time.</li>
+ *   <li>{@code expand(s, true)} may return an ample set (a subset of the full list whose
+ *       transitions keep their full-list {@code actionIndex}) marked {@code reduced}, or the
+ *       full list marked not reduced. The system is responsible for the ample set's
+ *       independence and visibility conditions (DESIGN.md §5); the explorer adds the cycle
+ *       proviso.</li>
+ *   <li>Equal states have equal fingerprints for a given seed; the fingerprint never depends
+ *       on {@code hashCode} or identity.</li>
+ * </ul>
+ *
+ * @param <S> the state type; in exact mode it must implement {@code equals} and {@code hashCode}
+ */
+public interface TransitionSystem<S> {
+    /** The initial states in a deterministic order; a trace starts at one of them by index. */
+    List<S> initialStates();
+
+    /** The properties an initial state itself violates (empty when none). */
+    List<Violation> checkInitial(S s);
+
+    /**
+     * The successors of {@code s} in a fixed deterministic order; {@code reduced = true} asks
+     * for a partial-order-reduced (ample) set, {@code reduced = false} for all of them.
+     */
+    Expansion<S> expand(S s, boolean reduced);
+
+    /** A 64-bit fingerprint of the canonical serialization of {@code s}, seeded by {@code seed}. */
+    long fingerprint(S s, long seed);
+
+    /** Whether {@code s}, having no successors, is a proper end (e.g. workload complete), not a deadlock. */
+    boolean isFinal(S s);
+}
