@@ -30,10 +30,6 @@ final class LongChunks {
         return chunks[i >>> CHUNK_BITS][i & MASK];
     }
 
-    int size() {
-        return size;
-    }
-
     /** Bytes allocated: the chunks in use and the chunk directory. */
     long bytes() {
         long used = (size + MASK) >>> CHUNK_BITS;
