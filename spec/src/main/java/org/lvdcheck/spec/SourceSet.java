@@ -28,6 +28,12 @@ public interface SourceSet {
         return p.toString().replace('\\', '/');
     }
 
+    /** Files held in memory, by their resolved path (the inputs a trace embeds). */
+    static SourceSet inMemory(java.util.Map<String, InputFile> files) {
+        java.util.Map<String, InputFile> copy = java.util.Map.copyOf(files);
+        return (from, relative) -> Optional.ofNullable(copy.get(resolve(from, relative)));
+    }
+
     /** Files on disk. */
     static SourceSet directory() {
         return (from, relative) -> {

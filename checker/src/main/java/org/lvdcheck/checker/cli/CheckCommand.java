@@ -5,11 +5,14 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import org.lvdcheck.emulator.lxd.SystemBuilder;
-import org.lvdcheck.emulator.machine.Machine;
-import org.lvdcheck.emulator.run.ScenarioRunner;
+import java.time.Duration;
+import org.lvdcheck.checker.explore.ExplorationResult;
+import org.lvdcheck.checker.explore.Explorer;
+import org.lvdcheck.checker.model.CheckState;
+import org.lvdcheck.checker.model.LvdTransitionSystem;
+import org.lvdcheck.checker.model.StepChecks;
+import org.lvdcheck.checker.trace.Replay;
 import org.lvdcheck.properties.PropertyId;
-import org.lvdcheck.spec.lvd.Model;
 import java.util.concurrent.Callable;
 import org.lvdcheck.spec.InputError;
 import org.lvdcheck.spec.lvd.SpecLoader;
@@ -25,9 +28,6 @@ import picocli.CommandLine.Spec;
             "With no arguments it checks the built-in lvd-hardened spec."})
 public final class CheckCommand implements Callable<Integer> {
     enum Strategy { bfs, dfs, simulate }
-
-    /** The longest path the one-path run of the workload may take. */
-    static final long PATH_STEPS = 10_000_000;
 
     @Spec CommandSpec spec;
     @Mixin SpecOption specOption = new SpecOption();
@@ -50,7 +50,11 @@ public final class CheckCommand implements Callable<Integer> {
     @Option(names = "--max-depth", paramLabel = "N", description = "Do not explore beyond depth N (inconclusive).")
     Integer maxDepth;
 
-    @Option(names = "--time-limit", paramLabel = "S", description = "Stop after S seconds (inconclusive).")
+    /** The default wall-time bound of a check: the budget of DEVELOPERS.md, minus JVM start and reports. */
+    static final int DEFAULT_TIME_LIMIT = 100;
+
+    @Option(names = "--time-limit", paramLabel = "S",
+            description = "Stop after S seconds (inconclusive). Default: " + DEFAULT_TIME_LIMIT + "; 0: no limit.")
     Integer timeLimit;
 
     @Option(names = "--exact", description = "Store whole states instead of 64-bit fingerprints (small specs).")
@@ -66,60 +70,101 @@ public final class CheckCommand implements Callable<Integer> {
             description = "Where counterexample traces are written. Default: ${DEFAULT-VALUE}.")
     Path traceDir;
 
+    @Option(names = "--no-reduction", description = "Turn the CPU-local partial-order reduction off.")
+    boolean noReduction;
+
+    @Option(names = "--quiet", description = "No progress lines.")
+    boolean quiet;
+
     @Override
     public Integer call() throws InputError {
         SpecLoader.Loaded loaded = SpecLoader.load(specOption.spec);
         List<PropertyId> selected = new ArrayList<>();
         for (String p : selection.properties) {
-            selected.add(PropertyId.lookup(p).orElseThrow(() -> new UsageError("unknown property '" + p
-                    + "'; 'lvdcheck properties' lists them")));
+            PropertyId id = PropertyId.lookup(p).orElseThrow(() -> new UsageError("unknown property '" + p
+                    + "'; 'lvdcheck properties' lists them"));
+            if (!selected.contains(id)) {
+                selected.add(id);
+            }
         }
+        if (selected.isEmpty()) {
+            selected.addAll(List.of(PropertyId.values()));
+        }
+        Explorer.Options opts = options();
+        if (reports.sarif != null || reports.junit != null) {
+            throw new UsageError("check writes --json and --html reports in this version (SARIF and JUnit are not built)");
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        LvdTransitionSystem sys = Replay.system(loaded, !noReduction);
+        List<PropertyId> checked = selected.stream().filter(StepChecks.CHECKED::contains).toList();
+        List<PropertyId> notChecked = selected.stream().filter(p -> !StepChecks.CHECKED.contains(p)).toList();
+        opts = opts.withProperties(checked.stream().map(PropertyId::name).toArray(String[]::new));
+        if (!quiet) {
+            opts = opts.withProgress(p -> out.printf(Locale.ROOT, "progress: %,d states, queue %,d, depth %d, %,.0f states/s, "
+                    + "%.0f s%n", p.distinctStates(), p.queue(), p.depth(), p.statesPerSecond(), p.seconds()),
+                    Duration.ofSeconds(5));
+        }
+        CheckReport.header(out, loaded, sys);
+        Explorer<CheckState> explorer = new Explorer<>(sys, opts);
+        ExplorationResult result;
+        try {
+            result = explorer.run();
+        } catch (OutOfMemoryError e) {
+            throw new UsageError("out of memory after " + explorer.distinctStates() + " states: bound the run with "
+                    + "--max-states or give the JVM more heap (LVDCHECK_JAVA_OPTS=-Xmx...)");
+        }
+        result = result.withCutSensitive(p -> true);
+        List<CheckReport.Written> traces = CheckReport.writeTraces(explorer, result, sys, loaded, fpSeed, traceDir);
+        CheckReport report = new CheckReport(loaded, sys, result, checked, notChecked, traces, explorer.seenSetBytes());
+        report.print(out);
+        if (reports.json != null) {
+            report.writeJson(reports.json, fpSeed);
+            out.println("report: " + reports.json);
+        }
+        if (reports.html != null) {
+            report.writeHtml(reports.html);
+            out.println("page: " + reports.html);
+        }
+        return report.exitCode().code;
+    }
+
+    private Explorer.Options options() {
         if (workers != null && workers < 1) {
             throw new UsageError("--workers must be at least 1");
         }
-        PrintWriter out = spec.commandLine().getOut();
-        // What is real today: the machine is built from the spec and its workload runs on one path.
-        SystemBuilder.Built built = SystemBuilder.build(loaded, loaded.spec().workload().callsPerThread());
-        Machine machine = new Machine(built.system(), built.initial());
-        long t0 = System.nanoTime();
-        ScenarioRunner.Summary run = new ScenarioRunner(machine, workloadSchedule(loaded)).run(PATH_STEPS, seed, null);
-        double secs = (System.nanoTime() - t0) / 1e9;
-        out.println("lvdcheck check: spec " + loaded.spec().name() + " (" + loaded.files().size() + " input files)");
-        out.println("built the machine: " + built.system().cpus() + " CPUs, views " + built.system().views() + ", "
-                + built.initial().mem().frameCount() + " frames, " + built.system().code().size() + " instructions placed");
-        out.printf(Locale.ROOT, "ran the workload on one path: %d threads x %d calls, %d steps (%s), %d crossings, "
-                        + "%d interrupts inside a domain, in %.2f s%n", loaded.spec().threads().size(),
-                loaded.spec().workload().callsPerThread(), run.steps(), run.end(),
-                run.domainEntries() + run.kernelEntries(), run.interruptsDeliveredInDomain(), secs);
-        for (String stop : run.stops()) {
-            out.println("  stopped: " + stop);
+        if (maxStates != null && maxStates < 1) {
+            throw new UsageError("--max-states must be at least 1");
         }
-        if (maxStates != null || maxDepth != null || timeLimit != null || exact || stopAtFirst || workers != null
-                || strategy != Strategy.bfs || !selected.isEmpty()) {
-            out.println("note: --property, --workers, --strategy, --max-states, --max-depth, --time-limit, --exact and "
-                    + "--stop-at-first steer the explorer, which is not built yet: they had no effect.");
+        if (maxDepth != null && maxDepth < 0) {
+            throw new UsageError("--max-depth must not be negative");
         }
-        out.println("verdict: inconclusive. The explorer is not built in lvdcheck " + Version.VERSION
-                + ": no interleaving was explored and no property was checked.");
-        if (reports.json != null) {
-            JsonReport.writeUnchecked(reports.json, loaded, selected.isEmpty() ? List.of(PropertyId.values()) : selected,
-                    fpSeed, run, secs);
-            out.println("report: " + reports.json);
+        if (timeLimit != null && timeLimit < 0) {
+            throw new UsageError("--time-limit must not be negative");
         }
-        if (reports.sarif != null || reports.junit != null || reports.html != null) {
-            throw new UsageError("check writes --json only in this version (SARIF, JUnit and HTML reports come with the explorer)");
+        int limit = timeLimit == null ? DEFAULT_TIME_LIMIT : timeLimit;
+        if (strategy == Strategy.simulate && limit == 0 && maxStates == null) {
+            throw new UsageError("--strategy simulate needs --time-limit or --max-states");
         }
-        return ExitCode.INCONCLUSIVE.code;
-    }
-
-    /** The explored workload as a schedule for one path: the spec's calls, its first timer source. */
-    private static Model.Scenario workloadSchedule(SpecLoader.Loaded loaded) throws InputError {
-        Model.Source timer = loaded.spec().sources().stream()
-                .filter(s -> loaded.spec().vector(s.vector()).map(v -> v.vectorClass() == Model.VectorClass.TIMER).orElse(false))
-                .findFirst().orElseThrow(() -> new InputError(loaded.spec().workload().pos(),
-                        "the workload needs a timer source (source NAME vector=V cpu=all fires=...)"));
-        int every = loaded.spec().scenarios().isEmpty() ? 1000 : loaded.spec().scenarios().get(0).timerEvery();
-        return new Model.Scenario("workload", "the spec's workload", loaded.spec().workload().callsPerThread(), every,
-                timer.name(), 0, loaded.spec().workload().pos());
+        Explorer.Options o = Explorer.Options.defaults()
+                .withStrategy(switch (strategy) {
+                    case bfs -> org.lvdcheck.checker.explore.Strategy.BFS;
+                    case dfs -> org.lvdcheck.checker.explore.Strategy.DFS;
+                    case simulate -> org.lvdcheck.checker.explore.Strategy.SIMULATE;
+                })
+                .withSeed(seed).withFpSeed(fpSeed).withExact(exact).withStopAtFirst(stopAtFirst)
+                .withReduction(!noReduction);
+        if (workers != null) {
+            o = o.withWorkers(workers);
+        }
+        if (maxStates != null) {
+            o = o.withMaxStates(maxStates);
+        }
+        if (maxDepth != null) {
+            o = o.withMaxDepth(maxDepth);
+        }
+        if (limit > 0) {
+            o = o.withTimeLimit(Duration.ofSeconds(limit));
+        }
+        return o;
     }
 }

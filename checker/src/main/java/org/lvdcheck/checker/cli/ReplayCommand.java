@@ -1,7 +1,16 @@
 package org.lvdcheck.checker.cli;
 
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
+import org.lvdcheck.checker.trace.Replay;
+import org.lvdcheck.checker.trace.TraceFile;
+import org.lvdcheck.checker.trace.TraceHtml;
+import org.lvdcheck.checker.trace.TraceJson;
+import org.lvdcheck.spec.InputError;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -21,7 +30,25 @@ public final class ReplayCommand implements Callable<Integer> {
     Path html;
 
     @Override
-    public Integer call() {
-        return NotBuilt.report(spec.commandLine().getErr(), "replay", "trace replay");
+    public Integer call() throws InputError {
+        PrintWriter out = spec.commandLine().getOut();
+        TraceFile t = TraceJson.read(trace);
+        Replay.Outcome o = Replay.run(t);
+        if (!o.reproduced()) {
+            throw new InputError(new org.lvdcheck.spec.SourcePos(trace.toString(), 1, 1),
+                    "the trace does not reproduce: " + o.message());
+        }
+        out.println("replayed " + t.steps().size() + " steps of " + trace + " on spec " + t.specName()
+                + ": " + t.property() + " " + t.propertyName() + " violated");
+        out.println("evidence: " + o.message());
+        if (html != null) {
+            try {
+                Files.writeString(html, TraceHtml.page("lvdcheck trace " + trace.getFileName(), List.of(t)));
+            } catch (IOException e) {
+                throw new UsageError("cannot write " + html + ": " + e.getMessage());
+            }
+            out.println("page: " + html);
+        }
+        return ExitCode.VIOLATED.code;
     }
 }

@@ -41,7 +41,7 @@ public final class TraceFormat {
         return sb + rest;
     }
 
-    static String describe(Event e) {
+    public static String describe(Event e) {
         if (e instanceof Event.Crossing x) {
             return "VMFUNC " + x.from() + " -> " + x.to();
         }

@@ -91,6 +91,30 @@ public final class PhysMem implements PhysReader {
         return Hash64.mix(acc ^ numbers.length);
     }
 
+    /** One 8-byte word that differs between two memories: its host-physical address, old and new value. */
+    public record WordChange(long hpa, long before, long after) {}
+
+    /**
+     * The aligned words that differ from {@code before}, in address order (for traces: "what
+     * changed"). Frames shared by both memories are skipped without reading them.
+     */
+    public List<WordChange> changesSince(PhysMem before) {
+        List<WordChange> out = new java.util.ArrayList<>();
+        for (int i = 0; i < numbers.length; i++) {
+            int j = Arrays.binarySearch(before.numbers, numbers[i]);
+            long[] old = j >= 0 ? before.frames[j].words : new long[WORDS];
+            if (j >= 0 && before.frames[j] == frames[i]) {
+                continue;
+            }
+            for (int w = 0; w < WORDS; w++) {
+                if (old[w] != frames[i].words[w]) {
+                    out.add(new WordChange((numbers[i] << FRAME_SHIFT) + 8L * w, old[w], frames[i].words[w]));
+                }
+            }
+        }
+        return out;
+    }
+
     @Override
     public boolean equals(Object o) {
         if (this == o) {

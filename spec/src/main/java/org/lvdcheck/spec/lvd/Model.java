@@ -82,9 +82,11 @@ public final class Model {
 
     /**
      * {@code section NAME gva=G [view=V]}: where a section is placed: the same GVA in every view
-     * that links it (the gate pages), or, with {@code view}, in that view only.
+     * that links it (the gate pages), or, with {@code view}, in that view only. With
+     * {@code transition=yes} the section is transition code (DESIGN.md §4): it runs under a
+     * domain's EPT by design, so IRQ and EXEC exempt it, and every report lists it.
      */
-    public record Section(String name, String view, long gva, SourcePos pos) {}
+    public record Section(String name, String view, long gva, boolean transition, SourcePos pos) {}
 
     /** {@code symbol NAME value=V}: an external symbol the assembly may use. */
     public record Symbol(String name, long value, SourcePos pos) {}

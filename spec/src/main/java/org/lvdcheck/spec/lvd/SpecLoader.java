@@ -3,6 +3,7 @@ package org.lvdcheck.spec.lvd;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.lvdcheck.spec.InputError;
 import org.lvdcheck.spec.InputFile;
 import org.lvdcheck.spec.SourcePos;
@@ -38,6 +39,17 @@ public final class SpecLoader {
         InputFile f = sources.read("", path).orElseThrow(() -> new InputError(new SourcePos(fileOrName, 1, 1),
                 fileOrName.endsWith(".lvd") ? "no such spec file"
                         : "no such spec file or built-in spec (built-in: " + String.join(", ", BUILTINS) + ")"));
+        return load(path, f, sources);
+    }
+
+    /** Loads the spec at {@code path} from {@code sources} (e.g. the inputs a trace embeds). */
+    public static Loaded load(String path, SourceSet sources) throws InputError {
+        InputFile f = sources.read("", path).orElseThrow(() -> new InputError(new SourcePos(path, 1, 1),
+                "no such spec file"));
+        return load(path, f, sources);
+    }
+
+    private static Loaded load(String path, InputFile f, SourceSet sources) throws InputError {
         SystemSpec spec = SpecParser.parse(f.name(), f.text());
         Map<String, InputFile> files = new LinkedHashMap<>();
         files.put(path, f);
@@ -65,7 +77,23 @@ public final class SpecLoader {
                 }
             }
         }
-        return new Loaded(spec, path, files, sources);
+        return new Loaded(spec, path, files, recording(sources, files));
+    }
+
+    /**
+     * Sources that add every file read later (assembler includes) to {@code files}, so reports
+     * hash and traces embed every input.
+     */
+    private static SourceSet recording(SourceSet sources, Map<String, InputFile> files) {
+        return (from, relative) -> {
+            Optional<InputFile> f = sources.read(from, relative);
+            f.ifPresent(x -> {
+                synchronized (files) {
+                    files.putIfAbsent(SourceSet.resolve(from, relative), x);
+                }
+            });
+            return f;
+        };
     }
 
     private static SourcePos posOf(Model.AsmUnits u, String rel) {

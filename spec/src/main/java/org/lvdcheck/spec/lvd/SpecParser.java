@@ -204,7 +204,9 @@ public final class SpecParser {
                 Token g = s.required("gva", "ADDRESS");
                 long gva = Values.pageAligned(g, "section gva");
                 canonical(g, gva);
-                sections.add(new Section(n.text(), view == null ? null : view.text(), gva, s.pos()));
+                Token tr = s.option("transition");
+                sections.add(new Section(n.text(), view == null ? null : view.text(), gva,
+                        tr != null && Values.yesNo(tr), s.pos()));
             }
             case "symbol" -> {
                 Token n = s.next("a symbol name");

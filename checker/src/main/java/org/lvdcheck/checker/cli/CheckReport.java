@@ -1,0 +1,284 @@
+package org.lvdcheck.checker.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.lvdcheck.checker.explore.Counterexample;
+import org.lvdcheck.checker.explore.ExplorationResult;
+import org.lvdcheck.checker.explore.ExplorationStats;
+import org.lvdcheck.checker.explore.Explorer;
+import org.lvdcheck.checker.explore.Status;
+import org.lvdcheck.checker.explore.Verdict;
+import org.lvdcheck.checker.model.CheckState;
+import org.lvdcheck.checker.model.LineCoverage;
+import org.lvdcheck.checker.model.LvdTransitionSystem;
+import org.lvdcheck.checker.model.TransitionCode;
+import org.lvdcheck.checker.trace.TraceFile;
+import org.lvdcheck.checker.trace.TraceHtml;
+import org.lvdcheck.checker.trace.TraceJson;
+import org.lvdcheck.checker.trace.TraceRecorder;
+import org.lvdcheck.checker.trace.TraceStep;
+import org.lvdcheck.checker.trace.TraceText;
+import org.lvdcheck.properties.PropertyId;
+import org.lvdcheck.spec.InputFile;
+import org.lvdcheck.spec.lvd.Model;
+import org.lvdcheck.spec.lvd.SpecLoader;
+
+/**
+ * What {@code check} reports (DESIGN.md §5, §8): the workload covered, the transition code,
+ * figures, each property's status, the traces written, deadlocks, coverage per action and per
+ * assembly line, and the verdict with its exit code — as text and as the JSON report.
+ */
+final class CheckReport {
+    /** A counterexample written to the trace directory. */
+    record Written(String property, int length, Path json, Path text, TraceFile trace) {}
+
+    static final String[] ASSUMPTIONS = {"sequential consistency", "no DMA/IOMMU", "no SMM", "no speculation",
+        "no paging-structure caches (no TLB)"};
+
+    private final SpecLoader.Loaded loaded;
+    private final LvdTransitionSystem sys;
+    private final ExplorationResult result;
+    private final List<PropertyId> checked;
+    private final List<PropertyId> notChecked;
+    private final List<Written> traces;
+    private final long seenSetBytes;
+
+    CheckReport(SpecLoader.Loaded loaded, LvdTransitionSystem sys, ExplorationResult result, List<PropertyId> checked,
+                List<PropertyId> notChecked, List<Written> traces, long seenSetBytes) {
+        this.loaded = loaded;
+        this.sys = sys;
+        this.result = result;
+        this.checked = checked;
+        this.notChecked = notChecked;
+        this.traces = traces;
+        this.seenSetBytes = seenSetBytes;
+    }
+
+    static void header(PrintWriter out, SpecLoader.Loaded loaded, LvdTransitionSystem sys) {
+        var system = sys.machine().system();
+        out.println("lvdcheck check: spec " + loaded.spec().name() + " (" + loaded.files().size() + " input files), "
+                + system.cpus() + " CPUs, views " + system.views());
+        out.println("workload: " + workload(loaded));
+        for (TransitionCode.Range r : sys.checks().transitionCode().ranges()) {
+            out.printf(Locale.ROOT, "transition code: %s in %s [%x, %x)%n", r.section(), r.view(), r.start(), r.end());
+        }
+        if (!sys.adversary()) {
+            out.println("adversary: not modelled in this version: the driver runs its own program only, so no "
+                    + "property can be reported as holding");
+        }
+        out.flush();
+    }
+
+    static String workload(SpecLoader.Loaded loaded) {
+        StringBuilder sb = new StringBuilder();
+        sb.append(loaded.spec().threads().size()).append(" threads x ").append(loaded.spec().workload().callsPerThread())
+                .append(" calls");
+        for (Model.Source s : loaded.spec().sources()) {
+            sb.append("; ").append(s.name()).append(" fires ")
+                    .append(s.fires() < 0 ? "unbounded" : "<= " + s.fires() + " per CPU")
+                    .append(s.cpu() < 0 ? " on every CPU" : " on cpu" + s.cpu());
+        }
+        return sb.toString();
+    }
+
+    static List<Written> writeTraces(Explorer<CheckState> explorer, ExplorationResult result, LvdTransitionSystem sys,
+                                     SpecLoader.Loaded loaded, long fpSeed, Path dir) {
+        List<Written> out = new ArrayList<>();
+        TraceRecorder rec = new TraceRecorder(sys);
+        for (Counterexample c : result.counterexamples()) {
+            List<Integer> path = new ArrayList<>();
+            if (!c.initial()) {
+                path.addAll(explorer.traceTo(c.sourceId()).actionIndices());
+                path.add(c.actionIndex());
+            }
+            List<TraceStep> steps;
+            try {
+                steps = rec.record(path);
+            } catch (TraceRecorder.NotReplayable e) {
+                throw new IllegalStateException("a counterexample of " + c.property() + " does not re-execute: "
+                        + e.getMessage(), e);
+            }
+            PropertyId p = PropertyId.lookup(c.property()).orElseThrow();
+            TraceFile t = new TraceFile("lvdcheck " + Version.VERSION, loaded.spec().sdm(), loaded.spec().name(),
+                    loaded.specPath(), loaded.files(), fpSeed, p.name(), p.propertyName(), c.violation().evidence(), steps);
+            Path json = dir.resolve(p.name() + ".json");
+            Path text = dir.resolve(p.name() + ".txt");
+            try {
+                TraceJson.write(t, json);
+                Files.writeString(text, TraceText.of(t));
+            } catch (IOException e) {
+                throw new UsageError("cannot write traces to " + dir + ": " + e.getMessage());
+            }
+            out.add(new Written(p.name(), steps.size(), json, text, t));
+        }
+        return out;
+    }
+
+    /** The status of a checked property as reported: "holds" needs the adversary too. */
+    String status(PropertyId p) {
+        Verdict v = result.verdict(p.name());
+        if (v.status() == Status.HOLDS && !sys.adversary()) {
+            return "inconclusive";
+        }
+        return v.status().name().toLowerCase(Locale.ROOT);
+    }
+
+    String reason(PropertyId p) {
+        Verdict v = result.verdict(p.name());
+        if (v.status() == Status.HOLDS && !sys.adversary()) {
+            return "no violation with the driver's own program; the compromised driver is not modelled yet";
+        }
+        return v.reason() == null ? "" : v.reason().label();
+    }
+
+    ExitCode exitCode() {
+        boolean violated = checked.stream().anyMatch(p -> status(p).equals("violated"));
+        if (violated) {
+            return ExitCode.VIOLATED;
+        }
+        boolean allHold = !checked.isEmpty() && checked.stream().allMatch(p -> status(p).equals("holds"));
+        return allHold ? ExitCode.HOLDS : ExitCode.INCONCLUSIVE;
+    }
+
+    String verdictWord() {
+        return switch (exitCode()) {
+            case HOLDS -> "holds";
+            case VIOLATED -> "violated";
+            default -> "inconclusive";
+        };
+    }
+
+    void print(PrintWriter out) {
+        ExplorationStats st = result.stats();
+        out.printf(Locale.ROOT, "explored %,d distinct states (%,d generated), depth %d, in %.1f s (%,.0f states/s, "
+                        + "%d workers); seen set %.1f bytes/state; collision probability %.2e%n",
+                st.distinctStates(), st.generatedStates(), st.depth(), st.seconds(), st.statesPerSecond(), st.workers(),
+                st.distinctStates() == 0 ? 0.0 : (double) seenSetBytes / st.distinctStates(), st.collisionProbability());
+        out.println(result.complete() ? "exploration complete" : "exploration incomplete: "
+                + result.incompleteReason().label());
+        for (PropertyId p : checked) {
+            String r = reason(p);
+            out.printf(Locale.ROOT, "  %-6s %-22s %s%s%n", p.name(), p.propertyName(), status(p), r.isEmpty() ? "" : " (" + r + ")");
+        }
+        for (PropertyId p : notChecked) {
+            out.printf(Locale.ROOT, "  %-6s %-22s not-checked (no check in this version)%n", p.name(), p.propertyName());
+        }
+        for (Written w : traces) {
+            out.printf(Locale.ROOT, "counterexample %s: %d steps, %s (text: %s)%n", w.property(), w.length(), w.json(), w.text());
+            out.println("  " + w.trace().evidence());
+        }
+        if (st.deadlocks() > 0) {
+            out.printf(Locale.ROOT, "deadlocks: %,d states with no successor that are not final%n", st.deadlocks());
+        }
+        out.print("coverage by action:");
+        st.coverage().forEach((k, v) -> out.printf(Locale.ROOT, " %s %,d;", k, v));
+        out.println();
+        for (LineCoverage.FileCoverage f : sys.coverage().byFile().values()) {
+            out.printf(Locale.ROOT, "  %-40s %4d/%-4d lines (%.0f%%)%n", f.file(), f.executed(), f.lines(), f.percent());
+        }
+        out.println("verdict: " + verdictWord());
+    }
+
+    void writeJson(Path to, long fpSeed) {
+        ObjectMapper m = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+        ObjectNode root = m.createObjectNode();
+        ObjectNode header = root.putObject("header");
+        header.put("tool", "lvdcheck " + Version.VERSION);
+        header.put("sdm", loaded.spec().sdm());
+        header.put("fingerprintSeed", fpSeed);
+        ObjectNode inputs = header.putObject("inputs");
+        for (Map.Entry<String, InputFile> f : loaded.files().entrySet()) {
+            inputs.put(f.getValue().name(), f.getValue().sha256());
+        }
+        root.put("verdict", verdictWord());
+        root.put("complete", result.complete());
+        if (!result.complete()) {
+            root.put("incomplete", result.incompleteReason().label());
+        }
+        root.put("adversary", sys.adversary());
+        ArrayNode ps = root.putArray("properties");
+        for (PropertyId p : checked) {
+            ObjectNode o = ps.addObject();
+            o.put("id", p.name());
+            o.put("name", p.propertyName());
+            o.put("status", status(p));
+            if (!reason(p).isEmpty()) {
+                o.put("reason", reason(p));
+            }
+        }
+        for (PropertyId p : notChecked) {
+            ps.addObject().put("id", p.name()).put("name", p.propertyName()).put("status", "not-checked");
+        }
+        ArrayNode cx = root.putArray("counterexamples");
+        for (Written w : traces) {
+            ObjectNode o = cx.addObject();
+            o.put("property", w.property());
+            o.put("kind", "trace");
+            o.put("length", w.length());
+            o.put("evidence", w.trace().evidence());
+            o.put("file", w.json().toString());
+            o.set("steps", TraceJson.toJson(w.trace()).get("steps"));
+        }
+        ExplorationStats st = result.stats();
+        ObjectNode stats = root.putObject("stats");
+        stats.put("distinctStates", st.distinctStates());
+        stats.put("generatedStates", st.generatedStates());
+        stats.put("depth", st.depth());
+        stats.put("seconds", st.seconds());
+        stats.put("statesPerSecond", st.statesPerSecond());
+        stats.put("workers", st.workers());
+        stats.put("collisionProbability", st.collisionProbability());
+        stats.put("seenSetBytes", seenSetBytes);
+        stats.put("deadlocks", st.deadlocks());
+        stats.put("cutStates", st.cutStates());
+        stats.put("provisoExpansions", st.provisoExpansions());
+        ObjectNode cov = stats.putObject("coverage");
+        st.coverage().forEach(cov::put);
+        ObjectNode lines = stats.putObject("lineCoverage");
+        for (LineCoverage.FileCoverage f : sys.coverage().byFile().values()) {
+            lines.putObject(f.file()).put("executed", f.executed()).put("lines", f.lines());
+        }
+        ObjectNode wl = root.putObject("workload");
+        wl.put("cpus", loaded.spec().cpus());
+        wl.put("threads", loaded.spec().threads().size());
+        wl.put("callsPerThread", loaded.spec().workload().callsPerThread());
+        wl.put("description", workload(loaded));
+        ArrayNode tc = root.putArray("transitionCode");
+        for (TransitionCode.Range r : sys.checks().transitionCode().ranges()) {
+            tc.addObject().put("section", r.section()).put("view", r.view())
+                    .put("start", "0x" + Long.toHexString(r.start())).put("end", "0x" + Long.toHexString(r.end()));
+        }
+        ArrayNode as = root.putArray("assumptions");
+        for (String a : ASSUMPTIONS) {
+            as.add(a);
+        }
+        try {
+            Path abs = to.toAbsolutePath();
+            Path tmp = Files.createTempFile(abs.getParent(), ".lvdcheck-", ".json");
+            m.writeValue(tmp.toFile(), root);
+            Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new UsageError("cannot write " + to + ": " + e.getMessage());
+        }
+    }
+
+    void writeHtml(Path to) {
+        try {
+            Files.writeString(to, TraceHtml.page("lvdcheck check " + loaded.spec().name() + ": " + verdictWord(),
+                    traces.stream().map(Written::trace).toList()));
+        } catch (IOException e) {
+            throw new UsageError("cannot write " + to + ": " + e.getMessage());
+        }
+    }
+}

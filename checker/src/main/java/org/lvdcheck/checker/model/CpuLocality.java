@@ -1,0 +1,75 @@
+package org.lvdcheck.checker.model;
+
+import org.lvdcheck.emulator.cpu.ArchRegs;
+import org.lvdcheck.emulator.lxd.LvdSystem;
+import org.lvdcheck.emulator.machine.Action;
+import org.lvdcheck.emulator.machine.Event;
+import org.lvdcheck.emulator.machine.MachineState;
+import org.lvdcheck.emulator.machine.Step;
+import org.lvdcheck.spec.asm.Instruction;
+import org.lvdcheck.spec.asm.MemOp;
+import org.lvdcheck.spec.asm.Operand;
+import org.lvdcheck.spec.asm.Reg;
+
+/**
+ * Which steps are CPU-local for the partial-order reduction (DESIGN.md §5; the argument is in
+ * docs/MODEL.md, "Partial-order reduction"). A step of CPU c is local when what it reads and
+ * writes belongs to c alone at that moment: c's registers, VMCS and LAPIC; the stack RSP points
+ * to (the running thread's kernel stack, c's IRQ or IST stacks); c's per-CPU area through GS.
+ * Such a step commutes with every step of another CPU and no property other than the acting
+ * CPU's own step checks can see it. Everything that may touch shared state is global: kernel
+ * primitives (called C routines), VM exits (the hypervisor may rewrite EPTs and EPTP lists),
+ * VMFUNC (it reads the EPTP list a kill rewrites), the scheduler, a stopped or killed CPU,
+ * any memory operand not based on RSP or the GS segment.
+ */
+final class CpuLocality {
+    private final LvdSystem system;
+
+    CpuLocality(LvdSystem system) {
+        this.system = system;
+    }
+
+    boolean isLocal(MachineState before, Action a, Step step) {
+        for (Event e : step.events()) {
+            if (e instanceof Event.VmExit || e instanceof Event.Primitive || e instanceof Event.Switched
+                    || e instanceof Event.Stopped || e instanceof Event.Killed || e instanceof Event.Crossing) {
+                return false;
+            }
+            if (e instanceof Event.Executed x) {
+                if (x.insn() == null || !localInstruction(x.insn().insn())) {
+                    return false;
+                }
+            }
+        }
+        if (a instanceof Action.Execute) {
+            // The step must have executed an instruction (the idle loop's scheduling is global).
+            return step.events().stream().anyMatch(e -> e instanceof Event.Executed);
+        }
+        return a instanceof Action.Interrupt;
+    }
+
+    static boolean localInstruction(Instruction in) {
+        switch (in.mnemonic()) {
+            case VMFUNC, CPUID, VMCALL, RDMSR, WRMSR, LGDT, LIDT, LLDT, LTR, SGDT, SIDT, XSETBV, IN, OUT, HLT,
+                    XSAVE, XRSTOR, XSAVEOPT, XSAVE64, XRSTOR64, CMPXCHG, XCHG -> {
+                return false;
+            }
+            default -> {
+                for (Operand op : in.operands()) {
+                    if (op instanceof MemOp m && !stackOrPerCpu(m)) {
+                        return false;
+                    }
+                }
+                return true;
+            }
+        }
+    }
+
+    private static boolean stackOrPerCpu(MemOp m) {
+        if (m.segment() != null && m.segment() == Reg.GS) {
+            return m.base() == null && m.index() == null && !m.ripRelative();
+        }
+        return m.segment() == null && !m.ripRelative() && m.base() != null && m.base().gpr() == ArchRegs.RSP
+                && m.index() == null;
+    }
+}

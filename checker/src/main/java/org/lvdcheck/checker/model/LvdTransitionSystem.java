@@ -1,0 +1,217 @@
+package org.lvdcheck.checker.model;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.lvdcheck.checker.explore.Expansion;
+import org.lvdcheck.checker.explore.Transition;
+import org.lvdcheck.checker.explore.TransitionSystem;
+import org.lvdcheck.checker.explore.Violation;
+import org.lvdcheck.emulator.machine.Action;
+import org.lvdcheck.emulator.machine.Machine;
+import org.lvdcheck.emulator.machine.MachineState;
+import org.lvdcheck.emulator.machine.Step;
+import org.lvdcheck.emulator.machine.ThreadState;
+import org.lvdcheck.emulator.machine.ThreadStatus;
+import org.lvdcheck.spec.lvd.Model;
+
+/**
+ * The LVD machine as the explorer sees it (DESIGN.md §5): states are machine states plus the
+ * environment's remaining firings; the actions of a state are every enabled action of every
+ * CPU in a fixed order (CPU 0 first; per CPU its instruction, the interrupts its sources may
+ * still fire, by source order, then the compromised driver's moves), each step checked by
+ * {@link StepChecks}. With reduction on, a state whose lowest-numbered CPU has only
+ * {@linkplain CpuLocality CPU-local} steps is expanded by that CPU alone (CPU-local
+ * partial-order reduction; the explorer adds the cycle proviso).
+ */
+public final class LvdTransitionSystem implements TransitionSystem<CheckState> {
+    private final Machine machine;
+    private final List<Model.Source> sources;
+    private final int[] sourceVector;
+    private final StepChecks checks;
+    private final CpuLocality locality;
+    private final boolean reduction;
+    private final int cpus;
+    private final LineCoverage coverage;
+
+    public LvdTransitionSystem(Machine machine, StepChecks checks, boolean reduction) {
+        this.machine = machine;
+        this.checks = checks;
+        this.reduction = reduction;
+        this.cpus = machine.system().cpus();
+        this.sources = machine.system().spec().sources();
+        this.sourceVector = new int[sources.size()];
+        for (int i = 0; i < sources.size(); i++) {
+            String v = sources.get(i).vector();
+            sourceVector[i] = machine.system().spec().vector(v).orElseThrow(
+                    () -> new IllegalStateException("source vector " + v + " checked at parse")).number();
+        }
+        this.locality = new CpuLocality(machine.system());
+        this.coverage = new LineCoverage(machine.system());
+    }
+
+    /**
+     * Whether the compromised driver's moves (DESIGN.md §3) are among the actions. Without
+     * them only the driver's own program runs, and no property may be reported as holding.
+     */
+    public boolean adversary() {
+        return false;
+    }
+
+    /** Which assembly lines the steps taken so far executed. */
+    public LineCoverage coverage() {
+        return coverage;
+    }
+
+    public Machine machine() {
+        return machine;
+    }
+
+    public StepChecks checks() {
+        return checks;
+    }
+
+    /** The environment's budget at the start: each source's firings at each CPU it fires at (0 elsewhere). */
+    public CheckState initialState() {
+        int[] fires = new int[sources.size() * cpus];
+        for (int i = 0; i < sources.size(); i++) {
+            for (int c = 0; c < cpus; c++) {
+                Model.Source src = sources.get(i);
+                fires[i * cpus + c] = src.cpu() >= 0 && src.cpu() != c ? 0 : src.fires();
+            }
+        }
+        return new CheckState(machine.initial(), fires, new int[cpus]);
+    }
+
+    @Override
+    public List<CheckState> initialStates() {
+        return List.of(initialState());
+    }
+
+    @Override
+    public List<Violation> checkInitial(CheckState s) {
+        return checks.initial(s.machine());
+    }
+
+    /** One enabled action with the source whose firing it consumes (-1 for none). */
+    public record Choice(Action action, int source) {
+        public String label() {
+            if (action instanceof Action.Execute) {
+                return "execute";
+            }
+            if (action instanceof Action.Interrupt i) {
+                return "interrupt 0x" + Integer.toHexString(i.vector());
+            }
+            return action.getClass().getSimpleName().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+
+    /** Every enabled action of {@code s} in the fixed order. */
+    public List<Choice> choices(CheckState s) {
+        MachineState m = s.machine();
+        List<Choice> out = new ArrayList<>();
+        for (int c = 0; c < cpus; c++) {
+            Action.Execute ex = new Action.Execute(c);
+            if (machine.enabled(m, ex)) {
+                out.add(new Choice(ex, -1));
+            }
+            for (int i = 0; i < sources.size(); i++) {
+                if (s.firesLeft(i, cpus, c) == 0) {
+                    continue;
+                }
+                Action.Interrupt in = new Action.Interrupt(c, sourceVector[i]);
+                if (machine.enabled(m, in)) {
+                    out.add(new Choice(in, i));
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Takes one choice: the next state and what happened. */
+    public Taken take(CheckState s, Choice ch) {
+        int c = ch.action().cpu();
+        Step st = machine.next(s.machine(), ch.action());
+        for (var e : st.events()) {
+            if (e instanceof org.lvdcheck.emulator.machine.Event.Executed x && x.insn() != null) {
+                coverage.record(x.insn().pos());
+            }
+        }
+        CheckState n = ch.source() >= 0 ? s.fired(ch.source(), cpus, c, st.state()) : s.withMachine(st.state());
+        List<Violation> v = checks.step(s.machine(), s.caller(), ch.action(), st);
+        int from = machine.viewOf(s.machine(), c);
+        if (from > 0 && machine.viewOf(st.state(), c) == 0) {
+            n = n.withCaller(c, from);
+        }
+        return new Taken(ch, st, n, v);
+    }
+
+    /** A taken choice. */
+    public record Taken(Choice choice, Step step, CheckState target, List<Violation> violations) {}
+
+    @Override
+    public Expansion<CheckState> expand(CheckState s, boolean reduced) {
+        List<Choice> all = choices(s);
+        if (reduced && reduction) {
+            Expansion<CheckState> r = reducedExpansion(s, all);
+            if (r != null) {
+                return r;
+            }
+        }
+        List<Transition<CheckState>> ts = new ArrayList<>(all.size());
+        for (int i = 0; i < all.size(); i++) {
+            Taken t = take(s, all.get(i));
+            ts.add(new Transition<>(i, all.get(i).label(), t.target(), t.violations()));
+        }
+        return new Expansion<>(ts, false);
+    }
+
+    /**
+     * The ample set of the lowest-numbered CPU all of whose steps are CPU-local and invisible,
+     * or null when no CPU qualifies (or only one CPU can move, which needs no reduction).
+     */
+    private Expansion<CheckState> reducedExpansion(CheckState s, List<Choice> all) {
+        int movers = 0;
+        for (int c = 0; c < cpus; c++) {
+            final int cc = c;
+            if (all.stream().anyMatch(ch -> ch.action().cpu() == cc)) {
+                movers++;
+            }
+        }
+        if (movers < 2) {
+            return null;
+        }
+        for (int c = 0; c < cpus; c++) {
+            List<Transition<CheckState>> ts = new ArrayList<>();
+            boolean local = true;
+            for (int i = 0; i < all.size() && local; i++) {
+                Choice ch = all.get(i);
+                if (ch.action().cpu() != c) {
+                    continue;
+                }
+                Taken t = take(s, ch);
+                local = t.violations().isEmpty() && locality.isLocal(s.machine(), ch.action(), t.step());
+                ts.add(new Transition<>(i, ch.label(), t.target(), t.violations()));
+            }
+            if (local && !ts.isEmpty()) {
+                return new Expansion<>(ts, true);
+            }
+        }
+        return null;
+    }
+
+    @Override
+    public long fingerprint(CheckState s, long seed) {
+        return StateFingerprint.of(s, seed);
+    }
+
+    /** Final: every thread of the workload has returned from its thread function. */
+    @Override
+    public boolean isFinal(CheckState s) {
+        for (ThreadState t : s.machine().threads()) {
+            if (t.status() != ThreadStatus.DONE) {
+                return false;
+            }
+        }
+        return true;
+    }
+}

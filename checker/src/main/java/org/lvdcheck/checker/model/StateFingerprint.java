@@ -1,0 +1,60 @@
+package org.lvdcheck.checker.model;
+
+import org.lvdcheck.emulator.irq.Lapic;
+import org.lvdcheck.emulator.irq.VectorSet;
+import org.lvdcheck.emulator.machine.CpuState;
+import org.lvdcheck.emulator.machine.MachineState;
+import org.lvdcheck.emulator.machine.ThreadState;
+import org.lvdcheck.emulator.mem.Hash64;
+
+/**
+ * The 64-bit fingerprint of a state (DESIGN.md §5): a seeded hash over a canonical
+ * serialization of everything the state holds — memory (frame numbers and contents, each
+ * frame's hash cached in the frame), every register of every CPU, its VMCS and LAPIC, what
+ * it runs, every thread's saved context, the killed domains and the environment's remaining
+ * firings. Never {@code hashCode}. Statistics are not part of the state, so they are not here.
+ */
+public final class StateFingerprint {
+    private StateFingerprint() {
+    }
+
+    public static long of(CheckState s, long seed) {
+        MachineState m = s.machine();
+        long h = Hash64.mix(seed ^ 0x6C7664636865636BL);
+        h = Hash64.combine(h, m.mem().contentHash(seed));
+        for (CpuState c : m.cpus()) {
+            h = Hash64.combine(h, c.regs().contentHash(seed));
+            h = Hash64.combine(h, c.vmcs().contentHash(seed));
+            h = lapic(h, c.lapic());
+            h = Hash64.combine(h, c.mode().ordinal());
+            h = Hash64.combine(h, c.thread());
+        }
+        for (ThreadState t : m.threads()) {
+            h = Hash64.combine(h, t.status().ordinal());
+            h = Hash64.combine(h, t.lastCpu());
+            h = Hash64.combine(h, t.saved().contentHash(seed));
+        }
+        h = Hash64.combine(h, m.killedDomains());
+        for (int f : s.firesLeft()) {
+            h = Hash64.combine(h, f);
+        }
+        for (int v : s.caller()) {
+            h = Hash64.combine(h, v);
+        }
+        return Hash64.mix(h);
+    }
+
+    private static long lapic(long h, Lapic l) {
+        h = Hash64.combine(h, l.apicId());
+        h = Hash64.combine(h, l.tpr());
+        h = vectors(h, l.irr());
+        return vectors(h, l.isr());
+    }
+
+    private static long vectors(long h, VectorSet v) {
+        h = Hash64.combine(h, v.w0());
+        h = Hash64.combine(h, v.w1());
+        h = Hash64.combine(h, v.w2());
+        return Hash64.combine(h, v.w3());
+    }
+}

@@ -1,0 +1,203 @@
+package org.lvdcheck.checker.model;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import org.lvdcheck.checker.explore.Violation;
+import org.lvdcheck.emulator.cpu.ArchRegs;
+import org.lvdcheck.emulator.lxd.LvdSystem;
+import org.lvdcheck.emulator.machine.Action;
+import org.lvdcheck.emulator.machine.Event;
+import org.lvdcheck.emulator.machine.Machine;
+import org.lvdcheck.emulator.machine.MachineState;
+import org.lvdcheck.emulator.machine.Step;
+import org.lvdcheck.properties.PropertyId;
+import org.lvdcheck.spec.asm.Instruction;
+import org.lvdcheck.spec.asm.Mnemonic;
+import org.lvdcheck.spec.asm.Operand;
+import org.lvdcheck.spec.asm.RegKind;
+import org.lvdcheck.spec.asm.RegOp;
+
+/**
+ * The explicit checks over one step (DESIGN.md §4) that lvdcheck evaluates on every explored
+ * transition. Each returns the evidence of a violation, or nothing. The statements are in
+ * docs/PROPERTIES.md; the checks here are:
+ * <ul>
+ * <li>AVAIL: the step stopped a CPU (the hypervisor halted it: abort hypercall, unhandled exit,
+ * triple fault; or a kernel oops).</li>
+ * <li>INV4: a step from a domain changed interceptable sensitive state — a sensitive exit the
+ * hypervisor emulated for a domain origin, or a CR/DR/EFER/XCR0/descriptor-table register that
+ * changed under a domain's EPT outside transition code.</li>
+ * <li>EXEC: an instruction ran from a page not owned by the active EPT's view, transition code
+ * aside.</li>
+ * <li>CALL: the dispatcher ran a function the calling domain's IDL does not declare.</li>
+ * </ul>
+ */
+public final class StepChecks {
+    /** The properties whose checks this version evaluates; the others are reported not-checked. */
+    public static final java.util.Set<PropertyId> CHECKED = java.util.Collections.unmodifiableSet(
+            java.util.EnumSet.of(PropertyId.INV4, PropertyId.EXEC, PropertyId.CALL, PropertyId.AVAIL));
+
+    private final Machine machine;
+    private final LvdSystem system;
+    private final TransitionCode transition;
+
+    public StepChecks(Machine machine) {
+        this.machine = machine;
+        this.system = machine.system();
+        this.transition = new TransitionCode(system);
+    }
+
+    public TransitionCode transitionCode() {
+        return transition;
+    }
+
+    /** Checks of the initial state (state properties; none is state-only yet beyond the step checks). */
+    public List<Violation> initial(MachineState s) {
+        return List.of();
+    }
+
+    /**
+     * @param caller per CPU, the domain view the CPU last left for the kernel (a ghost field of
+     *               the explored state; the dispatcher itself does not know who called)
+     */
+    public List<Violation> step(MachineState before, int[] caller, Action a, Step st) {
+        List<Violation> out = new ArrayList<>();
+        int c = a.cpu();
+        int view = machine.viewOf(before, c);
+        Event.Executed executed = null;
+        for (Event e : st.events()) {
+            if (e instanceof Event.Executed x) {
+                executed = x;
+            } else if (e instanceof Event.Stopped stop) {
+                out.add(new Violation(PropertyId.AVAIL.name(), "cpu" + c + " stopped: " + stop.why()));
+            } else if (e instanceof Event.VmExit x) {
+                sensitiveExit(x, executed, c, out);
+            } else if (e instanceof Event.Primitive p && p.name().equals("__vmfunc_dispatch")) {
+                undeclaredCall(p, caller[c], out);
+            }
+        }
+        if (executed != null) {
+            exec(before, c, view, executed, out);
+            if (view != 0 && !transition.contains(executed.rip())) {
+                sensitiveChange(before.cpu(c).regs(), st.state().cpu(c).regs(), c, executed, out);
+            }
+        }
+        return out;
+    }
+
+    // ---- INV4 -----------------------------------------------------------------------------
+
+    private static void sensitiveExit(Event.VmExit x, Event.Executed executed, int c, List<Violation> out) {
+        if (!x.origin().equals("domain") || !(x.decision().equals("emulate") || x.decision().equals("log-emulate"))) {
+            return;
+        }
+        Instruction in = executed == null || executed.insn() == null ? null : executed.insn().insn();
+        if (in == null || !writesSensitiveState(in)) {
+            return;
+        }
+        out.add(new Violation(PropertyId.INV4.name(), "cpu" + c + ": " + in.mnemonic().name().toLowerCase()
+                + " from the domain exited (" + x.reasonName() + ") and the hypervisor emulated it"
+                + (x.detail().isEmpty() ? "" : " (" + x.detail() + ")")));
+    }
+
+    /** Instructions that write interceptable sensitive state (DESIGN.md §4, INV4). */
+    static boolean writesSensitiveState(Instruction in) {
+        Mnemonic m = in.mnemonic();
+        if (m == Mnemonic.WRMSR || m == Mnemonic.LGDT || m == Mnemonic.LIDT || m == Mnemonic.LLDT
+                || m == Mnemonic.LTR || m == Mnemonic.XSETBV) {
+            return true;
+        }
+        if (m == Mnemonic.MOV && !in.operands().isEmpty()) {
+            Operand dst = in.operands().get(in.operands().size() - 1);
+            return dst instanceof RegOp r && (r.reg().kind() == RegKind.CONTROL || r.reg().kind() == RegKind.DEBUG);
+        }
+        return false;
+    }
+
+    private static void sensitiveChange(ArchRegs b, ArchRegs a, int c, Event.Executed x, List<Violation> out) {
+        String what = null;
+        if (b.cr0() != a.cr0()) {
+            what = "CR0";
+        } else if (b.cr3() != a.cr3()) {
+            what = "CR3";
+        } else if (b.cr4() != a.cr4()) {
+            what = "CR4";
+        } else if (b.cr8() != a.cr8()) {
+            what = "CR8";
+        } else if (b.efer() != a.efer()) {
+            what = "IA32_EFER";
+        } else if (b.xcr0() != a.xcr0()) {
+            what = "XCR0";
+        } else if (!Objects.equals(b.gdtr(), a.gdtr())) {
+            what = "GDTR";
+        } else if (!Objects.equals(b.idtr(), a.idtr())) {
+            what = "IDTR";
+        } else if (!Objects.equals(b.ldtr(), a.ldtr())) {
+            what = "LDTR";
+        } else if (!Objects.equals(b.tr(), a.tr())) {
+            what = "TR";
+        } else {
+            for (int i = 0; i < 8 && what == null; i++) {
+                if (i != 4 && i != 5 && b.dr(i) != a.dr(i)) {
+                    what = "DR" + i;
+                }
+            }
+        }
+        if (what != null) {
+            out.add(new Violation(PropertyId.INV4.name(), "cpu" + c + ": " + what + " changed by domain code at 0x"
+                    + Long.toHexString(x.rip()) + " without a refusing exit"));
+        }
+    }
+
+    // ---- EXEC -----------------------------------------------------------------------------
+
+    private void exec(MachineState before, int c, int view, Event.Executed x, List<Violation> out) {
+        if (x.insn() == null || transition.contains(x.rip())) {
+            return;
+        }
+        long hpa = machine.hostAddress(before, c, x.rip());
+        LvdSystem.CodeAt at = hpa < 0 ? null : system.code().get(hpa);
+        if (at == null || at.insn().address() != x.rip()) {
+            return;
+        }
+        int owner = system.views().indexOf(at.view());
+        if (owner != view) {
+            out.add(new Violation(PropertyId.EXEC.name(), "cpu" + c + ": " + at.view() + " code at 0x"
+                    + Long.toHexString(x.rip()) + " (HPA 0x" + Long.toHexString(hpa) + ") ran under the "
+                    + system.viewName(view) + " EPT"));
+        }
+    }
+
+    // ---- CALL -----------------------------------------------------------------------------
+
+    /**
+     * The dispatcher's event reads {@code VIEW: rpc N -> FUNCTION} when it runs a function:
+     * the kernel's copy runs kernel functions for a domain's call, a domain's copy runs that
+     * domain's functions for the kernel's call.
+     */
+    private void undeclaredCall(Event.Primitive p, int callerView, List<Violation> out) {
+        String d = p.detail();
+        int arrow = d.indexOf(" -> ");
+        int colon = d.indexOf(':');
+        if (arrow < 0 || colon < 0) {
+            return;
+        }
+        String view = d.substring(0, colon);
+        String fn = d.substring(arrow + 4).trim();
+        if (view.equals("kernel")) {
+            String caller = callerView > 0 ? system.viewName(callerView) : null;
+            LvdSystem.DomainInterface i = caller == null ? null : system.interfaces().get(caller);
+            if (caller == null || i != null && !i.kernelFunctions().contains(fn)) {
+                out.add(new Violation(PropertyId.CALL.name(), "the kernel's dispatcher ran " + fn + " for "
+                        + (caller == null ? "a call from no domain" : caller + ", whose IDL does not declare it as an rpc")));
+            }
+        } else {
+            LvdSystem.DomainInterface i = system.interfaces().get(view);
+            if (i != null && !i.driverFunctions().contains(fn)) {
+                out.add(new Violation(PropertyId.CALL.name(), view + "'s dispatcher ran " + fn
+                        + ", which its IDL does not register as rpc_ptr or rpc_export"));
+            }
+        }
+    }
+}
