@@ -83,14 +83,23 @@ public final class MsrBitmap {
         return map * 8192 + (int) (m & 0x1FFF);
     }
 
+    /** Cached {@link #contentHash()}: the bitmap is immutable (0 until computed). */
+    private volatile long hash;
+
     long contentHash() {
+        long c = hash;
+        if (c != 0) {
+            return c;
+        }
         long h = 0x4D5352L;
         for (int i = 0; i < bits.length; i++) {
             if (bits[i] != 0) {
                 h = Hash64.combine(h, bits[i] + i);
             }
         }
-        return Hash64.mix(h);
+        h = Hash64.mix(h);
+        hash = h == 0 ? 1 : h;
+        return hash;
     }
 
     @Override

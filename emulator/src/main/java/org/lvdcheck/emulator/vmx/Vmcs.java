@@ -906,8 +906,21 @@ public final class Vmcs {
         return (int) (h ^ (h >>> 32));
     }
 
+    /** The seed and value of the last {@link #contentHash(long)} (the VMCS is immutable). */
+    private volatile long[] hashCache;
+
     /** Deterministic 64-bit fingerprint of every field. */
     public long contentHash(long seed) {
+        long[] c = hashCache;
+        if (c != null && c[0] == seed) {
+            return c[1];
+        }
+        long h = computeHash(seed);
+        hashCache = new long[] {seed, h};
+        return h;
+    }
+
+    private long computeHash(long seed) {
         long h = Hash64.mix(seed ^ 0x566D6373L);
         h = Hash64.combine(h, eptp);
         h = Hash64.combine(h, eptpListAddress);
