@@ -88,7 +88,7 @@ public final class CheckCommand implements Callable<Integer> {
         out.println("built the machine: " + built.system().cpus() + " CPUs, views " + built.system().views() + ", "
                 + built.initial().mem().frameCount() + " frames, " + built.system().code().size() + " instructions placed");
         out.printf(Locale.ROOT, "ran the workload on one path: %d threads x %d calls, %d steps (%s), %d crossings, "
-                        + "%d interrupts inside a domain, in %.2f s%n", loaded.spec().threads().size(),
+                        + "%d interrupts inside a domain, in %.2f s%n", loaded.spec().workload().threads().size(),
                 loaded.spec().workload().callsPerThread(), run.steps(), run.end(),
                 run.domainEntries() + run.kernelEntries(), run.interruptsDeliveredInDomain(), secs);
         for (String stop : run.stops()) {
@@ -120,6 +120,6 @@ public final class CheckCommand implements Callable<Integer> {
                         "the workload needs a timer source (source NAME vector=V cpu=all fires=...)"));
         int every = loaded.spec().scenarios().isEmpty() ? 1000 : loaded.spec().scenarios().get(0).timerEvery();
         return new Model.Scenario("workload", "the spec's workload", loaded.spec().workload().callsPerThread(), every,
-                timer.name(), 0, loaded.spec().workload().pos());
+                timer.name(), 0, loaded.spec().workload().threads(), loaded.spec().workload().pos());
     }
 }

@@ -55,7 +55,7 @@ final class JsonReport {
         stats.put("workers", 0);
         stats.putNull("collisionProbability");
         ObjectNode wl = root.putObject("workload");
-        wl.put("threads", loaded.spec().threads().size());
+        wl.put("threads", loaded.spec().workload().threads().size());
         wl.put("callsPerThread", loaded.spec().workload().callsPerThread());
         wl.put("cpus", loaded.spec().cpus());
         ObjectNode path = root.putObject("emulatedPath");
