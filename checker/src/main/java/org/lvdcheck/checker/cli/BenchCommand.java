@@ -55,7 +55,7 @@ public final class BenchCommand implements Callable<Integer> {
         for (String name : specs) {
             SpecLoader.Loaded loaded = SpecLoader.load(name);
             Model.Scenario sc = loaded.spec().scenarios().get(0);
-            SystemBuilder.Built built = SystemBuilder.build(loaded, sc.calls());
+            SystemBuilder.Built built = SystemBuilder.build(loaded, sc);
             Machine m = new Machine(built.system(), built.initial());
             for (int i = 0; i < 2; i++) {
                 new ScenarioRunner(m, sc).run(steps, 0, null);

@@ -48,18 +48,20 @@ public final class EmulateCommand implements Callable<Integer> {
         if (steps <= 0) {
             throw new UsageError("--steps must be positive");
         }
-        SystemBuilder.Built built = SystemBuilder.build(loaded, sc.calls());
+        SystemBuilder.Built built = SystemBuilder.build(loaded, sc);
         Machine machine = new Machine(built.system(), built.initial());
         TraceFormat fmt = new TraceFormat(new InstructionText(built.system()));
         out.println("lvdcheck emulate: spec " + loaded.spec().name() + ", scenario " + sc.name() + " (" + sc.title() + "): "
-                + loaded.spec().threads().size() + " threads x " + sc.calls() + " calls, timer every " + sc.timerEvery()
+                + sc.threads().size() + (sc.threads().size() == 1 ? " thread (" : " threads (") + String.join(", ", sc.threads())
+                + ") x " + sc.calls() + " calls, timer every " + sc.timerEvery()
                 + " steps on every CPU, seed " + seed);
         ScenarioRunner.Summary s = new ScenarioRunner(machine, sc).run(steps, seed, quiet ? null : t -> out.println(fmt.line(t)));
         out.println("---");
         out.println("steps:              " + s.steps() + " (" + s.end() + ")");
         out.println("threads done:       " + s.threadsDone() + " of " + s.threads());
-        out.println("crossings:          " + s.domainEntries() + " into a domain, " + s.kernelEntries()
-                + " into the kernel (VMFUNC)");
+        out.println("crossings:          " + s.domainEntries() + " into a domain"
+                + (s.domainEntriesByView().isEmpty() ? "" : " (" + format(s.domainEntriesByView()) + ")") + ", "
+                + s.kernelEntries() + " into the kernel (VMFUNC)");
         out.println("VM exits:           " + (s.exits().isEmpty() ? "none" : format(s.exits())));
         out.println("interrupts:         " + s.interruptsDelivered() + " delivered, " + s.interruptsDeliveredInDomain()
                 + " inside a domain, " + s.interruptsExitless() + " of them without a VM exit");

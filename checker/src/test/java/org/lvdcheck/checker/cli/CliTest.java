@@ -43,6 +43,28 @@ class CliTest {
     }
 
     @Test
+    void emulateBlockPrintsTheNullBlockSummary() {
+        Run r = run("emulate", "--scenario", "block", "--quiet");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().startsWith("lvdcheck emulate: spec lvd-hardened, scenario block ("), r.out());
+        assertTrue(r.out().contains("): 1 thread (t2) x 1000 calls, timer every 701 steps on every CPU, seed 0"), r.out());
+        assertTrue(r.out().contains("(every thread exited)"), r.out());
+        assertTrue(r.out().contains("threads done:       1 of 1"), r.out());
+        String crossings = "crossings: +(\\d+) into a domain \\(blk \\1\\), \\1 into the kernel \\(VMFUNC\\)";
+        assertTrue(r.out().lines().anyMatch(l -> l.matches(crossings)), r.out());
+        assertTrue(r.out().contains("VM exits:           none"), r.out());
+        assertFalse(r.out().contains("stopped:"), r.out());
+        assertEquals(1, r.out().lines().filter(l -> l.equals("---")).count(), "--quiet prints the summary alone");
+    }
+
+    @Test
+    void unknownScenarioListsTheSpecsScenarios() {
+        Run r = run("emulate", "--scenario", "nope");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("it has: xmit, migrate, block"), r.err());
+    }
+
+    @Test
     void unknownOptionIsAUsageError() {
         Run r = run("check", "--no-such-flag");
         assertEquals(2, r.code());

@@ -18,7 +18,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * A spec whose kernel code is malformed assembly: {@code check} and {@code emulate} exit 2
  * with the assembly file's line and column, and no stack trace. The spec is lvd-as-built
- * (with its IDL beside it) with its code replaced by one file of the assembler's error corpus.
+ * (with its IDL files beside it) with its code replaced by one file of the assembler's error corpus.
  */
 class MalformedAssemblyCliTest {
     @TempDir Path dir;
@@ -39,8 +39,10 @@ class MalformedAssemblyCliTest {
                 + "\nasm kernel bad.s\n";
         Files.copy(bad, dir.resolve("bad.s"));
         Files.createDirectories(dir.resolve("idl"));
-        try (InputStream in = getClass().getResourceAsStream("/org/lvdcheck/spec/builtin/idl/dummy-net.idl")) {
-            Files.copy(in, dir.resolve("idl/dummy-net.idl"));
+        for (String idl : new String[] {"dummy-net.idl", "null-block.idl"}) {
+            try (InputStream in = getClass().getResourceAsStream("/org/lvdcheck/spec/builtin/idl/" + idl)) {
+                Files.copy(in, dir.resolve("idl/" + idl));
+            }
         }
         Path specFile = dir.resolve("bad-code.lvd");
         Files.writeString(specFile, spec);

@@ -66,6 +66,13 @@ public final class SystemBuilder {
     /** Bit 31 of x86 __preempt_count, set while no reschedule is needed (arch/x86/include/asm/preempt.h). */
     public static final long PREEMPT_NEED_RESCHED = 0x80000000L;
 
+    /**
+     * The symbol each view's copy of the gate pages checks ECX against after a VMFUNC into that view:
+     * a domain's EPTP-list slot ({@code lcd_arch->ept_id}; a constant 1 in lvd-linux, which has one LVD).
+     * In the kernel's copy it is -1: a VMFUNC into the kernel leaves ECX = 0, so those checks never pass.
+     */
+    public static final String EPT_ID_SYMBOL = "lcd_ept_id";
+
     /** Symbols a domain's copy of the gate pages resolves to its own abort stubs (weak in the module). */
     private static final Map<String, String> WEAK_IN_MODULE = Map.of(
             "vmfunc_trampoline_out", "vmfunc_trampoline_abort",
@@ -80,6 +87,7 @@ public final class SystemBuilder {
     private EptBuilder[][] ept;
     private final Map<String, Long> pgdRootHpa = new HashMap<>();
     private final Map<String, Long> pgdGpa = new HashMap<>();
+    private int[] slots;
 
     private SystemBuilder(SpecLoader.Loaded loaded) {
         this.loaded = loaded;
@@ -90,10 +98,28 @@ public final class SystemBuilder {
         this.mem = PhysMem.empty(c.maxPhysAddr()).edit();
     }
 
-    /** Builds the system a loaded spec describes, with each thread's work block set to {@code callsPerThread}. */
+    /**
+     * Builds the system a loaded spec describes with the threads of its workload (the explored
+     * workload), each thread's work block set to {@code callsPerThread}.
+     */
     public static Built build(SpecLoader.Loaded loaded, int callsPerThread) throws InputError {
+        return build(loaded, loaded.spec().workload().threads(), callsPerThread);
+    }
+
+    /** Builds the system a loaded spec describes with the scenario's threads, each making the scenario's calls. */
+    public static Built build(SpecLoader.Loaded loaded, Model.Scenario scenario) throws InputError {
+        return build(loaded, scenario.threads(), scenario.calls());
+    }
+
+    /**
+     * Builds the system with only the named threads: the others are not started, so the machine's
+     * threads are exactly these (its spec lists only them).
+     */
+    private static Built build(SpecLoader.Loaded loaded, List<String> threads, int callsPerThread) throws InputError {
+        SpecLoader.Loaded running = new SpecLoader.Loaded(loaded.spec().withThreads(threads), loaded.specPath(),
+                loaded.files(), loaded.sources());
         try {
-            return new SystemBuilder(loaded).run(callsPerThread);
+            return new SystemBuilder(running).run(callsPerThread);
         } catch (FramePool.PoolExhausted e) {
             throw e.error;
         }
@@ -111,7 +137,7 @@ public final class SystemBuilder {
         int cpus = spec.cpus();
         buildEpts(cpus);
         long[][] eptps = new long[views.size()][cpus];
-        int[] slots = new int[views.size()];
+        slots = new int[views.size()];
         for (int v = 0; v < views.size(); v++) {
             boolean ad = v == 0 ? spec.kernel().eptAccessedDirty() : spec.domain(views.get(v)).orElseThrow().eptAccessedDirty();
             SourcePos where = v == 0 ? spec.kernel().pos() : spec.domain(views.get(v)).orElseThrow().pos();
@@ -214,9 +240,11 @@ public final class SystemBuilder {
 
     private void buildEpts(int cpus) throws InputError {
         ept = new EptBuilder[views.size()][cpus];
+        // Views that name the same region share its allocator (the microkernel builds every LVD's EPTs).
+        Map<String, FramePool> pools = new HashMap<>();
         for (int v = 0; v < views.size(); v++) {
             String poolName = v == 0 ? spec.kernel().eptPool() : spec.domain(views.get(v)).orElseThrow().eptPool();
-            FramePool pool = new FramePool(spec.region(poolName).orElseThrow());
+            FramePool pool = pools.computeIfAbsent(poolName, n -> new FramePool(spec.region(n).orElseThrow()));
             for (int c = 0; c < cpus; c++) {
                 ept[v][c] = EptBuilder.create(mem, pool.asSupplier(), caps);
             }
@@ -372,6 +400,7 @@ public final class SystemBuilder {
         for (Model.Symbol s : spec.symbols()) {
             ext.put(s.name(), s.value());
         }
+        ext.put(EPT_ID_SYMBOL, v == 0 ? -1L : slots[v]);
         spec.objects(ObjectKind.STATE_PAGE).forEach(o -> ext.put("vmfunc_state_page", o.gva()));
         spec.objects(ObjectKind.IDT).forEach(o -> ext.put("idt_table", o.gva()));
         return ext;
@@ -525,6 +554,8 @@ public final class SystemBuilder {
                 long sp = l.stateGva();
                 writeLinear(v, c, cr3, sp + sym(kernel, "VMFUNC_in_kernel"), 4, v == 0 ? 1 : 0, top);
                 writeLinear(v, c, cr3, sp + sym(kernel, "VMFUNC_cpuid"), 4, c, top);
+                // The model's field: which view this copy belongs to, for the interrupt entry's way back.
+                writeLinear(v, c, cr3, sp + sym(kernel, "VMFUNC_ept_id"), 4, slots[v], top);
                 if (v == 0) {
                     // rdgsbase into a 32-bit field: the stored value is truncated, as built (LVD-AS-BUILT.md 2.3).
                     int width = (int) sym(kernel, "VMFUNC_GS_BASE_BYTES");
@@ -535,8 +566,16 @@ public final class SystemBuilder {
         }
     }
 
+    /**
+     * The thread's work block, and its task's {@code vmfunc_lcd}: both name the domain the thread
+     * calls by its EPTP-list slot (the work block for vmfunc_klcd_wrapper's ept, the task field for
+     * the gate's VMFUNCs and the kernel's dispatcher).
+     */
     private void writeWorkBlock(LinkedImage kernel, Model.Thread th, int t, int calls) throws InputError {
         long cr3 = pgdGpa.get(kernelRootPgd());
+        int slot = spec.domain(th.domain()).orElseThrow().slot();
+        writeLinear(0, 0, cr3, th.argGva() + sym(kernel, "WORK_slot"), 8, slot, th.pos());
+        writeLinear(0, 0, cr3, th.taskGva() + sym(kernel, "TASK_vmfunc_lcd"), 8, slot, th.pos());
         writeLinear(0, 0, cr3, th.argGva() + sym(kernel, "WORK_calls_left"), 8, calls, th.pos());
         writeLinear(0, 0, cr3, th.argGva() + sym(kernel, "WORK_arg_obj"), 8, 0x1000L * (t + 1), th.pos());
         writeLinear(0, 0, cr3, th.argGva() + sym(kernel, "WORK_arg_dev"), 8, 0xd0d0, th.pos());

@@ -240,7 +240,7 @@ final class KernelPrimitives {
                 if (base.startsWith("RPC_ID_") && e.getValue() == rpcId) {
                     String fn = base.substring("RPC_ID_".length());
                     var target = img.symbol(fn);
-                    String refusal = idlRefusal(at.view(), fn);
+                    String refusal = idlRefusal(at.view(), fn, k, c);
                     if (target.isPresent() && refusal != null) {
                         ev.add(new Event.Primitive("__vmfunc_dispatch", at.view() + ": rpc " + rpcId + " (" + fn + ") "
                                 + refusal + ": refused"));
@@ -263,12 +263,16 @@ final class KernelPrimitives {
 
     /**
      * Why the IDL forbids this call, or null when it allows it or is not enforced. The kernel-side
-     * dispatcher serves the domain in slot 1 (the gate enters that domain: ept is 1 as built);
-     * the domain-side dispatcher serves its own domain.
+     * dispatcher serves the domain of the running thread's {@code current->vmfunc_lcd} (the slot the
+     * gate enters); the domain-side dispatcher serves its own domain.
      */
-    private String idlRefusal(String dispatcherView, String fn) {
+    private String idlRefusal(String dispatcherView, String fn, KernelAccess k, int c) {
         boolean kernelSide = dispatcherView.equals("kernel");
-        String domain = kernelSide ? system.viewName(viewOfSlot(1)) : dispatcherView;
+        String domain = dispatcherView;
+        if (kernelSide) {
+            long task = k.read(system.layout().percpu()[c] + machine.constant("current_task"), 8);
+            domain = system.viewName(viewOfSlot((int) k.read(task + machine.constant("TASK_vmfunc_lcd"), 8)));
+        }
         LvdSystem.DomainInterface itf = system.interfaces().get(domain);
         if (itf == null || !itf.enforced()) {
             return null;

@@ -25,8 +25,12 @@ public final class ScenarioRunner {
     /** One executed action, for the trace. */
     public record TraceStep(long step, Action action, int cpu, String viewBefore, long ripBefore, List<Event> events) {}
 
-    /** What the run did. */
-    public record Summary(long steps, String end, int domainEntries, int kernelEntries, Map<String, Integer> exits,
+    /**
+     * What the run did. {@code domainEntriesByView} counts the crossings into each domain by its
+     * view name (the domain whose EPT the VMFUNC loaded).
+     */
+    public record Summary(long steps, String end, int domainEntries, Map<String, Integer> domainEntriesByView,
+                          int kernelEntries, Map<String, Integer> exits,
                           int interruptsDelivered, int interruptsDeliveredInDomain, int interruptsExitless, int threadsDone,
                           int threads, List<String> stops, MachineState last) {}
 
@@ -51,6 +55,7 @@ public final class ScenarioRunner {
         int inDomain = 0;
         int exitless = 0;
         Map<String, Integer> exits = new TreeMap<>();
+        Map<String, Integer> byView = new TreeMap<>();
         List<String> stops = new java.util.ArrayList<>();
         int next = (int) Math.floorMod(seed, cpus);
         long step = 0;
@@ -89,6 +94,7 @@ public final class ScenarioRunner {
                         kernelEntries++;
                     } else {
                         domainEntries++;
+                        byView.merge(x.to(), 1, Integer::sum);
                     }
                 } else if (e instanceof Event.VmExit x) {
                     exits.merge(x.reasonName(), 1, Integer::sum);
@@ -114,8 +120,8 @@ public final class ScenarioRunner {
             }
         }
         int done = (int) s.threads().stream().filter(t -> t.status() == ThreadStatus.DONE).count();
-        return new Summary(step, end, domainEntries, kernelEntries, exits, delivered, inDomain, exitless, done, s.threads().size(),
-                stops, s);
+        return new Summary(step, end, domainEntries, byView, kernelEntries, exits, delivered, inDomain, exitless, done,
+                s.threads().size(), stops, s);
     }
 
     private static boolean allDone(MachineState s) {

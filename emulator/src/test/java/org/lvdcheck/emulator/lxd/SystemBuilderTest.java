@@ -27,12 +27,73 @@ class SystemBuilderTest {
             long list = sys.eptpLists()[c];
             assertEquals(sys.eptps()[0][c], b.initial().mem().read(list, 8), "slot 0 on cpu" + c);
             assertEquals(sys.eptps()[1][c], b.initial().mem().read(list + 8, 8), "slot 1 on cpu" + c);
-            assertEquals(0, b.initial().mem().read(list + 16, 8), "slot 2 is empty (invalid for VMFUNC)");
             assertTrue(Eptp.validForVmfunc(sys.eptps()[1][c], sys.caps()));
             assertTrue(Eptp.adEnabled(sys.eptps()[1][c]), "as built the LVD EPTP enables A/D");
             assertTrue(!Eptp.adEnabled(sys.eptps()[0][c]), "Bareflank's EPTP has A/D off");
         }
         assertNotEquals(sys.eptps()[1][0], sys.eptps()[1][1], "one LVD EPT per CPU");
+    }
+
+    @Test
+    void everyCpusEptpListHasSlotsZeroOneAndTwoValidAndTheRestInvalid() throws Exception {
+        for (String spec : new String[] {"lvd-as-built", "lvd-hardened"}) {
+            SystemBuilder.Built b = built(spec);
+            LvdSystem sys = b.system();
+            assertEquals(java.util.List.of("kernel", "net", "blk"), sys.views(), spec);
+            assertEquals(2, sys.viewSlots()[2], spec + ": blk in slot 2");
+            for (int c = 0; c < sys.cpus(); c++) {
+                for (int slot = 0; slot < 512; slot++) {
+                    long eptp = b.initial().mem().read(sys.eptpLists()[c] + 8L * slot, 8);
+                    String where = spec + " cpu" + c + " slot " + slot;
+                    if (slot <= 2) {
+                        assertTrue(Eptp.validForVmfunc(eptp, sys.caps()), where + " is a valid EPTP");
+                        assertEquals(sys.eptps()[slot][c], eptp, where + " holds the EPT of " + sys.views().get(slot));
+                    } else {
+                        assertTrue(!Eptp.validForVmfunc(eptp, sys.caps()), where + " is invalid: 0x" + Long.toHexString(eptp));
+                    }
+                }
+            }
+            for (int v = 0; v < 3; v++) {
+                assertNotEquals(sys.eptps()[v][0], sys.eptps()[v][1], spec + ": one EPT per CPU for " + sys.views().get(v));
+            }
+            assertNotEquals(sys.eptps()[1][0], sys.eptps()[2][0], spec + ": net and blk have EPTs of their own");
+        }
+    }
+
+    @Test
+    void eachThreadsWorkBlockAndTaskNameTheSlotOfItsDomain() throws Exception {
+        SpecLoader.Loaded l = SpecLoader.load("lvd-hardened");
+        var block = l.spec().scenarios().stream().filter(x -> x.name().equals("block")).findFirst().orElseThrow();
+        for (SystemBuilder.Built b : new SystemBuilder.Built[] {SystemBuilder.build(l, 1), SystemBuilder.build(l, block)}) {
+            Machine m = new Machine(b.system(), b.initial());
+            var kernel = b.system().images().get("kernel");
+            for (var th : b.system().spec().threads()) {
+                long slot = b.system().spec().domain(th.domain()).orElseThrow().slot();
+                assertEquals(slot, m.peek(b.initial(), 0, 0, th.argGva() + kernel.symbol("WORK_slot").orElseThrow(), 8),
+                        th.name() + " WORK_slot");
+                assertEquals(slot, m.peek(b.initial(), 0, 0, th.taskGva() + kernel.symbol("TASK_vmfunc_lcd").orElseThrow(), 8),
+                        th.name() + " current->vmfunc_lcd");
+            }
+        }
+    }
+
+    @Test
+    void eachViewsCopyOfTheGatePagesChecksEcxAgainstItsOwnSlot() throws Exception {
+        LvdSystem sys = built("lvd-as-built").system();
+        assertEquals(-1L, sys.images().get("kernel").symbol(SystemBuilder.EPT_ID_SYMBOL).orElseThrow());
+        assertEquals(1L, sys.images().get("net").symbol(SystemBuilder.EPT_ID_SYMBOL).orElseThrow());
+        assertEquals(2L, sys.images().get("blk").symbol(SystemBuilder.EPT_ID_SYMBOL).orElseThrow());
+        // The copies lie at the same GVA with the same instruction boundaries: a VMFUNC lands on an instruction.
+        for (String sec : new String[] {".vmfunc.trampoline.text", ".vmfunc.springboard.text"}) {
+            for (String view : new String[] {"net", "blk"}) {
+                assertEquals(starts(sys.images().get("kernel"), sec), starts(sys.images().get(view), sec), view + " " + sec);
+            }
+        }
+    }
+
+    private static java.util.List<Long> starts(org.lvdcheck.spec.asm.LinkedImage img, String sec) {
+        return img.instructions().stream().map(p -> p.address())
+                .filter(a -> a >= img.sectionStart(sec) && a < img.sectionEnd(sec)).toList();
     }
 
     @Test
@@ -70,9 +131,16 @@ class SystemBuilderTest {
         Machine m = new Machine(b.system(), b.initial());
         long inKernel = b.system().layout().stateGva()
                 + b.system().images().get("kernel").symbol("VMFUNC_in_kernel").orElseThrow();
+        long eptId = b.system().layout().stateGva() + b.system().images().get("kernel").symbol("VMFUNC_ept_id").orElseThrow();
         for (int c = 0; c < b.system().cpus(); c++) {
             assertEquals(1, m.peek(b.initial(), 0, c, inKernel, 4), "kernel view, cpu" + c);
-            assertEquals(0, m.peek(b.initial(), 1, c, inKernel, 4), "domain view, cpu" + c);
+            for (int v = 1; v < b.system().views().size(); v++) {
+                assertEquals(0, m.peek(b.initial(), v, c, inKernel, 4), b.system().views().get(v) + " view, cpu" + c);
+            }
+            for (int v = 0; v < b.system().views().size(); v++) {
+                assertEquals(b.system().viewSlots()[v], m.peek(b.initial(), v, c, eptId, 4),
+                        "the state page names its view's slot: " + b.system().views().get(v) + ", cpu" + c);
+            }
         }
         long k0 = b.system().spec().eptMappings().stream().filter(e -> e.view().equals("kernel") && e.cpu() == 0).count();
         assertTrue(k0 >= 1, "the kernel's state page is remapped per CPU");

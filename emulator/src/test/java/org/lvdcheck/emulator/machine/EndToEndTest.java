@@ -56,6 +56,7 @@ class EndToEndTest {
         // plus one round trip per interrupt that arrived inside the driver.
         assertEquals(2000 + inDriverArrivals[0], s.domainEntries());
         assertEquals(s.domainEntries(), s.kernelEntries());
+        assertEquals(java.util.Map.of("net", s.domainEntries()), s.domainEntriesByView(), "blk stays idle");
         assertTrue(inDriverArrivals[0] >= 1, "a timer interrupt arrived inside the driver at least once");
         assertEquals(inDriverArrivals[0], s.interruptsExitless());
         assertTrue(s.exits().isEmpty(), "no VM exits: " + s.exits());

@@ -114,24 +114,30 @@ public final class Model {
     public record VmcsSetting(String key, String value, SourcePos pos) {}
 
     /**
-     * {@code thread NAME entry=SYMBOL cr3=PGD cpu=N|any task=GVA stack=GVA arg=GVA xsave=GVA}: a kernel
-     * thread started as {@code entry(arg)} (kthread_run); cpu -1 = any; {@code xsave} is where the
-     * kernel saves this thread's FPU/SSE/AVX state ({@code current->thread.fpu}, save_fpu_regs).
+     * {@code thread NAME entry=SYMBOL domain=DOMAIN cr3=PGD cpu=N|any task=GVA stack=GVA arg=GVA xsave=GVA}: a
+     * kernel thread started as {@code entry(arg)} (kthread_run) that calls into {@code domain}: the
+     * microkernel puts that domain's EPTP-list slot in its work block and in its task_struct; cpu -1 =
+     * any; {@code xsave} is where the kernel saves this thread's FPU/SSE/AVX state
+     * ({@code current->thread.fpu}, save_fpu_regs).
      */
-    public record Thread(String name, String entry, String cr3Pgd, int cpu, long taskGva, long stackTop, long argGva,
-                         long xsaveGva, SourcePos pos) {}
+    public record Thread(String name, String entry, String domain, String cr3Pgd, int cpu, long taskGva, long stackTop,
+                         long argGva, long xsaveGva, SourcePos pos) {}
 
     /** {@code source NAME vector=V cpus=all|N fires=N}: an interrupt source of the workload. fires -1 = unbounded. */
     public record Source(String name, String vector, int cpu, int fires, SourcePos pos) {}
 
-    /** {@code workload calls=N}: how many gate calls each thread makes. */
-    public record Workload(int callsPerThread, SourcePos pos) {}
+    /**
+     * {@code workload calls=N [threads=T,...]}: the explored workload: which threads run (every thread
+     * of the spec unless listed) and how many gate calls each makes.
+     */
+    public record Workload(int callsPerThread, java.util.List<String> threads, SourcePos pos) {}
 
     /**
-     * {@code scenario NAME calls=N timer-every=K timer=SOURCE [stagger=S] [title="..."]}: a schedule for
-     * {@code lvdcheck emulate}: every thread makes N calls; the timer fires on every CPU every K steps;
-     * CPUs other than CPU 0 start after S steps (so threads queue, are preempted and migrate).
+     * {@code scenario NAME calls=N timer-every=K timer=SOURCE [threads=T,...] [stagger=S] [title="..."]}: a
+     * schedule for {@code lvdcheck emulate}: the listed threads (the workload's unless listed) each make N
+     * calls; the timer fires on every CPU every K steps; CPUs other than CPU 0 start after S steps (so
+     * threads queue, are preempted and migrate).
      */
     public record Scenario(String name, String title, int calls, int timerEvery, String timerSource, int stagger,
-                           SourcePos pos) {}
+                           java.util.List<String> threads, SourcePos pos) {}
 }

@@ -247,8 +247,10 @@ public final class SpecParser {
                 define("thread", n);
                 Token cr3 = s.required("cr3", "PGD");
                 ref("pgd", cr3);
+                Token domain = s.required("domain", "DOMAIN (the domain the thread calls)");
+                ref("domain", domain);
                 Token c = s.required("cpu", "N|any");
-                threads.add(new Model.Thread(n.text(), s.required("entry", "SYMBOL").text(), cr3.text(),
+                threads.add(new Model.Thread(n.text(), s.required("entry", "SYMBOL").text(), domain.text(), cr3.text(),
                         c.text().equals("any") ? -1 : Values.smallInt(c, "cpu", 0, 63),
                         Values.number(s.required("task", "GVA"), "task_struct address"),
                         Values.number(s.required("stack", "GVA"), "kernel stack top"),
@@ -267,7 +269,9 @@ public final class SpecParser {
             }
             case "workload" -> {
                 once(workload == null ? null : s.keyword(), s);
-                workload = new Workload(Values.smallInt(s.required("calls", "N"), "calls per thread", 0, 1_000_000), s.pos());
+                Token list = s.option("threads");
+                workload = new Workload(Values.smallInt(s.required("calls", "N"), "calls per thread", 0, 1_000_000),
+                        list == null ? null : threadList(list), s.pos());
             }
             case "scenario" -> {
                 Token n = s.next("a scenario name");
@@ -275,11 +279,12 @@ public final class SpecParser {
                 Token title = s.option("title");
                 Token src = s.required("timer", "SOURCE");
                 ref("source", src);
+                Token list = s.option("threads");
                 scenarios.add(new Scenario(n.text(), title == null ? n.text() : title.text(),
                         Values.smallInt(s.required("calls", "N"), "calls", 1, 10_000_000),
                         Values.smallInt(s.required("timer-every", "STEPS"), "timer-every", 1, 1_000_000_000),
                         src.text(), s.has("stagger") ? Values.smallInt(s.option("stagger"), "stagger", 0, 1_000_000_000) : 0,
-                        s.pos()));
+                        list == null ? null : threadList(list), s.pos()));
             }
             default -> throw new InputError(s.pos(), "unknown statement '" + s.keyword().text()
                     + "' (see docs/SPEC-LANGUAGE.md)");
@@ -411,12 +416,40 @@ public final class SpecParser {
                         + " bits)");
             }
         }
+        // Unlisted, the workload runs every thread and a scenario the workload's threads.
+        List<String> all = threads.stream().map(Model.Thread::name).toList();
+        Workload w = workload == null ? new Workload(1, all, top)
+                : workload.threads() == null ? new Workload(workload.callsPerThread(), all, workload.pos()) : workload;
+        List<Scenario> resolved = new ArrayList<>();
+        for (Scenario sc : scenarios) {
+            resolved.add(sc.threads() != null ? sc : new Scenario(sc.name(), sc.title(), sc.calls(), sc.timerEvery(),
+                    sc.timerSource(), sc.stagger(), w.threads(), sc.pos()));
+        }
         return new SystemSpec(name, sdm == null ? "325462-072US" : sdm, cpu, cpus,
                 kernel, List.copyOf(regions), List.copyOf(pgds),
                 List.copyOf(mappings), List.copyOf(ept), List.copyOf(domains), List.copyOf(stackPools), List.copyOf(objects), List.copyOf(asm),
                 List.copyOf(sections), List.copyOf(symbols), List.copyOf(vectors), List.copyOf(exits),
                 List.copyOf(hypercalls), List.copyOf(vmcs), List.copyOf(threads), List.copyOf(sources),
-                workload == null ? new Workload(1, top) : workload, List.copyOf(scenarios));
+                w, List.copyOf(resolved));
+    }
+
+    /** A comma-separated list of thread names ({@code threads=t0,t1}); each name is checked once every line is read. */
+    private List<String> threadList(Token t) throws InputError {
+        List<String> names = new ArrayList<>();
+        int from = 0;
+        for (String part : t.text().split(",", -1)) {
+            Token n = new Token(part, t.at(from));
+            if (part.isEmpty()) {
+                throw new InputError(n.pos(), "empty thread name in the list '" + t.text() + "'");
+            }
+            if (names.contains(part)) {
+                throw new InputError(n.pos(), "thread '" + part + "' is listed twice");
+            }
+            ref("thread", n);
+            names.add(part);
+            from += part.length() + 1;
+        }
+        return List.copyOf(names);
     }
 
     // ---- helpers -------------------------------------------------------------------

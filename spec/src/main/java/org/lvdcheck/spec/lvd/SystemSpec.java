@@ -50,6 +50,21 @@ public record SystemSpec(
         return objects.stream().filter(o -> o.kind() == kind).toList();
     }
 
+    /**
+     * This spec with only the named threads (in the spec's order): the system a scenario or the
+     * workload runs. Every name must be a thread of the spec (the parser checks the lists it reads);
+     * the workload and scenarios are kept as written.
+     */
+    public SystemSpec withThreads(List<String> names) {
+        List<Model.Thread> kept = threads.stream().filter(t -> names.contains(t.name())).toList();
+        if (kept.size() != names.size()) {
+            throw new IllegalArgumentException("not threads of spec " + name + ": " + names);
+        }
+        return new SystemSpec(name, sdm, cpu, cpus, kernel, regions, pgds, mappings, eptMappings, domains, stackPools,
+                objects, asm, sections, symbols, vectors, exitPolicies, hypercallPolicies, vmcs, kept, sources, workload,
+                scenarios);
+    }
+
     /** The views that have EPTs: "kernel" then each domain by slot. */
     public List<String> views() {
         java.util.ArrayList<String> v = new java.util.ArrayList<>();

@@ -12,7 +12,10 @@
 # kernel_gs_base and lcd_gs_base are 32-bit fields as built.  The offsets of
 # entered_lcd (16) and kernel_esp (24) are stated by comments in
 # lcd-domains/microkernel/vmfunc_entry.c; lcd_stack_saved and debug_stack were
-# [not found] in a stored header and are placed after kernel_esp.
+# [not found] in a stored header and are placed after kernel_esp.  ept_id is
+# the model's: the microkernel writes each view's slot into its copy, so that
+# the interrupt entry knows which domain it interrupted (lvd-linux has one LVD,
+# always slot 1).
 # ---------------------------------------------------------------------------
 .equ VMFUNC_in_kernel,          0       # u32: 1 in the kernel EPT's copy only
 .equ VMFUNC_cpuid,              4       # u32: cpu number
@@ -22,7 +25,8 @@
 .equ VMFUNC_kernel_esp,         24      # u64: kernel RSP saved by the gate
 .equ VMFUNC_lcd_stack_saved,    32      # u64: written with movq
 .equ VMFUNC_debug_stack,        40      # u64
-.equ VMFUNC_STATE_SIZE,         48
+.equ VMFUNC_ept_id,             48      # u32: EPTP-list slot of the view this copy belongs to (0: the kernel's)
+.equ VMFUNC_STATE_SIZE,         56
 .equ VMFUNC_GS_BASE_BYTES,      4       # operand width of the GS-base fields
 .equ VMFUNC_STATE_PAGE_SIZE,    4096
 
@@ -38,7 +42,7 @@
 .equ TASK_lcd_stack_cpu,        0x0c    # int: CPU whose bitmap owns the slot
 .equ TASK_nested_count,         0x10    # int: gate nesting depth
 .equ TASK_mapped_cr3,           0x18    # u64: last CR3 remapped by remap_cr3
-.equ TASK_vmfunc_lcd,           0x20    # struct lcd *
+.equ TASK_vmfunc_lcd,           0x20    # the thread's LVD: its EPTP-list slot (lcd_arch->ept_id) in the model
 .equ TASK_pid,                  0x28    # int
 .equ TASK_STRUCT_SIZE,          0x40
 
@@ -110,7 +114,11 @@
 .equ VMFUNC_UNKNOWN_REG2,       0xadd
 .equ VMFUNC_UNKNOWN_REG3,       0xcad
 
-# EPTP-list indices (LVD-AS-BUILT.md 0, 1.2): slot 0 kernel, slot 1 the LVD
+# EPTP-list indices (LVD-AS-BUILT.md 0, 1.2): slot 0 kernel, slot 1 the one LVD
+# as built.  The gate takes a domain's slot from current->vmfunc_lcd, the
+# workload's threads from their work block (WORK_slot); the domain's copy of
+# the shared pages checks ECX against lcd_ept_id, its slot (a link-time symbol
+# of each view; -1 in the kernel's copy, whose domain-side checks never match).
 .equ LVD_EPT_KERNEL,            0
 .equ LVD_EPT_DOMAIN,            1
 .equ LVD_EPT_MAX,               511     # vmfunc_klcd_wrapper rejects ept > 511
@@ -185,7 +193,8 @@
 .equ WORK_arg_obj,              8       # skb / request handle passed to the driver
 .equ WORK_arg_dev,              16      # net_device / hctx handle
 .equ WORK_arg_len,              24      # skb->len / request bytes
-.equ WORK_SIZE,                 32
+.equ WORK_slot,                 32      # u64: EPTP-list slot of the domain the thread calls
+.equ WORK_SIZE,                 40
 
 # Driver data (.data.dummy_net / .data.null_blk): statistics words
 .equ DNET_tx_packets,           0

@@ -100,7 +100,7 @@ vmfunc_trampoline_entry:
         movq (%r13,%r14), %rsp          # RSP = current->lcd_stack
         movq $0, vmfunc_state_page + VMFUNC_lcd_stack_saved
         movl $0, %eax                   # VMFUNC leaf 0
-        movl $1, %ecx                   # slot 1
+        movl TASK_vmfunc_lcd(%r13), %ecx # current->vmfunc_lcd's slot (1 as built)
         xorq %rbx, %rbx                 # zero callee-saved registers
         xorq %r13, %r13
         xorq %r14, %r14
@@ -201,13 +201,13 @@ vmfunc_kernel_springboard:
         movq lcd_stack_off, %rbx
         movq (%rax,%rbx), %rsp          # LVD stack back
         movq $0, vmfunc_state_page + VMFUNC_lcd_stack_saved
+        movq TASK_vmfunc_lcd(%rax), %rcx # the slot to return to: current->vmfunc_lcd's
         xorq %rbx, %rbx                 # zero callee-saved registers
         xorq %r13, %r13
         xorq %r14, %r14
         xorq %r15, %r15
         xorq %rbp, %rbp
         movq $0, %rax                   # leaf 0
-        movq $1, %rcx                   # slot 1
         jmp vmfunc_springboard_return   # shared page (gate.s)
 
 # ===========================================================================

@@ -7,7 +7,8 @@
 #                                         call back (small asm, reached from the
 #                                         kernel's __vmfunc_dispatch primitive)
 # A thread is started as kthread_run(fn, data): %rdi = its work block
-# (WORK_* in asm-offsets.s), filled by the spec.
+# (WORK_* in asm-offsets.s), filled by the spec; WORK_slot is the EPTP-list
+# slot of the domain the thread calls (its spec line's domain=).
 
 .include "asm-offsets.s"
 
@@ -29,8 +30,9 @@
 
 # ---------------------------------------------------------------------------
 # int net_xmit_thread(struct work *w = %rdi)
-# Calls ndo_start_xmit(skb, dev) in the net domain (slot 1) WORK_calls_left
-# times: regs[0] = 3 slots, regs[1] = skb, regs[2] = dev, regs[3] = skb->len.
+# Calls ndo_start_xmit(skb, dev) in the net domain (slot WORK_slot)
+# WORK_calls_left times: regs[0] = 3 slots, regs[1] = skb, regs[2] = dev,
+# regs[3] = skb->len.
 # ---------------------------------------------------------------------------
         .p2align 4
         .globl net_xmit_thread
@@ -50,7 +52,7 @@ net_xmit_thread:
         movq WORK_arg_len(%rbx), %rax
         movq %rax, FIPC_regs3(%rsp)
         movq %rsp, %rdi
-        movl $LVD_EPT_DOMAIN, %esi
+        movl WORK_slot(%rbx), %esi      # the domain's EPTP-list slot
         call vmfunc_klcd_wrapper        # reply (netdev_tx_t) in regs[1]
         decq WORK_calls_left(%rbx)
         jmp .Lnet_xmit_loop
@@ -62,8 +64,8 @@ net_xmit_thread:
 
 # ---------------------------------------------------------------------------
 # int blk_request_thread(struct work *w = %rdi)
-# Calls queue_rq(hctx, bd) in the block domain (slot 1) WORK_calls_left times:
-# regs[0] = 3 slots, regs[1] = hctx, regs[2] = request, regs[3] = bytes.
+# Calls queue_rq(hctx, bd) in the block domain (slot WORK_slot) WORK_calls_left
+# times: regs[0] = 3 slots, regs[1] = hctx, regs[2] = request, regs[3] = bytes.
 # ---------------------------------------------------------------------------
         .p2align 4
         .globl blk_request_thread
@@ -83,7 +85,7 @@ blk_request_thread:
         movq WORK_arg_len(%rbx), %rax
         movq %rax, FIPC_regs3(%rsp)
         movq %rsp, %rdi
-        movl $LVD_EPT_DOMAIN, %esi
+        movl WORK_slot(%rbx), %esi      # the domain's EPTP-list slot
         call vmfunc_klcd_wrapper        # reply (blk_status_t) in regs[1]
         decq WORK_calls_left(%rbx)
         jmp .Lblk_request_loop

@@ -48,11 +48,11 @@
 0:
 .endm
 
-.macro VMFUNC_TO_LCD
+.macro VMFUNC_TO_LCD                   # to the slot in EBX (1 as built)
         movl $0, %eax
-        movl $1, %ecx
+        movl %ebx, %ecx
         vmfunc
-        cmpl $1, %ecx
+        cmpl %ebx, %ecx
         je 0f
         ABORT_LCD
 0:
@@ -110,20 +110,21 @@
 
 # ---------------------------------------------------------------------------
 # macro interrupt (entry_64.S).  0(%rsp) = ~vector on entry, on the IST 5
-# stack.  RBX becomes the "VMFUNC back on exit" flag.
+# stack.  RBX becomes the "VMFUNC back on exit" flag: the slot of the
+# interrupted view, read from its state page (0 in the kernel's; 1 as built).
 # ---------------------------------------------------------------------------
 .macro interrupt func
         cld
         ALLOC_PT_GPREGS_ON_STACK        # pt_regs on the IST stack, still
         SAVE_C_REGS                     # under whichever EPT was active
         SAVE_EXTRA_REGS
-        xorq %rbx, %rbx
+        movl vmfunc_state_page + VMFUNC_ept_id, %ebx
         movl vmfunc_state_page + VMFUNC_in_kernel, %eax
         testl $1, %eax
         jnz 1f
         VMFUNC_TO_KERNEL                # inside an LVD: back to slot 0
         # GS-base swap moved to the domain/window path below # hardened: G2-gs-width
-        movq $1, %rbx                   # VMFUNC back on exit
+        # RBX holds the slot to VMFUNC back to on exit
         testb $3, PT_CS(%rsp)           # ring 3 is not allowed inside an LVD
         jz 1f                           # hardened: G11-window
         LVD_KILL_FROM_IST               # hardened: G8-abort

@@ -112,7 +112,7 @@ vmfunc_trampoline_entry:
         movq TASK_lvd_domain_gs(%r13), %rax # hardened: G1-gs-base
         wrgsbase %rax                   # the domain's GS base, not the kernel's # hardened: G1-gs-base
         movl $0, %eax                   # VMFUNC leaf 0
-        movl $1, %ecx                   # slot 1
+        movl TASK_vmfunc_lcd(%r13), %ecx # current->vmfunc_lcd's slot (1 as built)
         xorq %r13, %r13
         xorq %r14, %r14
         xorq %r15, %r15
@@ -232,6 +232,7 @@ vmfunc_kernel_springboard:
         movq lcd_stack_off, %rbx
         movq (%rax,%rbx), %rsp          # LVD stack back
         movq $0, vmfunc_state_page + VMFUNC_lcd_stack_saved
+        movq TASK_vmfunc_lcd(%rax), %rcx # the slot to return to: current->vmfunc_lcd's
         movq TASK_lvd_domain_gs(%rax), %rax # hardened: G1-gs-base
         wrgsbase %rax                   # hardened: G1-gs-base
         xorq %rbx, %rbx                 # zero callee-saved registers
@@ -239,7 +240,6 @@ vmfunc_kernel_springboard:
         xorq %r14, %r14
         xorq %r15, %r15
         movq $0, %rax                   # leaf 0
-        movq $1, %rcx                   # slot 1
         btq $X86_EFLAGS_IF_BIT, %rbp    # hardened: G20-rflags
         jnc .Lsb_return_irqs_off        # hardened: G20-rflags
         sti                             # hardened: G20-rflags

@@ -11,6 +11,9 @@
 #                                abort label (the .weak fallback of the source)
 #   vmfunc_kernel_springboard -> kernel: gate-kernel.s; driver view: the
 #                                springboard abort label (same reason)
+#   lcd_ept_id                -> the view's EPTP-list slot (lcd_arch->ept_id,
+#                                1 as built): each domain's copy checks that
+#                                ECX names it; -1 in the kernel's copy
 # Provenance and every simplification: docs/GATE-PROVENANCE.md.
 
 .include "asm-offsets.s"
@@ -18,14 +21,15 @@
 # ===========================================================================
 # Shared trampoline page (kernel -> LVD).  vmfunc_calls.c, asm block
 # "vmfunc_trampoline".  Entered from vmfunc_trampoline_entry with EAX=0,
-# ECX=1, RSP = current->lcd_stack and REG0..REG7 holding the message.
+# ECX = the domain's slot, RSP = current->lcd_stack and REG0..REG7 holding the
+# message.
 # ===========================================================================
         .section .vmfunc.trampoline.text, "ax"
         .p2align 4
         .globl vmfunc_trampoline
 vmfunc_trampoline:
-        vmfunc                          # EPTP switch to slot ECX=1
-        cmpl $1, %ecx                   # arrived through the expected switch?
+        vmfunc                          # EPTP switch to the domain's slot (ECX)
+        cmpl $lcd_ept_id, %ecx          # arrived through the expected switch?
         jne vmfunc_trampoline_abort
         call vmfunc_dispatch            # the LVD's dispatcher (this view's copy)
         movl $0, %eax                   # return path: leaf 0, slot 0
@@ -76,9 +80,9 @@ vmfunc_springboard_entry:               # (struct fipc_message *msg = %rdi)
 
         .p2align 4
         .globl vmfunc_springboard_return
-vmfunc_springboard_return:              # from vmfunc_kernel_springboard: RAX=0, RCX=1
+vmfunc_springboard_return:              # from vmfunc_kernel_springboard: RAX=0, RCX=slot
         vmfunc                          # back into the LVD
-        cmpl $1, %ecx
+        cmpl $lcd_ept_id, %ecx
         jne vmfunc_springboard_abort
         popq %r13                       # msg pointer saved by the entry
         movq %rdi, 0(%r13)              # reply REG0..REG7 -> msg
