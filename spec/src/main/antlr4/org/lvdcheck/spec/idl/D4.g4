@@ -153,6 +153,7 @@ ptrAttr
     | BIND_MEMBEROF '<' STRUCT ident ',' identDot '>' '(' side ')'          # memberOfAttr
     | SHARED '<' ident '>'                                                  # sharedAttr
     | USER '<' VERBATIM '>'                                                 # userAttr
+    | WITHIN '<' VERBATIM ',' VERBATIM '>'                                  # withinAttr
     ;
 
 side : CALLER | CALLEE ;
@@ -165,7 +166,7 @@ ident
     | RPC | RPC_PTR | RPC_EXPORT | GLOBAL | SPINLOCK | ATOMIC_LOCK | CONST | VOLATILE
     | VOID | STRING_KW | ARRAY | NULL_KW | CASTED | IN | OUT | UNUSED | ALLOC
     | ALLOC_ONCE | ALLOC_STACK | DEALLOC | BIND | BIND_MEMBEROF | IOREMAP | SHARED
-    | USER | CALLER | CALLEE | UNSIGNED | SIGNED | LONG | SHORT | INT | CHAR | BOOL
+    | USER | WITHIN | CALLER | CALLEE | UNSIGNED | SIGNED | LONG | SHORT | INT | CHAR | BOOL
     | S64 | S32 | S16 | S8 | U64 | U32 | U16 | U8
     ;
 
@@ -202,6 +203,7 @@ BIND_MEMBEROF : 'bind_memberof' ;
 IOREMAP : 'ioremap' ;
 SHARED : 'shared' ;
 USER : 'user' ;
+WITHIN : 'within' ;
 CALLER : 'caller' ;
 CALLEE : 'callee' ;
 UNSIGNED : 'unsigned' ;

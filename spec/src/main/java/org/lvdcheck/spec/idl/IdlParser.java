@@ -9,7 +9,9 @@ import java.util.ArrayList;
 import java.util.List;
 import org.antlr.v4.runtime.BailErrorStrategy;
 import org.antlr.v4.runtime.CharStreams;
+import org.antlr.v4.runtime.CommonToken;
 import org.antlr.v4.runtime.CommonTokenStream;
+import org.antlr.v4.runtime.ListTokenSource;
 import org.antlr.v4.runtime.ParserRuleContext;
 import org.antlr.v4.runtime.Token;
 import org.antlr.v4.runtime.atn.PredictionMode;
@@ -50,14 +52,15 @@ public final class IdlParser {
     }
 
     private IdlFile run(String text) throws InputError {
-        IdlSyntaxErrors errors = new IdlSyntaxErrors(file);
+        IdlSyntaxErrors lexical = IdlSyntaxErrors.recording(file);
         D4Lexer lexer = new D4Lexer(CharStreams.fromString(text, file));
         lexer.removeErrorListeners();
-        lexer.addErrorListener(errors);
-        CommonTokenStream tokens = new CommonTokenStream(lexer);
+        lexer.addErrorListener(lexical);
+        List<Token> lexed = lexUpToFirstError(lexer, lexical);
+        checkNesting(lexed);
+        CommonTokenStream tokens = new CommonTokenStream(new ListTokenSource(lexed, file));
+        InputError lexError = lexical.first();
         try {
-            tokens.fill();
-            checkNesting(tokens.getTokens());
             // Two-stage parse (the ANTLR 4 book, 13.7): the fast SLL prediction settles
             // every valid D4 file we know; only if it gives up does the full LL parse run,
             // which also reports the first error exactly.
@@ -72,13 +75,45 @@ public final class IdlParser {
                 tokens.seek(0);
                 parser = new D4Parser(tokens);
                 parser.removeErrorListeners();
-                parser.addErrorListener(errors);
+                parser.addErrorListener(IdlSyntaxErrors.throwing(file));
                 tree = parser.file();
+            }
+            if (lexError != null) {
+                throw lexError;
             }
             return build(tree);
         } catch (IdlSyntaxErrors.Abort abort) {
-            throw abort.error;
+            // The token stream ends where the lexer failed: a syntax error there or later
+            // is that lexical error; one before it comes first.
+            throw lexError != null && !before(abort.error.pos(), lexError.pos()) ? lexError : abort.error;
         }
+    }
+
+    /**
+     * The tokens before the first lexical error, then an end-of-file token at that error
+     * (or at the real end), so that the parser can still report an earlier syntax error.
+     */
+    private static List<Token> lexUpToFirstError(D4Lexer lexer, IdlSyntaxErrors lexical) {
+        List<Token> out = new ArrayList<>();
+        while (true) {
+            Token t = lexer.nextToken();
+            InputError error = lexical.first();
+            if (error != null) {
+                CommonToken eof = new CommonToken(Token.EOF, "<EOF>");
+                eof.setLine(error.pos().line());
+                eof.setCharPositionInLine(error.pos().column() - 1);
+                out.add(eof);
+                return out;
+            }
+            out.add(t);
+            if (t.getType() == Token.EOF) {
+                return out;
+            }
+        }
+    }
+
+    private static boolean before(SourcePos a, SourcePos b) {
+        return a.line() < b.line() || (a.line() == b.line() && a.column() < b.column());
     }
 
     private void checkNesting(List<Token> tokens) throws InputError {
@@ -311,6 +346,9 @@ public final class IdlParser {
         }
         if (ctx instanceof SharedAttrContext s) {
             return new PtrAttr.Shared(s.ident().getText());
+        }
+        if (ctx instanceof WithinAttrContext w) {
+            return new PtrAttr.Within(verbatim(w.VERBATIM(0).getText()), verbatim(w.VERBATIM(1).getText()));
         }
         return new PtrAttr.User(verbatim(((UserAttrContext) ctx).VERBATIM().getText()));
     }

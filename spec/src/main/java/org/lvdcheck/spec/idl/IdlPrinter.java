@@ -161,6 +161,9 @@ public final class IdlPrinter {
         if (a instanceof PtrAttr.Shared s) {
             return "shared<" + s.name() + ">";
         }
+        if (a instanceof PtrAttr.Within w) {
+            return "within<{{" + w.baseExpr() + "}}, {{" + w.sizeExpr() + "}}>";
+        }
         return "user<{{" + ((PtrAttr.User) a).sizeExpr() + "}}>";
     }
 

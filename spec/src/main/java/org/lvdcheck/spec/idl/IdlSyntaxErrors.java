@@ -11,8 +11,8 @@ import org.lvdcheck.spec.SourcePos;
 
 /**
  * Turns the first lexer or parser error ANTLR reports into an {@link InputError} at the
- * offending token and stops the parse there: nothing is printed to the console, and no
- * recovery produces follow-on errors.
+ * offending token, either stopping the recognizer there or recording it: nothing is
+ * printed to the console, and no recovery produces follow-on errors.
  */
 final class IdlSyntaxErrors extends BaseErrorListener {
     /** Carries the InputError out of ANTLR's call chain, which only lets unchecked exceptions through. */
@@ -26,9 +26,27 @@ final class IdlSyntaxErrors extends BaseErrorListener {
     }
 
     private final String file;
+    private final boolean recording;
+    private InputError first;
 
-    IdlSyntaxErrors(String file) {
+    private IdlSyntaxErrors(String file, boolean recording) {
         this.file = file;
+        this.recording = recording;
+    }
+
+    /** Stops at the first error by throwing {@link Abort}. */
+    static IdlSyntaxErrors throwing(String file) {
+        return new IdlSyntaxErrors(file, false);
+    }
+
+    /** Keeps the first error for {@link #first()} and lets the recognizer go on. */
+    static IdlSyntaxErrors recording(String file) {
+        return new IdlSyntaxErrors(file, true);
+    }
+
+    /** The first error seen by a recording listener, or null. */
+    InputError first() {
+        return first;
     }
 
     @Override
@@ -54,7 +72,13 @@ final class IdlSyntaxErrors extends BaseErrorListener {
                 detail = "unexpected character " + quote(new String(Character.toChars(text.codePointAt(0))));
             }
         }
-        throw new Abort(new InputError(pos, detail));
+        InputError error = new InputError(pos, detail);
+        if (!recording) {
+            throw new Abort(error);
+        }
+        if (first == null) {
+            first = error;
+        }
     }
 
     private static String expected(Recognizer<?, ?> recognizer) {

@@ -31,7 +31,11 @@ public final class InterfaceModel {
         this.facts = Collections.unmodifiableMap(new LinkedHashMap<>(facts));
     }
 
-    /** Resolves and analyses a parsed file; an unknown or duplicate name is an InputError at its use. */
+    /**
+     * Resolves and analyses a parsed file. An unknown name, or an rpc or rpc_ptr defined
+     * twice in one scope, is an InputError at the name; a projection defined twice in one
+     * scope means its first definition (as in idlc).
+     */
     public static InterfaceModel of(IdlFile file) throws InputError {
         return new ModelBuilder(file).build();
     }

@@ -95,12 +95,13 @@ final class ModelBuilder {
         return new InterfaceModel(file, table, instances, facts);
     }
 
-    private void declare(Scope scope, ProjectionDef p) throws InputError {
-        ProjectionDef first = scope.projections.putIfAbsent(p.name(), p);
-        if (first != null) {
-            throw new InputError(p.where().pos(), "duplicate projection '" + p.name() + "' in this scope (first at "
-                    + first.where() + ")");
-        }
+    /**
+     * A name defined twice in one scope means its first definition, as in idlc, whose
+     * scopes are lists searched from the front (source/ast/scope.h); real driver IDLs
+     * (mei-me, sb_edac, skx_edac, xhci-hcd) rely on this. A later namesake is never used.
+     */
+    private static void declare(Scope scope, ProjectionDef p) {
+        scope.projections.putIfAbsent(p.name(), p);
     }
 
     private Scope items(List<RpcItem> items, Scope parent) throws InputError {
@@ -229,6 +230,15 @@ final class ModelBuilder {
                 any = true;
             } else if (a instanceof PtrAttr.MemberOf mo) {
                 fact(new Fact.Ownership(ctx.container(), member, OwnershipKind.BIND, domain(mo.side(), ctx)), site);
+                any = true;
+            } else if (a instanceof PtrAttr.Within) {
+                // No side is written: whichever side receives the pointer rebuilds it inside its base object.
+                if (d.toCallee()) {
+                    fact(new Fact.Ownership(ctx.container(), member, OwnershipKind.WITHIN, ctx.caller().other()), site);
+                }
+                if (d.toCaller()) {
+                    fact(new Fact.Ownership(ctx.container(), member, OwnershipKind.WITHIN, ctx.caller()), site);
+                }
                 any = true;
             }
         }

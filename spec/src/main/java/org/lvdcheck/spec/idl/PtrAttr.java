@@ -18,4 +18,13 @@ public sealed interface PtrAttr {
 
     /** {@code user<{{size}}>}: a user-space buffer of that size. */
     record User(String sizeExpr) implements PtrAttr {}
+
+    /**
+     * {@code within<{{base}}, {{size}}>}: the pointer has no shadow object of its own; it
+     * points into the object {@code base} (of {@code size} bytes), and the receiving side
+     * rebuilds it from base and offset. Not in the idlc grammar paraphrased in
+     * LVD-AS-BUILT.md §5.2, but used by lvd-linux's xhci-hcd.idl and idlc's
+     * test_casted_within.idl.
+     */
+    record Within(String baseExpr, String sizeExpr) implements PtrAttr {}
 }

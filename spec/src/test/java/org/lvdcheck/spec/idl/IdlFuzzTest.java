@@ -28,7 +28,7 @@ class IdlFuzzTest {
         "module ", "rpc ", "rpc_ptr ", "rpc_export ", "projection ", "<struct ", "<union ", "global ", "spinlock ",
         "atomic_lock ", "array<", "casted<", "string ", "const ", "volatile ", "void ", "unsigned ", "long ",
         "int ", "u8", "*", "[in]", "[out]", "[in, out]", "[unused]", "[alloc(callee)]", "[bind(caller)]",
-        "[dealloc(callee)]", "[alloc<{{n}}>(caller)]", "{{ptr->len}}", "null", "{", "}", "(", ")", "[", "]",
+        "[dealloc(callee)]", "[alloc<{{n}}>(caller)]", "[within<{{b}}, {{8}}>]", "{{ptr->len}}", "null", "{", "}", "(", ")", "[", "]",
         "<", ">", ";", ",", ":", ".", " ", "\n", "/*", "*/", "//", "\"", "header ", "include ", "driver ",
         "import ", "0", "99999999999999999999999", "x", "\u00e9", "\t", "\r\n"
     };

@@ -90,12 +90,31 @@ class IdlParserTest {
         "module m { header <a.h> } | 1:25 | unexpected '}'",
         "module m { } module | 1:20 | unexpected end of file",
         "| 1:1 | unexpected end of file",
+        // The first error wins, whether the lexer or the parser finds it.
+        "module m { rpc void f(long [in][out] x) {} }\\n@ | 1:32 | unexpected '['",
+        "module m { rpc void f(int x) {} }\\nmodule n { @ } | 2:12 | unexpected character '@'",
+        "module m { } @ | 1:14 | unexpected character '@'",
+        "module m { rpc void f(array<u8, var_len> x) {} } | 1:33 | unexpected 'var_len'",
     })
     void errorsNameTheOffendingToken(String input, String at, String fragment) {
         String text = input == null ? "" : input.replace("\\n", "\n").replace("\\t", "\t");
         InputError e = assertThrows(InputError.class, () -> IdlParser.parse("bad.idl", text));
         assertEquals("bad.idl:" + at, e.pos().toString(), e.getMessage());
         assertTrue(e.detail().contains(fragment), e.getMessage());
+    }
+
+    @Test
+    void withinNamesTheBaseObjectAndSizeAndIsAlsoAName() throws InputError {
+        IdlFile f = IdlParser.parse("t.idl", "module m { rpc void f(projection p [within<{{base}}, {{sizeof(*base)}}>] *within)"
+                + " { projection <struct s> p { casted<void *, projection p [within<{{ptr}},{{8}}>]*> area; } } }");
+        RpcDef rpc = (RpcDef) f.modules().get(0).items().get(0);
+        VarDecl arg = rpc.args().get(0);
+        assertEquals("within", arg.name());
+        assertEquals(List.of(new PtrAttr.Within("base", "sizeof(*base)")), arg.type().indirections().get(0).attrs());
+        assertTrue(IdlPrinter.print(f).contains("[within<{{base}}, {{sizeof(*base)}}>]* within"), IdlPrinter.print(f));
+        ProjectionDef p = (ProjectionDef) rpc.items().get(0);
+        TypeStem.Casted area = (TypeStem.Casted) ((ProjField.Field) p.fields().get(0)).decl().type().stem();
+        assertEquals(List.of(new PtrAttr.Within("ptr", "8")), area.real().indirections().get(0).attrs());
     }
 
     @Test

@@ -9,7 +9,7 @@ import java.util.List;
 /** The IDL test files committed under src/test/resources/idl. */
 final class IdlResources {
     static final List<String> FILES = List.of("minimal.idl", "constructs.idl", "driver.idl", "netdev.idl",
-            "blockdev.idl", "locks-globals.idl");
+            "blockdev.idl", "locks-globals.idl", "real-constructs.idl");
 
     private IdlResources() {}
 

@@ -132,6 +132,30 @@ class InterfaceModelTest {
     }
 
     @Test
+    void aProjectionNameDefinedTwiceInOneScopeMeansTheFirstDefinition() throws InputError {
+        InterfaceModel m = model("module k { rpc void f(projection d *a) {"
+                + " projection <struct mei_device> d { projection d *dev; int first; }"
+                + " projection <struct device> d { int second; } } }");
+        assertTrue(m.facts().containsKey(driver("struct mei_device", "first", Access.WRITE, MemberKind.SCALAR)));
+        assertTrue(m.facts().containsKey(driver("struct mei_device", "dev", Access.WRITE, MemberKind.POINTER)));
+        assertTrue(m.facts().keySet().stream().noneMatch(f -> f.toString().contains("second")));
+        assertEquals(List.of("d__in"), m.projections().stream().map(ProjectionInstance::instanceName).toList());
+    }
+
+    @Test
+    void withinIsRebuiltByTheReceivingSide() throws InputError {
+        InterfaceModel in = model("module k { rpc void f(projection p [within<{{b}}, {{8}}>] *a) {"
+                + " projection <struct s> p {} } }");
+        assertTrue(in.facts().containsKey(new Fact.Ownership("rpc f", "arg 1", OwnershipKind.WITHIN, Domain.KERNEL)));
+        assertTrue(in.facts().keySet().stream()
+                .noneMatch(f -> f instanceof Fact.Ownership o && o.kind() == OwnershipKind.BIND));
+        InterfaceModel both = model("module k { rpc_ptr void g(projection p [within<{{b}}, {{8}}>] * [in, out] a) {"
+                + " projection <struct s> p {} } }");
+        assertTrue(both.facts().containsKey(new Fact.Ownership("rpc_ptr g", "arg 1", OwnershipKind.WITHIN, Domain.DRIVER)));
+        assertTrue(both.facts().containsKey(new Fact.Ownership("rpc_ptr g", "arg 1", OwnershipKind.WITHIN, Domain.KERNEL)));
+    }
+
+    @Test
     void projectionsResolveInTheInnermostScopeFirst() throws InputError {
         InterfaceModel m = model("module k { projection <struct outer> p { int o; }"
                 + " rpc void f(projection p *a) { projection <struct inner> p { int i; } }"
