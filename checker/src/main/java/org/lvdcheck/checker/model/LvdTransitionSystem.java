@@ -151,25 +151,33 @@ public final class LvdTransitionSystem implements TransitionSystem<CheckState> {
     @Override
     public Expansion<CheckState> expand(CheckState s, boolean reduced) {
         List<Choice> all = choices(s);
+        Taken[] taken = new Taken[all.size()];
         if (reduced && reduction) {
-            Expansion<CheckState> r = reducedExpansion(s, all);
+            Expansion<CheckState> r = reducedExpansion(s, all, taken);
             if (r != null) {
                 return r;
             }
         }
         List<Transition<CheckState>> ts = new ArrayList<>(all.size());
         for (int i = 0; i < all.size(); i++) {
-            Taken t = take(s, all.get(i));
-            ts.add(new Transition<>(i, all.get(i).label(), t.target(), t.violations()));
+            ts.add(transition(s, all, taken, i));
         }
         return new Expansion<>(ts, false);
+    }
+
+    /** The transition of choice i, taking it once: a reduced attempt's steps are reused by the full expansion. */
+    private Transition<CheckState> transition(CheckState s, List<Choice> all, Taken[] taken, int i) {
+        if (taken[i] == null) {
+            taken[i] = take(s, all.get(i));
+        }
+        return new Transition<>(i, all.get(i).label(), taken[i].target(), taken[i].violations());
     }
 
     /**
      * The ample set of the lowest-numbered CPU all of whose steps are CPU-local and invisible,
      * or null when no CPU qualifies (or only one CPU can move, which needs no reduction).
      */
-    private Expansion<CheckState> reducedExpansion(CheckState s, List<Choice> all) {
+    private Expansion<CheckState> reducedExpansion(CheckState s, List<Choice> all, Taken[] taken) {
         int movers = 0;
         for (int c = 0; c < cpus; c++) {
             final int cc = c;
@@ -184,13 +192,12 @@ public final class LvdTransitionSystem implements TransitionSystem<CheckState> {
             List<Transition<CheckState>> ts = new ArrayList<>();
             boolean local = true;
             for (int i = 0; i < all.size() && local; i++) {
-                Choice ch = all.get(i);
-                if (ch.action().cpu() != c) {
+                if (all.get(i).action().cpu() != c) {
                     continue;
                 }
-                Taken t = take(s, ch);
-                local = t.violations().isEmpty() && locality.isLocal(s.machine(), ch.action(), t.step());
-                ts.add(new Transition<>(i, ch.label(), t.target(), t.violations()));
+                Transition<CheckState> t = transition(s, all, taken, i);
+                local = t.violations().isEmpty() && locality.isLocal(s.machine(), all.get(i).action(), taken[i].step());
+                ts.add(t);
             }
             if (local && !ts.isEmpty()) {
                 return new Expansion<>(ts, true);
