@@ -40,8 +40,9 @@ import org.lvdcheck.spec.lvd.Model;
  *   <li>{@link DriverMove.Privileged}: each privileged instruction class, through the executor
  *       and the hypervisor, so the VMCS and the spec's exit policy decide.</li>
  *   <li>{@link DriverMove.Popf} (each IF/AC/DF/TF combination), {@link DriverMove.Write} (each
- *       frame the model tracks concretely that the domain can write on this CPU) and
- *       {@link DriverMove.Raise} (each exception vector of the spec).</li>
+ *       frame the model tracks concretely that the domain can write on this CPU),
+ *       {@link DriverMove.Raise} (each exception vector of the spec) and
+ *       {@link DriverMove.EptViolation} (an access its EPT refuses).</li>
  * </ul>
  * Writes to havoc frames need no move: trusted readers see them as ⊤ anyway.
  */
@@ -182,6 +183,7 @@ public final class Adversary {
         system.spec().vectors().stream().filter(x -> x.vectorClass() == Model.VectorClass.EXCEPTION)
                 .mapToInt(Model.Vector::number).sorted()
                 .forEach(n -> out.add(new Action.Driver(c, new DriverMove.Raise(n))));
+        out.add(new Action.Driver(c, new DriverMove.EptViolation()));
         return out;
     }
 
@@ -263,6 +265,9 @@ public final class Adversary {
         }
         if (move instanceof DriverMove.Write w) {
             return s.withMem(s.mem().edit().domainWrite(w.frame()).freeze());
+        }
+        if (move instanceof DriverMove.EptViolation) {
+            return machine.eptViolation(s.withCpu(c, cpu.withRegs(clobber(r))), c, ev, move.toString());
         }
         DriverMove.Raise x = (DriverMove.Raise) move;
         MachineState in = s.withCpu(c, cpu.withRegs(clobber(r)));

@@ -79,6 +79,17 @@ public sealed interface DriverMove {
         }
     }
 
+    /**
+     * An access the domain's EPT refuses: an EPT violation, a VM exit (reason 48) the spec's
+     * policy decides (the address does not matter to the hypervisor's handler).
+     */
+    record EptViolation() implements DriverMove {
+        @Override
+        public String toString() {
+            return "an access the domain's EPT refuses";
+        }
+    }
+
     /** An instruction of the driver raises exception {@code vector} (error code 0 where it has one). */
     record Raise(int vector) implements DriverMove {
         @Override

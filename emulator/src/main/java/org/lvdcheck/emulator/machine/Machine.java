@@ -619,8 +619,9 @@ public final class Machine {
         return hypervisor.kill(s, c, ev, why);
     }
 
-    MachineState hypervisorExit(MachineState s, int c, ExecOutcome.VmExit x, PlacedInstruction pi, List<Event> ev) {
-        return hypervisor.exit(s, c, x, pi, ev);
+    /** An access of CPU c that its EPT refuses (a VM exit, reason 48), without a particular address. */
+    MachineState eptViolation(MachineState s, int c, List<Event> ev, String what) {
+        return hypervisor.eptExit(s, c, ExitReason.EPT_VIOLATION, 0, 0, 0, ev, what);
     }
 
     /**

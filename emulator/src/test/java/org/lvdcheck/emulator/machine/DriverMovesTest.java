@@ -225,6 +225,16 @@ class DriverMovesTest {
     }
 
     @Test
+    void anAccessTheEptRefusesHaltsAsBuiltAndKillsHardened() throws Exception {
+        Machine asBuilt = machine("lvd-as-built");
+        Step st = move(asBuilt, inDriver(asBuilt), new DriverMove.EptViolation());
+        assertEquals(48, event(st.events(), Event.VmExit.class).reason());
+        assertEquals(CpuMode.STOPPED, st.state().cpu(0).mode(), "no EPT-violation handler in lvd-bflank");
+        Machine hardened = machine("lvd-hardened");
+        event(move(hardened, inDriver(hardened), new DriverMove.EptViolation()).events(), Event.Killed.class);
+    }
+
+    @Test
     void everyMoveOfBothSpecsApplies() throws Exception {
         for (String spec : new String[] {"lvd-as-built", "lvd-hardened"}) {
             Machine m = machine(spec);
