@@ -60,10 +60,18 @@ final class FlagControl {
         }
     }
 
-    /** PUSHFQ / PUSHFW: RFLAGS with VM and RF cleared (Vol. 2B PUSHF); the 16-bit form pushes FLAGS. */
+    /**
+     * PUSHFQ / PUSHFW: RFLAGS with VM and RF cleared (Vol. 2B PUSHF); the 16-bit form pushes FLAGS.
+     * ⊤ status flags mark the 64-bit image ({@link Rflags#STATUS_TOP}); the 16-bit one is ⊤.
+     */
     static void pushf(Step s) {
         int size = s.insn.opSize();
-        s.push(s.rflags() & ~(Rflags.VM | Rflags.RF), size, s.flagsTainted());
+        long image = s.rflags() & ~(Rflags.VM | Rflags.RF);
+        if (size == 8) {
+            s.push(Rflags.image(image, s.flagsTainted()), size, false);
+        } else {
+            s.push(image, size, s.flagsTainted());
+        }
     }
 
     /**
@@ -89,6 +97,6 @@ final class FlagControl {
         if (size == 2) {
             mask &= 0xFFFF;
         }
-        s.setRflags((old & ~mask) | (popped & mask), false);
+        s.setRflags((old & ~mask) | (popped & mask), size == 8 && Rflags.statusTop(popped));
     }
 }

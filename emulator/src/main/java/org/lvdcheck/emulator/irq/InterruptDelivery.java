@@ -34,8 +34,8 @@ import org.lvdcheck.emulator.paging.PagingResult;
  * <p>Taint (DESIGN.md §3): a ⊤ gate, descriptor or TSS slot, and a push through a ⊤ RSP
  * outside a domain's EPT, end the delivery with {@link DeliveryResult.TaintedUse}. Under a
  * domain's EPT ({@code confined}) a push through the domain's ⊤ RSP lands where the domain can
- * write anyway: it is dropped and the handler starts with RSP ⊤. The pushed RSP, RFLAGS and RIP
- * keep their labels.
+ * write anyway: it is dropped and the handler starts with RSP ⊤. The pushed RSP and RIP keep
+ * their labels; the RFLAGS image marks ⊤ status flags ({@link Rflags#STATUS_TOP}).
  */
 public final class InterruptDelivery {
     private InterruptDelivery() {
@@ -179,11 +179,11 @@ public final class InterruptDelivery {
             }
 
             boolean cplChange = newCpl != cpl;
+            long flags = Rflags.image(regs.rflags(), regs.tainted(ArchRegs.T_FLAGS));
             long[] frame = errorCode.isPresent()
-                    ? new long[] {regs.ss().selector(), regs.rsp(), regs.rflags(), regs.cs().selector(), regs.rip(), errorCode.getAsLong()}
-                    : new long[] {regs.ss().selector(), regs.rsp(), regs.rflags(), regs.cs().selector(), regs.rip()};
-            boolean[] top = {false, regs.gprTainted(ArchRegs.RSP), regs.tainted(ArchRegs.T_FLAGS), false,
-                regs.tainted(ArchRegs.T_RIP), false};
+                    ? new long[] {regs.ss().selector(), regs.rsp(), flags, regs.cs().selector(), regs.rip(), errorCode.getAsLong()}
+                    : new long[] {regs.ss().selector(), regs.rsp(), flags, regs.cs().selector(), regs.rip()};
+            boolean[] top = {false, regs.gprTainted(ArchRegs.RSP), false, false, regs.tainted(ArchRegs.T_RIP), false};
             long sp = newRsp;
             for (int i = 0; i < frame.length && !topStack; i++) {
                 sp -= 8;

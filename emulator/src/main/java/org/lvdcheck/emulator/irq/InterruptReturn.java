@@ -149,12 +149,14 @@ public final class InterruptReturn {
             mask |= Rflags.IOPL;
         }
         long rflags = (regs.rflags() & ~mask) | (newFlags & mask) | Rflags.FIXED1;
+        long taint = Rflags.statusTop(newFlags) ? base.taintMask() | ArchRegs.T_FLAGS : base.taintMask() & ~ArchRegs.T_FLAGS;
         ArchRegs out = base.toBuilder()
                 .rip(rip)
                 .cs(Segment.fromDescriptor(csSel, d))
                 .rflags(rflags)
                 .gpr(ArchRegs.RSP, newRsp)
                 .ss(ss)
+                .taint(taint & ~ArchRegs.T_RIP & ~ArchRegs.tGpr(ArchRegs.RSP))
                 .build();
         return new Result.Returned(out);
     }

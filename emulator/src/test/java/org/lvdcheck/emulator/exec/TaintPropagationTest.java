@@ -205,12 +205,30 @@ class TaintPropagationTest {
     }
 
     @Test
-    void flagsPushedTaintedAndATaintedImageCannotBePopped() {
-        ArchRegs in = kernel().withTaint(ArchRegs.T_FLAGS, true);
+    void aSavedFlagsImageMarksTopStatusFlagsAndAnImageTheAttackerChoseCannotBePopped() {
+        ArchRegs in = kernel().withRflags(Rflags.FIXED1 | Rflags.IF | Rflags.DF).withTaint(ArchRegs.T_FLAGS, true);
         ExecOutcome.Next n = assertInstanceOf(ExecOutcome.Next.class, run(in, "pushfq", ctx));
-        assertTrue(n.writes().get(0).tainted());
+        MemWrite w = n.writes().get(0);
+        assertFalse(w.tainted(), "the control flags are concrete: the image stays clean");
+        assertEquals(Rflags.FIXED1 | Rflags.IF | Rflags.DF | Rflags.STATUS_TOP, w.value());
         ctx.apply(n.writes());
+        ArchRegs popped = step(n.regs().withRflags(Rflags.FIXED1), "popfq", ctx);
+        assertTrue(popped.tainted(ArchRegs.T_FLAGS), "the status flags come back ⊤");
+        assertEquals(Rflags.FIXED1 | Rflags.IF | Rflags.DF, popped.rflags());
+        ctx.taint(STACK - 8, 8);
         assertUse(run(n.regs(), "popfq", ctx), "popf");
+    }
+
+    @Test
+    void iretqRestoresTopStatusFlagsFromAMarkedImage() {
+        ControlTransferTest.withGdt(ctx);
+        ctx.poke(STACK, 8, CODE + 0x100).poke(STACK + 8, 8, Machine.KERNEL_CS)
+                .poke(STACK + 16, 8, Rflags.FIXED1 | Rflags.IF | Rflags.STATUS_TOP)
+                .poke(STACK + 24, 8, STACK + 0x200).poke(STACK + 32, 8, 0);
+        ArchRegs r = step(kernel().withRflags(Rflags.FIXED1), "iretq", ctx);
+        assertTrue(r.tainted(ArchRegs.T_FLAGS));
+        assertEquals(Rflags.FIXED1 | Rflags.IF, r.rflags(), "IF from the image; the mark is no flag");
+        assertEquals(CODE + 0x100, r.rip());
     }
 
     @Test
