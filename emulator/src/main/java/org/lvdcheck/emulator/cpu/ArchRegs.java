@@ -91,7 +91,7 @@ public final class ArchRegs {
         long t = b.taint & T_ALL;
         this.taint = t;
         this.gprs = b.gprs.clone();
-        for (int n = 0; n < 16; n++) {
+        for (int n = 0; (t & T_GPRS) != 0 && n < 16; n++) {
             if ((t & tGpr(n)) != 0) {
                 gprs[n] = 0;
             }
