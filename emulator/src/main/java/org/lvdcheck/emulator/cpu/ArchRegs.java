@@ -12,6 +12,13 @@ import org.lvdcheck.emulator.mem.Hash64;
  * Extended state (x87, SSE, AVX) is modelled by one opaque 64-bit token per XSAVE component so that
  * save/restore can be checked without modelling the registers themselves.
  *
+ * <p>Taint (DESIGN.md §3, the compromised driver): a mask of {@code T_*} bits says which registers
+ * hold ⊤, a value the attacker chose. A tainted register's value is canonically 0, so every ⊤
+ * register file with the same concrete rest is one state; {@link #equals} and
+ * {@link #contentHash} include the mask. The control flags IF, DF, AC and TF are never ⊤ (the
+ * adversary picks them concretely); {@link #T_FLAGS} covers the six status flags. A concrete
+ * write of a register clears its bit; {@link #withTaint} sets bits.
+ *
  * <p>Generated once from a field list; edit by hand.
  */
 public final class ArchRegs {
@@ -20,6 +27,27 @@ public final class ArchRegs {
     public static final int ES = 0, CS = 1, SS = 2, DS = 3, FS = 4, GS = 5;
     /** XSAVE state components of the extended-state tokens (SDM Vol. 1 13.1). */
     public static final int XSTATE_X87 = 0, XSTATE_SSE = 1, XSTATE_AVX = 2;
+
+    /** Taint bits: bit n (0..15) is GPR n; then the status flags, segment bases, and the rest. */
+    public static final long T_GPRS = 0xFFFFL;
+    public static final long T_FLAGS = 1L << 16, T_FS_BASE = 1L << 17, T_GS_BASE = 1L << 18,
+            T_KERNEL_GS_BASE = 1L << 19, T_DR = 1L << 20, T_XCR0 = 1L << 21, T_PKRU = 1L << 22,
+            T_MXCSR = 1L << 23, T_X87 = 1L << 24, T_SSE = 1L << 25, T_AVX = 1L << 26, T_RIP = 1L << 27;
+    /** Every taint bit. */
+    public static final long T_ALL = (1L << 28) - 1;
+    /** The status flags T_FLAGS covers (SDM Vol. 1 3.4.3.1). */
+    public static final long STATUS_FLAGS = Rflags.CF | Rflags.PF | Rflags.AF | Rflags.ZF | Rflags.SF | Rflags.OF;
+    private static final long[] T_XSTATE = {T_X87, T_SSE, T_AVX};
+
+    /** The taint bit of GPR {@code n}. */
+    public static long tGpr(int n) {
+        return 1L << n;
+    }
+
+    /** The taint bit of XSAVE component {@code c}. */
+    public static long tXstate(int c) {
+        return T_XSTATE[c];
+    }
 
     private final long[] gprs;
     private final long rip;
@@ -57,40 +85,49 @@ public final class ArchRegs {
     private final boolean blockingByMovSs;
     private final boolean blockingByNmi;
     private final ActivityState activity;
+    private final long taint;
 
     private ArchRegs(Builder b) {
+        long t = b.taint & T_ALL;
+        this.taint = t;
         this.gprs = b.gprs.clone();
-        this.rip = b.rip;
-        this.rflags = b.rflags;
+        for (int n = 0; (t & T_GPRS) != 0 && n < 16; n++) {
+            if ((t & tGpr(n)) != 0) {
+                gprs[n] = 0;
+            }
+        }
+        this.rip = (t & T_RIP) != 0 ? 0 : b.rip;
+        this.rflags = (t & T_FLAGS) != 0 ? b.rflags & ~STATUS_FLAGS : b.rflags;
         this.es = Objects.requireNonNull(b.es, "es");
         this.cs = Objects.requireNonNull(b.cs, "cs");
         this.ss = Objects.requireNonNull(b.ss, "ss");
         this.ds = Objects.requireNonNull(b.ds, "ds");
-        this.fs = Objects.requireNonNull(b.fs, "fs");
-        this.gs = Objects.requireNonNull(b.gs, "gs");
+        this.fs = (t & T_FS_BASE) != 0 ? b.fs.withBase(0) : Objects.requireNonNull(b.fs, "fs");
+        this.gs = (t & T_GS_BASE) != 0 ? b.gs.withBase(0) : Objects.requireNonNull(b.gs, "gs");
         this.ldtr = Objects.requireNonNull(b.ldtr, "ldtr");
         this.tr = Objects.requireNonNull(b.tr, "tr");
         this.gdtr = Objects.requireNonNull(b.gdtr, "gdtr");
         this.idtr = Objects.requireNonNull(b.idtr, "idtr");
-        this.kernelGsBase = b.kernelGsBase;
+        this.kernelGsBase = (t & T_KERNEL_GS_BASE) != 0 ? 0 : b.kernelGsBase;
         this.cr0 = b.cr0;
         this.cr2 = b.cr2;
         this.cr3 = b.cr3;
         this.cr4 = b.cr4;
         this.cr8 = b.cr8;
         this.efer = b.efer;
-        this.dr0 = b.dr0;
-        this.dr1 = b.dr1;
-        this.dr2 = b.dr2;
-        this.dr3 = b.dr3;
-        this.dr6 = b.dr6;
-        this.dr7 = b.dr7;
-        this.xcr0 = b.xcr0;
-        this.pkru = b.pkru;
-        this.mxcsr = b.mxcsr;
-        this.x87State = b.x87State;
-        this.sseState = b.sseState;
-        this.avxState = b.avxState;
+        boolean dr = (t & T_DR) != 0;
+        this.dr0 = dr ? 0 : b.dr0;
+        this.dr1 = dr ? 0 : b.dr1;
+        this.dr2 = dr ? 0 : b.dr2;
+        this.dr3 = dr ? 0 : b.dr3;
+        this.dr6 = dr ? 0 : b.dr6;
+        this.dr7 = dr ? 0 : b.dr7;
+        this.xcr0 = (t & T_XCR0) != 0 ? 0 : b.xcr0;
+        this.pkru = (t & T_PKRU) != 0 ? 0 : b.pkru;
+        this.mxcsr = (t & T_MXCSR) != 0 ? 0 : b.mxcsr;
+        this.x87State = (t & T_X87) != 0 ? 0 : b.x87State;
+        this.sseState = (t & T_SSE) != 0 ? 0 : b.sseState;
+        this.avxState = (t & T_AVX) != 0 ? 0 : b.avxState;
         this.blockingBySti = b.blockingBySti;
         this.blockingByMovSs = b.blockingByMovSs;
         this.blockingByNmi = b.blockingByNmi;
@@ -113,6 +150,31 @@ public final class ArchRegs {
     /** The full 64-bit GPR {@code n} (0..15). */
     public long gpr(int n) {
         return gprs[n];
+    }
+
+    /** The taint mask ({@code T_*} bits). */
+    public long taintMask() {
+        return taint;
+    }
+
+    /** Whether any of the {@code bits} is tainted. */
+    public boolean tainted(long bits) {
+        return (taint & bits) != 0;
+    }
+
+    /** Whether GPR {@code n} holds ⊤. */
+    public boolean gprTainted(int n) {
+        return (taint & tGpr(n)) != 0;
+    }
+
+    /** The same registers with the taint mask replaced (tainted values become canonical 0). */
+    public ArchRegs withTaintMask(long mask) {
+        return mask == taint ? this : toBuilder().taint(mask).build();
+    }
+
+    /** The same registers with {@code bits} tainted (set to ⊤) or untainted (their current values kept). */
+    public ArchRegs withTaint(long bits, boolean tainted) {
+        return withTaintMask(tainted ? taint | bits : taint & ~bits);
     }
 
     /**
@@ -144,6 +206,13 @@ public final class ArchRegs {
      * zero-extends to 64 bits; 8- and 16-bit writes merge into the unchanged upper bits.
      */
     public ArchRegs withGpr(int n, int widthBits, boolean high8, long value) {
+        if (widthBits == 32 || widthBits == 64) {
+            long v = widthBits == 32 ? value & 0xFFFFFFFFL : value;
+            return withGpr(n, v);
+        }
+        if (gprTainted(n)) {
+            return this; // a partial write of clean data into ⊤ leaves it ⊤
+        }
         long old = gprs[n];
         long v;
         switch (widthBits) {
@@ -158,12 +227,6 @@ public final class ArchRegs {
             case 16:
                 v = (old & ~0xFFFFL) | (value & 0xFFFF);
                 break;
-            case 32:
-                v = value & 0xFFFFFFFFL;
-                break;
-            case 64:
-                v = value;
-                break;
             default:
                 throw new IllegalArgumentException("operand size " + widthBits);
         }
@@ -173,9 +236,9 @@ public final class ArchRegs {
         return toBuilder().gpr(n, v).build();
     }
 
-    /** Writes the full 64-bit GPR {@code n}. */
+    /** Writes the full 64-bit GPR {@code n} with a concrete value (clearing its taint). */
     public ArchRegs withGpr(int n, long value) {
-        return gprs[n] == value ? this : toBuilder().gpr(n, value).build();
+        return gprs[n] == value && !gprTainted(n) ? this : toBuilder().gpr(n, value).build();
     }
 
     private static void checkHigh8(int n) {
@@ -654,7 +717,7 @@ public final class ArchRegs {
                 && blockingByMovSs == o.blockingByMovSs
                 && blockingByNmi == o.blockingByNmi
                 && activity.equals(o.activity)
-                ;
+                && taint == o.taint;
     }
 
     @Override
@@ -704,6 +767,7 @@ public final class ArchRegs {
         h = Hash64.combine(h, blockingByMovSs ? 1 : 0);
         h = Hash64.combine(h, blockingByNmi ? 1 : 0);
         h = Hash64.combine(h, activity.ordinal());
+        h = Hash64.combine(h, taint);
         return Hash64.mix(h);
     }
 
@@ -716,8 +780,9 @@ public final class ArchRegs {
 
     @Override
     public String toString() {
-        return String.format("ArchRegs[rip=%x rsp=%x rflags=%x cs=%x ss=%x cr3=%x cpl=%d %s]",
-                rip, gprs[RSP], rflags, cs.selector(), ss.selector(), cr3, cpl(), activity);
+        return String.format("ArchRegs[rip=%x rsp=%x rflags=%x cs=%x ss=%x cr3=%x cpl=%d %s%s]",
+                rip, gprs[RSP], rflags, cs.selector(), ss.selector(), cr3, cpl(), activity,
+                taint == 0 ? "" : String.format(" taint=%x", taint));
     }
 
     /** Mutable builder; {@link #build()} snapshots it. */
@@ -758,6 +823,7 @@ public final class ArchRegs {
         private boolean blockingByMovSs;
         private boolean blockingByNmi;
         private ActivityState activity = ActivityState.ACTIVE;
+        private long taint;
 
         private Builder() {
             this.gprs = new long[16];
@@ -800,15 +866,24 @@ public final class ArchRegs {
             this.blockingByMovSs = r.blockingByMovSs;
             this.blockingByNmi = r.blockingByNmi;
             this.activity = r.activity;
+            this.taint = r.taint;
+        }
+
+        /** Replaces the taint mask; values of tainted registers become canonical 0 at build. */
+        public Builder taint(long mask) {
+            this.taint = mask;
+            return this;
         }
 
         public Builder gpr(int n, long v) {
             gprs[n] = v;
+            this.taint &= ~tGpr(n);
             return this;
         }
 
         public Builder rip(long v) {
             this.rip = v;
+            this.taint &= ~T_RIP;
             return this;
         }
 
@@ -839,11 +914,13 @@ public final class ArchRegs {
 
         public Builder fs(Segment v) {
             this.fs = v;
+            this.taint &= ~T_FS_BASE;
             return this;
         }
 
         public Builder gs(Segment v) {
             this.gs = v;
+            this.taint &= ~T_GS_BASE;
             return this;
         }
 
@@ -869,6 +946,7 @@ public final class ArchRegs {
 
         public Builder kernelGsBase(long v) {
             this.kernelGsBase = v;
+            this.taint &= ~T_KERNEL_GS_BASE;
             return this;
         }
 
@@ -934,31 +1012,37 @@ public final class ArchRegs {
 
         public Builder xcr0(long v) {
             this.xcr0 = v;
+            this.taint &= ~T_XCR0;
             return this;
         }
 
         public Builder pkru(int v) {
             this.pkru = v;
+            this.taint &= ~T_PKRU;
             return this;
         }
 
         public Builder mxcsr(int v) {
             this.mxcsr = v;
+            this.taint &= ~T_MXCSR;
             return this;
         }
 
         public Builder x87State(long v) {
             this.x87State = v;
+            this.taint &= ~T_X87;
             return this;
         }
 
         public Builder sseState(long v) {
             this.sseState = v;
+            this.taint &= ~T_SSE;
             return this;
         }
 
         public Builder avxState(long v) {
             this.avxState = v;
+            this.taint &= ~T_AVX;
             return this;
         }
 

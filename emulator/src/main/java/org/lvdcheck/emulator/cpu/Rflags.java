@@ -25,6 +25,26 @@ public final class Rflags {
     public static final long VIP = 1L << 20;
     public static final long ID = 1L << 21;
 
+    /**
+     * Bit 63, reserved in RFLAGS and 0 in every image the hardware saves: set alone among the
+     * reserved bits 63:22 of a saved image (an event frame, PUSHF) it records that the status
+     * flags were ⊤ when it was saved (DESIGN.md §3), so the image stays clean for its control
+     * flags and IRET or POPF restores the status flags as ⊤. A word the driver chose is ⊤ as a
+     * whole instead.
+     */
+    public static final long STATUS_TOP = 1L << 63;
+    private static final long RESERVED_HIGH = -1L << 22;
+
+    /** The image of {@code rflags} to save, with the mark when the status flags are ⊤. */
+    public static long image(long rflags, boolean statusTop) {
+        return statusTop ? rflags | STATUS_TOP : rflags;
+    }
+
+    /** Whether a saved image has the mark of ⊤ status flags. */
+    public static boolean statusTop(long image) {
+        return (image & RESERVED_HIGH) == STATUS_TOP;
+    }
+
     /** IOPL field value (0..3). */
     public static int iopl(long rflags) {
         return (int) ((rflags >>> 12) & 3);

@@ -28,8 +28,8 @@ final class ContextMemory implements LinearMemory {
     }
 
     @Override
-    public LinearResult write(long linear, int size, long value, LinearAccess access) {
-        return translate(step.ctx.write(step.start, segment(access), linear, size, value, kind(access)), linear);
+    public LinearResult write(long linear, int size, long value, boolean tainted, LinearAccess access) {
+        return translate(step.ctx.write(step.start, segment(access), linear, size, value, tainted, kind(access)), linear);
     }
 
     private static int segment(LinearAccess a) {
@@ -50,7 +50,7 @@ final class ContextMemory implements LinearMemory {
     private LinearResult translate(MemResult r, long linear) {
         if (r instanceof MemResult.Ok ok) {
             step.addWrites(ok.writes());
-            return new LinearResult.Value(ok.value());
+            return new LinearResult.Value(ok.value(), ok.tainted());
         }
         if (r instanceof MemResult.Fault f) {
             PagingResult.Failure failure = switch (f.vector()) {

@@ -1,5 +1,6 @@
 package org.lvdcheck.emulator.exec;
 
+import org.lvdcheck.emulator.cpu.ArchRegs;
 import org.lvdcheck.emulator.cpu.Cr0;
 import org.lvdcheck.emulator.cpu.Cr4;
 import org.lvdcheck.emulator.vmx.ExitReason;
@@ -55,7 +56,9 @@ final class ControlRegisters {
             throw Step.gp0();
         }
         Vmcs vmcs = s.ctx.vmcs();
-        long v = s.gpr64(gpr);
+        boolean top = s.gprTainted(gpr);
+        // A ⊤ value is the attacker's pick: one that exits whenever some value does (DESIGN.md §3).
+        long v = top ? exitingValue(vmcs, cr) : s.gpr64(gpr);
         boolean exits = switch (cr) {
             case 0 -> VmxExitRules.movToCr0Exits(vmcs, v);
             case 3 -> VmxExitRules.movToCr3Exits(vmcs, v);
@@ -66,6 +69,9 @@ final class ControlRegisters {
         if (exits) {
             throw s.exit(ExitReason.CONTROL_REGISTER_ACCESS, crQualification(cr, ACCESS_MOV_TO, gpr),
                     "MOV to CR" + cr);
+        }
+        if (top) {
+            throw s.operandUse("MOV of ⊤ to CR" + cr + " without a VM exit");
         }
         switch (cr) {
             case 0 -> s.regs = s.regs.withCr0(newCr0(s, v, vmcs.cr0GuestHostMask()));
@@ -80,6 +86,28 @@ final class ControlRegisters {
             }
             default -> throw new IllegalArgumentException("CR" + cr);
         }
+    }
+
+    /**
+     * A value for MOV to CR{@code cr} that causes a VM exit if any value does: one differing from
+     * the read shadow in every host-owned bit (CR0, CR4), or no CR3-target value (CR3).
+     */
+    private static long exitingValue(Vmcs vmcs, int cr) {
+        return switch (cr) {
+            case 0 -> ~vmcs.cr0ReadShadow();
+            case 4 -> ~vmcs.cr4ReadShadow();
+            case 3 -> {
+                long v = 0x1000;
+                for (int i = 0; i < vmcs.cr3TargetCount(); i++) {
+                    if (vmcs.cr3Target(i) == v) {
+                        v += 0x1000;
+                        i = -1;
+                    }
+                }
+                yield v;
+            }
+            default -> 0;
+        };
     }
 
     /**
@@ -146,7 +174,7 @@ final class ControlRegisters {
             case 8 -> s.regs.cr8();
             default -> throw new IllegalArgumentException("CR" + cr);
         };
-        s.setGpr64(gpr, v);
+        s.setGpr64(gpr, v, false);
     }
 
     /**
@@ -170,7 +198,11 @@ final class ControlRegisters {
         }
         int n = dr == 4 ? 6 : dr == 5 ? 7 : dr;
         if (!toDr) {
-            s.setGpr64(gpr, s.regs.dr(n));
+            s.setGpr64(gpr, s.regs.dr(n), s.regs.tainted(ArchRegs.T_DR));
+            return;
+        }
+        if (s.gprTainted(gpr)) {
+            s.regs = s.regs.withTaint(ArchRegs.T_DR, true);
             return;
         }
         long v = s.gpr64(gpr);

@@ -19,7 +19,7 @@ final class DataTransfer {
         Instruction in = s.insn;
         int size = in.opSize();
         long v = s.readOperand(in.operand(0), size);
-        s.writeOperand(in.operand(1), size, v);
+        s.writeOperand(in.operand(1), size, v, s.loadedTaint());
     }
 
     /** MOVZX and MOVSX (movz*, movs*, movslq): the source width is the operand's own. */
@@ -28,17 +28,19 @@ final class DataTransfer {
         Operand src = in.operand(0);
         int srcSize = src instanceof RegOp r ? r.reg().width() : ((MemOp) src).width();
         long v = s.readOperand(src, srcSize);
+        boolean t = s.loadedTaint();
         if (signed) {
             v = OperandSize.signExtend(v, srcSize);
         }
-        s.writeOperand(in.operand(1), in.opSize(), OperandSize.truncate(v, in.opSize()));
+        s.writeOperand(in.operand(1), in.opSize(), OperandSize.truncate(v, in.opSize()), t);
     }
 
-    /** LEA: the effective address, truncated to the operand size; no memory access (Vol. 2A LEA). */
+    /** LEA: the effective address, truncated to the operand size; no memory access (Vol. 2A LEA). ⊤ with a ⊤ base or index. */
     static void lea(Step s) {
         Instruction in = s.insn;
-        long ea = s.effectiveAddress((MemOp) in.operand(0));
-        s.writeReg(((RegOp) in.operand(1)).reg(), OperandSize.truncate(ea, in.opSize()));
+        MemOp m = (MemOp) in.operand(0);
+        long ea = s.effectiveAddress(m);
+        s.writeReg(((RegOp) in.operand(1)).reg(), OperandSize.truncate(ea, in.opSize()), s.addressTainted(m));
     }
 
     /**
@@ -52,13 +54,21 @@ final class DataTransfer {
         Operand src = in.operand(0);
         if (src instanceof RegOp r && r.reg().kind() == RegKind.SEGMENT) {
             int selector = s.regs.seg(segmentNumber(r.reg())).selector();
+            if (s.regs.gprTainted(ArchRegs.RSP)) {
+                s.push(selector, 8, false);
+                return;
+            }
             long rsp = s.regs.rsp() - 8;
             s.write(ArchRegs.SS, rsp, 2, selector, AccessKind.STACK_WRITE);
             s.regs = s.regs.withRsp(rsp);
             return;
         }
-        long v = src instanceof ImmOp i ? i.value() : s.readOperand(src, size);
-        s.push(v, size);
+        if (src instanceof ImmOp i) {
+            s.push(i.value(), size, false);
+            return;
+        }
+        long v = s.readOperand(src, size);
+        s.push(v, size, s.loadedTaint());
     }
 
     /**
@@ -72,13 +82,17 @@ final class DataTransfer {
         Operand dst = in.operand(0);
         if (dst instanceof RegOp r && r.reg().kind() == RegKind.SEGMENT) {
             long rsp = s.regs.rsp();
-            int selector = (int) (s.read(ArchRegs.SS, rsp, 2, AccessKind.STACK_READ) & 0xFFFF);
+            int selector = (int) ((s.regs.gprTainted(ArchRegs.RSP) ? s.pop(8)
+                    : s.read(ArchRegs.SS, rsp, 2, AccessKind.STACK_READ)) & 0xFFFF);
+            if (s.loadedTaint()) {
+                throw s.operandUse("a segment selector popped from ⊤");
+            }
             Segments.loadDataSegment(s, segmentNumber(r.reg()), selector);
             s.regs = s.regs.withRsp(rsp + 8);
             return;
         }
         long v = s.pop(size);
-        s.writeOperand(dst, size, v);
+        s.writeOperand(dst, size, v, s.loadedTaint());
     }
 
     static int segmentNumber(Reg r) {

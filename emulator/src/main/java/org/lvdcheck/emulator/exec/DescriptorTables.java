@@ -43,24 +43,30 @@ final class DescriptorTables {
         }
     }
 
-    /** LGDT/LIDT m16&64: a 2-byte limit followed by an 8-byte base. */
+    /** LGDT/LIDT m16&64: a 2-byte limit followed by an 8-byte base; a ⊤ one is a use of ⊤ (DESIGN.md §3). */
     private static void load(Step s, MemOp m, boolean gdt) {
-        long ea = s.effectiveAddress(m);
-        int limit = (int) s.readMem(m, ea, 2);
-        long base = s.readMem(m, ea + 2, 8);
+        int limit = (int) s.readMem(m, 0, 2);
+        boolean top = s.loadedTaint();
+        long base = s.readMem(m, 2, 8);
+        if (top || s.loadedTaint()) {
+            throw s.operandUse((gdt ? "LGDT" : "LIDT") + " operand");
+        }
         DescriptorTableReg r = new DescriptorTableReg(base, limit);
         s.regs = gdt ? s.regs.withGdtr(r) : s.regs.withIdtr(r);
     }
 
     private static void store(Step s, MemOp m, boolean gdt) {
         DescriptorTableReg r = gdt ? s.regs.gdtr() : s.regs.idtr();
-        long ea = s.effectiveAddress(m);
-        s.writeMem(m, ea, 2, r.limit());
-        s.writeMem(m, ea + 2, 8, r.base());
+        s.writeMem(m, 0, 2, r.limit(), false);
+        s.writeMem(m, 2, 8, r.base(), false);
     }
 
     private static int selector(Step s, Operand op) {
-        return (int) (s.readOperand(op, 2) & 0xFFFF);
+        int sel = (int) (s.readOperand(op, 2) & 0xFFFF);
+        if (s.loadedTaint()) {
+            throw s.operandUse(s.insn.mnemonic() + " selector");
+        }
+        return sel;
     }
 
     /** The two quadwords of a 16-byte system descriptor (LDT or TSS) in the 64-bit GDT (Vol. 3A 7.2.3, Figure 7-4). */

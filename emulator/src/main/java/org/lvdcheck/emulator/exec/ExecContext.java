@@ -35,8 +35,20 @@ public interface ExecContext {
      */
     MemResult read(ArchRegs regs, int segment, long offset, int size, AccessKind kind);
 
-    /** Checks a write of {@code size} bytes of {@code value} as {@link #read} does and reports its writes. */
-    MemResult write(ArchRegs regs, int segment, long offset, int size, long value, AccessKind kind);
+    /**
+     * Checks a write of {@code size} bytes of {@code value} (⊤ when {@code tainted}) as {@link #read}
+     * does and reports its writes. A read answers whether the bytes hold ⊤ for this instruction
+     * ({@link MemResult.Ok#tainted()}).
+     */
+    MemResult write(ArchRegs regs, int segment, long offset, int size, long value, boolean tainted, AccessKind kind);
+
+    /**
+     * Whether this instruction is trusted code running under a domain's EPT (DESIGN.md §3): any
+     * access it makes through a ⊤ address, stack pointer or segment base is one the domain could
+     * make itself, so it proceeds (a read yields ⊤, a write is dropped) and a ⊤ branch target
+     * leaves RIP ⊤. Otherwise such a use ends the instruction with {@link ExecOutcome.TaintedUse}.
+     */
+    boolean confined();
 
     /** The current VMCS of this CPU (the guest runs in VMX non-root operation). */
     Vmcs vmcs();

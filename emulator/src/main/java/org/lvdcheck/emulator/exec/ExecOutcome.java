@@ -10,16 +10,36 @@ import org.lvdcheck.emulator.vmx.ExitReason;
 /**
  * The result of executing one instruction. Only {@link Next}, {@link Trap},
  * {@link EptpSwitched}, {@link PrimitiveCall} and {@link Halted} complete the instruction; for
- * {@link Fault} and {@link VmExit} the registers and memory stay as they were before it.
+ * {@link Fault}, {@link VmExit} and {@link TaintedUse} the registers and memory stay as they were
+ * before it.
  */
 public sealed interface ExecOutcome permits ExecOutcome.Next, ExecOutcome.Fault, ExecOutcome.Trap,
-        ExecOutcome.VmExit, ExecOutcome.EptpSwitched, ExecOutcome.PrimitiveCall, ExecOutcome.Halted {
+        ExecOutcome.VmExit, ExecOutcome.EptpSwitched, ExecOutcome.PrimitiveCall, ExecOutcome.Halted,
+        ExecOutcome.TaintedUse {
 
-    /** Normal completion: the new registers (RIP advanced or branched) and the writes to apply in order. */
-    record Next(ArchRegs regs, List<MemWrite> writes) implements ExecOutcome {
+    /**
+     * Normal completion: the new registers (RIP advanced or branched) and the writes to apply in
+     * order. {@code topWrite}: confined code wrote through a ⊤ address, a write the model drops
+     * (it lands where the domain can write anyway, DESIGN.md §3) and the machine accounts for.
+     */
+    record Next(ArchRegs regs, List<MemWrite> writes, boolean topWrite) implements ExecOutcome {
         public Next {
             writes = List.copyOf(writes);
         }
+
+        public Next(ArchRegs regs, List<MemWrite> writes) {
+            this(regs, writes, false);
+        }
+    }
+
+    /**
+     * The instruction would use ⊤, the attacker's value (DESIGN.md §3), as an address, stack
+     * pointer, segment base or branch target outside confined code, or as a privileged operand
+     * whose value decides what the instruction does (a CR, MSR, XCR0 or descriptor-table
+     * operand, an MSR index, a VMFUNC or CPUID leaf). Nothing applies; the machine decides
+     * whether this is evidence against trusted code or the end of a driver program's path.
+     */
+    record TaintedUse(String what) implements ExecOutcome {
     }
 
     /**

@@ -3,6 +3,7 @@ package org.lvdcheck.emulator.exec;
 import org.lvdcheck.emulator.cpu.ArchRegs;
 import org.lvdcheck.emulator.irq.Vectors;
 import org.lvdcheck.spec.asm.Instruction;
+import org.lvdcheck.spec.asm.Mnemonic;
 import org.lvdcheck.spec.asm.PlacedInstruction;
 import org.lvdcheck.spec.asm.RegKind;
 import org.lvdcheck.spec.asm.RegOp;
@@ -19,11 +20,30 @@ public final class Executor {
     }
 
     public static ExecOutcome execute(ArchRegs regs, PlacedInstruction placed, ExecContext ctx) {
-        Step s = new Step(regs, placed, ctx);
+        return run(new Step(regs, placed, ctx, null));
+    }
+
+    /**
+     * Executes a conditional jump whose flags are ⊤ (DESIGN.md §3): the comparison that set them
+     * had every outcome, so the jump has two, and the caller picks one. The flags stay ⊤.
+     */
+    public static ExecOutcome executeBranch(ArchRegs regs, PlacedInstruction placed, ExecContext ctx, boolean taken) {
+        if (!branchesOnTop(regs, placed)) {
+            throw new IllegalArgumentException("not a conditional jump on ⊤ flags: " + placed);
+        }
+        return run(new Step(regs, placed, ctx, taken));
+    }
+
+    /** Whether {@code placed}, from {@code regs}, is a conditional jump on ⊤ flags: it has two outcomes. */
+    public static boolean branchesOnTop(ArchRegs regs, PlacedInstruction placed) {
+        return placed.insn().mnemonic() == Mnemonic.JCC && regs.tainted(ArchRegs.T_FLAGS);
+    }
+
+    private static ExecOutcome run(Step s) {
         try {
             return dispatch(s);
         } catch (Abort a) {
-            return a.outcome() instanceof ExecOutcome.Fault f ? f.from(regs) : a.outcome();
+            return a.outcome() instanceof ExecOutcome.Fault f ? f.from(s.start) : a.outcome();
         }
     }
 

@@ -60,21 +60,33 @@ final class FlagControl {
         }
     }
 
-    /** PUSHFQ / PUSHFW: RFLAGS with VM and RF cleared (Vol. 2B PUSHF); the 16-bit form pushes FLAGS. */
+    /**
+     * PUSHFQ / PUSHFW: RFLAGS with VM and RF cleared (Vol. 2B PUSHF); the 16-bit form pushes FLAGS.
+     * ⊤ status flags mark the 64-bit image ({@link Rflags#STATUS_TOP}); the 16-bit one is ⊤.
+     */
     static void pushf(Step s) {
         int size = s.insn.opSize();
-        s.push(s.rflags() & ~(Rflags.VM | Rflags.RF), size);
+        long image = s.rflags() & ~(Rflags.VM | Rflags.RF);
+        if (size == 8) {
+            s.push(Rflags.image(image, s.flagsTainted()), size, false);
+        } else {
+            s.push(image, size, s.flagsTainted());
+        }
     }
 
     /**
      * POPFQ / POPFW (Vol. 2B POPF): at CPL 0 every flag but RF, VIP, VIF, VM and the reserved bits
      * may change (IOPL and IF included); at CPL &gt; 0 IOPL is unchanged and IF changes only when
-     * CPL &le; IOPL. RF ends cleared. Bit 1 stays 1, the other reserved bits 0.
+     * CPL &le; IOPL. RF ends cleared. Bit 1 stays 1, the other reserved bits 0. A ⊤ image would
+     * set IF, DF, AC and TF to the attacker's choice: a use of ⊤ (DESIGN.md §3).
      */
     static void popf(Step s) {
         int size = s.insn.opSize();
         long old = s.rflags();
         long popped = s.pop(size);
+        if (s.loadedTaint()) {
+            throw s.operandUse("popf of a ⊤ RFLAGS image");
+        }
         long mask = Rflags.CF | Rflags.PF | Rflags.AF | Rflags.ZF | Rflags.SF | Rflags.TF | Rflags.DF
                 | Rflags.OF | Rflags.NT | Rflags.AC | Rflags.ID;
         if (s.cpl() == 0) {
@@ -85,6 +97,6 @@ final class FlagControl {
         if (size == 2) {
             mask &= 0xFFFF;
         }
-        s.setRflags((old & ~mask) | (popped & mask));
+        s.setRflags((old & ~mask) | (popped & mask), size == 8 && Rflags.statusTop(popped));
     }
 }

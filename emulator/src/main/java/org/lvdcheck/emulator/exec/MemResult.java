@@ -21,7 +21,7 @@ public sealed interface MemResult permits MemResult.Ok, MemResult.Fault, MemResu
      */
     static MemResult of(LinearResult r, List<MemWrite> writes) {
         if (r instanceof LinearResult.Value v) {
-            return new Ok(v.value(), writes);
+            return new Ok(v.value(), writes, v.tainted());
         }
         PagingResult.Failure f = ((LinearResult.Fault) r).failure();
         if (f instanceof PagingResult.PageFault pf) {
@@ -48,10 +48,15 @@ public sealed interface MemResult permits MemResult.Ok, MemResult.Fault, MemResu
      * @param writes the host-physical writes the access makes, in order: guest-paging
      *        accessed/dirty updates, EPT accessed/dirty updates, and for a write access the data
      *        itself (split into several writes when it crosses a page)
+     * @param tainted for a read, the bytes hold ⊤ for this reader (DESIGN.md §3); the value is then 0
      */
-    record Ok(long value, List<MemWrite> writes) implements MemResult {
+    record Ok(long value, List<MemWrite> writes, boolean tainted) implements MemResult {
         public Ok {
             writes = List.copyOf(writes);
+        }
+
+        public Ok(long value, List<MemWrite> writes) {
+            this(value, writes, false);
         }
 
         /** A read with no side effects. */

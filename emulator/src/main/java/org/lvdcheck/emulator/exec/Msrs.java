@@ -28,39 +28,61 @@ final class Msrs {
         if (s.cpl() > 0) {
             throw Step.gp0();
         }
+        if (s.gprTainted(ArchRegs.RCX)) {
+            throw s.operandUse("RDMSR index");
+        }
         long msr = s.gpr64(ArchRegs.RCX) & 0xFFFF_FFFFL;
         if (VmxExitRules.rdmsrExits(s.ctx.vmcs(), msr)) {
             throw s.exit(ExitReason.RDMSR, 0, String.format("RDMSR 0x%x", msr));
         }
         long v;
+        long taint = 0;
         if (msr == IA32_EFER) {
             v = s.regs.efer();
         } else if (msr == IA32_FS_BASE) {
             v = s.regs.fsBase();
+            taint = ArchRegs.T_FS_BASE;
         } else if (msr == IA32_GS_BASE) {
             v = s.regs.gsBase();
+            taint = ArchRegs.T_GS_BASE;
         } else if (msr == IA32_KERNEL_GS_BASE) {
             v = s.regs.kernelGsBase();
+            taint = ArchRegs.T_KERNEL_GS_BASE;
         } else {
             throw Step.gp0();
         }
-        s.setGpr32(ArchRegs.RAX, v);
-        s.setGpr32(ArchRegs.RDX, v >>> 32);
+        boolean top = s.regs.tainted(taint);
+        s.setGpr32(ArchRegs.RAX, v, top);
+        s.setGpr32(ArchRegs.RDX, v >>> 32, top);
     }
 
     /**
      * WRMSR of EDX:EAX. The FS/GS bases must be canonical (#GP(0)); EFER takes SCE and NXE,
      * refuses reserved bits and a change of LME while paging is on (#GP(0)), and ignores LMA.
+     * A ⊤ value reaches an FS/GS base as ⊤ (canonical, the attacker's pick); EFER has no ⊤.
      */
     static void wrmsr(Step s) {
         if (s.cpl() > 0) {
             throw Step.gp0();
+        }
+        if (s.gprTainted(ArchRegs.RCX)) {
+            throw s.operandUse("WRMSR index");
         }
         long msr = s.gpr64(ArchRegs.RCX) & 0xFFFF_FFFFL;
         if (VmxExitRules.wrmsrExits(s.ctx.vmcs(), msr)) {
             throw s.exit(ExitReason.WRMSR, 0, String.format("WRMSR 0x%x", msr));
         }
         long v = (s.gpr64(ArchRegs.RDX) << 32) | (s.gpr64(ArchRegs.RAX) & 0xFFFF_FFFFL);
+        boolean top = s.gprTainted(ArchRegs.RDX) || s.gprTainted(ArchRegs.RAX);
+        if (top && msr == IA32_EFER) {
+            throw s.operandUse(String.format("WRMSR 0x%x value", msr));
+        }
+        if (top && (msr == IA32_FS_BASE || msr == IA32_GS_BASE || msr == IA32_KERNEL_GS_BASE)) {
+            long bit = msr == IA32_FS_BASE ? ArchRegs.T_FS_BASE : msr == IA32_GS_BASE ? ArchRegs.T_GS_BASE
+                    : ArchRegs.T_KERNEL_GS_BASE;
+            s.regs = s.regs.withTaint(bit, true);
+            return;
+        }
         if (msr == IA32_EFER) {
             long old = s.regs.efer();
             if ((v & ~(EFER_WRITABLE | Efer.LMA)) != 0 || ((v ^ old) & Efer.LME) != 0) {

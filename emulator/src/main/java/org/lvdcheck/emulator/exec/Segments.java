@@ -40,7 +40,11 @@ final class Segments {
     }
 
     static long readDescriptor(Step s, long address) {
-        return s.read(ExecContext.NO_SEGMENT, address, 8, AccessKind.SUPERVISOR_READ);
+        long d = s.read(ExecContext.NO_SEGMENT, address, 8, AccessKind.SUPERVISOR_READ);
+        if (s.loadedTaint()) {
+            throw s.operandUse("a ⊤ descriptor at 0x" + Long.toHexString(address));
+        }
+        return d;
     }
 
     /** Sets the accessed bit of a code or data descriptor that lacks it (Vol. 3A 3.4.5.1). */

@@ -25,8 +25,11 @@ final class SystemInstructions {
     private SystemInstructions() {
     }
 
-    /** CPUID exits unconditionally in VMX non-root operation (reason 10, 25.1.2). */
+    /** CPUID exits unconditionally in VMX non-root operation (reason 10, 25.1.2); a ⊤ leaf is a use of ⊤. */
     static ExecOutcome cpuid(Step s) {
+        if (s.gprTainted(ArchRegs.RAX)) {
+            throw s.operandUse("CPUID leaf");
+        }
         throw s.exit(ExitReason.CPUID, 0, String.format("CPUID leaf 0x%x", s.gpr64(ArchRegs.RAX) & 0xFFFF_FFFFL));
     }
 
@@ -59,7 +62,10 @@ final class SystemInstructions {
             throw Step.gp0();
         }
         long gs = s.regs.gsBase();
-        s.regs = s.regs.withGsBase(s.regs.kernelGsBase()).withKernelGsBase(gs);
+        boolean gsTop = s.regs.tainted(ArchRegs.T_GS_BASE);
+        boolean kgsTop = s.regs.tainted(ArchRegs.T_KERNEL_GS_BASE);
+        s.regs = s.regs.withGsBase(s.regs.kernelGsBase()).withKernelGsBase(gs)
+                .withTaint(ArchRegs.T_GS_BASE, kgsTop).withTaint(ArchRegs.T_KERNEL_GS_BASE, gsTop);
     }
 
     /**
@@ -74,15 +80,17 @@ final class SystemInstructions {
         Mnemonic m = s.insn.mnemonic();
         Reg r = ((RegOp) s.insn.operand(0)).reg();
         boolean fs = m == Mnemonic.RDFSBASE || m == Mnemonic.WRFSBASE;
+        long bit = fs ? ArchRegs.T_FS_BASE : ArchRegs.T_GS_BASE;
         if (m == Mnemonic.RDFSBASE || m == Mnemonic.RDGSBASE) {
-            s.writeReg(r, fs ? s.regs.fsBase() : s.regs.gsBase());
+            s.writeReg(r, fs ? s.regs.fsBase() : s.regs.gsBase(), s.regs.tainted(bit));
             return;
         }
         long v = s.readReg(r);
-        if (!GuestPaging.isCanonical(v)) {
+        boolean top = s.loadedTaint();
+        if (!top && !GuestPaging.isCanonical(v)) {
             throw Step.gp0();
         }
-        s.regs = fs ? s.regs.withFsBase(v) : s.regs.withGsBase(v);
+        s.regs = (fs ? s.regs.withFsBase(v) : s.regs.withGsBase(v)).withTaint(bit, top);
     }
 
     /** XSETBV: #UD unless CR4.OSXSAVE, #GP(0) at CPL &gt; 0, then always a VM exit (reason 55). */
@@ -104,15 +112,22 @@ final class SystemInstructions {
         if ((s.regs.cr4() & Cr4.OSXSAVE) == 0) {
             throw Step.ud();
         }
+        if (s.gprTainted(ArchRegs.RCX)) {
+            throw s.operandUse("XGETBV index");
+        }
         if ((s.gpr64(ArchRegs.RCX) & 0xFFFF_FFFFL) != 0) {
             throw Step.gp0();
         }
         long xcr0 = s.regs.xcr0();
-        s.setGpr32(ArchRegs.RAX, xcr0);
-        s.setGpr32(ArchRegs.RDX, xcr0 >>> 32);
+        boolean top = s.regs.tainted(ArchRegs.T_XCR0);
+        s.setGpr32(ArchRegs.RAX, xcr0, top);
+        s.setGpr32(ArchRegs.RDX, xcr0 >>> 32, top);
     }
 
-    /** WRPKRU: #UD unless CR4.PKE; #GP(0) unless ECX = EDX = 0; PKRU = EAX. Never exits. */
+    /**
+     * WRPKRU: #UD unless CR4.PKE; #GP(0) unless ECX = EDX = 0; PKRU = EAX. Never exits. ⊤ ECX or
+     * EDX are taken as the attacker's 0 (a #GP from the driver is a move of its own).
+     */
     static void wrpkru(Step s) {
         if ((s.regs.cr4() & Cr4.PKE) == 0) {
             throw Step.ud();
@@ -120,7 +135,7 @@ final class SystemInstructions {
         if ((s.gpr64(ArchRegs.RCX) & 0xFFFF_FFFFL) != 0 || (s.gpr64(ArchRegs.RDX) & 0xFFFF_FFFFL) != 0) {
             throw Step.gp0();
         }
-        s.regs = s.regs.withPkru((int) s.gpr64(ArchRegs.RAX));
+        s.regs = s.regs.withPkru((int) s.gpr64(ArchRegs.RAX)).withTaint(ArchRegs.T_PKRU, s.gprTainted(ArchRegs.RAX));
     }
 
     /** RDPKRU: #UD unless CR4.PKE; #GP(0) unless ECX = 0; EAX = PKRU, EDX = 0. */
@@ -131,7 +146,7 @@ final class SystemInstructions {
         if ((s.gpr64(ArchRegs.RCX) & 0xFFFF_FFFFL) != 0) {
             throw Step.gp0();
         }
-        s.setGpr32(ArchRegs.RAX, s.regs.pkru() & 0xFFFF_FFFFL);
+        s.setGpr32(ArchRegs.RAX, s.regs.pkru() & 0xFFFF_FFFFL, s.regs.tainted(ArchRegs.T_PKRU));
         s.setGpr32(ArchRegs.RDX, 0);
     }
 
@@ -149,6 +164,7 @@ final class SystemInstructions {
             throw Step.gp0();
         }
         boolean immediate = portOp instanceof ImmOp;
+        // A ⊤ DX reads as port 0: no modelled device answers either port, and exiting depends on no port here.
         int port = immediate ? (int) (((ImmOp) portOp).value() & 0xFF) : (int) (s.gpr64(ArchRegs.RDX) & 0xFFFF);
         if (VmxExitRules.ioExits(s.ctx.vmcs(), port)) {
             long qualification = (size - 1) | (in ? 1L << 3 : 0) | (immediate ? 1L << 6 : 0) | ((long) port << 16);
@@ -164,6 +180,9 @@ final class SystemInstructions {
      * decides from EAX, ECX, the VMCS and the EPTP list. After a switch RIP is past VMFUNC (3 bytes).
      */
     static ExecOutcome vmfunc(Step s) {
+        if (s.gprTainted(ArchRegs.RAX) || s.gprTainted(ArchRegs.RCX)) {
+            throw s.operandUse("VMFUNC leaf or EPTP index");
+        }
         Vmcs vmcs = s.ctx.vmcs();
         VmfuncResult r = VmfuncLeaf0.execute(vmcs, s.gpr64(ArchRegs.RAX), s.gpr64(ArchRegs.RCX),
                 s.ctx.physMem(), s.ctx.caps());

@@ -46,16 +46,32 @@ final class Xsave {
         }
         MemOp m = (MemOp) s.insn.operand(0);
         long ea = s.effectiveAddress(m);
-        if ((ea & 63) != 0) {
+        boolean top = s.addressTainted(m);
+        if (!top && (ea & 63) != 0) {
             throw Step.gp0();
+        }
+        if (s.gprTainted(ArchRegs.RDX) || s.gprTainted(ArchRegs.RAX)) {
+            throw s.operandUse(s.insn.mnemonic() + " feature mask");
         }
         long requested = (s.gpr64(ArchRegs.RDX) << 32) | (s.gpr64(ArchRegs.RAX) & 0xFFFF_FFFFL);
         long rfbm = s.regs.xcr0() & requested;
         Mnemonic mn = s.insn.mnemonic();
+        Area a = new Area(s, m, ea, top);
         if (mn == Mnemonic.XRSTOR || mn == Mnemonic.XRSTOR64) {
-            restore(s, m, ea, rfbm);
+            restore(s, a, rfbm);
         } else {
-            save(s, m, ea, rfbm);
+            save(s, a, rfbm);
+        }
+    }
+
+    /** The XSAVE area at {@code ea}; {@code top}: its address is ⊤ (confined code only gets this far). */
+    private record Area(Step s, MemOp m, long ea, boolean top) {
+        long read(int offset, int size) {
+            return s.readMem(m, ea + offset, size, top);
+        }
+
+        void write(int offset, int size, long value, boolean tainted) {
+            s.writeMem(m, ea + offset, size, value, tainted, top);
         }
     }
 
@@ -63,18 +79,19 @@ final class Xsave {
         return (rfbm & (1L << component)) != 0;
     }
 
-    private static void save(Step s, MemOp m, long ea, long rfbm) {
-        long xstateBv = s.readMem(m, ea + XSTATE_BV, 8);
+    private static void save(Step s, Area a, long rfbm) {
+        long xstateBv = a.read(XSTATE_BV, 8);
+        boolean bvTop = s.loadedTaint();
         for (int c = ArchRegs.XSTATE_X87; c <= ArchRegs.XSTATE_AVX; c++) {
             if (has(rfbm, c)) {
-                s.writeMem(m, ea + TOKEN_OFFSET[c], 8, s.regs.xstate(c));
+                a.write(TOKEN_OFFSET[c], 8, s.regs.xstate(c), s.regs.tainted(ArchRegs.tXstate(c)));
             }
         }
         if (has(rfbm, ArchRegs.XSTATE_SSE) || has(rfbm, ArchRegs.XSTATE_AVX)) {
-            s.writeMem(m, ea + MXCSR, 4, s.regs.mxcsr());
-            s.writeMem(m, ea + MXCSR_MASK, 4, MXCSR_MASK_VALUE);
+            a.write(MXCSR, 4, s.regs.mxcsr(), s.regs.tainted(ArchRegs.T_MXCSR));
+            a.write(MXCSR_MASK, 4, MXCSR_MASK_VALUE, false);
         }
-        s.writeMem(m, ea + XSTATE_BV, 8, (xstateBv & ~rfbm) | (rfbm & 7));
+        a.write(XSTATE_BV, 8, (xstateBv & ~rfbm) | (rfbm & 7), bvTop);
     }
 
     /**
@@ -82,27 +99,33 @@ final class Xsave {
      * (XCOMP_BV and the next quadword) are not 0 (the compacted form is not supported), or if
      * the MXCSR image sets reserved bits. Then each requested component is loaded, or
      * initialised when its XSTATE_BV bit is 0; MXCSR is loaded when SSE or AVX is requested.
+     * A ⊤ header or MXCSR image is the attacker's valid pick (a #GP from the driver is a move of
+     * its own); with a ⊤ XSTATE_BV every requested component ends ⊤.
      */
-    private static void restore(Step s, MemOp m, long ea, long rfbm) {
-        long xstateBv = s.readMem(m, ea + XSTATE_BV, 8);
-        long xcompBv = s.readMem(m, ea + XCOMP_BV, 8);
-        long reserved = s.readMem(m, ea + XCOMP_BV + 8, 8);
-        if ((xstateBv & ~s.regs.xcr0()) != 0 || xcompBv != 0 || reserved != 0) {
+    private static void restore(Step s, Area a, long rfbm) {
+        long xstateBv = a.read(XSTATE_BV, 8);
+        boolean bvTop = s.loadedTaint();
+        long xcompBv = a.read(XCOMP_BV, 8);
+        boolean compTop = s.loadedTaint();
+        long reserved = a.read(XCOMP_BV + 8, 8);
+        boolean resTop = s.loadedTaint();
+        if (!bvTop && (xstateBv & ~s.regs.xcr0()) != 0 || !compTop && xcompBv != 0 || !resTop && reserved != 0) {
             throw Step.gp0();
         }
-        int mxcsr = s.regs.mxcsr();
+        ArchRegs r = s.regs;
         if (has(rfbm, ArchRegs.XSTATE_SSE) || has(rfbm, ArchRegs.XSTATE_AVX)) {
-            long image = s.readMem(m, ea + MXCSR, 4);
-            if ((image & ~MXCSR_MASK_VALUE) != 0) {
+            long image = a.read(MXCSR, 4);
+            boolean top = s.loadedTaint();
+            if (!top && (image & ~MXCSR_MASK_VALUE) != 0) {
                 throw Step.gp0();
             }
-            mxcsr = (int) image;
+            r = r.withMxcsr((int) image).withTaint(ArchRegs.T_MXCSR, top);
         }
-        ArchRegs r = s.regs.withMxcsr(mxcsr);
         for (int c = ArchRegs.XSTATE_X87; c <= ArchRegs.XSTATE_AVX; c++) {
             if (has(rfbm, c)) {
-                long token = has(xstateBv, c) ? s.readMem(m, ea + TOKEN_OFFSET[c], 8) : 0;
-                r = r.withXstate(c, token);
+                long token = bvTop || has(xstateBv, c) ? a.read(TOKEN_OFFSET[c], 8) : 0;
+                boolean top = bvTop || has(xstateBv, c) && s.loadedTaint();
+                r = r.withXstate(c, token).withTaint(ArchRegs.tXstate(c), top);
             }
         }
         s.regs = r;

@@ -6,15 +6,27 @@ import org.lvdcheck.emulator.cpu.ArchRegs;
 import org.lvdcheck.emulator.paging.PagingResult;
 
 /** Outcome of delivering one event through the 64-bit IDT (SDM Vol. 3A 6.14). */
-public sealed interface DeliveryResult
-        permits DeliveryResult.Delivered, DeliveryResult.Fault, DeliveryResult.TripleFault, DeliveryResult.EptExit {
+public sealed interface DeliveryResult permits DeliveryResult.Delivered, DeliveryResult.Fault,
+        DeliveryResult.TripleFault, DeliveryResult.EptExit, DeliveryResult.TaintedUse {
 
     /**
      * The handler is entered with {@code regs}. The memory effects (pushes, the accessed bit, and
      * the A/D flags of the walks) are already in the {@code LinearMemory}'s overlay; {@code writes}
-     * lists the architectural ones for traces.
+     * lists the architectural ones for traces. {@code topWrite}: under a domain's EPT the frame
+     * was pushed through the domain's ⊤ stack pointer, writes the model drops (DESIGN.md §3).
      */
-    record Delivered(ArchRegs regs, int vector, List<LinearWrite> writes) implements DeliveryResult {
+    record Delivered(ArchRegs regs, int vector, List<LinearWrite> writes, boolean topWrite) implements DeliveryResult {
+        public Delivered(ArchRegs regs, int vector, List<LinearWrite> writes) {
+            this(regs, vector, writes, false);
+        }
+    }
+
+    /**
+     * The delivery would use ⊤, the attacker's value (DESIGN.md §3): an IDT gate, GDT descriptor
+     * or TSS stack slot a domain can change, or a push through the domain's stack pointer
+     * outside the domain's own EPT. Nothing is delivered.
+     */
+    record TaintedUse(String what) implements DeliveryResult {
     }
 
     /**

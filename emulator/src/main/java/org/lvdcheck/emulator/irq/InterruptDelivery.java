@@ -30,6 +30,12 @@ import org.lvdcheck.emulator.paging.PagingResult;
  * non-canonical); RSP aligned down to 16; push SS, RSP, RFLAGS, CS, RIP and the error code;
  * clear TF, NT, RF (and IF through an interrupt gate); load CS:RIP, and SS = null selector with
  * RPL = new CPL on a CPL change.
+ *
+ * <p>Taint (DESIGN.md §3): a ⊤ gate, descriptor or TSS slot, and a push through a ⊤ RSP
+ * outside a domain's EPT, end the delivery with {@link DeliveryResult.TaintedUse}. Under a
+ * domain's EPT ({@code confined}) a push through the domain's ⊤ RSP lands where the domain can
+ * write anyway: it is dropped and the handler starts with RSP ⊤. The pushed RSP and RIP keep
+ * their labels; the RFLAGS image marks ⊤ status flags ({@link Rflags#STATUS_TOP}).
  */
 public final class InterruptDelivery {
     private InterruptDelivery() {
@@ -40,10 +46,16 @@ public final class InterruptDelivery {
      * instruction for faults, the next one for traps and interrupts).
      */
     public static DeliveryResult deliver(ArchRegs regs, int vector, OptionalLong errorCode, EventKind kind, LinearMemory mem) {
+        return deliver(regs, vector, errorCode, kind, mem, false);
+    }
+
+    /** As {@link #deliver(ArchRegs, int, OptionalLong, EventKind, LinearMemory)}; {@code confined}: under a domain's EPT. */
+    public static DeliveryResult deliver(ArchRegs regs, int vector, OptionalLong errorCode, EventKind kind, LinearMemory mem,
+                                         boolean confined) {
         if (vector < 0 || vector > 255) {
             throw new IllegalArgumentException("vector " + vector);
         }
-        return new Attempt(regs, vector, errorCode, kind, mem).run();
+        return new Attempt(regs, vector, errorCode, kind, mem, confined).run();
     }
 
     /** One delivery; fields carry the context needed to build nested-fault results. */
@@ -54,16 +66,18 @@ public final class InterruptDelivery {
         final EventKind kind;
         final LinearMemory mem;
         final int ext;
+        final boolean confined;
         final List<LinearWrite> writes = new ArrayList<>(7);
         DeliveryResult failure;
 
-        Attempt(ArchRegs regs, int vector, OptionalLong errorCode, EventKind kind, LinearMemory mem) {
+        Attempt(ArchRegs regs, int vector, OptionalLong errorCode, EventKind kind, LinearMemory mem, boolean confined) {
             this.regs = regs;
             this.vector = vector;
             this.errorCode = errorCode;
             this.kind = kind;
             this.mem = mem;
             this.ext = kind.extBit();
+            this.confined = confined;
         }
 
         DeliveryResult run() {
@@ -74,11 +88,11 @@ public final class InterruptDelivery {
                 return fault(Vectors.GP, idtErr);
             }
             long gateAddr = idtr.base() + 16L * vector;
-            long lo = read(gateAddr, 8);
+            long lo = read(gateAddr, 8, "IDT gate");
             if (failure != null) {
                 return failure;
             }
-            long hi = read(gateAddr + 8, 8);
+            long hi = read(gateAddr + 8, 8, "IDT gate");
             if (failure != null) {
                 return failure;
             }
@@ -109,7 +123,7 @@ public final class InterruptDelivery {
                 return fault(Vectors.GP, selErr);
             }
             long descAddr = tableBase + (selector & ~7L);
-            long desc = read(descAddr, 8);
+            long desc = read(descAddr, 8, "GDT descriptor of the handler's CS");
             if (failure != null) {
                 return failure;
             }
@@ -148,7 +162,7 @@ public final class InterruptDelivery {
                 if (offset + 7 > tr.limit()) {
                     return fault(Vectors.TS, tssErr);
                 }
-                newRsp = read(tr.base() + offset, 8);
+                newRsp = read(tr.base() + offset, 8, "TSS stack slot");
                 if (failure != null) {
                     return failure;
                 }
@@ -159,15 +173,21 @@ public final class InterruptDelivery {
                 newRsp = regs.rsp();
             }
             newRsp &= ~0xFL;
+            boolean topStack = ist == 0 && newCpl == cpl && regs.gprTainted(ArchRegs.RSP);
+            if (topStack && !confined) {
+                return new DeliveryResult.TaintedUse("push of the vector " + vector + " frame through a ⊤ RSP");
+            }
 
             boolean cplChange = newCpl != cpl;
+            long flags = Rflags.image(regs.rflags(), regs.tainted(ArchRegs.T_FLAGS));
             long[] frame = errorCode.isPresent()
-                    ? new long[] {regs.ss().selector(), regs.rsp(), regs.rflags(), regs.cs().selector(), regs.rip(), errorCode.getAsLong()}
-                    : new long[] {regs.ss().selector(), regs.rsp(), regs.rflags(), regs.cs().selector(), regs.rip()};
+                    ? new long[] {regs.ss().selector(), regs.rsp(), flags, regs.cs().selector(), regs.rip(), errorCode.getAsLong()}
+                    : new long[] {regs.ss().selector(), regs.rsp(), flags, regs.cs().selector(), regs.rip()};
+            boolean[] top = {false, regs.gprTainted(ArchRegs.RSP), false, false, regs.tainted(ArchRegs.T_RIP), false};
             long sp = newRsp;
-            for (long value : frame) {
+            for (int i = 0; i < frame.length && !topStack; i++) {
                 sp -= 8;
-                write(sp, 8, value, LinearAccess.SUPERVISOR_STACK_WRITE);
+                write(sp, 8, frame[i], top[i], LinearAccess.SUPERVISOR_STACK_WRITE);
                 if (failure != null) {
                     return failure;
                 }
@@ -181,10 +201,12 @@ public final class InterruptDelivery {
             ArchRegs.Builder b = regs.toBuilder()
                     .cs(cs)
                     .rip(target)
-                    .gpr(ArchRegs.RSP, sp)
                     .rflags(rflags)
                     .blockingBySti(false)
                     .blockingByMovSs(false);
+            if (!topStack) {
+                b.gpr(ArchRegs.RSP, sp);
+            }
             if (cplChange) {
                 b.ss(Segment.nullSelector(newCpl));
             }
@@ -194,12 +216,15 @@ public final class InterruptDelivery {
             if (regs.activity() == ActivityState.HLT) {
                 b.activity(ActivityState.ACTIVE);
             }
-            return new DeliveryResult.Delivered(b.build(), vector, List.copyOf(writes));
+            return new DeliveryResult.Delivered(b.build(), vector, List.copyOf(writes), topStack);
         }
 
-        private long read(long linear, int size) {
+        private long read(long linear, int size, String what) {
             LinearResult r = mem.read(linear, size, LinearAccess.SUPERVISOR_READ);
             if (r instanceof LinearResult.Value v) {
+                if (v.tainted()) {
+                    failure = new DeliveryResult.TaintedUse("a ⊤ " + what + " for vector " + vector);
+                }
                 return v.value();
             }
             failure = fromPaging(((LinearResult.Fault) r).failure());
@@ -207,7 +232,11 @@ public final class InterruptDelivery {
         }
 
         private void write(long linear, int size, long value, LinearAccess access) {
-            LinearResult r = mem.write(linear, size, value, access);
+            write(linear, size, value, false, access);
+        }
+
+        private void write(long linear, int size, long value, boolean tainted, LinearAccess access) {
+            LinearResult r = mem.write(linear, size, value, tainted, access);
             if (r instanceof LinearResult.Fault f) {
                 failure = fromPaging(f.failure());
             } else {

@@ -26,8 +26,15 @@ public final class InterruptReturn {
     private InterruptReturn() {
     }
 
-    public sealed interface Result permits Result.Returned, Result.Fault, Result.EptExit {
+    public sealed interface Result permits Result.Returned, Result.Fault, Result.EptExit, Result.TaintedFrame {
         record Returned(ArchRegs regs) implements Result {
+        }
+
+        /**
+         * The stack pointer, a frame field or a descriptor IRET needs is ⊤ (DESIGN.md §3): the
+         * return goes where the attacker says. {@code regs}: the registers with NMIs unblocked.
+         */
+        record TaintedFrame(String what, ArchRegs regs) implements Result {
         }
 
         /** Deliver this exception next from {@code regs} (NMIs already unblocked, CR2 set for #PF). */
@@ -37,6 +44,8 @@ public final class InterruptReturn {
         record EptExit(PagingResult.EptExit exit, boolean nmiUnblocked, ArchRegs regs) implements Result {
         }
     }
+
+    private static final String[] FRAME_FIELDS = {"RIP", "CS", "RFLAGS", "RSP", "SS"};
 
     /** Flags IRET may always load (besides IF and IOPL, which depend on the CPL). */
     private static final long ALWAYS = Rflags.CF | Rflags.PF | Rflags.AF | Rflags.ZF | Rflags.SF | Rflags.TF
@@ -51,12 +60,18 @@ public final class InterruptReturn {
         if ((regs.rflags() & Rflags.NT) != 0) {
             return new Result.Fault(Vectors.GP, 0, base);
         }
+        if (regs.gprTainted(ArchRegs.RSP)) {
+            return new Result.TaintedFrame("iretq stack pointer", base);
+        }
         long sp = regs.rsp();
         long[] popped = new long[5];
         for (int i = 0; i < 5; i++) {
             LinearResult r = mem.read(sp + 8L * i, 8, LinearAccess.STACK_READ);
             if (r instanceof LinearResult.Fault f) {
                 return fromPaging(f.failure(), unblocked, base);
+            }
+            if (((LinearResult.Value) r).tainted()) {
+                return new Result.TaintedFrame("iretq frame " + FRAME_FIELDS[i], base);
             }
             popped[i] = ((LinearResult.Value) r).value();
         }
@@ -73,8 +88,11 @@ public final class InterruptReturn {
         if (rpl < cpl) {
             return new Result.Fault(Vectors.GP, csSel & 0xFFFC, base);
         }
-        long[] cs = new long[1];
+        long[] cs = new long[2];
         Result bad = descriptor(regs, mem, csSel, cs, unblocked, base);
+        if (bad == null && cs[1] != 0) {
+            return new Result.TaintedFrame("iretq CS descriptor", base);
+        }
         if (bad != null) {
             return bad;
         }
@@ -102,10 +120,13 @@ public final class InterruptReturn {
             if ((ssSel & 3) != rpl) {
                 return new Result.Fault(Vectors.GP, ssSel & 0xFFFC, base);
             }
-            long[] sd = new long[1];
+            long[] sd = new long[2];
             bad = descriptor(regs, mem, ssSel, sd, unblocked, base);
             if (bad != null) {
                 return bad;
+            }
+            if (sd[1] != 0) {
+                return new Result.TaintedFrame("iretq SS descriptor", base);
             }
             long s = sd[0];
             boolean writableData = ((s >>> 44) & 1) != 0 && ((s >>> 43) & 1) == 0 && ((s >>> 41) & 1) != 0;
@@ -128,17 +149,19 @@ public final class InterruptReturn {
             mask |= Rflags.IOPL;
         }
         long rflags = (regs.rflags() & ~mask) | (newFlags & mask) | Rflags.FIXED1;
+        long taint = Rflags.statusTop(newFlags) ? base.taintMask() | ArchRegs.T_FLAGS : base.taintMask() & ~ArchRegs.T_FLAGS;
         ArchRegs out = base.toBuilder()
                 .rip(rip)
                 .cs(Segment.fromDescriptor(csSel, d))
                 .rflags(rflags)
                 .gpr(ArchRegs.RSP, newRsp)
                 .ss(ss)
+                .taint(taint & ~ArchRegs.T_RIP & ~ArchRegs.tGpr(ArchRegs.RSP))
                 .build();
         return new Result.Returned(out);
     }
 
-    /** Reads the GDT/LDT descriptor of {@code sel} into out[0], or returns the failure. */
+    /** Reads the GDT/LDT descriptor of {@code sel} into out[0] (out[1] = 1 when it is ⊤), or returns the failure. */
     private static Result descriptor(ArchRegs regs, LinearMemory mem, int sel, long[] out, boolean unblocked, ArchRegs base) {
         boolean ldt = (sel & 4) != 0;
         long tableBase = ldt ? regs.ldtr().base() : regs.gdtr().base();
@@ -150,7 +173,9 @@ public final class InterruptReturn {
         if (r instanceof LinearResult.Fault f) {
             return fromPaging(f.failure(), unblocked, base);
         }
-        out[0] = ((LinearResult.Value) r).value();
+        LinearResult.Value v = (LinearResult.Value) r;
+        out[0] = v.value();
+        out[1] = v.tainted() ? 1 : 0;
         return null;
     }
 

@@ -23,6 +23,7 @@ import org.lvdcheck.spec.lvd.SystemSpec;
  * @param code every instruction any view linked, by host-physical address of its first byte
  * @param primitives kernel primitives by their entry address in the view that calls them
  * @param interfaces each domain's interface from its IDL, by view name (domains without IDL absent)
+ * @param domainWrites the frames domains can write, havoc and tracked (DESIGN.md §3)
  */
 public record LvdSystem(
         SpecLoader.Loaded loaded,
@@ -37,7 +38,8 @@ public record LvdSystem(
         Map<Long, CodeAt> code,
         Map<Long, PrimitiveAt> primitives,
         Layout layout,
-        Map<String, DomainInterface> interfaces) {
+        Map<String, DomainInterface> interfaces,
+        DomainWrites domainWrites) {
 
     /**
      * What a domain's IDL lets cross its boundary: the kernel functions the driver may call
@@ -47,8 +49,13 @@ public record LvdSystem(
     public record DomainInterface(java.util.Set<String> kernelFunctions, java.util.Set<String> driverFunctions,
                                   boolean enforced) {}
 
-    /** An instruction placed in host memory by the view that linked it. */
-    public record CodeAt(PlacedInstruction insn, String view) {}
+    /**
+     * An instruction placed in host memory by the view that linked it. {@code driver}: it is
+     * driver code, untrusted (DESIGN.md §3): a domain linked it into a section of its own, not
+     * one of the gate pages every view links at the same address (transition code is trusted,
+     * like the kernel's).
+     */
+    public record CodeAt(PlacedInstruction insn, String view, boolean driver) {}
 
     /** A kernel primitive's entry address in one view. */
     public record PrimitiveAt(String name, String view) {}

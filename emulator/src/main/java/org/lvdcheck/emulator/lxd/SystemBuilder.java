@@ -178,7 +178,7 @@ public final class SystemBuilder {
         LinkedImage kernel = images.get("kernel");
         Map<Long, LvdSystem.CodeAt> code = new HashMap<>();
         for (int v = 0; v < views.size(); v++) {
-            loadCode(v, images.get(views.get(v)), code);
+            loadCode(v, images.get(views.get(v)), kernel, code);
         }
 
         Layout layout = layout(cpus);
@@ -211,9 +211,11 @@ public final class SystemBuilder {
             Vmcs vmcs = vmcsTemplate.vmcs().toBuilder().eptp(eptps[0][c]).eptpListAddress(lists[c]).eptpIndex(0).build();
             cpuStates.add(new CpuState(cpuRegs[c], vmcs, org.lvdcheck.emulator.irq.Lapic.reset(c), CpuMode.IDLE, -1));
         }
+        PhysMem built = mem.freeze();
+        DomainWrites writes = DomainWrites.compute(built, lists, slots, caps.maxPhysAddr());
         LvdSystem system = new LvdSystem(loaded, caps, policy, vmcsTemplate.cr3TargetLru(), List.copyOf(views), slots,
-                eptps, lists, Map.copyOf(images), Map.copyOf(code), Map.copyOf(prims), layout, interfaces());
-        return new Built(system, new MachineState(mem.freeze(), cpuStates, threads, 0));
+                eptps, lists, Map.copyOf(images), Map.copyOf(code), Map.copyOf(prims), layout, interfaces(), writes);
+        return new Built(system, new MachineState(built, cpuStates, threads, 0));
     }
 
     /** Each domain's interface as its IDL declares it (D4; docs/IDL.md). */
@@ -406,8 +408,12 @@ public final class SystemBuilder {
         return ext;
     }
 
-    /** Copies each instruction and data byte of a view's image to the frames the view maps at its GVA. */
-    private void loadCode(int v, LinkedImage img, Map<Long, LvdSystem.CodeAt> code) throws InputError {
+    /**
+     * Copies each instruction and data byte of a view's image to the frames the view maps at its
+     * GVA. A domain's instructions are driver code unless their section is a gate page: one the
+     * kernel links at the same address (the shared trampoline and springboard pages).
+     */
+    private void loadCode(int v, LinkedImage img, LinkedImage kernel, Map<Long, LvdSystem.CodeAt> code) throws InputError {
         long cr3 = pgdGpa.get(kernelRootPgd());
         for (String sec : img.sectionNames()) {
             byte[] bytes = img.sectionBytes(sec);
@@ -423,9 +429,17 @@ public final class SystemBuilder {
                 mem.write(pageHpa + (gva & 0xFFF), 1, bytes[i] & 0xFF);
             }
         }
+        java.util.Set<String> transition = new java.util.HashSet<>();
+        for (String sec : img.sectionNames()) {
+            if (v > 0 && kernel.sectionNames().contains(sec) && kernel.sectionStart(sec) == img.sectionStart(sec)) {
+                transition.add(sec);
+            }
+        }
         for (PlacedInstruction pi : img.instructions()) {
             long hpa = linearToHpa(v, 0, cr3, pi.address(), pi.pos());
-            code.put(hpa, new LvdSystem.CodeAt(pi, views.get(v)));
+            boolean driver = v > 0 && img.sectionNames().stream().noneMatch(sec -> transition.contains(sec)
+                    && pi.address() >= img.sectionStart(sec) && pi.address() < img.sectionEnd(sec));
+            code.put(hpa, new LvdSystem.CodeAt(pi, views.get(v), driver));
         }
     }
 

@@ -22,4 +22,38 @@ public sealed interface Action {
             return "vector 0x" + Integer.toHexString(vector) + " arrives at cpu" + cpu;
         }
     }
+
+    /**
+     * CPU {@code cpu}'s next instruction is a conditional jump on ⊤ flags (DESIGN.md §3): it
+     * executes taking ({@code taken}) or not taking the branch. The two actions cover every class
+     * of the comparison that set the flags: each class takes one of the two directions, and the
+     * values compared stay ⊤ afterwards, so nothing else depends on which class it was.
+     */
+    record Branch(int cpu, boolean taken) implements Action {
+        @Override
+        public String toString() {
+            return "cpu" + cpu + " executes a jump on ⊤ flags, " + (taken ? "taken" : "not taken");
+        }
+    }
+
+    /**
+     * CPU {@code cpu}'s next instruction calls the kernel's {@code __vmfunc_dispatch} on a message
+     * whose ids are ⊤, the driver's (DESIGN.md §3: declared data): the dispatcher takes class
+     * {@code rpcClass} of its comparison against the RPC table (each known function, then every
+     * other id).
+     */
+    record Dispatch(int cpu, int rpcClass) implements Action {
+        @Override
+        public String toString() {
+            return "cpu" + cpu + " dispatches ⊤ ids as class " + rpcClass;
+        }
+    }
+
+    /** The compromised driver running on CPU {@code cpu} makes {@code move} (DESIGN.md §3). */
+    record Driver(int cpu, DriverMove move) implements Action {
+        @Override
+        public String toString() {
+            return "driver on cpu" + cpu + ": " + move;
+        }
+    }
 }

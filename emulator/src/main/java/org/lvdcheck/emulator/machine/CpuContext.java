@@ -1,6 +1,7 @@
 package org.lvdcheck.emulator.machine;
 
 import java.util.Optional;
+import java.util.function.LongPredicate;
 import org.lvdcheck.emulator.cpu.ArchRegs;
 import org.lvdcheck.emulator.cpu.CpuCaps;
 import org.lvdcheck.emulator.exec.AccessKind;
@@ -22,37 +23,61 @@ import org.lvdcheck.emulator.vmx.Vmcs;
  * The executor's view of the machine around one CPU in one state: every access goes through
  * the segment base, guest paging with the CPU's paging registers, and the CPU's current EPT,
  * over the state's memory. Nothing is changed here; accesses report their writes.
+ *
+ * <p>Who runs the instruction shapes what it reads (DESIGN.md §3): a trusted reader sees every
+ * frame a domain can change at any time as ⊤ ({@code havoc}); trusted code under a domain's EPT
+ * is {@link #confined()}.
  */
 final class CpuContext implements ExecContext {
     private final LvdSystem system;
     private final PhysMem mem;
     private final CpuState cpu;
+    private final LongPredicate havoc;
+    private final boolean confined;
 
+    /** The context of the emulate semantics: everything concrete, nothing confined. */
     CpuContext(LvdSystem system, PhysMem mem, CpuState cpu) {
+        this(system, mem, cpu, null, false);
+    }
+
+    /**
+     * @param havoc frames whose data reads as ⊤ for this instruction, or null
+     * @param confined trusted code running under a domain's EPT
+     */
+    CpuContext(LvdSystem system, PhysMem mem, CpuState cpu, LongPredicate havoc, boolean confined) {
         this.system = system;
         this.mem = mem;
         this.cpu = cpu;
+        this.havoc = havoc;
+        this.confined = confined;
     }
 
     @Override
     public MemResult read(ArchRegs regs, int segment, long offset, int size, AccessKind kind) {
-        return access(regs, segment, offset, size, 0, kind);
+        return access(regs, segment, offset, size, 0, false, kind);
     }
 
     @Override
-    public MemResult write(ArchRegs regs, int segment, long offset, int size, long value, AccessKind kind) {
-        return access(regs, segment, offset, size, value, kind);
+    public MemResult write(ArchRegs regs, int segment, long offset, int size, long value, boolean tainted,
+                           AccessKind kind) {
+        return access(regs, segment, offset, size, value, tainted, kind);
     }
 
-    private MemResult access(ArchRegs regs, int segment, long offset, int size, long value, AccessKind kind) {
+    @Override
+    public boolean confined() {
+        return confined;
+    }
+
+    private MemResult access(ArchRegs regs, int segment, long offset, int size, long value, boolean tainted,
+                             AccessKind kind) {
         long linear = offset + base(regs, segment);
         if (!GuestPaging.isCanonical(linear) || !GuestPaging.isCanonical(linear + size - 1)) {
             return new MemResult.Fault(kind.isStack() ? 12 : 13, 0, 0);
         }
-        EptGuestPhysical gp = new EptGuestPhysical(mem, cpu.eptp(), system.caps());
+        EptGuestPhysical gp = new EptGuestPhysical(mem, cpu.eptp(), system.caps(), havoc);
         PagedLinearMemory lm = new PagedLinearMemory(PagingRegs.of(regs), gp);
         LinearAccess la = kind.linearAccess();
-        LinearResult r = kind.isWrite() ? lm.write(linear, size, value, la) : lm.read(linear, size, la);
+        LinearResult r = kind.isWrite() ? lm.write(linear, size, value, tainted, la) : lm.read(linear, size, la);
         return MemResult.of(r, gp.writes());
     }
 

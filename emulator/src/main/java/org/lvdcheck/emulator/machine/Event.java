@@ -32,4 +32,22 @@ public sealed interface Event {
 
     /** A domain was killed (hardened policy). */
     record Killed(String domain, String why) implements Event {}
+
+    /**
+     * TAINT evidence (DESIGN.md §3, §4): trusted code, the hypervisor or the hardware used ⊤, a
+     * value the compromised driver chose, as an address, stack pointer, segment base, branch
+     * target, frame field or privileged operand, at {@code rip}. The step ends there: its state
+     * is the one before it, and the explorer does not expand past it.
+     */
+    record TaintUse(String what, long rip) implements Event {}
+
+    /**
+     * The CPU continues under the driver's control (DESIGN.md §3): the driver's program used ⊤
+     * (its path ends), or trusted code under the domain's EPT went where the driver's values say.
+     * RIP is ⊤ from here; the driver's moves apply.
+     */
+    record DriverControl(String why, long rip) implements Event {}
+
+    /** The compromised driver made a move of its repertoire (DESIGN.md §3). */
+    record DriverMoved(String move) implements Event {}
 }

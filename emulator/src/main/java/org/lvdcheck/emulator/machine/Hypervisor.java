@@ -31,6 +31,11 @@ import org.lvdcheck.spec.lvd.Model.Origin;
  * <p>Decisions: EMULATE and LOG-EMULATE do what Bareflank does and resume after the
  * instruction; REFUSE resumes the guest with #GP(0) injected (hypercalls: nothing done,
  * EAX = 0xFFFFFFFF); KILL runs the kill-a-domain path of DESIGN.md §2; HALT stops the vCPU.
+ *
+ * <p>Taint (DESIGN.md §3): emulating a write of ⊤ to a control register, an MSR other than
+ * the FS/GS bases (which carry labels of their own), XCR0 or a descriptor-table register, or a
+ * hypercall whose ⊤ arguments are addresses, is a use of the attacker's value by trusted code
+ * ({@link KernelAccess.TopUse}). A guest resumed after the instruction keeps a ⊤ RIP ⊤.
  */
 final class Hypervisor {
     static final long LEAF_ABORT = 0x4BF00033L, LEAF_MAP_KERNEL_EPT = 0x4BF00034L, LEAF_INSTALL_EPTP_LIST = 0x4BF00031L,
@@ -69,42 +74,65 @@ final class Hypervisor {
         }
         CpuState cpu = s.cpu(c);
         ArchRegs r = cpu.regs();
-        long next = r.rip() + x.instructionLength();
+        int len = x.instructionLength();
         switch (x.reason()) {
             case CONTROL_REGISTER_ACCESS:
-                return controlRegister(s, c, x.qualification(), next, ev);
+                return controlRegister(s, c, x.qualification(), len, ev);
             case RDMSR: {
-                long msr = r.gpr(ArchRegs.RCX) & 0xFFFFFFFFL;
+                long msr = operand(r, ArchRegs.RCX, "RDMSR index") & 0xFFFFFFFFL;
                 long v = readMsr(cpu, msr);
-                ArchRegs n = r.withGpr(ArchRegs.RAX, v & 0xFFFFFFFFL).withGpr(ArchRegs.RDX, v >>> 32).withRip(next);
-                return s.withCpu(c, cpu.withRegs(n));
+                boolean top = r.tainted(msrTaint(msr));
+                ArchRegs n = r.withGpr(ArchRegs.RAX, v & 0xFFFFFFFFL).withGpr(ArchRegs.RDX, v >>> 32)
+                        .withTaint(ArchRegs.tGpr(ArchRegs.RAX) | ArchRegs.tGpr(ArchRegs.RDX), top);
+                return s.withCpu(c, cpu.withRegs(resume(n, len)));
             }
             case WRMSR: {
-                long msr = r.gpr(ArchRegs.RCX) & 0xFFFFFFFFL;
+                long msr = operand(r, ArchRegs.RCX, "WRMSR index") & 0xFFFFFFFFL;
+                boolean top = r.gprTainted(ArchRegs.RDX) || r.gprTainted(ArchRegs.RAX);
                 long v = (r.gpr(ArchRegs.RDX) << 32) | (r.gpr(ArchRegs.RAX) & 0xFFFFFFFFL);
-                return writeMsr(s, c, msr, v, next, ev);
+                return writeMsr(s, c, msr, v, top, len, ev);
             }
             case GDTR_IDTR_ACCESS:
             case LDTR_TR_ACCESS:
-                return descriptorTable(s, c, pi, next, ev);
+                return descriptorTable(s, c, pi, len, ev);
             case IO_INSTRUCTION: {
                 boolean in = (x.qualification() & 8) != 0;
                 int size = (int) (x.qualification() & 7) + 1;
-                ArchRegs n = r.withRip(next);
+                ArchRegs n = resume(r, len);
                 if (in) {
                     n = n.withGpr(ArchRegs.RAX, size * 8, false, -1L);
                 }
                 return s.withCpu(c, cpu.withRegs(n));
             }
             case XSETBV: {
-                long v = (r.gpr(ArchRegs.RDX) << 32) | (r.gpr(ArchRegs.RAX) & 0xFFFFFFFFL);
-                return s.withCpu(c, cpu.withRegs(r.withXcr0(v).withRip(next)));
+                operand(r, ArchRegs.RCX, "XSETBV index");
+                operand(r, ArchRegs.RDX, "XSETBV value");
+                long v = (r.gpr(ArchRegs.RDX) << 32) | (operand(r, ArchRegs.RAX, "XSETBV value") & 0xFFFFFFFFL);
+                return s.withCpu(c, cpu.withRegs(resume(r.withXcr0(v), len)));
             }
             case HLT:
-                return s.withCpu(c, cpu.withRegs(r.withRip(next)).withMode(CpuMode.HALTED));
+                return s.withCpu(c, cpu.withRegs(resume(r, len)).withMode(CpuMode.HALTED));
             default:
                 return stop(s, c, ev, "no handler for exit " + ExitNames.word(x.reason()) + ": unhandled vm exit");
         }
+    }
+
+    /** A guest register the hypervisor uses as an operand: ⊤ is a use of the attacker's value. */
+    private static long operand(ArchRegs r, int gpr, String what) {
+        if (r.gprTainted(gpr)) {
+            throw new KernelAccess.TopUse("the hypervisor emulates " + what + " with a ⊤ operand");
+        }
+        return r.gpr(gpr);
+    }
+
+    /** The guest resumes after the instruction; a ⊤ RIP (the driver's code, anywhere) stays ⊤. */
+    private static ArchRegs resume(ArchRegs r, int length) {
+        return r.tainted(ArchRegs.T_RIP) ? r : r.withRip(r.rip() + length);
+    }
+
+    private static long msrTaint(long msr) {
+        return msr == MSR_FS_BASE ? ArchRegs.T_FS_BASE : msr == MSR_GS_BASE ? ArchRegs.T_GS_BASE
+                : msr == MSR_KERNEL_GS_BASE ? ArchRegs.T_KERNEL_GS_BASE : 0;
     }
 
     MachineState eptExit(MachineState s, int c, ExitReason reason, long qual, long gla, long gpa, List<Event> ev,
@@ -135,13 +163,13 @@ final class Hypervisor {
     private MachineState cpuid(MachineState s, int c, PlacedInstruction pi, Origin o, List<Event> ev) {
         CpuState cpu = s.cpu(c);
         ArchRegs r = cpu.regs();
-        long leaf = r.gpr(ArchRegs.RAX) & 0xFFFFFFFFL;
-        long next = r.rip() + pi.length();
+        long leaf = operand(r, ArchRegs.RAX, "CPUID") & 0xFFFFFFFFL;
+        int len = pi.length();
         if ((leaf & 0xFFFFFF00L) != 0x4BF00000L) {
             // Not a hypercall: lvd-bflank passes the leaf to the processor (leaf 1 with VMX cleared).
             long[] v = nativeCpuid(leaf);
-            ArchRegs n = r.withGpr(ArchRegs.RAX, v[0]).withGpr(ArchRegs.RBX, v[1]).withGpr(ArchRegs.RCX, v[2])
-                    .withGpr(ArchRegs.RDX, v[3]).withRip(next);
+            ArchRegs n = resume(r.withGpr(ArchRegs.RAX, v[0]).withGpr(ArchRegs.RBX, v[1]).withGpr(ArchRegs.RCX, v[2])
+                    .withGpr(ArchRegs.RDX, v[3]), len);
             ev.add(new Event.VmExit(ExitReason.CPUID.number(), "cpuid", o.name().toLowerCase(), "emulate",
                     "leaf 0x" + Long.toHexString(leaf)));
             return s.withCpu(c, cpu.withRegs(n));
@@ -155,7 +183,7 @@ final class Hypervisor {
             case KILL:
                 return kill(s, c, ev, "hypercall 0x" + Long.toHexString(leaf) + " from the domain");
             case REFUSE:
-                return s.withCpu(c, cpu.withRegs(r.withGpr(ArchRegs.RAX, 0xFFFFFFFFL).withRip(next)));
+                return s.withCpu(c, cpu.withRegs(resume(r.withGpr(ArchRegs.RAX, 0xFFFFFFFFL), len)));
             default:
                 break;
         }
@@ -170,25 +198,26 @@ final class Hypervisor {
             return stop(s, c, ev, "hypercall promote: the hypervisor turned itself off on this CPU");
         }
         if (leaf == LEAF_MAP_KERNEL_EPT) {
-            long gpa = r.gpr(ArchRegs.RBX) & ~0xFFFL;
-            long hpa = r.gpr(ArchRegs.RCX) & ~0xFFFL;
+            long gpa = operand(r, ArchRegs.RBX, "hypercall 0x4bf00034 (guest-physical page)") & ~0xFFFL;
+            long hpa = operand(r, ArchRegs.RCX, "hypercall 0x4bf00034 (host-physical page)") & ~0xFFFL;
             PhysMem.Editor e = s.mem().edit();
             EptBuilder b = EptBuilder.open(e, () -> freeFrame(e), system.caps(), Eptp.pml4Address(system.eptps()[0][c],
                     system.caps().maxPhysAddr()));
             b.remap4k(gpa, hpa, 7);
             ev.add(new Event.Primitive("hv: map page", "kernel EPT of cpu" + c + ": GPA 0x" + Long.toHexString(gpa)
                     + " -> HPA 0x" + Long.toHexString(hpa) + " RWX (no INVEPT)"));
-            return s.withMem(e.freeze()).withCpu(c, cpu.withRegs(r.withRip(next)));
+            return s.withMem(e.freeze()).withCpu(c, cpu.withRegs(resume(r, len)));
         }
         if (leaf == LEAF_INSTALL_EPTP_LIST) {
-            long list = (r.gpr(ArchRegs.RCX) << 32) | (r.gpr(ArchRegs.RBX) & 0xFFFFFFFFL);
+            long list = (operand(r, ArchRegs.RCX, "hypercall 0x4bf00031 (EPTP-list address)") << 32)
+                    | (operand(r, ArchRegs.RBX, "hypercall 0x4bf00031 (EPTP-list address)") & 0xFFFFFFFFL);
             long k = system.eptps()[0][c];
             Vmcs v = cpu.vmcs().withEptpListAddress(list).withEnableVmFunctions(true).withVmFunctionControls(1);
-            ArchRegs n = r.withGpr(ArchRegs.RBX, k & 0xFFFFFFFFL).withGpr(ArchRegs.RCX, k >>> 32).withRip(next);
+            ArchRegs n = resume(r.withGpr(ArchRegs.RBX, k & 0xFFFFFFFFL).withGpr(ArchRegs.RCX, k >>> 32), len);
             return s.withCpu(c, cpu.withRegs(n).withVmcs(v));
         }
         long rax = leaf == LEAF_ACK ? 0x4BF00001L : r.gpr(ArchRegs.RAX);
-        return s.withCpu(c, cpu.withRegs(r.withGpr(ArchRegs.RAX, rax).withRip(next)));
+        return s.withCpu(c, cpu.withRegs(resume(r.withGpr(ArchRegs.RAX, rax), len)));
     }
 
     private static long[] nativeCpuid(long leaf) {
@@ -216,7 +245,7 @@ final class Hypervisor {
 
     // ---- control registers, MSRs, descriptor tables -------------------------------------
 
-    private MachineState controlRegister(MachineState s, int c, long q, long next, List<Event> ev) {
+    private MachineState controlRegister(MachineState s, int c, long q, int len, List<Event> ev) {
         CpuState cpu = s.cpu(c);
         ArchRegs r = cpu.regs();
         int cr = (int) (q & 0xF);
@@ -224,7 +253,7 @@ final class Hypervisor {
         int reg = (int) (q >> 8 & 0xF);
         Vmcs v = cpu.vmcs();
         if (type == 0) {
-            long val = r.gpr(reg);
+            long val = operand(r, reg, "MOV to CR" + cr);
             switch (cr) {
                 case 0 -> {
                     r = r.withCr0(val);
@@ -256,7 +285,7 @@ final class Hypervisor {
         } else {
             return stop(s, c, ev, "CLTS/LMSW exit: lvd-bflank throws (unhandled)");
         }
-        return s.withCpu(c, cpu.withRegs(r.withRip(next)).withVmcs(v));
+        return s.withCpu(c, cpu.withRegs(resume(r, len)).withVmcs(v));
     }
 
     /** Bareflank's 4-entry CR3-target LRU: the new value replaces the least recently used slot. */
@@ -290,9 +319,18 @@ final class Hypervisor {
         return 0;
     }
 
-    private MachineState writeMsr(MachineState s, int c, long msr, long v, long next, List<Event> ev) {
+    private MachineState writeMsr(MachineState s, int c, long msr, long v, boolean top, int len, List<Event> ev) {
         CpuState cpu = s.cpu(c);
         ArchRegs r = cpu.regs();
+        if (top && msrTaint(msr) != 0) {
+            // FS/GS bases carry ⊤ as a label of their own: the write is the attacker's base, like WRFSBASE.
+            ev.add(new Event.Primitive("hv: wrmsr", "MSR 0x" + Long.toHexString(msr) + " := ⊤ written for the guest"));
+            return s.withCpu(c, cpu.withRegs(resume(r.withTaint(msrTaint(msr), true), len)));
+        }
+        if (top) {
+            throw new KernelAccess.TopUse("the hypervisor writes a ⊤ value to MSR 0x" + Long.toHexString(msr)
+                    + " for the guest");
+        }
         if (msr == MSR_FS_BASE) {
             r = r.withFsBase(v);
         } else if (msr == MSR_GS_BASE) {
@@ -304,22 +342,23 @@ final class Hypervisor {
         }
         ev.add(new Event.Primitive("hv: wrmsr", "MSR 0x" + Long.toHexString(msr) + " := 0x" + Long.toHexString(v)
                 + " written for the guest"));
-        return s.withCpu(c, cpu.withRegs(r.withRip(next)));
+        return s.withCpu(c, cpu.withRegs(resume(r, len)));
     }
 
     /** LGDT/LIDT/SGDT/SIDT emulated by decoding the operand, as Bareflank's descriptor.cpp does. */
-    private MachineState descriptorTable(MachineState s, int c, PlacedInstruction pi, long next, List<Event> ev) {
+    private MachineState descriptorTable(MachineState s, int c, PlacedInstruction pi, int len, List<Event> ev) {
         CpuState cpu = s.cpu(c);
         ArchRegs r = cpu.regs();
         String m = pi.insn().mnemonic().name();
         Operand op = pi.insn().operands().isEmpty() ? null : pi.insn().operands().get(0);
+        String what = m.toLowerCase() + " operand";
         if (op instanceof MemOp mo) {
-            long ea = mo.disp() + (mo.base() == null ? 0 : r.gpr(mo.base().gpr()))
-                    + (mo.index() == null ? 0 : r.gpr(mo.index().gpr()) * mo.scale());
+            long ea = mo.disp() + (mo.base() == null ? 0 : operand(r, mo.base().gpr(), what))
+                    + (mo.index() == null ? 0 : operand(r, mo.index().gpr(), what) * mo.scale());
             if (mo.ripRelative()) {
                 ea = mo.disp();
             }
-            KernelAccess k = new KernelAccess(s.mem(), cpu.eptp(), r, system.caps());
+            KernelAccess k = machine.kernelAccess(s.mem(), cpu.eptp(), r);
             switch (m) {
                 case "LGDT", "LIDT" -> {
                     int limit = (int) k.read(ea, 2);
@@ -328,27 +367,27 @@ final class Hypervisor {
                             : r.withIdtr(new DescriptorTableReg(base, limit));
                     ev.add(new Event.Primitive("hv: " + m.toLowerCase(), "base 0x" + Long.toHexString(base) + " limit 0x"
                             + Integer.toHexString(limit) + " emulated"));
-                    return s.withCpu(c, cpu.withRegs(r.withRip(next)));
+                    return s.withCpu(c, cpu.withRegs(resume(r, len)));
                 }
                 case "SGDT", "SIDT" -> {
                     DescriptorTableReg d = m.equals("SGDT") ? r.gdtr() : r.idtr();
                     k.write(ea, 2, d.limit());
                     k.write(ea + 2, 8, d.base());
-                    return s.withMem(k.memory()).withCpu(c, cpu.withRegs(r.withRip(next)));
+                    return s.withMem(k.memory()).withCpu(c, cpu.withRegs(resume(r, len)));
                 }
                 default -> {
                 }
             }
         }
         if (m.equals("LTR") && op instanceof RegOp ro) {
-            int sel = (int) (r.gpr(ro.reg().gpr()) & 0xFFFF);
+            int sel = (int) (operand(r, ro.reg().gpr(), what) & 0xFFFF);
             ev.add(new Event.Primitive("hv: ltr", "selector 0x" + Integer.toHexString(sel) + " emulated"));
-            KernelAccess k = new KernelAccess(s.mem(), cpu.eptp(), r, system.caps());
+            KernelAccess k = machine.kernelAccess(s.mem(), cpu.eptp(), r);
             long lo = k.read(r.gdtr().base() + (sel & ~7), 8);
             long hi = k.read(r.gdtr().base() + (sel & ~7) + 8, 8);
             long base = (lo >>> 16 & 0xFFFFFF) | (lo >>> 56 & 0xFF) << 24 | (hi & 0xFFFFFFFFL) << 32;
             r = r.withTr(org.lvdcheck.emulator.cpu.Segment.tss64(sel, base, lo & 0xFFFF));
-            return s.withCpu(c, cpu.withRegs(r.withRip(next)));
+            return s.withCpu(c, cpu.withRegs(resume(r, len)));
         }
         return stop(s, c, ev, "descriptor-table exit for " + m.toLowerCase() + " with this operand is not emulated");
     }
@@ -387,7 +426,7 @@ final class Hypervisor {
         java.util.OptionalLong live = sys.spec().symbols().stream().filter(x -> x.name().equals("lvd_slot_live"))
                 .mapToLong(org.lvdcheck.spec.lvd.Model.Symbol::value).findFirst();
         if (live.isPresent()) {
-            KernelAccess k = new KernelAccess(n.mem(), sys.eptps()[0][c], n.cpu(c).regs(), sys.caps());
+            KernelAccess k = machine.kernelAccess(n.mem(), sys.eptps()[0][c], n.cpu(c).regs());
             k.write(live.getAsLong() + 8L * slot, 8, 0);
             n = n.withMem(k.memory());
         }
@@ -405,7 +444,7 @@ final class Hypervisor {
         ArchRegs r = cpu.regs().withCs(org.lvdcheck.emulator.cpu.Segment.code64(0x10))
                 .withSs(org.lvdcheck.emulator.cpu.Segment.flatData(0x18))
                 .withGsBase(system.layout().percpu()[c]);
-        KernelAccess k = new KernelAccess(s.mem(), kEptp, r, system.caps());
+        KernelAccess k = machine.kernelAccess(s.mem(), kEptp, r);
         long kernelEsp = k.read(system.layout().stateGva() + machine.constant("VMFUNC_kernel_esp"), 8);
         r = r.withRsp(kernelEsp).withRip(errorReturn).withRflags((r.rflags() & ~Rflags.IF) | Rflags.FIXED1)
                 .withBlockingByNmi(false).withBlockingBySti(false).withBlockingByMovSs(false);

@@ -23,6 +23,12 @@ import org.lvdcheck.spec.asm.LinkedImage;
  * area is where the spec's {@code thread ... xsave=} puts it (x87, SSE, AVX tokens, MXCSR);
  * need_resched is bit 31 of {@code __preempt_count}, inverted, as on x86; after the per-CPU area
  * ({@code PERCPU_AREA_SIZE}) one LVD-stack bitmap word per view (+8·view).
+ *
+ * <p>Taint (DESIGN.md §3): a primitive reads through {@link KernelAccess}, which shows it the
+ * havoc frames as ⊤ under the compromised-driver semantics. An argument register or a word it
+ * uses as a pointer, index or decision must be clean (else a TAINT use); FPU tokens, segment
+ * bases, copied frames and message words are data and keep their labels. The domain's own
+ * {@code __vmfunc_dispatch} is driver code: a ⊤ there ends the driver program's path instead.
  */
 final class KernelPrimitives {
     private final LvdSystem system;
@@ -33,17 +39,57 @@ final class KernelPrimitives {
         this.machine = machine;
     }
 
-    MachineState run(MachineState s, int c, String name, List<Event> ev) {
+    /**
+     * Runs primitive {@code name} on CPU {@code c}, entered by a call (the return address pushed).
+     *
+     * @param rpcClass for {@code __vmfunc_dispatch} reading ⊤ ids, the class of the comparison to
+     *        take ({@link #rpcClasses}); -1 otherwise
+     */
+    MachineState run(MachineState s, int c, String name, List<Event> ev, int rpcClass) {
+        LvdSystem.PrimitiveAt at = system.primitives().get(s.cpu(c).regs().rip());
+        if (at != null && !at.view().equals("kernel")) {
+            try {
+                return body(s, c, name, ev, rpcClass);
+            } catch (KernelAccess.TopUse u) {
+                return machine.driverControl(s, c, ev, name + " (driver code): " + u.getMessage());
+            }
+        }
+        return body(s, c, name, ev, rpcClass);
+    }
+
+    /**
+     * Memory as the primitive at CPU c's RIP reads it: the kernel's primitives are trusted readers
+     * (havoc frames ⊤); the domain's dispatcher is driver code and reads what is stored.
+     */
+    private KernelAccess access(MachineState s, int c) {
+        CpuState cpu = s.cpu(c);
+        LvdSystem.PrimitiveAt at = system.primitives().get(cpu.regs().rip());
+        return at != null && !at.view().equals("kernel")
+                ? new KernelAccess(s.mem(), cpu.eptp(), cpu.regs(), system.caps())
+                : machine.kernelAccess(s.mem(), cpu.eptp(), cpu.regs());
+    }
+
+    /** A clean argument register the primitive uses as a pointer or index. */
+    private static long arg(ArchRegs r, int gpr, String name) {
+        if (r.gprTainted(gpr)) {
+            throw new KernelAccess.TopUse(name + " takes a ⊤ pointer or index in " + GPR_NAMES[gpr]);
+        }
+        return r.gpr(gpr);
+    }
+
+    private static final String[] GPR_NAMES = {"rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi", "r8", "r9",
+        "r10", "r11", "r12", "r13", "r14", "r15"};
+
+    private MachineState body(MachineState s, int c, String name, List<Event> ev, int rpcClass) {
         CpuState cpu = s.cpu(c);
         ArchRegs r = cpu.regs();
-        KernelAccess k = new KernelAccess(s.mem(), cpu.eptp(), r, system.caps());
+        KernelAccess k = access(s, c);
         Layout l = system.layout();
         java.util.function.LongSupplier currentTask = () -> k.read(l.percpu()[c] + machine.constant("current_task"), 8);
-        long rdi = r.gpr(ArchRegs.RDI);
-        long rsi = r.gpr(ArchRegs.RSI);
         long result = 0;
         switch (name) {
             case "pick_stack" -> {
+                long rdi = arg(r, ArchRegs.RDI, name);
                 long task = currentTask.getAsLong();
                 int v = viewOfSlot((int) rdi);
                 long bitmap = l.percpu()[c] + machine.constant("PERCPU_AREA_SIZE") + 8L * v;
@@ -68,6 +114,7 @@ final class KernelPrimitives {
                         + Long.toHexString(top)));
             }
             case "drop_stack" -> {
+                long rdi = arg(r, ArchRegs.RDI, name);
                 long task = currentTask.getAsLong();
                 int v = viewOfSlot((int) rdi);
                 int bit = (int) k.read(task + machine.constant("TASK_lcd_stack_bit"), 4);
@@ -78,40 +125,29 @@ final class KernelPrimitives {
                 ev.add(new Event.Primitive(name, "stack " + bit + " of cpu" + owner + " freed"
                         + (owner != c ? " (from cpu" + c + ", lazily)" : "")));
             }
-            case "save_fpu_regs" -> {
-                long area = fpuArea(cpu);
-                k.write(area, 8, r.x87State());
-                k.write(area + 8, 8, r.sseState());
-                k.write(area + 16, 8, r.avxState());
-                k.write(area + 24, 4, r.mxcsr());
-            }
-            case "restore_fpu_regs" -> {
-                long area = fpuArea(cpu);
-                r = r.withX87State(k.read(area, 8)).withSseState(k.read(area + 8, 8)).withAvxState(k.read(area + 16, 8))
-                        .withMxcsr((int) k.read(area + 24, 4));
-            }
+            case "save_fpu_regs" -> saveFpu(k, r, fpuArea(cpu));
+            case "restore_fpu_regs" -> r = loadFpu(k, r, fpuArea(cpu), 0, 8, 16, 24);
             case "__vmfunc_dispatch" -> {
-                return dispatch(s, c, k, r, ev);
+                return dispatch(s, c, k, r, ev, rpcClass);
             }
             case "remap_cr3" -> {
                 return ret(remapCr3(s, c, k, r, ev), c, 0);
             }
             case "sync_stacks" -> {
-                long to = rsi - 168;
-                for (int i = 0; i < 168; i += 8) {
-                    k.write(to + i, 8, k.read(rdi + i, 8));
-                }
+                long rdi = arg(r, ArchRegs.RDI, name);
+                long to = arg(r, ArchRegs.RSI, name) - 168;
+                copyFrame(k, rdi, to);
                 result = to;
             }
             case "sync_regs" -> {
+                long rdi = arg(r, ArchRegs.RDI, name);
                 int t = cpu.thread();
                 long to = l.stackTop()[t] - 168;
-                for (int i = 0; i < 168; i += 8) {
-                    k.write(to + i, 8, k.read(rdi + i, 8));
-                }
+                copyFrame(k, rdi, to);
                 result = to;
             }
             case "do_IRQ" -> {
+                long rdi = arg(r, ArchRegs.RDI, name);
                 int vector = (int) (~k.read(rdi + machine.constant("PT_ORIG_RAX"), 8) & 0xFF);
                 cpu = cpu.withLapic(cpu.lapic().eoi());
                 org.lvdcheck.spec.lvd.Model.VectorClass cls = machine.vectorClass(vector);
@@ -136,7 +172,7 @@ final class KernelPrimitives {
                 }
             }
             case "do_exception" -> throw new KernelAccess.Oops("kernel-mode exception, vector " + (r.gpr(ArchRegs.RDX) & 0xFF)
-                    + ", error code 0x" + Long.toHexString(rsi) + " (do_exception: oops)");
+                    + ", error code 0x" + Long.toHexString(r.gpr(ArchRegs.RSI)) + " (do_exception: oops)");
             case "do_nmi", "prepare_exit_to_usermode" -> {
             }
             case "do_exit" -> {
@@ -151,30 +187,17 @@ final class KernelPrimitives {
                 // (TASK_lvd_state: kernel FS +0, kernel KGS +8, domain FS +16, KGS +24, x87 +32, SSE +40, AVX +48, MXCSR +56).
                 long task = currentTask.getAsLong();
                 long area = task + machine.constant("TASK_lvd_state");
-                long fpu = fpuArea(cpu);
-                k.write(fpu, 8, r.x87State());
-                k.write(fpu + 8, 8, r.sseState());
-                k.write(fpu + 16, 8, r.avxState());
-                k.write(fpu + 24, 4, r.mxcsr());
-                k.write(area, 8, r.fsBase());
-                k.write(area + 8, 8, r.kernelGsBase());
-                r = r.withFsBase(k.read(area + 16, 8)).withKernelGsBase(k.read(area + 24, 8))
-                        .withX87State(k.read(area + 32, 8)).withSseState(k.read(area + 40, 8))
-                        .withAvxState(k.read(area + 48, 8)).withMxcsr((int) k.read(area + 56, 4));
+                saveFpu(k, r, fpuArea(cpu));
+                saveBases(k, r, area);
+                r = loadFpu(k, loadBases(k, r, area + 16), area, 32, 40, 48, 56);
             }
             case "lvd_enter_kernel_state" -> {
                 long task = currentTask.getAsLong();
                 long area = task + machine.constant("TASK_lvd_state");
                 long fpu = fpuArea(cpu);
-                k.write(area + 16, 8, r.fsBase());
-                k.write(area + 24, 8, r.kernelGsBase());
-                k.write(area + 32, 8, r.x87State());
-                k.write(area + 40, 8, r.sseState());
-                k.write(area + 48, 8, r.avxState());
-                k.write(area + 56, 4, r.mxcsr());
-                r = r.withFsBase(k.read(area, 8)).withKernelGsBase(k.read(area + 8, 8))
-                        .withX87State(k.read(fpu, 8)).withSseState(k.read(fpu + 8, 8)).withAvxState(k.read(fpu + 16, 8))
-                        .withMxcsr((int) k.read(fpu + 24, 4));
+                saveBases(k, r, area + 16);
+                saveFpu(k, r, area + 32);
+                r = loadFpu(k, loadBases(k, r, area), fpu, 0, 8, 16, 24);
             }
             case "lvd_kill_current_domain" -> {
                 return machine.hypervisorKill(s.withMem(k.memory()), c, ev, "lvd_kill_current_domain");
@@ -185,20 +208,61 @@ final class KernelPrimitives {
         return ret(n, c, result);
     }
 
+    /** XSAVE tokens and MXCSR to an area (x87 +0, SSE +8, AVX +16, MXCSR +24), each with its label. */
+    private static void saveFpu(KernelAccess k, ArchRegs r, long area) {
+        k.write(area, 8, r.x87State(), r.tainted(ArchRegs.T_X87));
+        k.write(area + 8, 8, r.sseState(), r.tainted(ArchRegs.T_SSE));
+        k.write(area + 16, 8, r.avxState(), r.tainted(ArchRegs.T_AVX));
+        k.write(area + 24, 4, r.mxcsr(), r.tainted(ArchRegs.T_MXCSR));
+    }
+
+    /** Loads the tokens and MXCSR from {@code base} + the given offsets, with their labels. */
+    private static ArchRegs loadFpu(KernelAccess k, ArchRegs r, long base, int x87, int sse, int avx, int mxcsr) {
+        KernelAccess.Word a = k.data(base + x87, 8);
+        KernelAccess.Word b = k.data(base + sse, 8);
+        KernelAccess.Word d = k.data(base + avx, 8);
+        KernelAccess.Word m = k.data(base + mxcsr, 4);
+        return r.withX87State(a.value()).withSseState(b.value()).withAvxState(d.value()).withMxcsr((int) m.value())
+                .withTaint(ArchRegs.T_X87, a.top()).withTaint(ArchRegs.T_SSE, b.top())
+                .withTaint(ArchRegs.T_AVX, d.top()).withTaint(ArchRegs.T_MXCSR, m.top());
+    }
+
+    /** FS base (+0) and IA32_KERNEL_GS_BASE (+8) to {@code at}, with their labels. */
+    private static void saveBases(KernelAccess k, ArchRegs r, long at) {
+        k.write(at, 8, r.fsBase(), r.tainted(ArchRegs.T_FS_BASE));
+        k.write(at + 8, 8, r.kernelGsBase(), r.tainted(ArchRegs.T_KERNEL_GS_BASE));
+    }
+
+    private static ArchRegs loadBases(KernelAccess k, ArchRegs r, long at) {
+        KernelAccess.Word fs = k.data(at, 8);
+        KernelAccess.Word kgs = k.data(at + 8, 8);
+        return r.withFsBase(fs.value()).withKernelGsBase(kgs.value()).withTaint(ArchRegs.T_FS_BASE, fs.top())
+                .withTaint(ArchRegs.T_KERNEL_GS_BASE, kgs.top());
+    }
+
+    /** Copies a pt_regs frame (168 bytes) word by word, each word keeping its label. */
+    private static void copyFrame(KernelAccess k, long from, long to) {
+        for (int i = 0; i < 168; i += 8) {
+            KernelAccess.Word w = k.data(from + i, 8);
+            k.write(to + i, 8, w.value(), w.top());
+        }
+    }
+
     /**
      * Returns from a primitive as RET does: RIP from the stack, RSP + 8, RAX = result. The other
      * caller-saved registers (RCX, RDX, RSI, RDI, R8-R11) hold {@link #CLOBBERED} afterwards, as
      * the SysV ABI allows a C routine to leave them, so gate code that relies on one surviving a
-     * call breaks here as it could on hardware.
+     * call breaks here as it could on hardware; under the compromised-driver semantics they are
+     * ⊤, the value nobody may rely on.
      */
     private MachineState ret(MachineState s, int c, long result) {
         CpuState cpu = s.cpu(c);
         ArchRegs r = cpu.regs();
-        KernelAccess k = new KernelAccess(s.mem(), cpu.eptp(), r, system.caps());
-        long retAddr = k.read(r.rsp(), 8);
+        KernelAccess k = access(s, c);
+        long retAddr = k.read(arg(r, ArchRegs.RSP, "the return of a primitive"), 8);
         r = r.withRip(retAddr).withRsp(r.rsp() + 8).withGpr(ArchRegs.RAX, result);
         for (int g : CALLER_SAVED) {
-            r = r.withGpr(g, CLOBBERED);
+            r = machine.compromised() ? r.withTaint(ArchRegs.tGpr(g), true) : r.withGpr(g, CLOBBERED);
         }
         return s.withCpu(c, cpu.withRegs(r));
     }
@@ -228,12 +292,32 @@ final class KernelPrimitives {
      * leaving the return address for the handler's RET; otherwise writes the 0xdad/0xadd/0xcad
      * reply and returns (vmfunc_calls.c).
      */
-    private MachineState dispatch(MachineState s, int c, KernelAccess k, ArchRegs r, List<Event> ev) {
-        long msg = r.gpr(ArchRegs.RDI);
-        long rpcId = k.read(msg + machine.constant("FIPC_rpc_id"), 4);
-        long vmfuncId = k.read(msg + machine.constant("FIPC_vmfunc_id"), 4);
+    private MachineState dispatch(MachineState s, int c, KernelAccess k, ArchRegs r, List<Event> ev, int rpcClass) {
+        long msg = arg(r, ArchRegs.RDI, "__vmfunc_dispatch");
+        KernelAccess.Word rpcWord = k.data(msg + machine.constant("FIPC_rpc_id"), 4);
+        KernelAccess.Word vmfuncWord = k.data(msg + machine.constant("FIPC_vmfunc_id"), 4);
+        long rpcId = rpcWord.value();
+        long vmfuncId = vmfuncWord.value();
         LvdSystem.PrimitiveAt at = system.primitives().get(r.rip());
         LinkedImage img = system.images().get(at.view());
+        if (rpcWord.top() || vmfuncWord.top()) {
+            if (!at.view().equals("kernel")) {
+                throw new KernelAccess.TopUse("the driver's dispatcher reads ⊤ ids");
+            }
+            // ⊤ ids are declared data: the comparison against the table forks per class (DESIGN.md §3).
+            if (rpcClass < 0) {
+                throw new IllegalStateException("__vmfunc_dispatch reads ⊤ ids: pick a class with Action.Dispatch");
+            }
+            List<String> classes = rpcClasses(at.view());
+            if (rpcClass >= classes.size()) {
+                throw new IllegalArgumentException("rpc class " + rpcClass + " of " + classes.size());
+            }
+            String fn = classes.get(rpcClass);
+            vmfuncId = fn == null ? vmfuncId : machine.constant("VMFUNC_RPC_CALL");
+            rpcId = fn == null ? -1L : machine.constant("RPC_ID_" + fn);
+            ev.add(new Event.Primitive("__vmfunc_dispatch", at.view() + ": ⊤ ids taken as "
+                    + (fn == null ? "no known function" : "rpc " + fn)));
+        }
         if (vmfuncId == machine.constant("VMFUNC_RPC_CALL")) {
             for (Map.Entry<String, Long> e : system.images().get("kernel").symbols().entrySet()) {
                 String base = e.getKey();
@@ -259,6 +343,26 @@ final class KernelPrimitives {
         ev.add(new Event.Primitive("__vmfunc_dispatch", at.view() + ": vmfunc_id " + vmfuncId + " rpc " + rpcId
                 + " unknown: 0xdad/0xadd/0xcad reply"));
         return ret(s.withMem(k.memory()), c, 0);
+    }
+
+    /**
+     * The classes of {@code __vmfunc_dispatch}'s comparison of ⊤ ids in a view's dispatcher, in a
+     * fixed order: each function with an {@code RPC_ID_} constant that the view's code defines
+     * (declared in the IDL or not: the dispatcher decides), by id, then null for every other id
+     * (an unknown vmfunc_id or an rpc_id out of the table), which gets the unknown-call reply.
+     */
+    List<String> rpcClasses(String view) {
+        LinkedImage img = system.images().get(view);
+        java.util.TreeMap<Long, String> byId = new java.util.TreeMap<>();
+        for (Map.Entry<String, Long> e : system.images().get("kernel").symbols().entrySet()) {
+            String fn = e.getKey().startsWith("RPC_ID_") ? e.getKey().substring("RPC_ID_".length()) : null;
+            if (fn != null && img.symbol(fn).isPresent()) {
+                byId.putIfAbsent(e.getValue(), fn);
+            }
+        }
+        List<String> classes = new java.util.ArrayList<>(byId.values());
+        classes.add(null);
+        return classes;
     }
 
     /**
@@ -324,8 +428,8 @@ final class KernelPrimitives {
     private MachineState preempt(MachineState s, int c, int next, List<Event> ev) {
         CpuState cpu = s.cpu(c);
         ArchRegs r = cpu.regs();
-        KernelAccess k = new KernelAccess(s.mem(), cpu.eptp(), r, system.caps());
-        long retAddr = k.read(r.rsp(), 8);
+        KernelAccess k = machine.kernelAccess(s.mem(), cpu.eptp(), r);
+        long retAddr = k.read(arg(r, ArchRegs.RSP, "preempt_schedule_irq's return"), 8);
         ArchRegs saved = r.withRip(retAddr).withRsp(r.rsp() + 8);
         int t = cpu.thread();
         ev.add(new Event.Switched(system.spec().threads().get(t).name(), system.spec().threads().get(next).name()));

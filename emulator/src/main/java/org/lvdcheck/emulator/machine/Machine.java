@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.function.LongPredicate;
 import org.lvdcheck.emulator.cpu.ActivityState;
 import org.lvdcheck.emulator.cpu.ArchRegs;
 import org.lvdcheck.emulator.exec.ExecOutcome;
@@ -22,26 +23,52 @@ import org.lvdcheck.emulator.paging.PagingRegs;
 import org.lvdcheck.emulator.paging.PagingResult;
 import org.lvdcheck.emulator.vmx.ExitReason;
 import org.lvdcheck.spec.asm.Decoder;
+import org.lvdcheck.spec.asm.Mnemonic;
 import org.lvdcheck.spec.asm.PlacedInstruction;
 import org.lvdcheck.spec.lvd.Model;
 
 /**
  * The executable LVD machine: a pure step function {@code next(state, action)} over
  * immutable states (DESIGN.md §1). One action is one instruction of one CPU (or one atomic
- * kernel primitive, or the idle loop's scheduling decision), or the arrival of one
- * interrupt at one CPU. Emulate, check and replay all use this one semantics.
+ * kernel primitive, or the idle loop's scheduling decision), the arrival of one interrupt at
+ * one CPU, or, under the compromised-driver semantics, a move of the driver. Emulate, check
+ * and replay all use this one semantics.
+ *
+ * <p>Two semantics ({@link Semantics}): {@code CONCRETE} runs the spec's benign programs with
+ * every value concrete (what {@code emulate} shows); {@code COMPROMISED_DRIVER} is DESIGN.md §3's
+ * abstraction for the explorer: frames a domain can write read as ⊤ for trusted readers, the
+ * driver's moves are actions, an interrupt in driver code clobbers the registers, and uses of ⊤
+ * by trusted code end their step with {@link Event.TaintUse} (docs/MODEL.md, "The compromised
+ * driver").
  */
 public final class Machine {
+    /** Which semantics the step function has. */
+    public enum Semantics {
+        /** Every value concrete: the benign programs of the spec, as {@code emulate} runs them. */
+        CONCRETE,
+        /** The compromised-driver abstraction of DESIGN.md §3: taint, havoc memory, clobber and driver moves. */
+        COMPROMISED_DRIVER
+    }
+
     private final LvdSystem system;
     private final MachineState initial;
+    private final Semantics semantics;
     private final Hypervisor hypervisor;
     private final KernelPrimitives primitives;
+    private final Adversary adversary;
 
+    /** The concrete machine ({@link Semantics#CONCRETE}). */
     public Machine(LvdSystem system, MachineState initial) {
+        this(system, initial, Semantics.CONCRETE);
+    }
+
+    public Machine(LvdSystem system, MachineState initial, Semantics semantics) {
         this.system = system;
         this.initial = initial;
+        this.semantics = semantics;
         this.hypervisor = new Hypervisor(system, this);
         this.primitives = new KernelPrimitives(system, this);
+        this.adversary = new Adversary(system, this);
     }
 
     public LvdSystem system() {
@@ -52,20 +79,115 @@ public final class Machine {
         return initial;
     }
 
+    public Semantics semantics() {
+        return semantics;
+    }
+
+    boolean compromised() {
+        return semantics == Semantics.COMPROMISED_DRIVER;
+    }
+
     /** The view (0 = kernel, then domains) whose EPT is active on a CPU, -1 for an unknown EPTP. */
     public int viewOf(MachineState s, int cpu) {
         return system.viewOf(s.cpu(cpu).eptp(), cpu);
     }
 
-    /** Whether {@code a} can happen in {@code s} (a CPU with something to do; an interrupt that can arrive). */
+    // ---- actions -------------------------------------------------------------------------
+
+    /**
+     * Every action enabled in {@code s}, in a fixed order: per CPU ascending, its instruction
+     * ({@link Action.Execute}, or the {@link Action.Branch} or {@link Action.Dispatch} outcomes
+     * when the instruction reads ⊤ where it decides), then the arrivals of the spec's vectors in
+     * ascending vector order, then the driver's moves ({@link Adversary#moves}) under the
+     * compromised-driver semantics.
+     */
+    public List<Action> actions(MachineState s) {
+        List<Action> out = new ArrayList<>();
+        List<Model.Vector> vectors = new ArrayList<>(system.spec().vectors());
+        vectors.sort(java.util.Comparator.comparingInt(Model.Vector::number));
+        for (int c = 0; c < s.cpus().size(); c++) {
+            Choice ch = choice(s, c);
+            if (ch == Choice.BRANCH) {
+                out.add(new Action.Branch(c, false));
+                out.add(new Action.Branch(c, true));
+            } else if (ch == Choice.DISPATCH) {
+                int n = primitives.rpcClasses(system.viewName(viewOf(s, c))).size();
+                for (int k = 0; k < n; k++) {
+                    out.add(new Action.Dispatch(c, k));
+                }
+            } else if (enabled(s, new Action.Execute(c))) {
+                out.add(new Action.Execute(c));
+            }
+            for (Model.Vector v : vectors) {
+                Action a = new Action.Interrupt(c, v.number());
+                if (enabled(s, a)) {
+                    out.add(a);
+                }
+            }
+            if (compromised()) {
+                out.addAll(adversary.moves(s, c));
+            }
+        }
+        return out;
+    }
+
+    /** What the next instruction of a running CPU needs decided: nothing, a ⊤ branch, a ⊤ dispatch. */
+    private enum Choice { NONE, BRANCH, DISPATCH }
+
+    private Choice choice(MachineState s, int c) {
+        CpuState cpu = s.cpu(c);
+        if (!compromised() || cpu.mode() != CpuMode.RUNNING || cpu.regs().tainted(ArchRegs.T_RIP)) {
+            return Choice.NONE;
+        }
+        Fetched f = fetch(s, c);
+        if (f == null || f.insn() == null) {
+            return Choice.NONE;
+        }
+        if (Executor.branchesOnTop(cpu.regs(), f.insn())) {
+            return Choice.BRANCH;
+        }
+        return dispatchesTop(s, c, f.insn()) ? Choice.DISPATCH : Choice.NONE;
+    }
+
+    /** A direct call to the kernel view's __vmfunc_dispatch with ⊤ ids in the message RDI points at. */
+    private boolean dispatchesTop(MachineState s, int c, PlacedInstruction pi) {
+        if (pi.insn().mnemonic() != Mnemonic.CALL || !(pi.insn().operand(0) instanceof org.lvdcheck.spec.asm.TargetOp t)) {
+            return false;
+        }
+        LvdSystem.PrimitiveAt at = system.primitives().get(t.address());
+        ArchRegs r = s.cpu(c).regs();
+        if (at == null || !at.name().equals("__vmfunc_dispatch") || !at.view().equals("kernel")
+                || r.gprTainted(ArchRegs.RDI)) {
+            return false;
+        }
+        KernelAccess k = kernelAccess(s.mem(), s.cpu(c).eptp(), r);
+        try {
+            long msg = r.gpr(ArchRegs.RDI);
+            return k.data(msg + constant("FIPC_rpc_id"), 4).top() || k.data(msg + constant("FIPC_vmfunc_id"), 4).top();
+        } catch (KernelAccess.Oops e) {
+            return false;
+        }
+    }
+
+    /** Whether {@code a} can happen in {@code s} (a CPU with something to do; an interrupt that can arrive; a driver move). */
     public boolean enabled(MachineState s, Action a) {
         CpuState cpu = s.cpu(a.cpu());
         if (a instanceof Action.Execute) {
             return switch (cpu.mode()) {
-                case RUNNING -> true;
+                case RUNNING -> !cpu.regs().tainted(ArchRegs.T_RIP) && choice(s, a.cpu()) == Choice.NONE;
                 case IDLE -> runnableFor(s, a.cpu()) >= 0;
                 default -> false;
             };
+        }
+        if (a instanceof Action.Branch) {
+            return choice(s, a.cpu()) == Choice.BRANCH;
+        }
+        if (a instanceof Action.Dispatch d) {
+            return choice(s, a.cpu()) == Choice.DISPATCH
+                    && d.rpcClass() >= 0 && d.rpcClass() < primitives.rpcClasses(system.viewName(viewOf(s, a.cpu()))).size();
+        }
+        if (a instanceof Action.Driver d) {
+            return compromised() && adversary.moves(s, a.cpu()).contains(d);
         }
         Action.Interrupt i = (Action.Interrupt) a;
         if (cpu.mode() == CpuMode.STOPPED || cpu.mode() == CpuMode.IDLE) {
@@ -96,13 +218,23 @@ public final class Machine {
     public Step next(MachineState s, Action a) {
         List<Event> ev = new ArrayList<>();
         int c = a.cpu();
+        long rip = s.cpu(c).regs().rip();
         try {
             MachineState n;
             if (a instanceof Action.Interrupt i) {
                 n = interrupt(s, c, i.vector(), ev);
+            } else if (a instanceof Action.Driver d) {
+                if (!compromised()) {
+                    throw new IllegalArgumentException("driver moves belong to the compromised-driver semantics: " + a);
+                }
+                n = adversary.apply(s, c, d.move(), ev);
+            } else if (a instanceof Action.Branch b) {
+                n = execute(s, c, ev, b.taken(), -1);
+            } else if (a instanceof Action.Dispatch d) {
+                n = execute(s, c, ev, null, d.rpcClass());
             } else {
                 n = switch (s.cpu(c).mode()) {
-                    case RUNNING -> execute(s, c, ev);
+                    case RUNNING -> execute(s, c, ev, null, -1);
                     case IDLE -> schedule(s, c, ev);
                     default -> s;
                 };
@@ -111,16 +243,40 @@ public final class Machine {
         } catch (KernelAccess.Oops oops) {
             ev.add(new Event.Stopped("kernel oops: " + oops.getMessage()));
             return new Step(s.withCpu(c, s.cpu(c).withMode(CpuMode.STOPPED)), ev);
+        } catch (KernelAccess.TopUse use) {
+            ev.add(new Event.TaintUse(use.getMessage(), rip));
+            return new Step(s, ev);
         }
     }
 
     // ---- one instruction ------------------------------------------------------------------
 
-    private MachineState execute(MachineState s, int c, List<Event> ev) {
+    /** The instruction at a CPU's RIP: where it sits in host memory, and what it is (null: no instruction of the subset). */
+    record Fetched(long hpa, PlacedInstruction insn, PhysMem mem) {}
+
+    /** Fetches through paging and the current EPT; null when the fetch faults. */
+    private Fetched fetch(MachineState s, int c) {
+        CpuState cpu = s.cpu(c);
+        long rip = cpu.regs().rip();
+        EptGuestPhysical gp = new EptGuestPhysical(s.mem(), cpu.eptp(), system.caps());
+        PagingResult f = GuestPaging.translate(PagingRegs.of(cpu.regs()), rip, LinearAccess.FETCH, gp);
+        if (!(f instanceof PagingResult.Ok ok)) {
+            return null;
+        }
+        PhysMem mem = gp.memory();
+        return new Fetched(ok.hpa(), instructionAt(mem, ok.hpa(), rip), mem);
+    }
+
+    private MachineState execute(MachineState s, int c, List<Event> ev, Boolean branch, int rpcClass) {
         CpuState cpu = s.cpu(c);
         ArchRegs r = cpu.regs();
+        if (r.tainted(ArchRegs.T_RIP)) {
+            throw new IllegalArgumentException("cpu" + c + " runs the driver's code at an unknown place: only its moves "
+                    + "and interrupts are enabled");
+        }
         long rip = r.rip();
-        String view = system.viewName(viewOf(s, c));
+        int view = viewOf(s, c);
+        String viewName = system.viewName(view);
         EptGuestPhysical gp = new EptGuestPhysical(s.mem(), cpu.eptp(), system.caps());
         PagingResult f = GuestPaging.translate(PagingRegs.of(r), rip, LinearAccess.FETCH, gp);
         if (f instanceof PagingResult.Failure fail) {
@@ -129,17 +285,49 @@ public final class Machine {
         long hpa = ((PagingResult.Ok) f).hpa();
         PhysMem mem = gp.memory(); // with the A/D updates of the fetch walk
         s = s.withMem(mem);
+        boolean driver = isDriverCode(view, hpa);
+        if (compromised() && !driver && fetchesTop(mem, hpa)) {
+            ev.add(new Event.Executed(rip, viewName, null));
+            throw new KernelAccess.TopUse("trusted code fetched from a frame a domain can write (HPA 0x"
+                    + Long.toHexString(hpa) + ") in view " + viewName);
+        }
         PlacedInstruction pi = instructionAt(mem, hpa, rip);
         if (pi == null) {
-            ev.add(new Event.Executed(rip, view, null));
+            ev.add(new Event.Executed(rip, viewName, null));
             return exception(s, c, 6, OptionalLong.empty(), 0, ev, "#UD: bytes at 0x" + Long.toHexString(rip)
                     + " are not an instruction of the subset");
         }
-        ev.add(new Event.Executed(rip, view, pi));
+        ev.add(new Event.Executed(rip, viewName, pi));
+        return run(s, c, pi, driver, branch, rpcClass, ev);
+    }
+
+    /**
+     * Runs one placed instruction on CPU c from its current registers and applies the outcome.
+     * {@code driver}: the instruction is the driver's (untrusted: no havoc, not confined).
+     */
+    MachineState run(MachineState s, int c, PlacedInstruction pi, boolean driver, Boolean branch, int rpcClass,
+                     List<Event> ev) {
         CpuState cur = s.cpu(c);
-        ExecOutcome out = Executor.execute(r, pi, new CpuContext(system, mem, cur));
+        PhysMem mem = s.mem();
+        int view = viewOf(s, c);
+        boolean confined = compromised() && !driver && view >= 1;
+        LongPredicate havoc = compromised() && !driver ? system.domainWrites()::havoc : null;
+        CpuContext ctx = new CpuContext(system, mem, cur, havoc, confined);
+        ExecOutcome out = branch == null ? Executor.execute(cur.regs(), pi, ctx)
+                : Executor.executeBranch(cur.regs(), pi, ctx, branch);
+        if (out instanceof ExecOutcome.TaintedUse u) {
+            if (driver || confined) {
+                return driverControl(s, c, ev, u.what());
+            }
+            throw new KernelAccess.TopUse(u.what());
+        }
         if (out instanceof ExecOutcome.Next n) {
-            return s.withMem(mem.apply(n.writes())).withCpu(c, cur.withRegs(n.regs()));
+            if (n.regs().tainted(ArchRegs.T_RIP)) {
+                ev.add(new Event.DriverControl("trusted code under the domain's EPT branched to a ⊤ target",
+                        cur.regs().rip()));
+            }
+            MachineState next = s.withMem(mem.apply(n.writes())).withCpu(c, cur.withRegs(n.regs()));
+            return n.topWrite() ? domainWritesThroughTop(next, c, view) : next;
         }
         if (out instanceof ExecOutcome.Fault fl) {
             // Deliver from the registers the fault leaves (an IRETQ that faults has already unblocked NMIs).
@@ -159,18 +347,89 @@ public final class Machine {
             return hypervisor.exit(s, c, x, pi, ev);
         }
         if (out instanceof ExecOutcome.EptpSwitched sw) {
-            int from = viewOf(s, c);
             CpuState nc = cur.withRegs(sw.regs()).withVmcs(cur.vmcs().withEptp(sw.newEptp()).withEptpIndex(sw.index()));
             MachineState n = s.withCpu(c, nc);
-            ev.add(new Event.Crossing(system.viewName(from), system.viewName(viewOf(n, c))));
+            ev.add(new Event.Crossing(system.viewName(view), system.viewName(viewOf(n, c))));
             return n;
         }
         if (out instanceof ExecOutcome.PrimitiveCall pc) {
             MachineState n = s.withMem(mem.apply(pc.writes())).withCpu(c, cur.withRegs(pc.regsAfterPush()));
-            return primitives.run(n, c, pc.name(), ev);
+            return primitives.run(n, c, pc.name(), ev, rpcClass);
         }
         ExecOutcome.Halted h = (ExecOutcome.Halted) out;
         return s.withCpu(c, cur.withRegs(h.regs()).withMode(CpuMode.HALTED));
+    }
+
+    /**
+     * Whether an instruction at host address {@code hpa}, run under view {@code view}, is the
+     * compromised driver's code (DESIGN.md §3): under a domain's EPT, an instruction the domain
+     * linked into a section of its own, or any byte in a frame a domain can write (the driver
+     * chooses those bytes). Transition code (the gate pages, the entry text) is trusted.
+     */
+    boolean isDriverCode(int view, long hpa) {
+        if (view < 1) {
+            return false;
+        }
+        LvdSystem.CodeAt at = system.code().get(hpa);
+        return at != null && at.driver() || system.domainWrites().domainWritable(hpa >>> PhysMem.FRAME_SHIFT);
+    }
+
+    /** Trusted code would fetch bytes a domain chose: a havoc frame, or ⊤ bytes of a tracked one. */
+    private boolean fetchesTop(PhysMem mem, long hpa) {
+        long frame = hpa >>> PhysMem.FRAME_SHIFT;
+        return system.domainWrites().havoc(frame) || system.domainWrites().trackedCpu(frame) >= 0
+                && mem.isTainted(hpa, (int) Math.min(8, PhysMem.FRAME_SIZE - (hpa & 0xFFF)));
+    }
+
+    /**
+     * Whether CPU c is running the compromised driver: under a domain's EPT, running or halted,
+     * at a ⊤ RIP or at an instruction of driver code.
+     */
+    public boolean inDriverCode(MachineState s, int c) {
+        CpuState cpu = s.cpu(c);
+        int view = viewOf(s, c);
+        if (view < 1 || cpu.mode() != CpuMode.RUNNING && cpu.mode() != CpuMode.HALTED) {
+            return false;
+        }
+        if (cpu.regs().tainted(ArchRegs.T_RIP)) {
+            return true;
+        }
+        PagingResult f = GuestPaging.translate(PagingRegs.of(cpu.regs()), cpu.regs().rip(), LinearAccess.FETCH,
+                new EptGuestPhysical(s.mem(), cpu.eptp(), system.caps()));
+        return f instanceof PagingResult.Ok ok && isDriverCode(view, ok.hpa());
+    }
+
+    /**
+     * The driver has CPU c from here (DESIGN.md §3): the driver program's path ended at a use of
+     * ⊤, or trusted code under the domain's EPT went where the driver's values say. RIP becomes
+     * ⊤; the registers stay as they were before the instruction.
+     */
+    MachineState driverControl(MachineState s, int c, List<Event> ev, String why) {
+        CpuState cpu = s.cpu(c);
+        ev.add(new Event.DriverControl(why, cpu.regs().rip()));
+        return s.withCpu(c, cpu.withRegs(cpu.regs().withTaint(ArchRegs.T_RIP, true)));
+    }
+
+    /**
+     * Confined code or a delivery wrote through the domain's ⊤ address: a write the domain could
+     * make itself. Havoc frames need nothing; every frame the model tracks that this view writes
+     * on this CPU becomes ⊤ and domain-written.
+     */
+    private MachineState domainWritesThroughTop(MachineState s, int c, int view) {
+        long[] frames = system.domainWrites().trackedWritable(view, c);
+        if (frames.length == 0) {
+            return s;
+        }
+        PhysMem.Editor e = s.mem().edit();
+        for (long f : frames) {
+            e.domainWrite(f);
+        }
+        return s.withMem(e.freeze());
+    }
+
+    /** Memory as trusted kernel code sees it on this CPU: havoc frames are ⊤ under the compromised-driver semantics. */
+    KernelAccess kernelAccess(PhysMem mem, long eptp, ArchRegs regs) {
+        return new KernelAccess(mem, eptp, regs, system.caps(), compromised() ? system.domainWrites()::havoc : null);
     }
 
     /**
@@ -226,7 +485,15 @@ public final class Machine {
         return deliver(s.withCpu(c, cpu.withRegs(r)), c, vector, errorCode, EventKind.EXCEPTION, ev);
     }
 
+    /**
+     * An interrupt arrives. Under the compromised-driver semantics an interrupt that finds the
+     * CPU in driver code finds the driver's registers clobbered (DESIGN.md §3): the driver may
+     * have set each one to anything just before.
+     */
     private MachineState interrupt(MachineState s, int c, int vector, List<Event> ev) {
+        if (compromised() && inDriverCode(s, c)) {
+            s = s.withCpu(c, s.cpu(c).withRegs(Adversary.clobber(s.cpu(c).regs())));
+        }
         CpuState cpu = s.cpu(c);
         Model.VectorClass cls = vectorClass(vector);
         if (cls == Model.VectorClass.NMI && cpu.vmcs().nmiExiting()) {
@@ -244,7 +511,11 @@ public final class Machine {
                         : EventKind.EXTERNAL, ev);
     }
 
-    /** 64-bit delivery through the guest IDT, GDT and TSS, through paging and the current EPT. */
+    /**
+     * 64-bit delivery through the guest IDT, GDT and TSS, through paging and the current EPT.
+     * The hardware is a trusted reader: under the compromised-driver semantics a gate,
+     * descriptor or stack slot a domain can write is ⊤, a TAINT use.
+     */
     MachineState deliver(MachineState s, int c, int vector, OptionalLong errorCode, EventKind kind, List<Event> ev) {
         CpuState cpu = s.cpu(c);
         int view = viewOf(s, c);
@@ -253,13 +524,18 @@ public final class Machine {
             cpu = cpu.withMode(CpuMode.RUNNING);
         }
         r = r.withActivity(ActivityState.ACTIVE);
+        LongPredicate havoc = compromised() ? system.domainWrites()::havoc : null;
         for (int attempt = 0; attempt < 3; attempt++) {
-            EptGuestPhysical gp = new EptGuestPhysical(s.mem(), cpu.eptp(), system.caps());
+            EptGuestPhysical gp = new EptGuestPhysical(s.mem(), cpu.eptp(), system.caps(), havoc);
             PagedLinearMemory lm = new PagedLinearMemory(PagingRegs.of(r), gp);
-            DeliveryResult d = InterruptDelivery.deliver(r, vector, errorCode, kind, lm);
+            DeliveryResult d = InterruptDelivery.deliver(r, vector, errorCode, kind, lm, view >= 1);
             if (d instanceof DeliveryResult.Delivered ok) {
                 ev.add(new Event.Delivered(vector, system.viewName(view), true, view != 0));
-                return s.withMem(gp.memory()).withCpu(c, cpu.withRegs(ok.regs()));
+                MachineState n = s.withMem(gp.memory()).withCpu(c, cpu.withRegs(ok.regs()));
+                return ok.topWrite() ? domainWritesThroughTop(n, c, view) : n;
+            }
+            if (d instanceof DeliveryResult.TaintedUse u) {
+                throw new KernelAccess.TopUse(u.what());
             }
             if (d instanceof DeliveryResult.Fault f) {
                 ev.add(new Event.Fault(f.vector(), f.errorCode(), "fault while delivering vector " + vector));
@@ -310,10 +586,16 @@ public final class Machine {
         return switchIn(s, c, t);
     }
 
+    /** The registers a context switch moves with the thread, and their taint labels. */
+    private static final long THREAD_TAINT = ArchRegs.T_GPRS | ArchRegs.T_RIP | ArchRegs.T_FLAGS | ArchRegs.T_FS_BASE
+            | ArchRegs.T_KERNEL_GS_BASE | ArchRegs.T_X87 | ArchRegs.T_SSE | ArchRegs.T_AVX | ArchRegs.T_MXCSR
+            | ArchRegs.T_PKRU;
+
     /**
      * Puts thread t on CPU c: the thread's own registers (GPRs, RIP, RFLAGS, CR3, FS base,
-     * KERNEL_GS_BASE, extended state) replace the CPU's; the CPU keeps its own (GDT, IDT, TR,
-     * GS base of its per-CPU area, control registers other than CR3). %gs:current_task follows.
+     * KERNEL_GS_BASE, extended state) replace the CPU's, with their taint labels; the CPU keeps
+     * its own (GDT, IDT, TR, GS base of its per-CPU area, control registers other than CR3).
+     * %gs:current_task follows.
      */
     MachineState switchIn(MachineState s, int c, int t) {
         CpuState cpu = s.cpu(c);
@@ -326,7 +608,8 @@ public final class Machine {
                 .withKernelGsBase(from.kernelGsBase()).withX87State(from.x87State()).withSseState(from.sseState())
                 .withAvxState(from.avxState()).withMxcsr(from.mxcsr()).withPkru(from.pkru())
                 .withBlockingBySti(false).withBlockingByMovSs(false);
-        KernelAccess k = new KernelAccess(s.mem(), system.eptps()[0][c], r, system.caps());
+        r = r.withTaintMask((r.taintMask() & ~THREAD_TAINT) | (from.taintMask() & THREAD_TAINT));
+        KernelAccess k = kernelAccess(s.mem(), system.eptps()[0][c], r);
         k.write(system.layout().percpu()[c] + constant("current_task"), 8, system.layout().taskGva()[t]);
         MachineState n = s.withMem(k.memory()).withCpu(c, cpu.withRegs(r).withMode(CpuMode.RUNNING).withThread(t));
         return n.withThread(t, s.threads().get(t).with(ThreadStatus.RUNNING, c, from));
@@ -336,13 +619,19 @@ public final class Machine {
         return hypervisor.kill(s, c, ev, why);
     }
 
+    /** An access of CPU c that its EPT refuses (a VM exit, reason 48), without a particular address. */
+    MachineState eptViolation(MachineState s, int c, List<Event> ev, String what) {
+        return hypervisor.eptExit(s, c, ExitReason.EPT_VIOLATION, 0, 0, 0, ev, what);
+    }
+
     /**
      * Reads guest-linear memory as CPU {@code cpu} would in view {@code view} at CPL 0 with the
-     * kernel's CR3: for tests, reports and tools that inspect a state.
+     * kernel's CR3: for tests, reports and tools that inspect a state (a ⊤ word reads as its
+     * canonical 0).
      */
     public long peek(MachineState s, int view, int cpu, long gva, int size) {
         ArchRegs r = s.cpu(cpu).regs().withCr3(initial.cpu(cpu).regs().cr3());
-        return new KernelAccess(s.mem(), system.eptps()[view][cpu], r, system.caps()).read(gva, size);
+        return new KernelAccess(s.mem(), system.eptps()[view][cpu], r, system.caps()).data(gva, size).value();
     }
 
     /** The host-physical address CPU {@code cpu} reaches for {@code gva} in its current paging and EPT, or -1. */

@@ -11,13 +11,22 @@ import java.util.List;
  * edit did not touch (copy-on-write per frame). A frame is allocated when first written or
  * explicitly allocated; an absent frame reads as zero.
  *
- * <p>Equality is on contents: the same set of allocated frames with the same bytes. The model
- * checker's fingerprint is {@link #contentHash(long)}, not {@link #hashCode()}.
+ * <p>Taint (DESIGN.md §3): every aligned 8-byte word has a taint bit, set when a ⊤ (attacker)
+ * value is stored over any of its bytes; a tainted word holds the canonical value 0. A store of
+ * clean data that covers a whole word clears its bit; a partial store of clean data into a
+ * tainted word leaves it tainted. Each frame also has a "domain wrote since" bit, set by the
+ * compromised driver's write to a frame the model tracks concretely ({@link Editor#domainWrite}).
+ *
+ * <p>Equality is on contents: the same set of allocated frames with the same bytes, taint bits
+ * and domain-wrote bits. The model checker's fingerprint is {@link #contentHash(long)}, not
+ * {@link #hashCode()}.
  */
 public final class PhysMem implements PhysReader {
     public static final int FRAME_SHIFT = 12;
     public static final long FRAME_SIZE = 1L << FRAME_SHIFT;
     static final int WORDS = 512;
+    /** Longs of taint bits per frame: one bit per word. */
+    static final int TAINT_LONGS = WORDS / 64;
 
     private final int maxPhysAddrBits;
     /** Sorted frame numbers, parallel to {@link #frames}. */
@@ -64,15 +73,28 @@ public final class PhysMem implements PhysReader {
         return readBytes(this, hpa, size);
     }
 
+    @Override
+    public boolean isTainted(long hpa, int size) {
+        checkAddress(hpa, size);
+        return anyTainted(n -> {
+            int i = Arrays.binarySearch(numbers, n);
+            return i >= 0 ? frames[i].taint : null;
+        }, hpa, size);
+    }
+
+    /** Whether the compromised driver wrote frame {@code frameNumber} (its "domain wrote since" bit). */
+    public boolean domainWrote(long frameNumber) {
+        int i = Arrays.binarySearch(numbers, frameNumber);
+        return i >= 0 && frames[i].domainWrote;
+    }
+
     /** A new memory with the writes applied in order. */
     public PhysMem apply(List<MemWrite> writes) {
         if (writes.isEmpty()) {
             return this;
         }
         Editor e = edit();
-        for (MemWrite w : writes) {
-            e.write(w.hpa(), w.size(), w.value());
-        }
+        e.apply(writes);
         return e.freeze();
     }
 
@@ -127,7 +149,7 @@ public final class PhysMem implements PhysReader {
         for (int i = 0; i < frames.length; i++) {
             Frame a = frames[i];
             Frame b = other.frames[i];
-            if (a != b && (a.hash() != b.hash() || !Arrays.equals(a.words, b.words))) {
+            if (a != b && (a.hash() != b.hash() || !a.sameContents(b))) {
                 return false;
             }
         }
@@ -165,6 +187,18 @@ public final class PhysMem implements PhysReader {
         long[] words(long frameNumber);
     }
 
+    /** Whether any aligned word that {@code [hpa, hpa + size)} touches has its taint bit set. */
+    private static boolean anyTainted(WordSource taintOf, long hpa, int size) {
+        for (long w = hpa >>> 3; w <= (hpa + size - 1) >>> 3; w++) {
+            long[] t = taintOf.words(w >>> 9);
+            int i = (int) (w & (WORDS - 1));
+            if (t != null && (t[i >>> 6] & (1L << i)) != 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private static long readBytes(PhysMem mem, long hpa, int size) {
         return readBytes(mem::wordsOf, hpa, size);
     }
@@ -187,13 +221,30 @@ public final class PhysMem implements PhysReader {
         return v;
     }
 
-    /** An immutable 4 KiB frame with a cached content hash. */
+    /** An immutable 4 KiB frame with its taint bits (null: none), domain-wrote bit and cached content hash. */
     private static final class Frame {
         final long[] words;
+        final long[] taint;
+        final boolean domainWrote;
         private volatile long hash;
 
-        Frame(long[] words) {
+        Frame(long[] words, long[] taint, boolean domainWrote) {
             this.words = words;
+            this.taint = taint;
+            this.domainWrote = domainWrote;
+        }
+
+        boolean sameContents(Frame o) {
+            return domainWrote == o.domainWrote && Arrays.equals(words, o.words) && sameTaint(taint, o.taint);
+        }
+
+        private static boolean sameTaint(long[] a, long[] b) {
+            for (int i = 0; i < TAINT_LONGS; i++) {
+                if ((a == null ? 0 : a[i]) != (b == null ? 0 : b[i])) {
+                    return false;
+                }
+            }
+            return true;
         }
 
         long hash() {
@@ -205,6 +256,14 @@ public final class PhysMem implements PhysReader {
                     if (w != 0) {
                         h = Hash64.combine(h, Hash64.mix(w) + i);
                     }
+                }
+                for (int i = 0; taint != null && i < TAINT_LONGS; i++) {
+                    if (taint[i] != 0) {
+                        h = Hash64.combine(h, Hash64.mix(taint[i]) + WORDS + i);
+                    }
+                }
+                if (domainWrote) {
+                    h = Hash64.combine(h, 0x5772697465L);
                 }
                 h = Hash64.mix(h);
                 if (h == 0) {
@@ -223,12 +282,53 @@ public final class PhysMem implements PhysReader {
     public static final class Editor implements PhysReader {
         private final PhysMem base;
         private long[] touchedNumbers = new long[4];
-        private long[][] touchedWords = new long[4][];
+        private Touched[] touchedFrames = new Touched[4];
         private int touched;
         private static final int LINEAR_LIMIT = 16;
         private Map<Long, Integer> index;
         private long lastNumber = -1;
-        private long[] lastWords;
+        private Touched last;
+
+        /** A frame being edited: its words, taint bits (allocated on first taint) and domain-wrote bit. */
+        private static final class Touched {
+            final long[] words;
+            long[] taint;
+            boolean domainWrote;
+
+            Touched(long[] words, long[] taint, boolean domainWrote) {
+                this.words = words;
+                this.taint = taint;
+                this.domainWrote = domainWrote;
+            }
+
+            boolean tainted(int word) {
+                return taint != null && (taint[word >>> 6] & (1L << word)) != 0;
+            }
+
+            void setTaint(int word, boolean on) {
+                if (on) {
+                    if (taint == null) {
+                        taint = new long[TAINT_LONGS];
+                    }
+                    taint[word >>> 6] |= 1L << word;
+                } else if (taint != null) {
+                    taint[word >>> 6] &= ~(1L << word);
+                }
+            }
+
+            Frame freeze() {
+                long[] t = null;
+                if (taint != null) {
+                    for (long x : taint) {
+                        if (x != 0) {
+                            t = taint.clone();
+                            break;
+                        }
+                    }
+                }
+                return new Frame(words.clone(), t, domainWrote);
+            }
+        }
 
         private Editor(PhysMem base) {
             this.base = base;
@@ -245,27 +345,66 @@ public final class PhysMem implements PhysReader {
             return readBytes(this::viewWords, hpa, size);
         }
 
-        /** Writes {@code size} bytes of {@code value} little-endian at {@code hpa}. */
+        @Override
+        public boolean isTainted(long hpa, int size) {
+            base.checkAddress(hpa, size);
+            return anyTainted(this::viewTaint, hpa, size);
+        }
+
+        /** Writes {@code size} bytes of clean {@code value} little-endian at {@code hpa}. */
         public Editor write(long hpa, int size, long value) {
+            return write(hpa, size, value, false);
+        }
+
+        /**
+         * Writes {@code size} bytes at {@code hpa}: a ⊤ value ({@code tainted}) taints and zeroes every
+         * word it touches; a clean value clears the taint of the words it covers whole and leaves a
+         * tainted word it covers in part tainted.
+         */
+        public Editor write(long hpa, int size, long value, boolean tainted) {
             base.checkAddress(hpa, size);
             int offsetInWord = (int) (hpa & 7);
             if (offsetInWord + size <= 8) {
-                long[] w = ownWords(hpa >>> FRAME_SHIFT);
+                Touched f = own(hpa >>> FRAME_SHIFT);
                 int idx = (int) ((hpa >>> 3) & (WORDS - 1));
-                long mask = size == 8 ? -1L : ((1L << (size * 8)) - 1);
-                w[idx] = (w[idx] & ~(mask << (offsetInWord * 8))) | ((value & mask) << (offsetInWord * 8));
+                if (tainted) {
+                    f.words[idx] = 0;
+                    f.setTaint(idx, true);
+                } else if (size == 8) {
+                    f.words[idx] = value;
+                    f.setTaint(idx, false);
+                } else if (!f.tainted(idx)) {
+                    long mask = (1L << (size * 8)) - 1;
+                    f.words[idx] = (f.words[idx] & ~(mask << (offsetInWord * 8))) | ((value & mask) << (offsetInWord * 8));
+                }
                 return this;
             }
             for (int b = 0; b < size; b++) {
-                write(hpa + b, 1, value >>> (8 * b));
+                write(hpa + b, 1, value >>> (8 * b), tainted);
             }
+            return this;
+        }
+
+        /**
+         * The compromised driver writes frame {@code frameNumber} (DESIGN.md §3): every word becomes
+         * ⊤ and the frame's "domain wrote since" bit is set.
+         */
+        public Editor domainWrite(long frameNumber) {
+            base.checkAddress(frameNumber << FRAME_SHIFT, 8);
+            Touched f = own(frameNumber);
+            java.util.Arrays.fill(f.words, 0);
+            if (f.taint == null) {
+                f.taint = new long[TAINT_LONGS];
+            }
+            java.util.Arrays.fill(f.taint, -1L);
+            f.domainWrote = true;
             return this;
         }
 
         /** Allocates frame {@code frameNumber} (zero-filled if new); contents are kept if present. */
         public Editor allocateFrame(long frameNumber) {
             base.checkAddress(frameNumber << FRAME_SHIFT, 8);
-            ownWords(frameNumber);
+            own(frameNumber);
             return this;
         }
 
@@ -277,7 +416,7 @@ public final class PhysMem implements PhysReader {
         /** Applies writes in order. */
         public Editor apply(List<MemWrite> writes) {
             for (MemWrite w : writes) {
-                write(w.hpa(), w.size(), w.value());
+                write(w.hpa(), w.size(), w.value(), w.tainted());
             }
             return this;
         }
@@ -311,7 +450,7 @@ public final class PhysMem implements PhysReader {
                     newNumbers[n] = tn;
                     // The frozen frame gets its own copy so later edits through this editor
                     // cannot change the immutable result.
-                    newFrames[n++] = new Frame(touchedWords[order[j]].clone());
+                    newFrames[n++] = touchedFrames[order[j]].freeze();
                     j++;
                 }
             }
@@ -347,35 +486,49 @@ public final class PhysMem implements PhysReader {
 
         private long[] viewWords(long frameNumber) {
             if (frameNumber == lastNumber) {
-                return lastWords;
+                return last.words;
             }
             int i = touchedIndex(frameNumber);
-            return i >= 0 ? touchedWords[i] : base.wordsOf(frameNumber);
+            return i >= 0 ? touchedFrames[i].words : base.wordsOf(frameNumber);
         }
 
-        private long[] ownWords(long frameNumber) {
+        private long[] viewTaint(long frameNumber) {
             if (frameNumber == lastNumber) {
-                return lastWords;
+                return last.taint;
+            }
+            int i = touchedIndex(frameNumber);
+            if (i >= 0) {
+                return touchedFrames[i].taint;
+            }
+            int k = Arrays.binarySearch(base.numbers, frameNumber);
+            return k >= 0 ? base.frames[k].taint : null;
+        }
+
+        private Touched own(long frameNumber) {
+            if (frameNumber == lastNumber) {
+                return last;
             }
             int i = touchedIndex(frameNumber);
             if (i >= 0) {
                 lastNumber = frameNumber;
-                lastWords = touchedWords[i];
-                return lastWords;
+                last = touchedFrames[i];
+                return last;
             }
-            long[] old = base.wordsOf(frameNumber);
-            long[] copy = old == null ? new long[WORDS] : old.clone();
+            int k = Arrays.binarySearch(base.numbers, frameNumber);
+            Frame old = k >= 0 ? base.frames[k] : null;
+            Touched copy = old == null ? new Touched(new long[WORDS], null, false)
+                    : new Touched(old.words.clone(), old.taint == null ? null : old.taint.clone(), old.domainWrote);
             if (touched == touchedNumbers.length) {
                 touchedNumbers = Arrays.copyOf(touchedNumbers, touched * 2);
-                touchedWords = Arrays.copyOf(touchedWords, touched * 2);
+                touchedFrames = Arrays.copyOf(touchedFrames, touched * 2);
             }
             touchedNumbers[touched] = frameNumber;
-            touchedWords[touched] = copy;
+            touchedFrames[touched] = copy;
             if (index == null && touched >= LINEAR_LIMIT) {
                 // Builders touch hundreds of frames; steps touch a few and stay on the linear scan.
                 index = new HashMap<>();
-                for (int k = 0; k < touched; k++) {
-                    index.put(touchedNumbers[k], k);
+                for (int m = 0; m < touched; m++) {
+                    index.put(touchedNumbers[m], m);
                 }
             }
             if (index != null) {
@@ -383,7 +536,7 @@ public final class PhysMem implements PhysReader {
             }
             touched++;
             lastNumber = frameNumber;
-            lastWords = copy;
+            last = copy;
             return copy;
         }
     }

@@ -10,4 +10,7 @@ public interface PhysReader {
 
     /** MAXPHYADDR of the memory: host-physical addresses are below 2^maxPhysAddrBits. */
     int maxPhysAddrBits();
+
+    /** Whether any aligned 8-byte word the {@code size} bytes at {@code hpa} touch holds ⊤ (DESIGN.md §3). */
+    boolean isTainted(long hpa, int size);
 }

@@ -32,11 +32,16 @@ public final class DirectGuestPhysical implements GuestPhysical {
     }
 
     @Override
-    public void writeHost(long hpa, int size, long value) {
+    public void writeHost(long hpa, int size, long value, boolean tainted) {
         if (editor == null) {
             editor = base.edit();
         }
-        editor.write(hpa, size, value);
+        editor.write(hpa, size, value, tainted);
+    }
+
+    @Override
+    public boolean readsTop(long hpa, int size) {
+        return editor != null ? editor.isTainted(hpa, size) : base.isTainted(hpa, size);
     }
 
     @Override

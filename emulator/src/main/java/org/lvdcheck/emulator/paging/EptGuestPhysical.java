@@ -2,6 +2,7 @@ package org.lvdcheck.emulator.paging;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.LongPredicate;
 import org.lvdcheck.emulator.cpu.CpuCaps;
 import org.lvdcheck.emulator.ept.EptAccess;
 import org.lvdcheck.emulator.ept.EptResult;
@@ -18,13 +19,23 @@ public final class EptGuestPhysical implements GuestPhysical {
     private final PhysMem base;
     private final long eptp;
     private final CpuCaps caps;
+    private final LongPredicate havoc;
     private PhysMem.Editor editor;
     private List<MemWrite> writes;
 
     public EptGuestPhysical(PhysMem base, long eptp, CpuCaps caps) {
+        this(base, eptp, caps, null);
+    }
+
+    /**
+     * @param havoc frame numbers whose data this reader sees as ⊤ (havoc memory of a trusted reader,
+     *        DESIGN.md §3), or null for none
+     */
+    public EptGuestPhysical(PhysMem base, long eptp, CpuCaps caps, LongPredicate havoc) {
         this.base = base;
         this.eptp = eptp;
         this.caps = caps;
+        this.havoc = havoc;
     }
 
     public long eptp() {
@@ -48,13 +59,21 @@ public final class EptGuestPhysical implements GuestPhysical {
     }
 
     @Override
-    public void writeHost(long hpa, int size, long value) {
+    public void writeHost(long hpa, int size, long value, boolean tainted) {
         if (editor == null) {
             editor = base.edit();
             writes = new ArrayList<>();
         }
-        editor.write(hpa, size, value);
-        writes.add(new MemWrite(hpa, size, value));
+        editor.write(hpa, size, value, tainted);
+        writes.add(new MemWrite(hpa, size, value, tainted));
+    }
+
+    @Override
+    public boolean readsTop(long hpa, int size) {
+        if (havoc != null && (havoc.test(hpa >>> PhysMem.FRAME_SHIFT) || havoc.test((hpa + size - 1) >>> PhysMem.FRAME_SHIFT))) {
+            return true;
+        }
+        return editor != null ? editor.isTainted(hpa, size) : base.isTainted(hpa, size);
     }
 
     @Override

@@ -18,7 +18,19 @@ public interface GuestPhysical {
     long readHost(long hpa, int size);
 
     /** Writes host-physical memory (after a successful translate). */
-    void writeHost(long hpa, int size, long value);
+    default void writeHost(long hpa, int size, long value) {
+        writeHost(hpa, size, value, false);
+    }
+
+    /** Writes host-physical memory, ⊤ when {@code tainted} (DESIGN.md §3). */
+    void writeHost(long hpa, int size, long value, boolean tainted);
+
+    /**
+     * Whether a data read of these bytes yields ⊤ for the reader: a word holds ⊤, or the frame is
+     * one the compromised driver may change at any time and the reader is trusted (havoc memory,
+     * DESIGN.md §3). Paging-structure reads of a walk do not ask: they read the stored entries.
+     */
+    boolean readsTop(long hpa, int size);
 
     /** The CPU model: MAXPHYADDR and 1 GiB page support shape guest paging's reserved bits. */
     CpuCaps caps();

@@ -26,30 +26,37 @@ public final class PagedLinearMemory implements LinearMemory {
             return new LinearResult.Fault((PagingResult.Failure) a);
         }
         if (first == size) {
-            return new LinearResult.Value(gp.readHost(okA.hpa(), size));
+            return value(gp.readHost(okA.hpa(), size), gp.readsTop(okA.hpa(), size));
         }
         PagingResult b = GuestPaging.translate(regs, linear + first, access, gp);
         if (!(b instanceof PagingResult.Ok okB)) {
             return new LinearResult.Fault((PagingResult.Failure) b);
         }
         long v = 0;
+        boolean top = false;
         for (int i = 0; i < size; i++) {
             long hpa = i < first ? okA.hpa() + i : okB.hpa() + (i - first);
             v |= (gp.readHost(hpa, 1) & 0xFF) << (8 * i);
+            top |= gp.readsTop(hpa, 1);
         }
-        return new LinearResult.Value(v);
+        return value(v, top);
+    }
+
+    /** A value read; ⊤ reads as the canonical 0 (DESIGN.md §3). */
+    private static LinearResult value(long v, boolean top) {
+        return new LinearResult.Value(top ? 0 : v, top);
     }
 
     @Override
-    public LinearResult write(long linear, int size, long value, LinearAccess access) {
+    public LinearResult write(long linear, int size, long value, boolean tainted, LinearAccess access) {
         int first = firstPart(linear, size);
         PagingResult a = GuestPaging.translate(regs, linear, access, gp);
         if (!(a instanceof PagingResult.Ok okA)) {
             return new LinearResult.Fault((PagingResult.Failure) a);
         }
         if (first == size) {
-            gp.writeHost(okA.hpa(), size, value);
-            return new LinearResult.Value(value);
+            gp.writeHost(okA.hpa(), size, value, tainted);
+            return new LinearResult.Value(value, tainted);
         }
         PagingResult b = GuestPaging.translate(regs, linear + first, access, gp);
         if (!(b instanceof PagingResult.Ok okB)) {
@@ -57,9 +64,9 @@ public final class PagedLinearMemory implements LinearMemory {
         }
         for (int i = 0; i < size; i++) {
             long hpa = i < first ? okA.hpa() + i : okB.hpa() + (i - first);
-            gp.writeHost(hpa, 1, value >>> (8 * i));
+            gp.writeHost(hpa, 1, value >>> (8 * i), tainted);
         }
-        return new LinearResult.Value(value);
+        return new LinearResult.Value(value, tainted);
     }
 
     /** Bytes of the access that fall in the first page. */

@@ -78,4 +78,43 @@ class ArchRegsTest {
         assertEquals(false, ds.longMode());
         assertEquals(3, ds.type());
     }
+
+    @Test
+    void taintedRegistersHoldTheCanonicalZeroSoEveryTopStateCoincides() {
+        ArchRegs a = base.withGpr(ArchRegs.RBX, 5).withFsBase(0x7000).withPkru(3).withXstate(ArchRegs.XSTATE_SSE, 9)
+                .withRflags(Rflags.FIXED1 | Rflags.IF | Rflags.DF | Rflags.CF | Rflags.ZF);
+        long mask = ArchRegs.tGpr(ArchRegs.RBX) | ArchRegs.T_FS_BASE | ArchRegs.T_PKRU | ArchRegs.T_SSE | ArchRegs.T_FLAGS;
+        ArchRegs t = a.withTaint(mask, true);
+        assertEquals(0, t.gpr(ArchRegs.RBX));
+        assertEquals(0, t.fsBase());
+        assertEquals(0, t.pkru());
+        assertEquals(0, t.xstate(ArchRegs.XSTATE_SSE));
+        assertEquals(Rflags.FIXED1 | Rflags.IF | Rflags.DF, t.rflags(), "control flags stay concrete, status flags are ⊤");
+        assertEquals(0x1122334455667788L, t.gpr(ArchRegs.RAX), "untainted registers keep their values");
+        ArchRegs other = base.withGpr(ArchRegs.RBX, 77).withFsBase(0x1234).withPkru(1).withXstate(ArchRegs.XSTATE_SSE, 2)
+                .withRflags(Rflags.FIXED1 | Rflags.IF | Rflags.DF | Rflags.OF).withTaint(mask, true);
+        assertEquals(t, other, "two ⊤ register files with the same concrete rest are one state");
+        assertEquals(t.contentHash(3), other.contentHash(3));
+        assertNotEquals(a.withGpr(ArchRegs.RBX, 0), a.withGpr(ArchRegs.RBX, 0).withTaint(ArchRegs.tGpr(ArchRegs.RBX), true),
+                "the mask is part of equality");
+        assertNotEquals(a.withGpr(ArchRegs.RBX, 0).contentHash(3),
+                a.withGpr(ArchRegs.RBX, 0).withTaint(ArchRegs.tGpr(ArchRegs.RBX), true).contentHash(3), "and of the hash");
+        assertEquals(mask, t.toBuilder().build().taintMask(), "a builder copy keeps the mask");
+    }
+
+    @Test
+    void concreteWritesClearTaintButPartialWritesIntoTopStayTop() {
+        ArchRegs t = base.withTaint(ArchRegs.tGpr(ArchRegs.RCX) | ArchRegs.T_GS_BASE | ArchRegs.T_RIP, true);
+        assertEquals(true, t.gprTainted(ArchRegs.RCX));
+        assertEquals(false, t.withGpr(ArchRegs.RCX, 32, false, 1).gprTainted(ArchRegs.RCX), "a 32-bit write is whole");
+        assertEquals(1, t.withGpr(ArchRegs.RCX, 32, false, 1).gpr(ArchRegs.RCX));
+        assertEquals(false, t.withGpr(ArchRegs.RCX, 0).gprTainted(ArchRegs.RCX), "writing 0 concretely clears it too");
+        assertSame(t, t.withGpr(ArchRegs.RCX, 8, false, 0x55), "8-bit writes of clean data keep ⊤");
+        assertSame(t, t.withGpr(ArchRegs.RCX, 16, false, 0x55), "16-bit writes keep ⊤");
+        assertEquals(false, t.withGsBase(0x10).tainted(ArchRegs.T_GS_BASE));
+        assertEquals(false, t.withRip(0x10).tainted(ArchRegs.T_RIP));
+        assertEquals(true, t.withRflags(Rflags.FIXED1).withCr3(0x9000).tainted(ArchRegs.T_GS_BASE | ArchRegs.T_RIP),
+                "unrelated writes keep the mask");
+        assertEquals(0, t.withTaint(ArchRegs.T_ALL, false).taintMask());
+    }
 }

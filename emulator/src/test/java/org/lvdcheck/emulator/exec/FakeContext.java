@@ -25,6 +25,10 @@ final class FakeContext implements ExecContext {
     }
 
     private final Map<Long, Byte> bytes = new HashMap<>();
+    /** Aligned 8-byte words (address / 8) that hold ⊤. */
+    private final Set<Long> taintedWords = new HashSet<>();
+    /** Whether the instruction is trusted code under a domain's EPT ({@link ExecContext#confined()}). */
+    boolean confined;
     private final Map<Long, MemResult> faultingPages = new HashMap<>();
     private final Set<Long> readOnlyPages = new HashSet<>();
     private final Map<Long, String> primitives = new HashMap<>();
@@ -38,6 +42,23 @@ final class FakeContext implements ExecContext {
             bytes.put(linear + i, (byte) (value >>> (8 * i)));
         }
         return this;
+    }
+
+    /** Marks the words the bytes touch as ⊤. */
+    FakeContext taint(long linear, int size) {
+        for (long w = linear >>> 3; w <= (linear + size - 1) >>> 3; w++) {
+            taintedWords.add(w);
+        }
+        return this;
+    }
+
+    boolean tainted(long linear, int size) {
+        for (long w = linear >>> 3; w <= (linear + size - 1) >>> 3; w++) {
+            if (taintedWords.contains(w)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     long peek(long linear, int size) {
@@ -65,9 +86,18 @@ final class FakeContext implements ExecContext {
         return this;
     }
 
+    /** Applies writes with PhysMem's taint rules: ⊤ taints what it touches, a clean aligned quadword cleans. */
     void apply(List<MemWrite> writes) {
         for (MemWrite w : writes) {
-            poke(w.hpa(), w.size(), w.value());
+            if (w.tainted()) {
+                taint(w.hpa(), w.size());
+                poke(w.hpa(), w.size(), 0);
+            } else if (w.size() == 8 && (w.hpa() & 7) == 0) {
+                taintedWords.remove(w.hpa() >>> 3);
+                poke(w.hpa(), w.size(), w.value());
+            } else if (!tainted(w.hpa(), w.size())) {
+                poke(w.hpa(), w.size(), w.value());
+            }
         }
     }
 
@@ -97,16 +127,27 @@ final class FakeContext implements ExecContext {
     @Override
     public MemResult read(ArchRegs regs, int segment, long offset, int size, AccessKind kind) {
         MemResult f = check(regs, segment, offset, size, kind);
-        return f != null ? f : MemResult.Ok.of(peek(linear(regs, segment, offset), size));
+        if (f != null) {
+            return f;
+        }
+        long linear = linear(regs, segment, offset);
+        boolean top = tainted(linear, size);
+        return new MemResult.Ok(top ? 0 : peek(linear, size), List.of(), top);
     }
 
     @Override
-    public MemResult write(ArchRegs regs, int segment, long offset, int size, long value, AccessKind kind) {
+    public MemResult write(ArchRegs regs, int segment, long offset, int size, long value, boolean tainted,
+                           AccessKind kind) {
         MemResult f = check(regs, segment, offset, size, kind);
         if (f != null) {
             return f;
         }
-        return new MemResult.Ok(0, List.of(new MemWrite(linear(regs, segment, offset), size, value)));
+        return new MemResult.Ok(0, List.of(new MemWrite(linear(regs, segment, offset), size, value, tainted)));
+    }
+
+    @Override
+    public boolean confined() {
+        return confined;
     }
 
     @Override

@@ -1,0 +1,309 @@
+package org.lvdcheck.emulator.machine;
+
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.TreeSet;
+import org.lvdcheck.emulator.cpu.ArchRegs;
+import org.lvdcheck.emulator.cpu.Rflags;
+import org.lvdcheck.emulator.ept.Eptp;
+import org.lvdcheck.emulator.irq.Vectors;
+import org.lvdcheck.emulator.lxd.LvdSystem;
+import org.lvdcheck.emulator.paging.EptGuestPhysical;
+import org.lvdcheck.emulator.paging.GuestPaging;
+import org.lvdcheck.emulator.paging.LinearAccess;
+import org.lvdcheck.emulator.paging.PagingRegs;
+import org.lvdcheck.emulator.paging.PagingResult;
+import org.lvdcheck.spec.InputError;
+import org.lvdcheck.spec.asm.AsmParser;
+import org.lvdcheck.spec.asm.Assembler;
+import org.lvdcheck.spec.asm.IncludeResolver;
+import org.lvdcheck.spec.asm.Mnemonic;
+import org.lvdcheck.spec.asm.PlacedInstruction;
+import org.lvdcheck.spec.lvd.Model;
+
+/**
+ * The compromised driver (DESIGN.md §3): which moves it can make on a CPU that runs its code,
+ * and what each does. The repertoire is finite by the abstraction of docs/MODEL.md ("The
+ * compromised driver"): every register the driver produces is ⊤, so a move is characterised by
+ * what it fixes concretely.
+ *
+ * <ul>
+ *   <li>{@link DriverMove.Vmfunc}: each class of EAX/ECX (every valid EPTP-list slot of this
+ *       CPU, the lowest invalid slot, ECX = 512, EAX = 1, EAX = 64) from the first byte of each
+ *       executable page of the driver's code and from each VMFUNC of transition code the domain
+ *       can execute (whose landing at +3 in the other view is what matters).</li>
+ *   <li>{@link DriverMove.Jump}: to every instruction of transition code the domain can execute
+ *       and every label of its own code, with IF = 0 and IF = 1.</li>
+ *   <li>{@link DriverMove.Privileged}: each privileged instruction class, through the executor
+ *       and the hypervisor, so the VMCS and the spec's exit policy decide.</li>
+ *   <li>{@link DriverMove.Popf} (each IF/AC/DF/TF combination), {@link DriverMove.Write} (each
+ *       frame the model tracks concretely that the domain can write on this CPU),
+ *       {@link DriverMove.Raise} (each exception vector of the spec) and
+ *       {@link DriverMove.EptViolation} (an access its EPT refuses).</li>
+ * </ul>
+ * Writes to havoc frames need no move: trusted readers see them as ⊤ anyway.
+ */
+public final class Adversary {
+    /** What a move that leaves the driver sets to ⊤ (DESIGN.md §3, clobber): XCR0 and the control flags stay. */
+    public static final long CLOBBERED = ArchRegs.T_GPRS | ArchRegs.T_FLAGS | ArchRegs.T_FS_BASE | ArchRegs.T_GS_BASE
+            | ArchRegs.T_KERNEL_GS_BASE | ArchRegs.T_DR | ArchRegs.T_PKRU | ArchRegs.T_MXCSR | ArchRegs.T_X87
+            | ArchRegs.T_SSE | ArchRegs.T_AVX;
+
+    /** MSRs the driver writes and reads: the syscall and sysenter entry points, EFER, the bases, PAT, the x2APIC ICR, and one no processor defines. */
+    static final long[] MSRS = {0x174, 0x175, 0x176, 0x277, 0x830, 0x1FFF, 0xC0000080L, 0xC0000081L, 0xC0000082L,
+        0xC0000083L, 0xC0000084L, 0xC0000100L, 0xC0000101L, 0xC0000102L};
+    /** A CPUID leaf in the hypercall range that the hypervisor does not implement, and a native leaf. */
+    static final long UNKNOWN_HYPERCALL = 0x4BF000FFL, NATIVE_LEAF = 1;
+    /** The TPR class the driver loads into CR8 (the highest: every maskable interrupt held off). */
+    static final long TPR_CLASS = 0xF;
+
+    private final LvdSystem system;
+    private final Machine machine;
+    /** [view][cpu] instruction addresses a jump may target; [view][cpu] VMFUNC sites; [view] a driver instruction. */
+    private final long[][][] jumpTargets;
+    private final long[][][] vmfuncSites;
+    private final long[] driverInstruction;
+    private final Map<DriverMove.Kind, PlacedInstruction> templates = new EnumMap<>(DriverMove.Kind.class);
+    private final PlacedInstruction vmfunc;
+    private final List<Long> cpuidLeaves = new ArrayList<>();
+
+    Adversary(LvdSystem system, Machine machine) {
+        this.system = system;
+        this.machine = machine;
+        int views = system.views().size();
+        int cpus = system.cpus();
+        jumpTargets = new long[views][cpus][];
+        vmfuncSites = new long[views][cpus][];
+        driverInstruction = new long[views];
+        if (!machine.compromised()) {
+            vmfunc = null;
+            return;
+        }
+        for (int v = 1; v < views; v++) {
+            for (int c = 0; c < cpus; c++) {
+                reach(v, c);
+            }
+        }
+        for (DriverMove.Kind k : DriverMove.Kind.values()) {
+            templates.put(k, assemble(k.source()));
+        }
+        vmfunc = assemble("vmfunc");
+        TreeSet<Long> leaves = new TreeSet<>(List.of(Hypervisor.LEAF_ACK, Hypervisor.LEAF_PROMOTE,
+                Hypervisor.LEAF_INSTALL_EPTP_LIST, Hypervisor.LEAF_ABORT, Hypervisor.LEAF_MAP_KERNEL_EPT,
+                Hypervisor.LEAF_HALT, Hypervisor.LEAF_GATE_ABORT, UNKNOWN_HYPERCALL, NATIVE_LEAF));
+        system.spec().hypercallPolicies().forEach(h -> leaves.add(h.leaf()));
+        cpuidLeaves.addAll(leaves);
+    }
+
+    /** {@code r} with every register a driver move does not fix set to ⊤ (DESIGN.md §3, clobber). */
+    public static ArchRegs clobber(ArchRegs r) {
+        return r.withTaint(CLOBBERED, true);
+    }
+
+    /**
+     * Where the driver of view v can go on CPU c: every instruction linked at an address the view
+     * executes on that CPU (with the kernel's CR3, as at build) that is transition code, every
+     * label of the view's own code, and the VMFUNC sites.
+     */
+    private void reach(int v, int c) {
+        String name = system.viewName(v);
+        TreeSet<Long> targets = new TreeSet<>();
+        TreeSet<Long> sites = new TreeSet<>();
+        long first = Long.MAX_VALUE;
+        PagingRegs regs = PagingRegs.of(machine.initial().cpu(c).regs()).withCpl(0);
+        EptGuestPhysical gp = new EptGuestPhysical(machine.initial().mem(), system.eptps()[v][c], system.caps());
+        for (Map.Entry<Long, LvdSystem.CodeAt> e : system.code().entrySet()) {
+            LvdSystem.CodeAt at = e.getValue();
+            long a = at.insn().address();
+            PagingResult r = GuestPaging.translate(regs, a, LinearAccess.FETCH, gp);
+            if (!(r instanceof PagingResult.Ok ok) || ok.hpa() != e.getKey()) {
+                continue;
+            }
+            if (machine.isDriverCode(v, e.getKey())) {
+                if (at.view().equals(name)) {
+                    sites.add(a & ~0xFFFL);
+                    first = Math.min(first, a);
+                    if (system.images().get(name).symbolAt(a).isPresent()) {
+                        targets.add(a);
+                    }
+                }
+            } else {
+                targets.add(a);
+                if (at.insn().insn().mnemonic() == Mnemonic.VMFUNC) {
+                    sites.add(a);
+                }
+            }
+        }
+        jumpTargets[v][c] = targets.stream().mapToLong(Long::longValue).toArray();
+        vmfuncSites[v][c] = sites.stream().mapToLong(Long::longValue).toArray();
+        driverInstruction[v] = first == Long.MAX_VALUE ? 0 : first;
+    }
+
+    private static PlacedInstruction assemble(String source) {
+        try {
+            var unit = AsmParser.parse("driver-move.s", source + "\n", IncludeResolver.none());
+            return Assembler.link(List.of(unit), Map.of(".text", 0L), Map.of()).instructions().get(0);
+        } catch (InputError e) {
+            throw new IllegalStateException("the model's own instruction does not assemble: " + source, e);
+        }
+    }
+
+    // ---- enumeration ---------------------------------------------------------------------
+
+    /** Every move the driver can make on CPU c in state s, in a fixed order; none unless c runs driver code. */
+    public List<Action> moves(MachineState s, int c) {
+        List<Action> out = new ArrayList<>();
+        if (!machine.compromised() || s.cpu(c).mode() != CpuMode.RUNNING || !machine.inDriverCode(s, c)) {
+            return out;
+        }
+        int v = machine.viewOf(s, c);
+        List<long[]> classes = vmfuncClasses(s, c);
+        for (long site : vmfuncSites[v][c]) {
+            for (long[] k : classes) {
+                out.add(new Action.Driver(c, new DriverMove.Vmfunc(k[0], k[1], site)));
+            }
+        }
+        for (long t : jumpTargets[v][c]) {
+            out.add(new Action.Driver(c, new DriverMove.Jump(t, false)));
+            out.add(new Action.Driver(c, new DriverMove.Jump(t, true)));
+        }
+        for (DriverMove.Privileged p : privileged(s, c)) {
+            out.add(new Action.Driver(c, p));
+        }
+        for (int bits = 0; bits < 16; bits++) {
+            out.add(new Action.Driver(c, new DriverMove.Popf((bits & 1) != 0, (bits & 2) != 0, (bits & 4) != 0,
+                    (bits & 8) != 0)));
+        }
+        for (long f : system.domainWrites().trackedWritable(v, c)) {
+            out.add(new Action.Driver(c, new DriverMove.Write(f)));
+        }
+        system.spec().vectors().stream().filter(x -> x.vectorClass() == Model.VectorClass.EXCEPTION)
+                .mapToInt(Model.Vector::number).sorted()
+                .forEach(n -> out.add(new Action.Driver(c, new DriverMove.Raise(n))));
+        out.add(new Action.Driver(c, new DriverMove.EptViolation()));
+        return out;
+    }
+
+    /** EAX/ECX classes of VMFUNC on CPU c: every valid slot, the lowest invalid one, 512; EAX 1 and 64. */
+    private List<long[]> vmfuncClasses(MachineState s, int c) {
+        List<long[]> out = new ArrayList<>();
+        long list = s.cpu(c).vmcs().eptpListAddress();
+        int invalid = -1;
+        for (int i = 0; i < 512; i++) {
+            if (Eptp.validForVmfunc(s.mem().read(list + 8L * i, 8), system.caps())) {
+                out.add(new long[] {0, i});
+            } else if (invalid < 0) {
+                invalid = i;
+            }
+        }
+        if (invalid >= 0) {
+            out.add(new long[] {0, invalid});
+        }
+        out.add(new long[] {0, 512});
+        out.add(new long[] {1, 0});
+        out.add(new long[] {64, 0});
+        return out;
+    }
+
+    private List<DriverMove.Privileged> privileged(MachineState s, int c) {
+        List<DriverMove.Privileged> out = new ArrayList<>();
+        var vmcs = s.cpu(c).vmcs();
+        for (DriverMove.Kind k : DriverMove.Kind.values()) {
+            switch (k) {
+                case MOV_TO_CR3_TARGET -> {
+                    TreeSet<Long> values = new TreeSet<>();
+                    for (int i = 0; i < vmcs.cr3TargetCount(); i++) {
+                        values.add(vmcs.cr3Target(i));
+                    }
+                    values.forEach(t -> out.add(new DriverMove.Privileged(k, t)));
+                }
+                case MOV_TO_CR8 -> out.add(new DriverMove.Privileged(k, TPR_CLASS));
+                case WRMSR, RDMSR -> {
+                    for (long msr : MSRS) {
+                        out.add(new DriverMove.Privileged(k, msr));
+                    }
+                }
+                case CPUID -> cpuidLeaves.forEach(l -> out.add(new DriverMove.Privileged(k, l)));
+                default -> out.add(new DriverMove.Privileged(k, -1));
+            }
+        }
+        return out;
+    }
+
+    // ---- application ---------------------------------------------------------------------
+
+    /** Applies {@code move} of the driver on CPU c. */
+    MachineState apply(MachineState s, int c, DriverMove move, List<Event> ev) {
+        if (s.cpu(c).mode() != CpuMode.RUNNING || !machine.inDriverCode(s, c)) {
+            throw new IllegalArgumentException("cpu" + c + " does not run driver code: " + move + " is not enabled");
+        }
+        ev.add(new Event.DriverMoved(move.toString()));
+        CpuState cpu = s.cpu(c);
+        ArchRegs r = cpu.regs();
+        if (move instanceof DriverMove.Vmfunc m) {
+            ArchRegs in = clobber(r).withGpr(ArchRegs.RAX, m.eax()).withGpr(ArchRegs.RCX, m.ecx()).withRip(m.site());
+            return machine.run(s.withCpu(c, cpu.withRegs(in)), c, place(vmfunc, m.site()), true, null, -1, ev);
+        }
+        if (move instanceof DriverMove.Jump j) {
+            long flags = j.interruptsEnabled() ? r.rflags() | Rflags.IF : r.rflags() & ~Rflags.IF;
+            ArchRegs in = clobber(r).withRip(j.target()).withRflags(flags).withBlockingBySti(false)
+                    .withBlockingByMovSs(false);
+            return s.withCpu(c, cpu.withRegs(in));
+        }
+        if (move instanceof DriverMove.Privileged p) {
+            return privileged(s, c, p, ev);
+        }
+        if (move instanceof DriverMove.Popf p) {
+            long control = (p.ifFlag() ? Rflags.IF : 0) | (p.ac() ? Rflags.AC : 0) | (p.df() ? Rflags.DF : 0)
+                    | (p.tf() ? Rflags.TF : 0);
+            long flags = r.rflags() & ~(Rflags.IF | Rflags.AC | Rflags.DF | Rflags.TF) | control;
+            ArchRegs in = clobber(r).withRflags(flags).withTaint(ArchRegs.T_RIP, true);
+            return s.withCpu(c, cpu.withRegs(in));
+        }
+        if (move instanceof DriverMove.Write w) {
+            return s.withMem(s.mem().edit().domainWrite(w.frame()).freeze());
+        }
+        if (move instanceof DriverMove.EptViolation) {
+            return machine.eptViolation(s.withCpu(c, cpu.withRegs(clobber(r))), c, ev, move.toString());
+        }
+        DriverMove.Raise x = (DriverMove.Raise) move;
+        MachineState in = s.withCpu(c, cpu.withRegs(clobber(r)));
+        return machine.exception(in, c, x.vector(), Vectors.hasErrorCode(x.vector()) ? OptionalLong.of(0)
+                : OptionalLong.empty(), 0, ev, "the driver raises vector " + x.vector());
+    }
+
+    /**
+     * A privileged instruction, placed at the driver's RIP (or, when that is ⊤, at an instruction
+     * of its code) and run with the registers clobbered and the move's operand set. When it
+     * completes, or the hypervisor emulates it and resumes the driver right after it, the driver
+     * goes on somewhere in its code: RIP ⊤.
+     */
+    private MachineState privileged(MachineState s, int c, DriverMove.Privileged p, List<Event> ev) {
+        CpuState cpu = s.cpu(c);
+        int v = machine.viewOf(s, c);
+        ArchRegs r = cpu.regs();
+        long at = r.tainted(ArchRegs.T_RIP) ? driverInstruction[v] : r.rip();
+        ArchRegs in = clobber(r).withRip(at);
+        in = switch (p.kind()) {
+            case MOV_TO_CR3_TARGET, MOV_TO_CR8 -> in.withGpr(ArchRegs.RAX, p.operand());
+            case WRMSR, RDMSR -> in.withGpr(ArchRegs.RCX, p.operand());
+            case XSETBV -> in.withGpr(ArchRegs.RCX, 0);
+            case WRPKRU -> in.withGpr(ArchRegs.RCX, 0).withGpr(ArchRegs.RDX, 0);
+            case CPUID -> in.withGpr(ArchRegs.RAX, p.operand());
+            default -> in;
+        };
+        PlacedInstruction pi = place(templates.get(p.kind()), at);
+        MachineState n = machine.run(s.withCpu(c, cpu.withRegs(in)), c, pi, true, null, -1, ev);
+        CpuState after = n.cpu(c);
+        boolean stayed = machine.viewOf(n, c) == v && (after.mode() == CpuMode.RUNNING || after.mode() == CpuMode.HALTED)
+                && !after.regs().tainted(ArchRegs.T_RIP) && after.regs().rip() == pi.end();
+        return stayed ? n.withCpu(c, after.withRegs(after.regs().withTaint(ArchRegs.T_RIP, true))) : n;
+    }
+
+    private static PlacedInstruction place(PlacedInstruction template, long address) {
+        return new PlacedInstruction(address, template.bytes(), template.insn(), template.pos());
+    }
+}

@@ -1,0 +1,250 @@
+package org.lvdcheck.emulator.machine;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.lvdcheck.emulator.machine.CompromisedRig.event;
+import static org.lvdcheck.emulator.machine.CompromisedRig.inDriver;
+import static org.lvdcheck.emulator.machine.CompromisedRig.machine;
+import static org.lvdcheck.emulator.machine.CompromisedRig.move;
+import static org.lvdcheck.emulator.machine.CompromisedRig.symbol;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.lvdcheck.emulator.cpu.ArchRegs;
+import org.lvdcheck.emulator.cpu.Rflags;
+import org.lvdcheck.spec.asm.Mnemonic;
+import org.lvdcheck.spec.asm.PlacedInstruction;
+
+/**
+ * Each class of driver move on lvd-as-built and lvd-hardened, run through the real executor,
+ * hypervisor policy and gate code: what each spec does with it.
+ */
+class DriverMovesTest {
+    private static final long LSTAR = 0xC0000082L;
+
+    /** Runs CPU 0's program until a step reports one of the outcomes below, or a ⊤ dispatch is to be chosen. */
+    record Outcome(MachineState state, List<Event> events, String what) {}
+
+    static Outcome runOn(Machine m, MachineState s) {
+        for (int i = 0; i < 2_000; i++) {
+            if (m.actions(s).stream().anyMatch(a -> a.cpu() == 0 && a instanceof Action.Dispatch)) {
+                return new Outcome(s, List.of(), "dispatch of ⊤ ids");
+            }
+            Action a = CompromisedRig.programAction(m, s);
+            if (a == null) {
+                return new Outcome(s, List.of(), s.cpu(0).regs().tainted(ArchRegs.T_RIP) ? "driver control" : "no action");
+            }
+            Step st = m.next(s, a);
+            for (Event e : st.events()) {
+                if (e instanceof Event.TaintUse || e instanceof Event.Killed || e instanceof Event.Stopped) {
+                    return new Outcome(st.state(), st.events(), e.getClass().getSimpleName());
+                }
+            }
+            s = st.state();
+        }
+        throw new AssertionError("no outcome");
+    }
+
+    private static long pageOf(Machine m, String section) {
+        return m.system().images().get("net").sectionStart(section) & ~0xFFFL;
+    }
+
+    @Test
+    void wrmsrToLstarIsEmulatedAsBuiltWithTheDriversValueAndKillsTheDomainHardened() throws Exception {
+        Machine asBuilt = machine("lvd-as-built");
+        MachineState s = inDriver(asBuilt);
+        Step st = move(asBuilt, s, new DriverMove.Privileged(DriverMove.Kind.WRMSR, LSTAR));
+        Event.VmExit x = event(st.events(), Event.VmExit.class);
+        assertEquals(32, x.reason());
+        assertEquals("domain", x.origin());
+        assertEquals("log-emulate", x.decision());
+        assertTrue(event(st.events(), Event.TaintUse.class).what().contains("0xc0000082"),
+                "the hypervisor writes the driver's ⊤ into LSTAR: TAINT evidence");
+        assertSame(s, st.state(), "the step ends at the use: the state is the one before it");
+
+        Machine hardened = machine("lvd-hardened");
+        MachineState h = inDriver(hardened);
+        Step k = move(hardened, h, new DriverMove.Privileged(DriverMove.Kind.WRMSR, LSTAR));
+        assertEquals("kill", event(k.events(), Event.VmExit.class).decision());
+        assertEquals("net", event(k.events(), Event.Killed.class).domain());
+        assertEquals(0, hardened.viewOf(k.state(), 0));
+        assertEquals(symbol(hardened, "kernel", "lvd_gate_error_return"), k.state().cpu(0).regs().rip());
+    }
+
+    @Test
+    void vmfuncWithEcx512ExitsAndTheSpecsDecide() throws Exception {
+        Machine asBuilt = machine("lvd-as-built");
+        MachineState s = inDriver(asBuilt);
+        long page = pageOf(asBuilt, ".text.dummy_net");
+        Step st = move(asBuilt, s, new DriverMove.Vmfunc(0, 512, page));
+        Event.VmExit x = event(st.events(), Event.VmExit.class);
+        assertEquals(59, x.reason(), "SDM 25.5.5.3: ECX ≥ 512 is a VMFUNC failure, a VM exit");
+        assertEquals("halt", x.decision(), "lvd-bflank has no VMFUNC exit handler");
+        assertEquals(CpuMode.STOPPED, st.state().cpu(0).mode());
+
+        Machine hardened = machine("lvd-hardened");
+        MachineState h = inDriver(hardened);
+        Step k = move(hardened, h, new DriverMove.Vmfunc(0, 512, pageOf(hardened, ".text.dummy_net")));
+        assertEquals(59, event(k.events(), Event.VmExit.class).reason());
+        assertEquals("net", event(k.events(), Event.Killed.class).domain());
+    }
+
+    @Test
+    void vmfuncLeaf64IsAnInvalidOpcode() throws Exception {
+        Machine asBuilt = machine("lvd-as-built");
+        Step st = move(asBuilt, inDriver(asBuilt), new DriverMove.Vmfunc(64, 0, pageOf(asBuilt, ".text.dummy_net")));
+        assertEquals(6, event(st.events(), Event.Fault.class).vector());
+        assertTrue(event(st.events(), Event.TaintUse.class).what().contains("IDT gate for vector 6"),
+                "as built the domain can write the IDT: delivering #UD reads a gate the driver chose");
+
+        Machine hardened = machine("lvd-hardened");
+        Step h = move(hardened, inDriver(hardened), new DriverMove.Vmfunc(64, 0, pageOf(hardened, ".text.dummy_net")));
+        assertEquals(symbol(hardened, "kernel", "invalid_op"), h.state().cpu(0).regs().rip());
+        assertEquals("net", event(runOn(hardened, h.state()).events(), Event.Killed.class).domain(),
+                "hardened: the exception path in the domain kills it");
+    }
+
+    @Test
+    void vmfuncToTheKernelFromADriverPageLandsWhereTheKernelCannotExecute() throws Exception {
+        // As built the landing GVA is unmapped in the kernel's page tables: a #PF in the kernel's view,
+        // delivered through an IDT the domain can write (and with no IST, on the driver's RSP).
+        Machine asBuilt = machine("lvd-as-built");
+        long page = pageOf(asBuilt, ".text.dummy_net");
+        Step st = move(asBuilt, inDriver(asBuilt), new DriverMove.Vmfunc(0, 0, page));
+        assertEquals("kernel", event(st.events(), Event.Crossing.class).to());
+        assertEquals(page + 3, st.state().cpu(0).regs().rip());
+        Outcome o = runOn(asBuilt, st.state());
+        assertEquals(14, event(o.events(), Event.Fault.class).vector());
+        assertEquals("TaintUse", o.what());
+
+        // Hardened maps the module's VAs in the kernel (S6) to frames the kernel EPT does not
+        // execute: an EPT violation, a VM exit (ENTRY holds), which the spec's kernel-origin policy halts.
+        Machine hardened = machine("lvd-hardened");
+        Step h = move(hardened, inDriver(hardened), new DriverMove.Vmfunc(0, 0, pageOf(hardened, ".text.dummy_net")));
+        Outcome ho = runOn(hardened, h.state());
+        Event.VmExit x = event(ho.events(), Event.VmExit.class);
+        assertEquals(48, x.reason());
+        assertEquals("kernel", x.origin(), "after the switch the EPTP is the kernel's: the exit looks like the kernel's");
+        assertEquals(CpuMode.STOPPED, ho.state().cpu(0).mode());
+    }
+
+    @Test
+    void aJumpToTheSpringboardWithClobberedRegistersReachesTheKernelsDispatcherWithTopIds() throws Exception {
+        // The springboard runs under the domain's EPT (confined): its pushes and its loads of the
+        // message through the driver's ⊤ RSP and RDI are the domain's own accesses. On the kernel
+        // side it reloads RSP and the GS base from the kernel's state page before using them, so
+        // the first use of ⊤ is the dispatcher's comparison of the ids: declared data, a fork.
+        Machine m = machine("lvd-hardened");
+        Step st = move(m, inDriver(m), new DriverMove.Jump(symbol(m, "net", "vmfunc_springboard_entry"), false));
+        Outcome o = runOn(m, st.state());
+        assertEquals("dispatch of ⊤ ids", o.what());
+        assertEquals(0, m.viewOf(o.state(), 0));
+        assertFalse(o.state().cpu(0).regs().gprTainted(ArchRegs.RSP));
+    }
+
+    @Test
+    void aJumpToTheInterruptEntrysVmfuncReachesTheKernelViewWithTheDriversStackPointer() throws Exception {
+        // lvd-hardened's interrupt macro switches to the kernel EPT (VMFUNC_TO_KERNEL) and then reads
+        // PT_CS(%rsp), trusting RSP to be the IST stack. A driver that jumps to the macro's
+        // "movl $0, %eax" with its own RSP passes the ECX check and makes the kernel use its RSP.
+        Machine m = machine("lvd-hardened");
+        List<PlacedInstruction> entry = m.system().images().get("kernel").instructions();
+        long timer = symbol(m, "kernel", "apic_timer_interrupt");
+        int i = 0;
+        while (entry.get(i).address() != timer) {
+            i++;
+        }
+        while (entry.get(i).insn().mnemonic() != Mnemonic.VMFUNC) {
+            i++;
+        }
+        long target = entry.get(i - 2).address();
+        int t = i;
+        while (entry.get(t).insn().mnemonic() != Mnemonic.TEST) {
+            t++;
+        }
+        long testb = entry.get(t).address();
+        Step st = move(m, inDriver(m), new DriverMove.Jump(target, false));
+        Outcome o = runOn(m, st.state());
+        Event.TaintUse u = event(o.events(), Event.TaintUse.class);
+        assertEquals(testb, u.rip(), "testb $3, PT_CS(%rsp) after the switch");
+        assertTrue(u.what().contains("memory address"), u.what());
+    }
+
+    @Test
+    void cpuidHypercallsWithTopArgumentsAreUsesAsBuiltAndKillsHardened() throws Exception {
+        Machine asBuilt = machine("lvd-as-built");
+        Step st = move(asBuilt, inDriver(asBuilt), new DriverMove.Privileged(DriverMove.Kind.CPUID, 0x4BF00034L));
+        assertEquals("emulate", event(st.events(), Event.VmExit.class).decision());
+        assertTrue(event(st.events(), Event.TaintUse.class).what().contains("0x4bf00034"));
+        Machine hardened = machine("lvd-hardened");
+        Step h = move(hardened, inDriver(hardened), new DriverMove.Privileged(DriverMove.Kind.CPUID, 0x4BF00034L));
+        event(h.events(), Event.Killed.class);
+    }
+
+    @Test
+    void movToCr8DoesNotExitInEitherSpec() throws Exception {
+        // Neither spec sets cr8-load-exiting: the driver raises TPR without the hypervisor seeing it.
+        for (String spec : new String[] {"lvd-as-built", "lvd-hardened"}) {
+            Machine m = machine(spec);
+            Step st = move(m, inDriver(m), new DriverMove.Privileged(DriverMove.Kind.MOV_TO_CR8, Adversary.TPR_CLASS));
+            assertTrue(st.events().stream().noneMatch(e -> e instanceof Event.VmExit), spec);
+            ArchRegs r = st.state().cpu(0).regs();
+            assertEquals(Adversary.TPR_CLASS, r.cr8(), spec);
+            assertTrue(r.tainted(ArchRegs.T_RIP), "the driver goes on somewhere in its code");
+        }
+    }
+
+    @Test
+    void hltWithoutHltExitingHaltsTheDriversCpu() throws Exception {
+        Machine m = machine("lvd-hardened");
+        Step st = move(m, inDriver(m), new DriverMove.Privileged(DriverMove.Kind.HLT, -1));
+        assertEquals(CpuMode.HALTED, st.state().cpu(0).mode(), "hlt-exiting=no: the spec's 'exit hlt' never applies");
+        assertTrue(st.state().cpu(0).regs().tainted(ArchRegs.T_RIP));
+        assertTrue(m.inDriverCode(st.state(), 0));
+        assertTrue(m.enabled(st.state(), new Action.Interrupt(0, 0xef)), "an interrupt wakes it");
+    }
+
+    @Test
+    void popfSetsTheControlFlagsTheDriverPicks() throws Exception {
+        Machine m = machine("lvd-hardened");
+        MachineState s = inDriver(m);
+        List<Action> popfs = new ArrayList<>();
+        for (Action a : m.actions(s)) {
+            if (a instanceof Action.Driver d && d.move() instanceof DriverMove.Popf) {
+                popfs.add(a);
+            }
+        }
+        assertEquals(16, popfs.size());
+        ArchRegs r = move(m, s, new DriverMove.Popf(false, true, true, false)).state().cpu(0).regs();
+        assertEquals(Rflags.AC | Rflags.DF, r.rflags() & (Rflags.IF | Rflags.AC | Rflags.DF | Rflags.TF));
+        assertTrue(r.tainted(ArchRegs.T_FLAGS));
+        assertTrue(r.tainted(ArchRegs.T_RIP));
+    }
+
+    @Test
+    void anAccessTheEptRefusesHaltsAsBuiltAndKillsHardened() throws Exception {
+        Machine asBuilt = machine("lvd-as-built");
+        Step st = move(asBuilt, inDriver(asBuilt), new DriverMove.EptViolation());
+        assertEquals(48, event(st.events(), Event.VmExit.class).reason());
+        assertEquals(CpuMode.STOPPED, st.state().cpu(0).mode(), "no EPT-violation handler in lvd-bflank");
+        Machine hardened = machine("lvd-hardened");
+        event(move(hardened, inDriver(hardened), new DriverMove.EptViolation()).events(), Event.Killed.class);
+    }
+
+    @Test
+    void everyMoveOfBothSpecsApplies() throws Exception {
+        for (String spec : new String[] {"lvd-as-built", "lvd-hardened"}) {
+            Machine m = machine(spec);
+            MachineState s = inDriver(m);
+            List<Action> moves = m.actions(s).stream().filter(a -> a instanceof Action.Driver).toList();
+            assertTrue(moves.size() > 100, spec + ": " + moves.size());
+            for (Action a : moves) {
+                Step st = m.next(s, a);
+                assertTrue(st.events().get(0) instanceof Event.DriverMoved, a.toString());
+            }
+        }
+    }
+}

@@ -1,0 +1,90 @@
+package org.lvdcheck.emulator.machine;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.lvdcheck.emulator.machine.CompromisedRig.inDriver;
+import static org.lvdcheck.emulator.machine.CompromisedRig.machine;
+import static org.lvdcheck.emulator.machine.CompromisedRig.move;
+
+import org.junit.jupiter.api.Test;
+import org.lvdcheck.emulator.cpu.ArchRegs;
+import org.lvdcheck.emulator.cpu.Rflags;
+import org.lvdcheck.emulator.exec.AccessKind;
+import org.lvdcheck.emulator.exec.MemResult;
+import org.lvdcheck.emulator.lxd.LvdSystem;
+import org.lvdcheck.emulator.mem.PhysMem;
+
+/**
+ * Havoc memory and the tracked frames (DESIGN.md §3) on lvd-hardened: what trusted readers and
+ * the driver see, and the driver's write move on a frame only one CPU's domain view maps.
+ */
+class HavocMemoryTest {
+    private static final long LVD_STACK_GVA = 0xffffff80c0000100L;
+    private static final int TIMER = 0xef;
+
+    @Test
+    void trustedReadsOfAFrameEveryCpusDomainWritesAreTopAndTheDriversOwnReadsAreStored() throws Exception {
+        Machine m = machine("lvd-hardened");
+        LvdSystem sys = m.system();
+        int net = sys.views().indexOf("net");
+        long stackHpa = sys.spec().region("net.stack").orElseThrow().hpa();
+        PhysMem mem = m.initial().mem().edit().write(stackHpa + 0x100, 8, 0x1234).freeze();
+        CpuState cpu = m.initial().cpu(0).withVmcs(m.initial().cpu(0).vmcs().withEptp(sys.eptps()[net][0]));
+        ArchRegs regs = cpu.regs();
+        CpuContext trusted = new CpuContext(sys, mem, cpu, sys.domainWrites()::havoc, true);
+        MemResult.Ok t = assertInstanceOf(MemResult.Ok.class,
+                trusted.read(regs, ArchRegs.DS, LVD_STACK_GVA, 8, AccessKind.DATA_READ));
+        assertTrue(t.tainted(), "another CPU's driver may have written it: ⊤");
+        assertEquals(0, t.value());
+        CpuContext driver = new CpuContext(sys, mem, cpu, null, false);
+        MemResult.Ok d = assertInstanceOf(MemResult.Ok.class,
+                driver.read(regs, ArchRegs.DS, LVD_STACK_GVA, 8, AccessKind.DATA_READ));
+        assertFalse(d.tainted(), "the driver reads its own stack as stored");
+        assertEquals(0x1234, d.value());
+        CpuState kernel = m.initial().cpu(0);
+        long task = sys.layout().taskGva()[0];
+        MemResult.Ok k = assertInstanceOf(MemResult.Ok.class, new CpuContext(sys, mem, kernel, sys.domainWrites()::havoc,
+                false).read(kernel.regs(), ArchRegs.DS, task, 8, AccessKind.DATA_READ));
+        assertFalse(k.tainted(), "kernel data no domain maps stays concrete");
+    }
+
+    @Test
+    void aWriteMoveOnATrackedFrameSetsTheDomainWroteBitAndTaintsTheWholeFrame() throws Exception {
+        Machine m = machine("lvd-hardened");
+        MachineState s = inDriver(m);
+        long frame = 0x2004000L >>> 12;
+        assertTrue(m.actions(s).contains(new Action.Driver(0, new DriverMove.Write(frame))));
+        assertFalse(m.actions(s).contains(new Action.Driver(0, new DriverMove.Write(0x2024000L >>> 12))),
+                "cpu1's IST stacks are not in cpu0's domain view");
+        Step st = move(m, s, new DriverMove.Write(frame));
+        assertTrue(st.state().mem().domainWrote(frame));
+        assertTrue(st.state().mem().isTainted(0x2004000L, 8));
+        assertTrue(st.state().mem().isTainted(0x2004FF8L, 8));
+        assertFalse(s.mem().domainWrote(frame));
+        assertEquals(s.cpu(0), st.state().cpu(0), "a write leaves the CPU as it was: the program may go on");
+    }
+
+    @Test
+    void theHardwarePushOverATrackedFrameCleansTheWordsItWritesOnly() throws Exception {
+        Machine m = machine("lvd-hardened");
+        MachineState s = inDriver(m);
+        long top = 0x2010000L; // cpu0's IST 5 (16 KiB from 0x200c000)
+        long frame = (top - 0x1000) >>> 12;
+        s = move(m, s, new DriverMove.Write(frame)).state();
+        long benignRip = s.cpu(0).regs().rip();
+        Action timer = new Action.Interrupt(0, TIMER);
+        assertTrue(m.enabled(s, timer), "the driver runs with interrupts on");
+        PhysMem mem = m.next(s, timer).state().mem();
+        assertFalse(mem.isTainted(top - 8, 8), "SS: the hardware's clean value");
+        assertTrue(mem.isTainted(top - 16, 8), "RSP: the driver's, clobbered");
+        assertFalse(mem.isTainted(top - 24, 8), "RFLAGS: the control flags are concrete");
+        assertTrue(Rflags.statusTop(mem.read(top - 24, 8)), "and the image marks the driver's status flags");
+        assertFalse(mem.isTainted(top - 32, 8), "CS");
+        assertFalse(mem.isTainted(top - 40, 8), "RIP: where the driver's program was");
+        assertEquals(benignRip, mem.read(top - 40, 8));
+        assertTrue(mem.isTainted(top - 0x1000, 8), "words the push did not write stay ⊤");
+        assertTrue(mem.domainWrote(frame), "the bit records the driver's write since");
+    }
+}
