@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import org.lvdcheck.checker.io.OutputFiles;
 import org.lvdcheck.properties.PropertyId;
 
 /** The audit's text, JSON and SARIF 2.1.0 reports. */
@@ -40,7 +41,7 @@ public final class AuditReports {
             n.put("line", f.pos().line());
             n.put("message", f.message());
         }
-        JSON.writeValue(file.toFile(), root);
+        OutputFiles.write(file, JSON.writeValueAsString(root));
     }
 
     /** The JSON report of a run stopped by bad input: verdict error and the message. */
@@ -52,7 +53,7 @@ public final class AuditReports {
         root.put("verdict", "error");
         root.put("error", message);
         root.putArray("findings");
-        JSON.writeValue(file.toFile(), root);
+        OutputFiles.write(file, JSON.writeValueAsString(root));
     }
 
     private static void header(ObjectNode root, AuditRun run, String version) {
@@ -102,6 +103,6 @@ public final class AuditReports {
             loc.putObject("artifactLocation").put("uri", f.pos().file());
             loc.putObject("region").put("startLine", f.pos().line());
         }
-        JSON.writeValue(file.toFile(), root);
+        OutputFiles.write(file, JSON.writeValueAsString(root));
     }
 }

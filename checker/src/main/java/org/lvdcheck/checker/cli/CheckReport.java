@@ -6,9 +6,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -19,6 +17,7 @@ import org.lvdcheck.checker.explore.ExplorationStats;
 import org.lvdcheck.checker.explore.Explorer;
 import org.lvdcheck.checker.explore.Status;
 import org.lvdcheck.checker.explore.Verdict;
+import org.lvdcheck.checker.io.OutputFiles;
 import org.lvdcheck.checker.model.CheckState;
 import org.lvdcheck.checker.model.LineCoverage;
 import org.lvdcheck.checker.model.LvdTransitionSystem;
@@ -116,7 +115,7 @@ final class CheckReport {
             Path text = dir.resolve(p.name() + ".txt");
             try {
                 TraceJson.write(t, json);
-                Files.writeString(text, TraceText.of(t));
+                OutputFiles.write(text, TraceText.of(t));
             } catch (IOException e) {
                 throw new UsageError("cannot write traces to " + dir + ": " + e.getMessage());
             }
@@ -264,10 +263,7 @@ final class CheckReport {
             as.add(a);
         }
         try {
-            Path abs = to.toAbsolutePath();
-            Path tmp = Files.createTempFile(abs.getParent(), ".lvdcheck-", ".json");
-            m.writeValue(tmp.toFile(), root);
-            Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            OutputFiles.write(to, m.writeValueAsString(root));
         } catch (IOException e) {
             throw new UsageError("cannot write " + to + ": " + e.getMessage());
         }
@@ -275,7 +271,7 @@ final class CheckReport {
 
     void writeHtml(Path to) {
         try {
-            Files.writeString(to, TraceHtml.page("lvdcheck check " + loaded.spec().name() + ": " + verdictWord(),
+            OutputFiles.write(to, TraceHtml.page("lvdcheck check " + loaded.spec().name() + ": " + verdictWord(),
                     traces.stream().map(Written::trace).toList()));
         } catch (IOException e) {
             throw new UsageError("cannot write " + to + ": " + e.getMessage());

@@ -2,10 +2,10 @@ package org.lvdcheck.checker.cli;
 
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.lvdcheck.checker.io.OutputFiles;
 import org.lvdcheck.checker.trace.Replay;
 import org.lvdcheck.checker.trace.TraceFile;
 import org.lvdcheck.checker.trace.TraceHtml;
@@ -43,7 +43,7 @@ public final class ReplayCommand implements Callable<Integer> {
         out.println("evidence: " + o.message());
         if (html != null) {
             try {
-                Files.writeString(html, TraceHtml.page("lvdcheck trace " + trace.getFileName(), List.of(t)));
+                OutputFiles.write(html, TraceHtml.page("lvdcheck trace " + trace.getFileName(), List.of(t)));
             } catch (IOException e) {
                 throw new UsageError("cannot write " + html + ": " + e.getMessage());
             }

@@ -66,6 +66,15 @@ public final class TraceFormat {
         if (e instanceof Event.Switched s) {
             return "switch " + s.from() + " -> " + s.to();
         }
+        if (e instanceof Event.TaintUse t) {
+            return "TAINT: trusted code at 0x" + Long.toHexString(t.rip()) + " used an attacker value: " + t.what();
+        }
+        if (e instanceof Event.DriverControl d) {
+            return "the driver takes control at 0x" + Long.toHexString(d.rip()) + ": " + d.why();
+        }
+        if (e instanceof Event.DriverMoved m) {
+            return "driver move: " + m.move();
+        }
         if (e instanceof Event.Killed k) {
             return "domain " + k.domain() + " KILLED: " + k.why();
         }

@@ -1,10 +1,8 @@
 package org.lvdcheck.checker.model;
 
 import org.lvdcheck.emulator.cpu.ArchRegs;
-import org.lvdcheck.emulator.lxd.LvdSystem;
 import org.lvdcheck.emulator.machine.Action;
 import org.lvdcheck.emulator.machine.Event;
-import org.lvdcheck.emulator.machine.MachineState;
 import org.lvdcheck.emulator.machine.Step;
 import org.lvdcheck.spec.asm.Instruction;
 import org.lvdcheck.spec.asm.MemOp;
@@ -23,15 +21,13 @@ import org.lvdcheck.spec.asm.Reg;
  * any memory operand not based on RSP or the GS segment.
  */
 final class CpuLocality {
-    private final LvdSystem system;
-
-    CpuLocality(LvdSystem system) {
-        this.system = system;
+    private CpuLocality() {
     }
 
-    boolean isLocal(MachineState before, Action a, Step step) {
+    static boolean isLocal(Action a, Step step) {
         for (Event e : step.events()) {
-            if (e instanceof Event.VmExit || e instanceof Event.Primitive || e instanceof Event.Switched
+            if (e instanceof Event.VmExit || e instanceof Event.Primitive || e instanceof Event.Dispatched
+                    || e instanceof Event.Switched
                     || e instanceof Event.Stopped || e instanceof Event.Killed || e instanceof Event.Crossing) {
                 return false;
             }

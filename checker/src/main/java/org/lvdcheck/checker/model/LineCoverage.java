@@ -1,16 +1,18 @@
 package org.lvdcheck.checker.model;
 
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
 import org.lvdcheck.emulator.lxd.LvdSystem;
-import org.lvdcheck.spec.SourcePos;
+import org.lvdcheck.spec.asm.PlacedInstruction;
 
 /**
  * Line coverage of every {@code .s} file over an exploration (DESIGN.md §5): which source
- * lines that hold an instruction were executed in some explored step. Thread-safe: the
- * explorer's workers record concurrently.
+ * lines that hold an instruction were executed in some explored step. Recording is one
+ * identity lookup and one flag write per step (the explorer's step is hot); workers may set
+ * flags concurrently, and only ever set them, so the results are read after the exploration.
  */
 public final class LineCoverage {
     /** Executed and total instruction lines of one file. */
@@ -20,31 +22,46 @@ public final class LineCoverage {
         }
     }
 
-    private final Set<SourcePos> executed = ConcurrentHashMap.newKeySet();
-    private final Map<String, Set<Integer>> lines = new TreeMap<>();
+    /** Each source line that holds a linked instruction, numbered. */
+    private record Line(String file, int line) {}
+
+    private final Map<PlacedInstruction, Integer> lineOf = new IdentityHashMap<>();
+    private final List<Line> lines = new ArrayList<>();
+    private final boolean[] executed;
 
     public LineCoverage(LvdSystem system) {
+        Map<Line, Integer> ids = new java.util.HashMap<>();
         for (LvdSystem.CodeAt at : system.code().values()) {
-            SourcePos p = at.insn().pos();
-            lines.computeIfAbsent(p.file(), f -> new java.util.TreeSet<>()).add(p.line());
+            Line l = new Line(at.insn().pos().file(), at.insn().pos().line());
+            Integer id = ids.get(l);
+            if (id == null) {
+                id = lines.size();
+                ids.put(l, id);
+                lines.add(l);
+            }
+            lineOf.put(at.insn(), id);
         }
+        executed = new boolean[lines.size()];
     }
 
-    void record(SourcePos p) {
-        executed.add(new SourcePos(p.file(), p.line(), 1));
+    void record(PlacedInstruction pi) {
+        Integer id = lineOf.get(pi);
+        if (id != null) {
+            executed[id] = true;
+        }
     }
 
     public Map<String, FileCoverage> byFile() {
-        Map<String, FileCoverage> out = new TreeMap<>();
-        for (Map.Entry<String, Set<Integer>> e : lines.entrySet()) {
-            int hit = 0;
-            for (int line : e.getValue()) {
-                if (executed.contains(new SourcePos(e.getKey(), line, 1))) {
-                    hit++;
-                }
+        Map<String, int[]> counts = new TreeMap<>();
+        for (int i = 0; i < lines.size(); i++) {
+            int[] c = counts.computeIfAbsent(lines.get(i).file(), f -> new int[2]);
+            c[1]++;
+            if (executed[i]) {
+                c[0]++;
             }
-            out.put(e.getKey(), new FileCoverage(e.getKey(), hit, e.getValue().size()));
         }
+        Map<String, FileCoverage> out = new TreeMap<>();
+        counts.forEach((f, c) -> out.put(f, new FileCoverage(f, c[0], c[1])));
         return out;
     }
 }

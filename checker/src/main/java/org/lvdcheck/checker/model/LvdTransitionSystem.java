@@ -28,7 +28,6 @@ public final class LvdTransitionSystem implements TransitionSystem<CheckState> {
     private final List<Model.Source> sources;
     private final int[] sourceVector;
     private final StepChecks checks;
-    private final CpuLocality locality;
     private final boolean reduction;
     private final int cpus;
     private final LineCoverage coverage;
@@ -45,7 +44,6 @@ public final class LvdTransitionSystem implements TransitionSystem<CheckState> {
             sourceVector[i] = machine.system().spec().vector(v).orElseThrow(
                     () -> new IllegalStateException("source vector " + v + " checked at parse")).number();
         }
-        this.locality = new CpuLocality(machine.system());
         this.coverage = new LineCoverage(machine.system());
     }
 
@@ -133,7 +131,7 @@ public final class LvdTransitionSystem implements TransitionSystem<CheckState> {
         Step st = machine.next(s.machine(), ch.action());
         for (var e : st.events()) {
             if (e instanceof org.lvdcheck.emulator.machine.Event.Executed x && x.insn() != null) {
-                coverage.record(x.insn().pos());
+                coverage.record(x.insn());
             }
         }
         CheckState n = ch.source() >= 0 ? s.fired(ch.source(), cpus, c, st.state()) : s.withMachine(st.state());
@@ -196,7 +194,7 @@ public final class LvdTransitionSystem implements TransitionSystem<CheckState> {
                     continue;
                 }
                 Transition<CheckState> t = transition(s, all, taken, i);
-                local = t.violations().isEmpty() && locality.isLocal(s.machine(), all.get(i).action(), taken[i].step());
+                local = t.violations().isEmpty() && CpuLocality.isLocal(all.get(i).action(), taken[i].step());
                 ts.add(t);
             }
             if (local && !ts.isEmpty()) {

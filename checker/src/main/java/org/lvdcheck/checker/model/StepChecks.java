@@ -73,12 +73,12 @@ public final class StepChecks {
                 out.add(new Violation(PropertyId.AVAIL.name(), "cpu" + c + " stopped: " + stop.why()));
             } else if (e instanceof Event.VmExit x) {
                 sensitiveExit(x, executed, c, out);
-            } else if (e instanceof Event.Primitive p && p.name().equals("__vmfunc_dispatch")) {
-                undeclaredCall(p, caller[c], out);
+            } else if (e instanceof Event.Dispatched d) {
+                undeclaredCall(d, caller[c], out);
             }
         }
         if (executed != null) {
-            exec(before, c, view, executed, out);
+            exec(c, view, executed, out);
             if (view != 0 && !transition.contains(executed.rip())) {
                 sensitiveChange(before.cpu(c).regs(), st.state().cpu(c).regs(), c, executed, out);
             }
@@ -152,12 +152,12 @@ public final class StepChecks {
 
     // ---- EXEC -----------------------------------------------------------------------------
 
-    private void exec(MachineState before, int c, int view, Event.Executed x, List<Violation> out) {
+    private void exec(int c, int view, Event.Executed x, List<Violation> out) {
         if (x.insn() == null || transition.contains(x.rip())) {
             return;
         }
-        long hpa = machine.hostAddress(before, c, x.rip());
-        LvdSystem.CodeAt at = hpa < 0 ? null : system.code().get(hpa);
+        long hpa = x.hpa();
+        LvdSystem.CodeAt at = system.code().get(hpa);
         if (at == null || at.insn().address() != x.rip()) {
             return;
         }
@@ -171,20 +171,10 @@ public final class StepChecks {
 
     // ---- CALL -----------------------------------------------------------------------------
 
-    /**
-     * The dispatcher's event reads {@code VIEW: rpc N -> FUNCTION} when it runs a function:
-     * the kernel's copy runs kernel functions for a domain's call, a domain's copy runs that
-     * domain's functions for the kernel's call.
-     */
-    private void undeclaredCall(Event.Primitive p, int callerView, List<Violation> out) {
-        String d = p.detail();
-        int arrow = d.indexOf(" -> ");
-        int colon = d.indexOf(':');
-        if (arrow < 0 || colon < 0) {
-            return;
-        }
-        String view = d.substring(0, colon);
-        String fn = d.substring(arrow + 4).trim();
+    /** The dispatcher ran {@code d.function()}: it must be declared by the IDL of the side that called. */
+    private void undeclaredCall(Event.Dispatched d, int callerView, List<Violation> out) {
+        String view = d.view();
+        String fn = d.function();
         if (view.equals("kernel")) {
             String caller = callerView > 0 ? system.viewName(callerView) : null;
             LvdSystem.DomainInterface i = caller == null ? null : system.interfaces().get(caller);

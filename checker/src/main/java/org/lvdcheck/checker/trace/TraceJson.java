@@ -6,13 +6,12 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.lvdcheck.checker.io.OutputFiles;
 import org.lvdcheck.spec.InputError;
 import org.lvdcheck.spec.InputFile;
 import org.lvdcheck.spec.SourcePos;
@@ -72,15 +71,7 @@ public final class TraceJson {
     }
 
     public static void write(TraceFile t, Path to) throws IOException {
-        Path abs = to.toAbsolutePath();
-        Files.createDirectories(abs.getParent());
-        Path tmp = Files.createTempFile(abs.getParent(), ".lvdcheck-", ".json");
-        try {
-            MAPPER.writeValue(tmp.toFile(), toJson(t));
-            Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        OutputFiles.write(to, MAPPER.writeValueAsString(toJson(t)));
     }
 
     public static TraceFile read(Path file) throws InputError {

@@ -726,8 +726,20 @@ public final class ArchRegs {
         return (int) (h ^ (h >>> 32));
     }
 
+    /** The seed and value of the last {@link #contentHash(long)} (the register file is immutable). */
+    private volatile Hash64.Seeded hashCache;
+
     /** Deterministic 64-bit fingerprint of every register (for the model checker's state hash). */
     public long contentHash(long seed) {
+        Hash64.Seeded c = hashCache;
+        if (!Hash64.Seeded.holds(c, seed)) {
+            c = new Hash64.Seeded(seed, computeHash(seed));
+            hashCache = c;
+        }
+        return c.value();
+    }
+
+    private long computeHash(long seed) {
         long h = Hash64.mix(seed ^ 0x41726368L);
         for (long g : gprs) {
             h = Hash64.combine(h, g);

@@ -6,8 +6,17 @@ package org.lvdcheck.emulator.machine;
  * interrupt deliveries, kernel primitives, faults, halts.
  */
 public sealed interface Event {
-    /** An instruction executed at {@code rip} under view {@code view}; {@code insn} null when the bytes decode to nothing. */
-    record Executed(long rip, String view, org.lvdcheck.spec.asm.PlacedInstruction insn) implements Event {}
+    /**
+     * An instruction executed at {@code rip} (fetched from host-physical {@code hpa}) under view
+     * {@code view}; {@code insn} null when the bytes decode to nothing.
+     */
+    record Executed(long rip, long hpa, String view, org.lvdcheck.spec.asm.PlacedInstruction insn) implements Event {}
+
+    /**
+     * A dispatcher ({@code __vmfunc_dispatch} in view {@code view}) ran {@code function} for
+     * RPC id {@code rpcId}: the kernel's copy for a domain's call, a domain's copy for the kernel's.
+     */
+    record Dispatched(String view, long rpcId, String function) implements Event {}
 
     /** VMFUNC switched the EPTP from one view to another. */
     record Crossing(String from, String to) implements Event {}

@@ -332,6 +332,7 @@ final class KernelPrimitives {
                     }
                     if (target.isPresent()) {
                         ev.add(new Event.Primitive("__vmfunc_dispatch", at.view() + ": rpc " + rpcId + " -> " + fn));
+                        ev.add(new Event.Dispatched(at.view(), rpcId, fn));
                         return s.withMem(k.memory()).withCpu(c, s.cpu(c).withRegs(r.withRip(target.getAsLong())));
                     }
                 }

@@ -287,17 +287,17 @@ public final class Machine {
         s = s.withMem(mem);
         boolean driver = isDriverCode(view, hpa);
         if (compromised() && !driver && fetchesTop(mem, hpa)) {
-            ev.add(new Event.Executed(rip, viewName, null));
+            ev.add(new Event.Executed(rip, hpa, viewName, null));
             throw new KernelAccess.TopUse("trusted code fetched from a frame a domain can write (HPA 0x"
                     + Long.toHexString(hpa) + ") in view " + viewName);
         }
         PlacedInstruction pi = instructionAt(mem, hpa, rip);
         if (pi == null) {
-            ev.add(new Event.Executed(rip, viewName, null));
+            ev.add(new Event.Executed(rip, hpa, viewName, null));
             return exception(s, c, 6, OptionalLong.empty(), 0, ev, "#UD: bytes at 0x" + Long.toHexString(rip)
                     + " are not an instruction of the subset");
         }
-        ev.add(new Event.Executed(rip, viewName, pi));
+        ev.add(new Event.Executed(rip, hpa, viewName, pi));
         return run(s, c, pi, driver, branch, rpcClass, ev);
     }
 

@@ -12,6 +12,16 @@ public final class Hash64 {
         return z ^ (z >>> 31);
     }
 
+    /**
+     * A content hash computed for one seed, kept by an immutable object so that a state that
+     * shares it with its predecessor is not hashed again ({@code null} until first asked).
+     */
+    public record Seeded(long seed, long value) {
+        public static boolean holds(Seeded c, long seed) {
+            return c != null && c.seed == seed;
+        }
+    }
+
     /** Combines a running hash with one more value, order-sensitive. */
     public static long combine(long acc, long value) {
         return mix(acc * 0x9E3779B97F4A7C15L + value + 0x632BE59BD9B4E019L);

@@ -103,8 +103,20 @@ public final class PhysMem implements PhysReader {
         return new Editor(this);
     }
 
+    /** The seed and value of the last {@link #contentHash(long)} (the memory is immutable). */
+    private volatile Hash64.Seeded hashCache;
+
     /** 64-bit hash over the allocated frames (numbers and contents), deterministic across runs. */
     public long contentHash(long seed) {
+        Hash64.Seeded c = hashCache;
+        if (!Hash64.Seeded.holds(c, seed)) {
+            c = new Hash64.Seeded(seed, computeHash(seed));
+            hashCache = c;
+        }
+        return c.value();
+    }
+
+    private long computeHash(long seed) {
         long acc = Hash64.mix(seed ^ 0x5DEECE66DL);
         for (int i = 0; i < numbers.length; i++) {
             acc = Hash64.combine(acc, numbers[i]);

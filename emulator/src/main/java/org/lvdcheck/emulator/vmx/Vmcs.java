@@ -907,17 +907,16 @@ public final class Vmcs {
     }
 
     /** The seed and value of the last {@link #contentHash(long)} (the VMCS is immutable). */
-    private volatile long[] hashCache;
+    private volatile Hash64.Seeded hashCache;
 
     /** Deterministic 64-bit fingerprint of every field. */
     public long contentHash(long seed) {
-        long[] c = hashCache;
-        if (c != null && c[0] == seed) {
-            return c[1];
+        Hash64.Seeded c = hashCache;
+        if (!Hash64.Seeded.holds(c, seed)) {
+            c = new Hash64.Seeded(seed, computeHash(seed));
+            hashCache = c;
         }
-        long h = computeHash(seed);
-        hashCache = new long[] {seed, h};
-        return h;
+        return c.value();
     }
 
     private long computeHash(long seed) {
