@@ -81,6 +81,15 @@ public final class PhysMem implements PhysReader {
         return new Editor(this);
     }
 
+    /**
+     * The cached content hash of frame {@code frameNumber}, 0 when it is not allocated: lets a
+     * cache of results computed from a few frames tell cheaply whether those frames changed.
+     */
+    public long frameHash(long frameNumber) {
+        int i = Arrays.binarySearch(numbers, frameNumber);
+        return i >= 0 ? frames[i].hash() : 0;
+    }
+
     /** 64-bit hash over the allocated frames (numbers and contents), deterministic across runs. */
     public long contentHash(long seed) {
         long acc = Hash64.mix(seed ^ 0x5DEECE66DL);
