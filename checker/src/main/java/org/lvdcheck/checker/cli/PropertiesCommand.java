@@ -8,7 +8,8 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 @Command(name = "properties", mixinStandardHelpOptions = true,
-        description = "List the property catalogue: id, name and when each property holds.")
+        description = "List the property catalogue: id, name, check kind (state, step or both) and what exactly "
+                + "is checked (docs/PROPERTIES.md).")
 public final class PropertiesCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
 
@@ -16,7 +17,7 @@ public final class PropertiesCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         for (PropertyId p : PropertyId.values()) {
-            out.printf("%-7s %-21s %s%n", p.name(), p.propertyName(), p.holdsWhen());
+            out.printf("%-7s %-21s %-15s %s%n", p.name(), p.propertyName(), p.kind(), p.statement());
         }
         return ExitCode.HOLDS.code;
     }

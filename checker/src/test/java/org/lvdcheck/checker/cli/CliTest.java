@@ -14,6 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.lvdcheck.properties.PropertyId;
 
 /** The CLI contract of DESIGN.md §8: subcommands, flags, exit codes, messages without stack traces. */
 class CliTest {
@@ -82,10 +83,14 @@ class CliTest {
     void propertiesListsTheCatalogue() {
         Run r = run("properties");
         assertEquals(0, r.code());
-        for (String id : new String[] {"INV1", "INV2", "INV3", "INV4", "INV5", "IRQ", "EXEC", "ENTRY", "TAINT", "CALL",
-            "DSAFE", "DINTEG", "AVAIL"}) {
-            assertTrue(r.out().lines().anyMatch(l -> l.startsWith(id + " ")), id + " missing:\n" + r.out());
+        for (PropertyId p : PropertyId.values()) {
+            String line = r.out().lines().filter(l -> l.startsWith(p.name() + " ")).findFirst().orElse("");
+            assertTrue(line.matches(p.name() + " +" + p.propertyName() + " +" + p.kind() + " +.*"), p + ":\n" + r.out());
+            assertTrue(line.endsWith(p.statement()), p + " statement:\n" + line);
         }
+        assertEquals(PropertyId.values().length, r.out().lines().count(), r.out());
+        assertTrue(r.out().contains("INV2    pt-readonly           STATE           over a state: no domain view's EPT"),
+                r.out());
     }
 
     @ParameterizedTest

@@ -103,6 +103,15 @@ public final class PhysMem implements PhysReader {
         return new Editor(this);
     }
 
+    /**
+     * The cached content hash of frame {@code frameNumber}, 0 when it is not allocated: lets a
+     * cache of results computed from a few frames tell cheaply whether those frames changed.
+     */
+    public long frameHash(long frameNumber) {
+        int i = Arrays.binarySearch(numbers, frameNumber);
+        return i >= 0 ? frames[i].hash() : 0;
+    }
+
     /** The seed and value of the last {@link #contentHash(long)} (the memory is immutable). */
     private volatile Hash64.Seeded hashCache;
 

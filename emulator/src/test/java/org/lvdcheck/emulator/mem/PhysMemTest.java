@@ -48,6 +48,17 @@ class PhysMemTest {
     }
 
     @Test
+    void frameHashFollowsOneFrameAndIsZeroWhenAbsent() {
+        PhysMem a = PhysMem.empty(46).edit().write(0x1000, 8, 1).write(0x5000, 8, 5).freeze();
+        PhysMem b = a.edit().write(0x5008, 8, 6).freeze();
+        assertEquals(0, a.frameHash(7), "absent frame");
+        assertEquals(a.frameHash(1), b.frameHash(1), "untouched frame keeps its hash");
+        assertNotEquals(a.frameHash(5), b.frameHash(5), "a write changes the frame's hash");
+        PhysMem c = b.edit().write(0x5008, 8, 0).freeze();
+        assertEquals(a.frameHash(5), c.frameHash(5), "the hash is over contents, not history");
+    }
+
+    @Test
     void narrowWritesMergeIntoTheWord() {
         PhysMem m = PhysMem.empty(46).edit().write(0x2000, 8, -1L).write(0x2001, 1, 0).write(0x2004, 2, 0x1234).freeze();
         assertEquals(0xFFFF1234FFFF00FFL, m.read(0x2000, 8));
