@@ -23,7 +23,9 @@ public enum PropertyId {
                     + "are mapped at the kernel's own addresses.",
             "paraphrase of the paper's invariant 1 (VA non-overlap), as LVD-AS-BUILT.md §4 records it",
             "over a state, on every CPU: for each domain view against the kernel view, against each process's user "
-                    + "pages, and against every other domain view, every guest-virtual page that translates in both "
+                    + "pages, and against every other domain view where both walk one page table (a CR3 whose root "
+                    + "table is the same frame in both views; a domain with its own tables and EPT is an address "
+                    + "space of its own), every guest-virtual page that translates in both "
                     + "(guest tables from every CR3 the view runs with, then that view's EPT) maps the same frame, "
                     + "declared shared with the domain on this CPU, with the domain's ring-0 rights within the "
                     + "declared rights; or the same frame, the domain's own, in the kernel view; or is a declared "

@@ -243,11 +243,22 @@ public record MappingInputs(CpuCaps caps, int cpus, List<View> views, List<Root>
         for (long cr3 : cr3Values(system, s)) {
             m.put(cr3, new Root("cr3 " + Hex.of(cr3), cr3, Optional.empty()));
         }
+        // Domains may place their PGDs at one GPA (one layout for all, LVD-AS-BUILT.md §1.9): one root each.
+        List<Root> out = new ArrayList<>();
         for (Model.Pgd p : system.spec().pgds()) {
-            Optional<String> only = p.view().equals("kernel") ? Optional.empty() : Optional.of(p.view());
-            m.put(p.gpa(), new Root("pgd " + p.name(), p.gpa(), only));
+            if (!p.view().equals("kernel")) {
+                m.remove(p.gpa());
+                out.add(new Root("pgd " + p.name(), p.gpa(), Optional.of(p.view())));
+            }
         }
-        return new ArrayList<>(m.values());
+        for (Model.Pgd p : system.spec().pgds()) {
+            if (p.view().equals("kernel")) {
+                m.put(p.gpa(), new Root("pgd " + p.name(), p.gpa(), Optional.empty()));
+            }
+        }
+        out.addAll(m.values());
+        out.sort(java.util.Comparator.comparingLong(Root::cr3));
+        return out;
     }
 
     private static long[] cr3Values(LvdSystem system, MachineState s) {

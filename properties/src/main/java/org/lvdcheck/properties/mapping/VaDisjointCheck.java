@@ -1,9 +1,11 @@
 package org.lvdcheck.properties.mapping;
 
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.lvdcheck.emulator.ept.EptEntry;
 import org.lvdcheck.properties.PropertyId;
 
@@ -14,8 +16,16 @@ import org.lvdcheck.properties.PropertyId;
  * translates in that domain's view). A page is in a space when some explicit access to it
  * succeeds (ring 0 as {@link AccessMode#RING0}; user pages at CPL 3).
  *
+ * <p>Two domains are compared only where they are one address space: over the CR3 values whose
+ * root table is the same host frame in both views. Each domain's address space is its own view
+ * (its own page table behind the kernel's CR3, its own EPT), and LVD gives every domain the same
+ * layout (LVD-AS-BUILT.md §1.9), so two domains reusing one guest-virtual range through separate
+ * tables is no overlap: no code moves between two domain views with a pointer of one meaning
+ * the other, as the gate moves between the kernel's view and a domain's. A page table both walk
+ * is one address space again, and one address there must name one thing.
+ *
  * <p>A guest-virtual page in a domain's space and in the kernel's, a process's or another
- * domain's space must be one of:
+ * domain's (shared-table) space must be one of:
  * <ol>
  * <li>a declared per-view page ({@link Ownership#perViewPages}) that maps a different frame in
  *     each space;
@@ -45,7 +55,7 @@ final class VaDisjointCheck {
         List<MappingViolation> out = new ArrayList<>();
         for (int c = 0; c < a.inputs().cpus(); c++) {
             List<Space> kernelSide = new ArrayList<>();
-            List<Space> domains = new ArrayList<>();
+            List<ViewMaps> domains = new ArrayList<>();
             for (ViewMaps v : a.views(c)) {
                 if (v.kernel()) {
                     kernelSide.add(space(Kind.KERNEL, "the kernel", "kernel", AccessMode.RING0, v.roots(), false));
@@ -53,17 +63,17 @@ final class VaDisjointCheck {
                         kernelSide.add(space(Kind.USER, "the user pages of " + r.name(), null, USER, List.of(r), true));
                     }
                 } else {
-                    domains.add(space(Kind.DOMAIN, "domain " + v.name(), v.domain().orElseThrow(), AccessMode.RING0,
-                            v.roots(), null));
+                    domains.add(v);
                 }
             }
             Pairing p = new Pairing(a.ownership(), c, out);
             for (int i = 0; i < domains.size(); i++) {
+                Space d = domainSpace(domains.get(i), domains.get(i).roots());
                 for (Space k : kernelSide) {
-                    p.compare(domains.get(i), k);
+                    p.compare(d, k);
                 }
                 for (int j = i + 1; j < domains.size(); j++) {
-                    p.compare(domains.get(i), domains.get(j));
+                    compareSharedTables(p, domains.get(i), domains.get(j));
                 }
             }
             for (Space k : kernelSide) {
@@ -73,6 +83,34 @@ final class VaDisjointCheck {
             }
         }
         return List.copyOf(out);
+    }
+
+    private static Space domainSpace(ViewMaps v, List<ViewMaps.Root> roots) {
+        return space(Kind.DOMAIN, "domain " + v.name(), v.domain().orElseThrow(), AccessMode.RING0, roots, null);
+    }
+
+    /** Compares two domain views over the CR3 values whose root table is one host frame in both. */
+    private static void compareSharedTables(Pairing p, ViewMaps x, ViewMaps y) {
+        Set<Long> xRoots = new HashSet<>();
+        x.roots().forEach(r -> xRoots.add(rootFrame(r)));
+        Set<Long> common = new HashSet<>();
+        y.roots().stream().map(VaDisjointCheck::rootFrame).filter(f -> f >= 0 && xRoots.contains(f)).forEach(common::add);
+        if (!common.isEmpty()) {
+            p.compare(domainSpace(x, sharedRoots(x, common)), domainSpace(y, sharedRoots(y, common)));
+        }
+    }
+
+    /** The roots of {@code v} whose root table is in {@code frames}, named so evidence says the table is common. */
+    private static List<ViewMaps.Root> sharedRoots(ViewMaps v, Set<Long> frames) {
+        return v.roots().stream().filter(r -> frames.contains(rootFrame(r)))
+                .map(r -> new ViewMaps.Root(r.name() + ", a root table at HPA " + Hex.of(rootFrame(r))
+                        + " both domains walk", r.cr3(), r.map()))
+                .toList();
+    }
+
+    /** The host frame of a root's PML4 as its view reads it, -1 when the view cannot read it. */
+    private static long rootFrame(ViewMaps.Root r) {
+        return r.map().tables().isEmpty() ? -1 : r.map().tables().get(0).hpa();
     }
 
     /** The translations of {@code roots} accessible in {@code mode}; {@code user}: only user pages, only

@@ -19,16 +19,25 @@ import org.lvdcheck.spec.lvd.SpecLoader;
  * INV1–INV3 on the built-in specs, from the state the LXD microkernel builds. lvd-hardened
  * must satisfy all three, at the start and along an emulated run; lvd-as-built violates each,
  * and every violation found is asserted and explained here (LVD-AS-BUILT.md §2.2, §3.3, §4).
+ * Both specs have two domains built alike, net in EPTP-list slot 1 and blk in slot 2, each
+ * with its own page table at the same GPA and the same guest-virtual layout.
  */
 class BuiltinSpecsMappingTest {
     static final long NET_PT = 0x4002000L;
+    static final long BLK_PT = 0x4802000L;
+    static final String[] DOMAINS = {"net", "blk"};
 
     static SystemBuilder.Built built(String spec) throws Exception {
         return SystemBuilder.build(SpecLoader.load(spec), 1);
     }
 
-    static Set<Long> addresses(List<MappingViolation> l, int cpu) {
-        return l.stream().filter(v -> v.cpu() == cpu).map(MappingViolation::address).collect(Collectors.toCollection(TreeSet::new));
+    static Set<Long> addresses(List<MappingViolation> l, int cpu, String view) {
+        return l.stream().filter(v -> v.cpu() == cpu && v.view().equals(view)).map(MappingViolation::address)
+                .collect(Collectors.toCollection(TreeSet::new));
+    }
+
+    static long pageTable(String domain) {
+        return domain.equals("net") ? NET_PT : BLK_PT;
     }
 
     static Set<Long> frames(long first, int count) {
@@ -46,12 +55,24 @@ class BuiltinSpecsMappingTest {
         for (PropertyId p : new PropertyId[] {PropertyId.INV1, PropertyId.INV2, PropertyId.INV3}) {
             assertEquals(List.of(), a.violations(p), p.toString());
         }
-        // The analysis saw what it must have seen for "holds" to mean something: both CPUs' kernel
-        // and net views, the net page table reached through the kernel's CR3 remap, and the
-        // kernel objects net shares.
-        assertEquals(List.of("kernel", "net", "kernel", "net"), a.views().stream().map(ViewMaps::name).toList());
-        assertTrue(a.pagingFrames().get(NET_PT).stream().anyMatch(r -> r.kind() == FrameRole.Kind.GUEST_TABLE
-                && r.detail().equals("pgd init_level4_pgt") && r.view().equals("net")));
+        // The analysis saw what it must have seen for "holds" to mean something: both CPUs' kernel,
+        // net and blk views, each domain's page table reached through the kernel's CR3 remap and
+        // through its own PGD (both at GPA 0x40002000), and the kernel objects the domains share.
+        assertEquals(List.of("kernel", "net", "blk", "kernel", "net", "blk"), a.views().stream().map(ViewMaps::name).toList());
+        for (String d : DOMAINS) {
+            for (String root : new String[] {"pgd init_level4_pgt", "pgd " + d + ".pgd"}) {
+                assertTrue(a.pagingFrames().get(pageTable(d)).stream().anyMatch(r -> r.kind() == FrameRole.Kind.GUEST_TABLE
+                        && r.detail().equals(root) && r.view().equals(d)), d + " via " + root);
+            }
+        }
+        // net and blk reuse one guest-virtual layout for their own frames (stacks at 0xffffff80c0000000),
+        // each through its own tables: INV1 holds because those are two address spaces, not because
+        // the layouts differ.
+        long stacks = 0xffffff80c0000000L;
+        assertEquals(List.of(0x4100000L, 0x4900000L), a.views(0).stream().filter(v -> !v.kernel())
+                .map(v -> v.roots().stream().filter(r -> r.name().equals("pgd init_level4_pgt")).findFirst().orElseThrow()
+                        .map().lookup(stacks).orElseThrow())
+                .map(g -> g.hpa() + (stacks - g.gva())).toList());
         assertTrue(a.ownership().sharedFrames().containsAll(List.of(0x1000000L, 0x1800000L, 0x2000000L, 0x2021000L)));
     }
 
@@ -93,38 +114,45 @@ class BuiltinSpecsMappingTest {
 
     /**
      * The driver can write its own page tables (LVD-AS-BUILT.md §4 row 2): every LVD EPT entry is
-     * RWX, and the bootstrap page tables (net.pt, 16 pages) are mapped writable — as net.pt's own
-     * GPA and as the GPAs of init_level4_pgt and the process PGD, which the CR3 remap points at
-     * net's root. Exactly the tables of net's page table are reported, on each CPU.
+     * RWX, and the bootstrap page tables (net.pt, blk.pt, 16 pages each) are mapped writable — as
+     * the domain PGD's own GPA and as the GPAs of init_level4_pgt and the process PGD, which the CR3
+     * remap points at the domain's root. Exactly the tables of each domain's own page table are
+     * reported for its views, on each CPU.
      */
     @Test
-    void asBuiltViolatesInv2TheDomainWritesItsOwnPageTables() throws Exception {
+    void asBuiltViolatesInv2EachDomainWritesItsOwnPageTables() throws Exception {
         SystemBuilder.Built b = built("lvd-as-built");
         MappingAnalysis a = MappingAnalysis.of(b.system(), b.initial());
         List<MappingViolation> l = a.violations(PropertyId.INV2);
         for (int c = 0; c < 2; c++) {
             int cpu = c;
-            Set<Long> tables = a.views(c).stream().filter(v -> !v.kernel()).flatMap(v -> v.roots().stream())
-                    .flatMap(r -> r.map().tables().stream()).map(GuestMap.Table::hpa).collect(Collectors.toCollection(TreeSet::new));
-            assertEquals(11, tables.size(), "PML4 + the tables of net's mappings");
-            assertTrue(tables.stream().allMatch(f -> f >= NET_PT && f < NET_PT + 0x10000), "all in net.pt: " + tables);
-            assertEquals(tables, addresses(l, c), "cpu" + c);
-            for (String gpa : new String[] {"0x3000000", "0x3080000", "0x40002000"}) {
-                assertTrue(l.stream().anyMatch(v -> v.cpu() == cpu && v.evidence().startsWith("domain net, cpu" + cpu + ": GPA "
-                        + gpa + " -> HPA 0x4002000 (EPT rwx) is the root (PML4) of pgd")), "root via GPA " + gpa);
+            for (String d : DOMAINS) {
+                long pt = pageTable(d);
+                Set<Long> tables = a.views(c).stream().filter(v -> v.name().equals(d)).flatMap(v -> v.roots().stream())
+                        .flatMap(r -> r.map().tables().stream()).map(GuestMap.Table::hpa)
+                        .collect(Collectors.toCollection(TreeSet::new));
+                assertEquals(11, tables.size(), "PML4 + the tables of " + d + "'s mappings");
+                assertTrue(tables.stream().allMatch(f -> f >= pt && f < pt + 0x10000), "all in " + d + ".pt: " + tables);
+                assertEquals(tables, addresses(l, c, d), d + " on cpu" + c);
+                for (String gpa : new String[] {"0x3000000", "0x3080000", "0x40002000"}) {
+                    assertTrue(l.stream().anyMatch(v -> v.cpu() == cpu && v.evidence().startsWith("domain " + d + ", cpu" + cpu
+                            + ": GPA " + gpa + " -> HPA " + Hex.of(pt) + " (EPT rwx) is the root (PML4) of pgd")),
+                            d + "'s root via GPA " + gpa);
+                }
             }
         }
         assertTrue(l.stream().allMatch(v -> v.evidence().contains("writable from ring 0")),
-                "net's page table maps its tables rw-k at 0xffffff8040002000");
-        assertEquals(26, l.size(), "11 frames per CPU, the root three times (three GPAs reach it)");
+                "each domain's page table maps its tables rw-k at 0xffffff8040002000");
+        assertEquals(52, l.size(), "11 frames per domain and CPU, the root three times (three GPAs reach it)");
     }
 
     /**
-     * INV3 as built: (1) the kernel objects every LVD maps (LVD-AS-BUILT.md §2.2) are RWX, beyond
-     * what is declared shared (IDT, GDT, TSS read-only; entry text execute-only; IST stacks
-     * read-write); (2) every CPU's IST stacks are in every CPU's LVD EPT, so each view reaches the
-     * other CPU's stacks, which are not shared with it (HARDENING.md S2); (3) the policy serves a
-     * domain the hypercalls 0x4BF00034, 0x4BF00031 and 0x4BF00021 (no caller checks, §3.3).
+     * INV3 as built, for each domain: (1) the kernel objects every LVD maps (LVD-AS-BUILT.md §2.2)
+     * are RWX, beyond what is declared shared (IDT, GDT, TSS read-only; entry text execute-only;
+     * IST stacks read-write); (2) every CPU's IST stacks are in every CPU's LVD EPT, so each view
+     * reaches the other CPU's stacks, which are not shared with it (HARDENING.md S2); (3) the policy
+     * serves a domain the hypercalls 0x4BF00034, 0x4BF00031 and 0x4BF00021 (no caller checks, §3.3).
+     * No domain maps the other's frames.
      */
     @Test
     void asBuiltViolatesInv3SharedObjectsOtherCpusStacksAndHypercalls() throws Exception {
@@ -135,28 +163,36 @@ class BuiltinSpecsMappingTest {
         cpu0.addAll(Set.of(0x2004000L, 0x2006000L, 0x2008000L, 0x200a000L, 0x200c000L, 0x2024000L));
         Set<Long> cpu1 = new TreeSet<>(common);
         cpu1.addAll(Set.of(0x2024000L, 0x2026000L, 0x2028000L, 0x202a000L, 0x202c000L, 0x2004000L));
-        assertEquals(cpu0, addresses(l, 0));
-        assertEquals(cpu1, addresses(l, 1));
-        assertTrue(evidence(l, 0, 0x1800000L).contains("is declared shared as idt (r--) but this view maps it rwx"));
-        assertTrue(evidence(l, 0, 0x1000000L).contains("section .entry.text (IDT handlers) (--x) but this view maps it rwx"));
-        assertTrue(evidence(l, 0, 0x200c000L).contains("ist5 stack of cpu0 (rw-) but this view maps it rwx; so are the next 3"));
-        assertTrue(evidence(l, 0, 0x2024000L).contains("is kernel memory (region kernel.percpu), not the domain's own and not "
-                + "declared shared with this view (declared shared only with cpu1's views as ist1 stack of cpu1); so are "
-                + "the next 11 frames, up to HPA 0x202f000"), evidence(l, 0, 0x2024000L));
-        List<String> hypercalls = l.stream().filter(v -> v.cpu() == -1).map(MappingViolation::evidence).toList();
-        assertEquals(3, hypercalls.size());
-        assertTrue(hypercalls.get(0).startsWith("domain net, every cpu: hypercall 0x4bf00034"), hypercalls.get(0));
-        assertTrue(hypercalls.get(1).startsWith("domain net, every cpu: hypercall 0x4bf00031"), hypercalls.get(1));
-        assertTrue(hypercalls.get(2).startsWith("domain net, every cpu: hypercall 0x4bf00021"), hypercalls.get(2));
-        assertTrue(hypercalls.get(0).contains("the policy at builtin:lvd-as-built.lvd:"), hypercalls.get(0));
+        for (String d : DOMAINS) {
+            assertEquals(cpu0, addresses(l, 0, d), d);
+            assertEquals(cpu1, addresses(l, 1, d), d);
+            assertTrue(evidence(l, 0, d, 0x1800000L).contains("is declared shared as idt (r--) but this view maps it rwx"));
+            assertTrue(evidence(l, 0, d, 0x1000000L).contains("section .entry.text (IDT handlers) (--x) but this view maps "
+                    + "it rwx"));
+            assertTrue(evidence(l, 0, d, 0x200c000L).contains("ist5 stack of cpu0 (rw-) but this view maps it rwx; so are "
+                    + "the next 3"));
+            assertTrue(evidence(l, 0, d, 0x2024000L).contains("is kernel memory (region kernel.percpu), not the domain's "
+                    + "own and not declared shared with this view (declared shared only with cpu1's views as ist1 stack "
+                    + "of cpu1); so are the next 11 frames, up to HPA 0x202f000"), evidence(l, 0, d, 0x2024000L));
+            List<String> hypercalls = l.stream().filter(v -> v.cpu() == -1 && v.view().equals(d))
+                    .map(MappingViolation::evidence).toList();
+            assertEquals(3, hypercalls.size());
+            assertTrue(hypercalls.get(0).startsWith("domain " + d + ", every cpu: hypercall 0x4bf00034"), hypercalls.get(0));
+            assertTrue(hypercalls.get(1).startsWith("domain " + d + ", every cpu: hypercall 0x4bf00031"), hypercalls.get(1));
+            assertTrue(hypercalls.get(2).startsWith("domain " + d + ", every cpu: hypercall 0x4bf00021"), hypercalls.get(2));
+            assertTrue(hypercalls.get(0).contains("the policy at builtin:lvd-as-built.lvd:"), hypercalls.get(0));
+        }
+        assertEquals(2 * (cpu0.size() + cpu1.size() + 3), l.size(), "nothing else, net's frames in blk's EPT least of all");
     }
 
     /**
-     * INV1 as built: net's page table maps the kernel objects at the kernel's own addresses, the
-     * same frames (as LVD intends), but with more than the declared rights — GDT and TSS rw- (the
-     * direct-map alias is rw-k, the EPT rwx), the IDT and the entry text rwx — and on each CPU
-     * the other CPU's IST stacks, which are not shared with that CPU's view. The gate pages and
-     * the state page overlap too, as per-view pages with their own frames: allowed.
+     * INV1 as built: each domain's page table maps the kernel objects at the kernel's own
+     * addresses, the same frames (as LVD intends), but with more than the declared rights — GDT
+     * and TSS rw- (the direct-map alias is rw-k, the EPT rwx), the IDT and the entry text rwx —
+     * and on each CPU the other CPU's IST stacks, which are not shared with that CPU's view. The
+     * gate pages and the state page overlap too, as per-view pages with their own frames:
+     * allowed. net and blk use the same guest-virtual layout for their own frames, each through
+     * its own page table and EPT: two address spaces, no INV1 violation between them.
      */
     @Test
     void asBuiltViolatesInv1SharedObjectsWithTooManyRights() throws Exception {
@@ -166,13 +202,20 @@ class BuiltinSpecsMappingTest {
         for (int c = 0; c < 2; c++) {
             Set<Long> expected = new TreeSet<>(Set.of(direct + 0x2000000L, direct + 0x2001000L, direct + 0x2020000L,
                     direct + 0x2021000L, 0xffffffff81000000L, 0xffffffff81800000L, direct + (c == 0 ? 0x2024000L : 0x2004000L)));
-            assertEquals(expected, addresses(l, c), "cpu" + c);
+            for (String d : DOMAINS) {
+                assertEquals(expected, addresses(l, c, d), d + " on cpu" + c);
+            }
         }
-        String idt = l.stream().filter(v -> v.address() == 0xffffffff81800000L).findFirst().orElseThrow().evidence();
-        assertTrue(idt.endsWith("is declared shared as idt (r--), but domain net has rwx there"), idt);
+        assertEquals(28, l.size(), "7 per domain and CPU");
+        assertTrue(l.stream().allMatch(v -> v.evidence().contains(") and in the kernel (")), "only against the kernel");
+        for (String d : DOMAINS) {
+            String idt = evidence(l, 0, d, 0xffffffff81800000L);
+            assertTrue(idt.endsWith("is declared shared as idt (r--), but domain " + d + " has rwx there"), idt);
+        }
     }
 
-    private static String evidence(List<MappingViolation> l, int cpu, long address) {
-        return l.stream().filter(v -> v.cpu() == cpu && v.address() == address).findFirst().orElseThrow().evidence();
+    private static String evidence(List<MappingViolation> l, int cpu, String view, long address) {
+        return l.stream().filter(v -> v.cpu() == cpu && v.view().equals(view) && v.address() == address).findFirst()
+                .orElseThrow().evidence();
     }
 }
