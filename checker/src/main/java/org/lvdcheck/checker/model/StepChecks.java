@@ -12,6 +12,9 @@ import org.lvdcheck.emulator.machine.Machine;
 import org.lvdcheck.emulator.machine.MachineState;
 import org.lvdcheck.emulator.machine.Step;
 import org.lvdcheck.properties.PropertyId;
+import org.lvdcheck.properties.mapping.MappingAnalysis;
+import org.lvdcheck.properties.mapping.MappingCache;
+import org.lvdcheck.properties.mapping.MappingViolation;
 import org.lvdcheck.spec.asm.Instruction;
 import org.lvdcheck.spec.asm.Mnemonic;
 import org.lvdcheck.spec.asm.Operand;
@@ -31,12 +34,18 @@ import org.lvdcheck.spec.asm.RegOp;
  * <li>EXEC: an instruction ran from a page not owned by the active EPT's view, transition code
  * aside.</li>
  * <li>CALL: the dispatcher ran a function the calling domain's IDL does not declare.</li>
+ * <li>INV1, INV2, INV3 (state properties, DESIGN.md §6): every mapping of the initial state, and
+ * of each state a step reaches when the step may have changed a mapping — a written
+ * paging-structure frame (a guest table or EPT of any view, an EPTP-list page), a new EPTP list,
+ * CR3 or CR3-target value, a killed domain ({@link MappingCache#mayDiffer}); other steps keep
+ * their source's analysis, which was checked.</li>
  * </ul>
  */
 public final class StepChecks {
     /** The properties whose checks this version evaluates; the others are reported not-checked. */
     public static final java.util.Set<PropertyId> CHECKED = java.util.Collections.unmodifiableSet(
-            java.util.EnumSet.of(PropertyId.INV4, PropertyId.EXEC, PropertyId.CALL, PropertyId.AVAIL));
+            java.util.EnumSet.of(PropertyId.INV4, PropertyId.EXEC, PropertyId.CALL, PropertyId.AVAIL,
+                    PropertyId.INV1, PropertyId.INV2, PropertyId.INV3));
 
     private final Machine machine;
     private final LvdSystem system;
@@ -46,18 +55,23 @@ public final class StepChecks {
         this.machine = machine;
         this.system = machine.system();
         this.transition = new TransitionCode(system);
+        this.mappings = new MappingCache(system, MAPPINGS_KEPT);
+        mappings.analysisOf(machine.initial());
     }
 
     public TransitionCode transitionCode() {
         return transition;
     }
 
-    /** Checks of the initial state (state properties; none is state-only yet beyond the step checks). */
+    /** Checks of the initial state: the state properties (INV1, INV2, INV3). */
     public List<Violation> initial(MachineState s) {
-        return List.of();
+        return mappingViolations(s);
     }
 
     /**
+     * @param before a state these checks have seen: the initial state or the target of a step
+     *               checked here (INV1-INV3 are rechecked only where the step may have changed a
+     *               mapping of it)
      * @param caller per CPU, the domain view the CPU last left for the kernel (a ghost field of
      *               the explored state; the dispatcher itself does not know who called)
      */
@@ -83,8 +97,37 @@ public final class StepChecks {
                 sensitiveChange(before.cpu(c).regs(), st.state().cpu(c).regs(), c, executed, out);
             }
         }
+        mappingsAfter(before, st.state(), out);
         return out;
     }
+
+    // ---- INV1, INV2, INV3 -----------------------------------------------------------------
+
+    /** Analyses kept: the explorer's states share a handful of paging-structure contents. */
+    private static final int MAPPINGS_KEPT = 16;
+
+    private final MappingCache mappings;
+
+    /** INV1-INV3 over the state a step reached, if the step may have changed a mapping (DESIGN.md §6). */
+    private void mappingsAfter(MachineState before, MachineState after, List<Violation> out) {
+        if (mappings.mayDiffer(before, after)) {
+            out.addAll(mappingViolations(after));
+        }
+    }
+
+    /** Every violation of INV1, INV2 and INV3 over every mapping of {@code s}, with its frame, view, GVA and walk. */
+    private List<Violation> mappingViolations(MachineState s) {
+        MappingAnalysis a = mappings.analysisOf(s);
+        List<Violation> out = new ArrayList<>();
+        for (PropertyId p : MAPPING_PROPERTIES) {
+            for (MappingViolation v : a.violations(p)) {
+                out.add(new Violation(p.name(), v.evidence()));
+            }
+        }
+        return out;
+    }
+
+    private static final PropertyId[] MAPPING_PROPERTIES = {PropertyId.INV1, PropertyId.INV2, PropertyId.INV3};
 
     // ---- INV4 -----------------------------------------------------------------------------
 

@@ -1,6 +1,7 @@
 package org.lvdcheck.checker.trace;
 
 import java.util.List;
+import org.lvdcheck.checker.explore.Violation;
 import org.lvdcheck.checker.model.LvdTransitionSystem;
 import org.lvdcheck.checker.model.StepChecks;
 import org.lvdcheck.emulator.lxd.SystemBuilder;
@@ -12,7 +13,8 @@ import org.lvdcheck.spec.lvd.SpecLoader;
 /**
  * Re-executes a trace from the inputs it embeds and confirms its violation by running the
  * steps again (DESIGN.md §7): every step must be enabled, taken by the same CPU with the same
- * action, and the last must break the trace's property.
+ * action, and the last must break the trace's property; a trace of no steps (a state property
+ * the initial state breaks) is confirmed by checking the rebuilt initial state again.
  */
 public final class Replay {
     /** The outcome: whether the violation reproduced, why not if not, and the re-recorded steps. */
@@ -45,6 +47,14 @@ public final class Replay {
                         + want.action() + " at 0x" + Long.toHexString(want.rip()) + ", the machine took cpu" + got.cpu()
                         + " " + got.action() + " at 0x" + Long.toHexString(got.rip()), steps);
             }
+        }
+        if (steps.isEmpty()) {
+            for (Violation v : sys.checkInitial(sys.initialState())) {
+                if (v.property().equals(t.property())) {
+                    return new Outcome(true, v.evidence(), steps);
+                }
+            }
+            return new Outcome(false, "the initial state does not break " + t.property() + " when rebuilt", steps);
         }
         TraceStep last = steps.get(steps.size() - 1);
         for (TraceStep.TraceViolation v : last.violations()) {

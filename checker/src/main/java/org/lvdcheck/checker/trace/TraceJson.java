@@ -114,9 +114,6 @@ public final class TraceJson {
                     r.text(s, "action"), r.text(s, "view"), r.hex(s, "rip"), r.text(s, "instruction"),
                     r.texts(s, "events"), r.texts(s, "changes"), vs));
         }
-        if (steps.isEmpty()) {
-            throw r.error("the trace has no steps");
-        }
         return new TraceFile(r.text(root, "tool"), r.text(root, "sdm"), r.text(spec, "name"), r.text(spec, "path"),
                 inputs, root.path("fingerprintSeed").asLong(0), r.text(root, "property"), r.text(root, "propertyName"),
                 r.text(root, "evidence"), steps);

@@ -112,6 +112,45 @@ public final class PhysMem implements PhysReader {
         return i >= 0 ? frames[i].hash() : 0;
     }
 
+    /**
+     * Whether any of the frames {@code frameNumbers} (ascending) may differ from {@code before}, an
+     * earlier version of this memory (this one derived from it by edits): allocated since, or
+     * held as a different frame object (an edit copies each frame it touches, so a rewrite with
+     * equal contents counts too). Compares references and reads no contents — one pass over the
+     * frame lists — for filters that run on every step of an exploration.
+     */
+    public boolean mayDifferIn(PhysMem before, long[] frameNumbers) {
+        if (before == this) {
+            return false;
+        }
+        if (numbers.length == before.numbers.length) {
+            // Frames are never freed, so equal counts mean the same frames at the same indices.
+            for (int k = 0; k < frames.length; k++) {
+                if (frames[k] != before.frames[k] && Arrays.binarySearch(frameNumbers, numbers[k]) >= 0) {
+                    return true;
+                }
+            }
+            return false;
+        }
+        int i = 0;
+        int j = 0;
+        long[] old = before.numbers;
+        for (long f : frameNumbers) {
+            while (i < numbers.length && numbers[i] < f) {
+                i++;
+            }
+            while (j < old.length && old[j] < f) {
+                j++;
+            }
+            boolean here = i < numbers.length && numbers[i] == f;
+            boolean there = j < old.length && old[j] == f;
+            if (here != there || here && frames[i] != before.frames[j]) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** The seed and value of the last {@link #contentHash(long)} (the memory is immutable). */
     private volatile Hash64.Seeded hashCache;
 

@@ -59,6 +59,20 @@ class PhysMemTest {
     }
 
     @Test
+    void mayDifferInSeesWrittenAndNewFramesOnly() {
+        PhysMem a = PhysMem.empty(46).edit().write(0x1000, 8, 1).write(0x5000, 8, 5).write(0x9000, 8, 9).freeze();
+        PhysMem b = a.edit().write(0x5008, 8, 6).allocateFrame(3).freeze();
+        assertFalse(a.mayDifferIn(a, new long[] {1, 5, 9}), "the same memory");
+        assertFalse(b.mayDifferIn(a, new long[] {1, 9}), "untouched frames");
+        assertTrue(b.mayDifferIn(a, new long[] {1, 5, 9}), "a written frame");
+        assertTrue(b.mayDifferIn(a, new long[] {3}), "a frame allocated since");
+        assertFalse(b.mayDifferIn(a, new long[] {2, 4, 7}), "frames absent from both");
+        PhysMem c = b.edit().write(0x9000, 8, 9).freeze();
+        assertTrue(c.mayDifferIn(b, new long[] {9}), "rewritten with equal contents: conservatively different");
+        assertEquals(b.frameHash(9), c.frameHash(9), "while the contents are equal");
+    }
+
+    @Test
     void narrowWritesMergeIntoTheWord() {
         PhysMem m = PhysMem.empty(46).edit().write(0x2000, 8, -1L).write(0x2001, 1, 0).write(0x2004, 2, 0x1234).freeze();
         assertEquals(0xFFFF1234FFFF00FFL, m.read(0x2000, 8));

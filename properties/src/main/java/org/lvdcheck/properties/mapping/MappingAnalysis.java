@@ -129,6 +129,11 @@ public final class MappingAnalysis {
         return true;
     }
 
+    /** The frame numbers the analysis read, ascending (a copy). */
+    long[] framesRead() {
+        return readFrames.clone();
+    }
+
     /** The combined hash of the inputs and of every frame read with its contents. */
     public long key() {
         return key;

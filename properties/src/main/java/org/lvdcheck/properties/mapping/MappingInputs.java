@@ -162,6 +162,60 @@ public record MappingInputs(CpuCaps caps, int cpus, List<View> views, List<Root>
         return h;
     }
 
+    /**
+     * Whether the scalar inputs {@link #quickKey} hashes are the same in {@code after} as in
+     * {@code before}, comparing fields instead of hashing: the killed domains; per CPU the
+     * EPTP-list address, the current EPTP where either is not a live view's, EFER.NXE, CR3 and
+     * the CR3-target values; every thread's saved CR3. Conservative (raw values, unmasked): it
+     * may answer false where the keys agree, never true where they differ. The contents of the
+     * EPTP-list page are a frame the analysis reads, compared with the other frames.
+     */
+    public static boolean sameScalars(LvdSystem system, MachineState before, MachineState after) {
+        if (before.killedDomains() != after.killedDomains()) {
+            return false;
+        }
+        for (int c = 0; c < after.cpus().size(); c++) {
+            CpuState b = before.cpu(c);
+            CpuState a = after.cpu(c);
+            if (a != b && !sameScalars(system, before, after, c, b, a)) {
+                return false;
+            }
+        }
+        if (before.threads() != after.threads()) {
+            if (before.threads().size() != after.threads().size()) {
+                return false;
+            }
+            for (int t = 0; t < after.threads().size(); t++) {
+                if (before.threads().get(t).saved().cr3() != after.threads().get(t).saved().cr3()) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    private static boolean sameScalars(LvdSystem system, MachineState before, MachineState after, int c, CpuState b,
+            CpuState a) {
+        if (a.regs() != b.regs() && (a.regs().cr3() != b.regs().cr3()
+                || ((a.regs().efer() ^ b.regs().efer()) & Efer.NXE) != 0)) {
+            return false;
+        }
+        if (a.vmcs() == b.vmcs()) {
+            return true;
+        }
+        if (a.vmcs().eptpListAddress() != b.vmcs().eptpListAddress()
+                || a.vmcs().cr3TargetCount() != b.vmcs().cr3TargetCount()) {
+            return false;
+        }
+        for (int i = 0; i < a.vmcs().cr3TargetCount(); i++) {
+            if (a.vmcs().cr3Target(i) != b.vmcs().cr3Target(i)) {
+                return false;
+            }
+        }
+        return a.eptp() == b.eptp()
+                || liveView(system, after, c, a.eptp()) >= 0 && liveView(system, before, c, b.eptp()) >= 0;
+    }
+
     /** A hash of every fact here: what a hand-built analysis is keyed by. */
     long hash() {
         long h = Hash64.mix(cpus);
