@@ -31,12 +31,16 @@ import org.lvdcheck.spec.asm.RegOp;
  * <li>EXEC: an instruction ran from a page not owned by the active EPT's view, transition code
  * aside.</li>
  * <li>CALL: the dispatcher ran a function the calling domain's IDL does not declare.</li>
+ * <li>TAINT: trusted code or hardware used a ⊤ value (the driver's) as an address, stack
+ * pointer, RIP, segment base, control-register operand or frame field
+ * ({@link Event.TaintUse}).</li>
  * </ul>
  */
 public final class StepChecks {
     /** The properties whose checks this version evaluates; the others are reported not-checked. */
     public static final java.util.Set<PropertyId> CHECKED = java.util.Collections.unmodifiableSet(
-            java.util.EnumSet.of(PropertyId.INV4, PropertyId.EXEC, PropertyId.CALL, PropertyId.AVAIL));
+            java.util.EnumSet.of(PropertyId.INV4, PropertyId.EXEC, PropertyId.CALL, PropertyId.TAINT,
+                    PropertyId.AVAIL));
 
     private final Machine machine;
     private final LvdSystem system;
@@ -75,6 +79,9 @@ public final class StepChecks {
                 sensitiveExit(x, executed, c, out);
             } else if (e instanceof Event.Dispatched d) {
                 undeclaredCall(d, caller[c], out);
+            } else if (e instanceof Event.TaintUse u) {
+                out.add(new Violation(PropertyId.TAINT.name(), "cpu" + c + " at 0x" + Long.toHexString(u.rip()) + ": "
+                        + u.what()));
             }
         }
         if (executed != null) {
@@ -138,6 +145,9 @@ public final class StepChecks {
         } else if (!Objects.equals(b.tr(), a.tr())) {
             what = "TR";
         } else {
+            if (b.tainted(ArchRegs.T_DR) != a.tainted(ArchRegs.T_DR)) {
+                what = "DR0-DR7 (to values the driver chose: MOV-DR is not intercepted)";
+            }
             for (int i = 0; i < 8 && what == null; i++) {
                 if (i != 4 && i != 5 && b.dr(i) != a.dr(i)) {
                     what = "DR" + i;
