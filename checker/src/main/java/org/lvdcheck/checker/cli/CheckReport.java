@@ -149,7 +149,9 @@ final class CheckReport {
         if (violated) {
             return ExitCode.VIOLATED;
         }
-        boolean allHold = !checked.isEmpty() && checked.stream().allMatch(p -> status(p).equals("holds"));
+        // A selected property without a check in this version keeps the verdict from "holds".
+        boolean allHold = !checked.isEmpty() && notChecked.isEmpty()
+                && checked.stream().allMatch(p -> status(p).equals("holds"));
         return allHold ? ExitCode.HOLDS : ExitCode.INCONCLUSIVE;
     }
 
