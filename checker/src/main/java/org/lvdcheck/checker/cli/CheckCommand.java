@@ -109,6 +109,11 @@ public final class CheckCommand implements Callable<Integer> {
         ExplorationResult result;
         try {
             result = explorer.run();
+        } catch (org.lvdcheck.checker.model.DeadStacks.Forgotten e) {
+            out.println("error: " + e.getMessage());
+            out.println("verdict: inconclusive");
+            out.flush();
+            return ExitCode.INCONCLUSIVE.code;
         } catch (OutOfMemoryError e) {
             throw new UsageError("out of memory after " + explorer.distinctStates() + " states: bound the run with "
                     + "--max-states or give the JVM more heap (LVDCHECK_JAVA_OPTS=-Xmx...)");

@@ -20,9 +20,17 @@ public final class OutputFiles {
         Path tmp = Files.createTempFile(abs.getParent(), ".lvdcheck-", ".tmp");
         try {
             Files.writeString(tmp, text);
+            readableByAll(tmp);
             Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } finally {
             Files.deleteIfExists(tmp);
+        }
+    }
+
+    /** A temporary file is created owner-only; a report is a plain file like any the user writes (rw-r--r--). */
+    private static void readableByAll(Path p) throws IOException {
+        if (p.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+            Files.setPosixFilePermissions(p, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
         }
     }
 }

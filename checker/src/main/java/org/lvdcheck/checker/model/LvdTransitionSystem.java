@@ -31,6 +31,8 @@ public final class LvdTransitionSystem implements TransitionSystem<CheckState> {
     private final boolean reduction;
     private final int cpus;
     private final LineCoverage coverage;
+    /** The dead-stack reduction, or null without reduction. */
+    private final DeadStacks deadStacks;
 
     public LvdTransitionSystem(Machine machine, StepChecks checks, boolean reduction) {
         this.machine = machine;
@@ -45,6 +47,7 @@ public final class LvdTransitionSystem implements TransitionSystem<CheckState> {
                     () -> new IllegalStateException("source vector " + v + " checked at parse")).number();
         }
         this.coverage = new LineCoverage(machine.system());
+        this.deadStacks = reduction ? DeadStacks.of(machine) : null;
     }
 
     /**
@@ -52,7 +55,7 @@ public final class LvdTransitionSystem implements TransitionSystem<CheckState> {
      * them only the driver's own program runs, and no property may be reported as holding.
      */
     public boolean adversary() {
-        return false;
+        return machine.semantics() == Machine.Semantics.COMPROMISED_DRIVER;
     }
 
     /** Which assembly lines the steps taken so far executed. */
@@ -77,7 +80,11 @@ public final class LvdTransitionSystem implements TransitionSystem<CheckState> {
                 fires[i * cpus + c] = src.cpu() >= 0 && src.cpu() != c ? 0 : src.fires();
             }
         }
-        return new CheckState(machine.initial(), fires, new int[cpus]);
+        MachineState m = machine.initial();
+        if (deadStacks != null) {
+            m = forgetting(() -> deadStacks.canonicalInitial(machine.initial()), "the initial state");
+        }
+        return new CheckState(m, fires, new int[cpus]);
     }
 
     @Override
@@ -99,26 +106,43 @@ public final class LvdTransitionSystem implements TransitionSystem<CheckState> {
             if (action instanceof Action.Interrupt i) {
                 return "interrupt 0x" + Integer.toHexString(i.vector());
             }
-            return action.getClass().getSimpleName().toLowerCase(java.util.Locale.ROOT);
+            if (action instanceof Action.Branch b) {
+                return b.taken() ? "execute, branch taken" : "execute, branch not taken";
+            }
+            if (action instanceof Action.Dispatch d) {
+                return "execute, dispatch class " + d.rpcClass();
+            }
+            return "driver: " + ((Action.Driver) action).move();
         }
     }
 
-    /** Every enabled action of {@code s} in the fixed order. */
+    /**
+     * Every enabled action of {@code s} in the fixed order: per CPU, its instruction (or the
+     * outcomes of a decision on ⊤), the interrupts its sources may still fire, then the
+     * compromised driver's moves.
+     */
     public List<Choice> choices(CheckState s) {
         MachineState m = s.machine();
+        List<Action> enabled = machine.actions(m);
         List<Choice> out = new ArrayList<>();
         for (int c = 0; c < cpus; c++) {
-            Action.Execute ex = new Action.Execute(c);
-            if (machine.enabled(m, ex)) {
-                out.add(new Choice(ex, -1));
+            for (Action a : enabled) {
+                if (a.cpu() == c && !(a instanceof Action.Interrupt) && !(a instanceof Action.Driver)) {
+                    out.add(new Choice(a, -1));
+                }
             }
             for (int i = 0; i < sources.size(); i++) {
                 if (s.firesLeft(i, cpus, c) == 0) {
                     continue;
                 }
                 Action.Interrupt in = new Action.Interrupt(c, sourceVector[i]);
-                if (machine.enabled(m, in)) {
+                if (enabled.contains(in)) {
                     out.add(new Choice(in, i));
+                }
+            }
+            for (Action a : enabled) {
+                if (a.cpu() == c && a instanceof Action.Driver) {
+                    out.add(new Choice(a, -1));
                 }
             }
         }
@@ -128,19 +152,41 @@ public final class LvdTransitionSystem implements TransitionSystem<CheckState> {
     /** Takes one choice: the next state and what happened. */
     public Taken take(CheckState s, Choice ch) {
         int c = ch.action().cpu();
-        Step st = machine.next(s.machine(), ch.action());
+        Step st = forgetting(() -> machine.next(s.machine(), ch.action()), ch.action().toString());
+        MachineState next = deadStacks == null ? st.state()
+                : forgetting(() -> deadStacks.canonical(s.machine(), st.state()), ch.action().toString());
         for (var e : st.events()) {
             if (e instanceof org.lvdcheck.emulator.machine.Event.Executed x && x.insn() != null) {
                 coverage.record(x.insn());
             }
         }
-        CheckState n = ch.source() >= 0 ? s.fired(ch.source(), cpus, c, st.state()) : s.withMachine(st.state());
-        List<Violation> v = checks.step(s.machine(), s.caller(), ch.action(), st);
+        CheckState n = ch.source() >= 0 ? s.fired(ch.source(), cpus, c, next) : s.withMachine(next);
+        List<Violation> v = forgetting(() -> checks.step(s.machine(), s.caller(), ch.action(), st), "a check of "
+                + ch.action());
         int from = machine.viewOf(s.machine(), c);
-        if (from > 0 && machine.viewOf(st.state(), c) == 0) {
+        if (from > 0 && machine.viewOf(next, c) == 0) {
             n = n.withCaller(c, from);
         }
         return new Taken(ch, st, n, v);
+    }
+
+    /**
+     * Runs {@code what}; a read of a byte the dead-stack reduction forgot ends the exploration
+     * ({@link DeadStacks.Forgotten}): the reduction's assumption failed, so nothing explored
+     * with it can be trusted.
+     */
+    private static <T> T forgetting(java.util.function.Supplier<T> what, String during) {
+        try {
+            return what.get();
+        } catch (org.lvdcheck.emulator.mem.PhysMem.DeadRead e) {
+            throw new DeadStacks.Forgotten("the dead-stack reduction forgot a byte that " + during + " reads ("
+                    + e.getMessage() + "); check again with --no-reduction", e);
+        }
+    }
+
+    /** The stacks the dead-stack reduction tracks (none without reduction). */
+    public int deadStackRegions() {
+        return deadStacks == null ? 0 : deadStacks.regionCount();
     }
 
     /** A taken choice. */

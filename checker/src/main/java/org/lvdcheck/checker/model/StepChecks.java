@@ -34,6 +34,9 @@ import org.lvdcheck.spec.asm.RegOp;
  * <li>EXEC: an instruction ran from a page not owned by the active EPT's view, transition code
  * aside.</li>
  * <li>CALL: the dispatcher ran a function the calling domain's IDL does not declare.</li>
+ * <li>TAINT: trusted code or hardware used a ⊤ value (the driver's) as an address, stack
+ * pointer, RIP, segment base, control-register operand or frame field
+ * ({@link Event.TaintUse}).</li>
  * <li>INV1, INV2, INV3 (state properties, DESIGN.md §6): every mapping of the initial state, and
  * of each state a step reaches when the step may have changed a mapping — a written
  * paging-structure frame (a guest table or EPT of any view, an EPTP-list page), a new EPTP list,
@@ -44,8 +47,8 @@ import org.lvdcheck.spec.asm.RegOp;
 public final class StepChecks {
     /** The properties whose checks this version evaluates; the others are reported not-checked. */
     public static final java.util.Set<PropertyId> CHECKED = java.util.Collections.unmodifiableSet(
-            java.util.EnumSet.of(PropertyId.INV4, PropertyId.EXEC, PropertyId.CALL, PropertyId.AVAIL,
-                    PropertyId.INV1, PropertyId.INV2, PropertyId.INV3));
+            java.util.EnumSet.of(PropertyId.INV4, PropertyId.EXEC, PropertyId.CALL, PropertyId.TAINT,
+                    PropertyId.AVAIL, PropertyId.INV1, PropertyId.INV2, PropertyId.INV3));
 
     private final Machine machine;
     private final LvdSystem system;
@@ -89,6 +92,9 @@ public final class StepChecks {
                 sensitiveExit(x, executed, c, out);
             } else if (e instanceof Event.Dispatched d) {
                 undeclaredCall(d, caller[c], out);
+            } else if (e instanceof Event.TaintUse u) {
+                out.add(new Violation(PropertyId.TAINT.name(), "cpu" + c + " at 0x" + Long.toHexString(u.rip()) + ": "
+                        + u.what()));
             }
         }
         if (executed != null) {
@@ -181,6 +187,9 @@ public final class StepChecks {
         } else if (!Objects.equals(b.tr(), a.tr())) {
             what = "TR";
         } else {
+            if (b.tainted(ArchRegs.T_DR) != a.tainted(ArchRegs.T_DR)) {
+                what = "DR0-DR7 (to values the driver chose: MOV-DR is not intercepted)";
+            }
             for (int i = 0; i < 8 && what == null; i++) {
                 if (i != 4 && i != 5 && b.dr(i) != a.dr(i)) {
                     what = "DR" + i;

@@ -23,10 +23,10 @@ public final class Replay {
     private Replay() {
     }
 
-    /** Builds the explored system of a loaded spec exactly as {@code check} does. */
+    /** Builds the explored system of a loaded spec exactly as {@code check} does: against the compromised driver. */
     public static LvdTransitionSystem system(SpecLoader.Loaded loaded, boolean reduction) throws InputError {
         SystemBuilder.Built built = SystemBuilder.build(loaded, loaded.spec().workload().callsPerThread());
-        Machine machine = new Machine(built.system(), built.initial());
+        Machine machine = new Machine(built.system(), built.initial(), Machine.Semantics.COMPROMISED_DRIVER);
         return new LvdTransitionSystem(machine, new StepChecks(machine), reduction);
     }
 

@@ -98,9 +98,15 @@ public final class Adversary {
         cpuidLeaves.addAll(leaves);
     }
 
-    /** {@code r} with every register a driver move does not fix set to ⊤ (DESIGN.md §3, clobber). */
-    public static ArchRegs clobber(ArchRegs r) {
-        return r.withTaint(CLOBBERED, true);
+    /**
+     * {@code cpu}'s registers with every register a driver move does not fix set to ⊤ (DESIGN.md
+     * §3, clobber). The debug registers stay when the VMCS sets MOV-DR exiting: the driver can
+     * then change them only through an exit the hypervisor decides (the {@code movq %rax, %db7}
+     * move), not behind its back.
+     */
+    public static ArchRegs clobber(CpuState cpu) {
+        long mask = cpu.vmcs().movDrExiting() ? CLOBBERED & ~ArchRegs.T_DR : CLOBBERED;
+        return cpu.regs().withTaint(mask, true);
     }
 
     /**
@@ -244,12 +250,15 @@ public final class Adversary {
         CpuState cpu = s.cpu(c);
         ArchRegs r = cpu.regs();
         if (move instanceof DriverMove.Vmfunc m) {
-            ArchRegs in = clobber(r).withGpr(ArchRegs.RAX, m.eax()).withGpr(ArchRegs.RCX, m.ecx()).withRip(m.site());
-            return machine.run(s.withCpu(c, cpu.withRegs(in)), c, place(vmfunc, m.site()), true, null, -1, ev);
+            ArchRegs in = clobber(cpu).withGpr(ArchRegs.RAX, m.eax()).withGpr(ArchRegs.RCX, m.ecx()).withRip(m.site());
+            MachineState at = s.withCpu(c, cpu.withRegs(in));
+            PlacedInstruction pi = place(vmfunc, m.site());
+            executed(at, c, pi, ev);
+            return machine.run(at, c, pi, true, null, -1, ev);
         }
         if (move instanceof DriverMove.Jump j) {
             long flags = j.interruptsEnabled() ? r.rflags() | Rflags.IF : r.rflags() & ~Rflags.IF;
-            ArchRegs in = clobber(r).withRip(j.target()).withRflags(flags).withBlockingBySti(false)
+            ArchRegs in = clobber(cpu).withRip(j.target()).withRflags(flags).withBlockingBySti(false)
                     .withBlockingByMovSs(false);
             return s.withCpu(c, cpu.withRegs(in));
         }
@@ -260,17 +269,17 @@ public final class Adversary {
             long control = (p.ifFlag() ? Rflags.IF : 0) | (p.ac() ? Rflags.AC : 0) | (p.df() ? Rflags.DF : 0)
                     | (p.tf() ? Rflags.TF : 0);
             long flags = r.rflags() & ~(Rflags.IF | Rflags.AC | Rflags.DF | Rflags.TF) | control;
-            ArchRegs in = clobber(r).withRflags(flags).withTaint(ArchRegs.T_RIP, true);
+            ArchRegs in = clobber(cpu).withRflags(flags).withTaint(ArchRegs.T_RIP, true);
             return s.withCpu(c, cpu.withRegs(in));
         }
         if (move instanceof DriverMove.Write w) {
             return s.withMem(s.mem().edit().domainWrite(w.frame()).freeze());
         }
         if (move instanceof DriverMove.EptViolation) {
-            return machine.eptViolation(s.withCpu(c, cpu.withRegs(clobber(r))), c, ev, move.toString());
+            return machine.eptViolation(s.withCpu(c, cpu.withRegs(clobber(cpu))), c, ev, move.toString());
         }
         DriverMove.Raise x = (DriverMove.Raise) move;
-        MachineState in = s.withCpu(c, cpu.withRegs(clobber(r)));
+        MachineState in = s.withCpu(c, cpu.withRegs(clobber(cpu)));
         return machine.exception(in, c, x.vector(), Vectors.hasErrorCode(x.vector()) ? OptionalLong.of(0)
                 : OptionalLong.empty(), 0, ev, "the driver raises vector " + x.vector());
     }
@@ -286,7 +295,7 @@ public final class Adversary {
         int v = machine.viewOf(s, c);
         ArchRegs r = cpu.regs();
         long at = r.tainted(ArchRegs.T_RIP) ? driverInstruction[v] : r.rip();
-        ArchRegs in = clobber(r).withRip(at);
+        ArchRegs in = clobber(cpu).withRip(at);
         in = switch (p.kind()) {
             case MOV_TO_CR3_TARGET, MOV_TO_CR8 -> in.withGpr(ArchRegs.RAX, p.operand());
             case WRMSR, RDMSR -> in.withGpr(ArchRegs.RCX, p.operand());
@@ -296,11 +305,19 @@ public final class Adversary {
             default -> in;
         };
         PlacedInstruction pi = place(templates.get(p.kind()), at);
-        MachineState n = machine.run(s.withCpu(c, cpu.withRegs(in)), c, pi, true, null, -1, ev);
+        MachineState before = s.withCpu(c, cpu.withRegs(in));
+        executed(before, c, pi, ev);
+        MachineState n = machine.run(before, c, pi, true, null, -1, ev);
         CpuState after = n.cpu(c);
         boolean stayed = machine.viewOf(n, c) == v && (after.mode() == CpuMode.RUNNING || after.mode() == CpuMode.HALTED)
                 && !after.regs().tainted(ArchRegs.T_RIP) && after.regs().rip() == pi.end();
         return stayed ? n.withCpu(c, after.withRegs(after.regs().withTaint(ArchRegs.T_RIP, true))) : n;
+    }
+
+    /** The driver's instruction as executed at its place (HPA -1 where the place does not translate). */
+    private void executed(MachineState s, int c, PlacedInstruction pi, List<Event> ev) {
+        int v = machine.viewOf(s, c);
+        ev.add(new Event.Executed(pi.address(), machine.hostAddress(s, c, pi.address()), machine.system().viewName(v), pi));
     }
 
     private static PlacedInstruction place(PlacedInstruction template, long address) {

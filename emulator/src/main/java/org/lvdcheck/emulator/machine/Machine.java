@@ -492,7 +492,7 @@ public final class Machine {
      */
     private MachineState interrupt(MachineState s, int c, int vector, List<Event> ev) {
         if (compromised() && inDriverCode(s, c)) {
-            s = s.withCpu(c, s.cpu(c).withRegs(Adversary.clobber(s.cpu(c).regs())));
+            s = s.withCpu(c, s.cpu(c).withRegs(Adversary.clobber(s.cpu(c))));
         }
         CpuState cpu = s.cpu(c);
         Model.VectorClass cls = vectorClass(vector);

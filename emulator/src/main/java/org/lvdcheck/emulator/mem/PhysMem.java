@@ -17,8 +17,13 @@ import java.util.List;
  * tainted word leaves it tainted. Each frame also has a "domain wrote since" bit, set by the
  * compromised driver's write to a frame the model tracks concretely ({@link Editor#domainWrite}).
  *
- * <p>Equality is on contents: the same set of allocated frames with the same bytes, taint bits
- * and domain-wrote bits. The model checker's fingerprint is {@link #contentHash(long)}, not
+ * <p>Dead bytes (the model checker's dead-stack reduction, docs/MODEL.md): a byte can be marked
+ * as holding no value ({@link Editor#forget}); it reads as nothing: a read that touches it throws
+ * {@link DeadRead}, so a reduction that forgot a byte somebody still needed fails loudly instead
+ * of answering with a stale or canonical value. A write gives the byte a value again.
+ *
+ * <p>Equality is on contents: the same set of allocated frames with the same bytes, taint bits,
+ * dead bytes and domain-wrote bits. The model checker's fingerprint is {@link #contentHash(long)}, not
  * {@link #hashCode()}.
  */
 public final class PhysMem implements PhysReader {
@@ -27,16 +32,41 @@ public final class PhysMem implements PhysReader {
     static final int WORDS = 512;
     /** Longs of taint bits per frame: one bit per word. */
     static final int TAINT_LONGS = WORDS / 64;
+    /** Longs of dead bits per frame: one bit per byte. */
+    static final int DEAD_LONGS = (int) FRAME_SIZE / 64;
+
+    /** A read touched a byte that holds no value (see {@link Editor#forget}). */
+    public static final class DeadRead extends RuntimeException {
+        private final long hpa;
+
+        DeadRead(long hpa) {
+            super(String.format("read of host-physical 0x%x, a byte the model marked as holding no value", hpa));
+            this.hpa = hpa;
+        }
+
+        /** The first dead byte the read touched. */
+        public long hpa() {
+            return hpa;
+        }
+    }
 
     private final int maxPhysAddrBits;
     /** Sorted frame numbers, parallel to {@link #frames}. */
     private final long[] numbers;
     private final Frame[] frames;
 
+    /** Whether any frame has dead bytes (reads of a memory without any need no check). */
+    private final boolean hasDead;
+
     private PhysMem(int maxPhysAddrBits, long[] numbers, Frame[] frames) {
         this.maxPhysAddrBits = maxPhysAddrBits;
         this.numbers = numbers;
         this.frames = frames;
+        boolean dead = false;
+        for (Frame f : frames) {
+            dead |= f.dead != null;
+        }
+        this.hasDead = dead;
     }
 
     /** An empty memory for a CPU with the given MAXPHYADDR (SDM Vol. 3A 4.1.4: 36..52 bits). */
@@ -70,7 +100,106 @@ public final class PhysMem implements PhysReader {
     @Override
     public long read(long hpa, int size) {
         checkAddress(hpa, size);
+        int offsetInWord = (int) (hpa & 7);
+        if (offsetInWord + size <= 8) {
+            int i = Arrays.binarySearch(numbers, hpa >>> FRAME_SHIFT);
+            if (i < 0) {
+                return 0;
+            }
+            Frame f = frames[i];
+            if (f.dead != null) {
+                checkLive(this::deadOf, hpa, size);
+            }
+            long word = f.words[(int) ((hpa >>> 3) & (WORDS - 1))] >>> (offsetInWord * 8);
+            return size == 8 ? word : word & ((1L << (size * 8)) - 1);
+        }
+        checkLive(this::deadOf, hpa, size);
         return readBytes(this, hpa, size);
+    }
+
+    /** Whether any byte of {@code [hpa, hpa + size)} holds no value (reading it would throw {@link DeadRead}). */
+    public boolean isDead(long hpa, int size) {
+        return firstDead(this::deadOf, hpa, size) >= 0;
+    }
+
+    /** Whether frame {@code frameNumber} is the same frame object in both memories (or absent from both). */
+    public boolean sameFrame(PhysMem other, long frameNumber) {
+        int i = Arrays.binarySearch(numbers, frameNumber);
+        int j = Arrays.binarySearch(other.numbers, frameNumber);
+        return i < 0 ? j < 0 : j >= 0 && frames[i] == other.frames[j];
+    }
+
+    /** Whether every byte of {@code [hpa, hpa + length)} (within one frame) holds no value. */
+    public boolean isAllDead(long hpa, int length) {
+        long[] d = deadOf(hpa >>> FRAME_SHIFT);
+        if (d == null) {
+            return length <= 0;
+        }
+        int from = (int) (hpa & (FRAME_SIZE - 1));
+        int b = from;
+        while (b < from + length) {
+            if ((b & 63) == 0 && b + 64 <= from + length) {
+                if (d[b >>> 6] != -1L) {
+                    return false;
+                }
+                b += 64;
+            } else {
+                if ((d[b >>> 6] & (1L << b)) == 0) {
+                    return false;
+                }
+                b++;
+            }
+        }
+        return true;
+    }
+
+    private long[] deadOf(long frameNumber) {
+        int i = Arrays.binarySearch(numbers, frameNumber);
+        return i >= 0 ? frames[i].dead : null;
+    }
+
+    /**
+     * A value derived from one frame's words (read-only: the array is the frame's own), computed
+     * once per frame content and cached with the frame under {@code key}; frames shared between
+     * memories share it. Dead bytes read as 0 here.
+     */
+    public interface FrameFunction<T> {
+        T apply(long frameNumber, long[] words);
+    }
+
+    /** {key, value} of {@link #memo}. */
+    private volatile Object[] memo;
+
+    /**
+     * A value derived from this whole memory, computed once per memory object and cached with it
+     * under {@code key} (one slot: the last key wins).
+     */
+    @SuppressWarnings("unchecked")
+    public <T> T memo(Object key, java.util.function.Function<PhysMem, T> f) {
+        Object[] m = memo;
+        if (m != null && m[0] == key) {
+            return (T) m[1];
+        }
+        T v = f.apply(this);
+        memo = new Object[] {key, v};
+        return v;
+    }
+
+    /** The derived value of every allocated frame, in ascending frame order, to {@code sink}. */
+    @SuppressWarnings("unchecked")
+    public <T> void forEachDerived(Object key, FrameFunction<T> f, java.util.function.BiConsumer<Long, T> sink) {
+        for (int i = 0; i < numbers.length; i++) {
+            Frame fr = frames[i];
+            Object[] d = fr.derived;
+            T v;
+            if (d != null && d[0] == key) {
+                v = (T) d[1];
+            } else {
+                v = f.apply(numbers[i], fr.words);
+                fr.derived = new Object[] {key, v};
+            }
+            sink.accept(numbers[i], v);
+        }
     }
 
     @Override
@@ -178,7 +307,8 @@ public final class PhysMem implements PhysReader {
 
     /**
      * The aligned words that differ from {@code before}, in address order (for traces: "what
-     * changed"). Frames shared by both memories are skipped without reading them.
+     * changed"), words that now hold no value aside. Frames shared by both memories are skipped
+     * without reading them.
      */
     public List<WordChange> changesSince(PhysMem before) {
         List<WordChange> out = new java.util.ArrayList<>();
@@ -188,7 +318,11 @@ public final class PhysMem implements PhysReader {
             if (j >= 0 && before.frames[j] == frames[i]) {
                 continue;
             }
+            long[] dead = frames[i].dead;
             for (int w = 0; w < WORDS; w++) {
+                if (dead != null && ((dead[w >>> 3] >>> ((w & 7) * 8)) & 0xFF) == 0xFF) {
+                    continue; // a word the model forgot: no value to show
+                }
                 if (old[w] != frames[i].words[w]) {
                     out.add(new WordChange((numbers[i] << FRAME_SHIFT) + 8L * w, old[w], frames[i].words[w]));
                 }
@@ -247,6 +381,34 @@ public final class PhysMem implements PhysReader {
         long[] words(long frameNumber);
     }
 
+    /** The first byte of {@code [hpa, hpa + size)} that holds no value, or -1. */
+    private static long firstDead(WordSource deadOf, long hpa, int size) {
+        long frame = -1;
+        long[] d = null;
+        for (long b = hpa; b < hpa + size; b++) {
+            if (b >>> FRAME_SHIFT != frame) {
+                frame = b >>> FRAME_SHIFT;
+                d = deadOf.words(frame);
+            }
+            int i = (int) (b & (FRAME_SIZE - 1));
+            if (d != null && (d[i >>> 6] & (1L << i)) != 0) {
+                return b;
+            }
+        }
+        return -1;
+    }
+
+    private static void checkLive(WordSource deadOf, long hpa, int size) {
+        long[] d = deadOf.words(hpa >>> FRAME_SHIFT);
+        if (d == null && ((hpa + size - 1) >>> FRAME_SHIFT) == (hpa >>> FRAME_SHIFT)) {
+            return;
+        }
+        long b = firstDead(deadOf, hpa, size);
+        if (b >= 0) {
+            throw new DeadRead(b);
+        }
+    }
+
     /** Whether any aligned word that {@code [hpa, hpa + size)} touches has its taint bit set. */
     private static boolean anyTainted(WordSource taintOf, long hpa, int size) {
         for (long w = hpa >>> 3; w <= (hpa + size - 1) >>> 3; w++) {
@@ -281,25 +443,33 @@ public final class PhysMem implements PhysReader {
         return v;
     }
 
-    /** An immutable 4 KiB frame with its taint bits (null: none), domain-wrote bit and cached content hash. */
+    /**
+     * An immutable 4 KiB frame with its taint bits (null: none), dead bytes (null: none),
+     * domain-wrote bit, cached content hash and one cached derived value.
+     */
     private static final class Frame {
         final long[] words;
         final long[] taint;
+        final long[] dead;
         final boolean domainWrote;
         private volatile long hash;
+        /** {key, value} of {@link PhysMem#forEachDerived}. */
+        volatile Object[] derived;
 
-        Frame(long[] words, long[] taint, boolean domainWrote) {
+        Frame(long[] words, long[] taint, long[] dead, boolean domainWrote) {
             this.words = words;
             this.taint = taint;
+            this.dead = dead;
             this.domainWrote = domainWrote;
         }
 
         boolean sameContents(Frame o) {
-            return domainWrote == o.domainWrote && Arrays.equals(words, o.words) && sameTaint(taint, o.taint);
+            return domainWrote == o.domainWrote && Arrays.equals(words, o.words) && sameBits(taint, o.taint, TAINT_LONGS)
+                    && sameBits(dead, o.dead, DEAD_LONGS);
         }
 
-        private static boolean sameTaint(long[] a, long[] b) {
-            for (int i = 0; i < TAINT_LONGS; i++) {
+        private static boolean sameBits(long[] a, long[] b, int n) {
+            for (int i = 0; i < n; i++) {
                 if ((a == null ? 0 : a[i]) != (b == null ? 0 : b[i])) {
                     return false;
                 }
@@ -320,6 +490,11 @@ public final class PhysMem implements PhysReader {
                 for (int i = 0; taint != null && i < TAINT_LONGS; i++) {
                     if (taint[i] != 0) {
                         h = Hash64.combine(h, Hash64.mix(taint[i]) + WORDS + i);
+                    }
+                }
+                for (int i = 0; dead != null && i < DEAD_LONGS; i++) {
+                    if (dead[i] != 0) {
+                        h = Hash64.combine(h, Hash64.mix(dead[i]) + 2 * WORDS + i);
                     }
                 }
                 if (domainWrote) {
@@ -349,16 +524,28 @@ public final class PhysMem implements PhysReader {
         private long lastNumber = -1;
         private Touched last;
 
-        /** A frame being edited: its words, taint bits (allocated on first taint) and domain-wrote bit. */
+        /** A frame being edited: its words, taint bits (allocated on first taint), dead bytes and domain-wrote bit. */
         private static final class Touched {
             final long[] words;
             long[] taint;
+            long[] dead;
             boolean domainWrote;
 
-            Touched(long[] words, long[] taint, boolean domainWrote) {
+            Touched(long[] words, long[] taint, long[] dead, boolean domainWrote) {
                 this.words = words;
                 this.taint = taint;
+                this.dead = dead;
                 this.domainWrote = domainWrote;
+            }
+
+            /** Gives bytes [from, from + n) of the frame a value again. */
+            void revive(int from, int n) {
+                if (dead == null) {
+                    return;
+                }
+                for (int b = from; b < from + n; b++) {
+                    dead[b >>> 6] &= ~(1L << b);
+                }
             }
 
             boolean tainted(int word) {
@@ -377,16 +564,18 @@ public final class PhysMem implements PhysReader {
             }
 
             Frame freeze() {
-                long[] t = null;
-                if (taint != null) {
-                    for (long x : taint) {
+                return new Frame(words.clone(), nonZeroCopy(taint), nonZeroCopy(dead), domainWrote);
+            }
+
+            private static long[] nonZeroCopy(long[] bits) {
+                if (bits != null) {
+                    for (long x : bits) {
                         if (x != 0) {
-                            t = taint.clone();
-                            break;
+                            return bits.clone();
                         }
                     }
                 }
-                return new Frame(words.clone(), t, domainWrote);
+                return null;
             }
         }
 
@@ -402,7 +591,40 @@ public final class PhysMem implements PhysReader {
         @Override
         public long read(long hpa, int size) {
             base.checkAddress(hpa, size);
+            if (touched > 0 || base.hasDead) {
+                checkLive(this::viewDead, hpa, size);
+            }
             return readBytes(this::viewWords, hpa, size);
+        }
+
+        /**
+         * Marks bytes {@code [hpa, hpa + length)} (within one frame) as holding no value: their
+         * contents become 0 and a later read of any of them throws {@link DeadRead} until a write
+         * gives them a value again. A word all of whose bytes are dead loses its taint bit.
+         */
+        public Editor forget(long hpa, int length) {
+            long frame = hpa >>> FRAME_SHIFT;
+            if (length <= 0) {
+                return this;
+            }
+            if (((hpa + length - 1) >>> FRAME_SHIFT) != frame) {
+                throw new IllegalArgumentException(String.format("forget 0x%x+%d crosses a frame", hpa, length));
+            }
+            base.checkAddress(hpa, 1);
+            Touched f = own(frame);
+            if (f.dead == null) {
+                f.dead = new long[DEAD_LONGS];
+            }
+            int from = (int) (hpa & (FRAME_SIZE - 1));
+            for (int b = from; b < from + length; b++) {
+                f.dead[b >>> 6] |= 1L << b;
+                int w = b >>> 3;
+                f.words[w] &= ~(0xFFL << (8 * (b & 7)));
+                if ((b & 7) == 7 && ((f.dead[b >>> 6] >>> (b & 56)) & 0xFF) == 0xFF) {
+                    f.setTaint(w, false);
+                }
+            }
+            return this;
         }
 
         @Override
@@ -427,6 +649,7 @@ public final class PhysMem implements PhysReader {
             if (offsetInWord + size <= 8) {
                 Touched f = own(hpa >>> FRAME_SHIFT);
                 int idx = (int) ((hpa >>> 3) & (WORDS - 1));
+                f.revive((int) (hpa & (FRAME_SIZE - 1)), size);
                 if (tainted) {
                     f.words[idx] = 0;
                     f.setTaint(idx, true);
@@ -457,6 +680,7 @@ public final class PhysMem implements PhysReader {
                 f.taint = new long[TAINT_LONGS];
             }
             java.util.Arrays.fill(f.taint, -1L);
+            f.dead = null;
             f.domainWrote = true;
             return this;
         }
@@ -552,6 +776,18 @@ public final class PhysMem implements PhysReader {
             return i >= 0 ? touchedFrames[i].words : base.wordsOf(frameNumber);
         }
 
+        private long[] viewDead(long frameNumber) {
+            if (frameNumber == lastNumber) {
+                return last.dead;
+            }
+            int i = touchedIndex(frameNumber);
+            if (i >= 0) {
+                return touchedFrames[i].dead;
+            }
+            int k = Arrays.binarySearch(base.numbers, frameNumber);
+            return k >= 0 ? base.frames[k].dead : null;
+        }
+
         private long[] viewTaint(long frameNumber) {
             if (frameNumber == lastNumber) {
                 return last.taint;
@@ -576,8 +812,9 @@ public final class PhysMem implements PhysReader {
             }
             int k = Arrays.binarySearch(base.numbers, frameNumber);
             Frame old = k >= 0 ? base.frames[k] : null;
-            Touched copy = old == null ? new Touched(new long[WORDS], null, false)
-                    : new Touched(old.words.clone(), old.taint == null ? null : old.taint.clone(), old.domainWrote);
+            Touched copy = old == null ? new Touched(new long[WORDS], null, null, false)
+                    : new Touched(old.words.clone(), old.taint == null ? null : old.taint.clone(),
+                    old.dead == null ? null : old.dead.clone(), old.domainWrote);
             if (touched == touchedNumbers.length) {
                 touchedNumbers = Arrays.copyOf(touchedNumbers, touched * 2);
                 touchedFrames = Arrays.copyOf(touchedFrames, touched * 2);

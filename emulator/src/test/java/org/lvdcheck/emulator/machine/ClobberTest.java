@@ -22,7 +22,9 @@ import org.lvdcheck.spec.asm.PlacedInstruction;
  */
 class ClobberTest {
     private static final long GPRS_BUT_RSP = ArchRegs.T_GPRS & ~ArchRegs.tGpr(ArchRegs.RSP);
-    private static final long NOT_GPRS = Adversary.CLOBBERED & ~ArchRegs.T_GPRS;
+    /** What a move clobbers besides the GPRs on lvd-hardened, whose VMCS sets MOV-DR exiting: the debug registers stay. */
+    private static final long NOT_GPRS = Adversary.CLOBBERED & ~ArchRegs.T_GPRS & ~ArchRegs.T_DR;
+    private static final long CLOBBERED_WITH_MOV_DR_EXITING = Adversary.CLOBBERED & ~ArchRegs.T_DR;
 
     static long springboardVmfunc(Machine m) {
         var img = m.system().images().get("net");
@@ -39,7 +41,8 @@ class ClobberTest {
         long target = symbol(m, "net", "vmfunc_springboard_entry");
         for (boolean irqs : new boolean[] {false, true}) {
             ArchRegs r = move(m, s, new DriverMove.Jump(target, irqs)).state().cpu(0).regs();
-            assertTrue(allTainted(r, Adversary.CLOBBERED), Long.toHexString(r.taintMask()));
+            assertTrue(allTainted(r, CLOBBERED_WITH_MOV_DR_EXITING), Long.toHexString(r.taintMask()));
+            assertFalse(r.tainted(ArchRegs.T_DR), "MOV-DR exits: the driver cannot change the debug registers");
             assertFalse(r.tainted(ArchRegs.T_RIP));
             assertEquals(target, r.rip());
             assertEquals(irqs, (r.rflags() & Rflags.IF) != 0);
@@ -48,6 +51,16 @@ class ClobberTest {
             assertEquals(before.rflags() & Rflags.DF, r.rflags() & Rflags.DF, "DF stays as the driver left it");
             assertEquals(before.cr3(), r.cr3());
         }
+    }
+
+    @Test
+    void withoutMovDrExitingTheDebugRegistersAreClobberedToo() throws Exception {
+        Machine m = machine("lvd-hardened");
+        MachineState s = inDriver(m);
+        MachineState noDr = s.withCpu(0, s.cpu(0).withVmcs(s.cpu(0).vmcs().withMovDrExiting(false)));
+        long target = symbol(m, "net", "vmfunc_springboard_entry");
+        ArchRegs r = move(m, noDr, new DriverMove.Jump(target, false)).state().cpu(0).regs();
+        assertTrue(allTainted(r, Adversary.CLOBBERED), Long.toHexString(r.taintMask()));
     }
 
     @Test

@@ -1,0 +1,338 @@
+package org.lvdcheck.checker.model;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.lvdcheck.emulator.cpu.ArchRegs;
+import org.lvdcheck.emulator.lxd.LvdSystem;
+import org.lvdcheck.emulator.machine.Machine;
+import org.lvdcheck.emulator.machine.MachineState;
+import org.lvdcheck.emulator.machine.ThreadState;
+import org.lvdcheck.emulator.mem.PhysMem;
+import org.lvdcheck.emulator.paging.EptGuestPhysical;
+import org.lvdcheck.emulator.paging.GuestPaging;
+import org.lvdcheck.emulator.paging.LinearAccess;
+import org.lvdcheck.emulator.paging.PagingRegs;
+import org.lvdcheck.emulator.paging.PagingResult;
+import org.lvdcheck.spec.lvd.Model;
+
+/**
+ * The dead-stack reduction (DESIGN.md §5; argued in docs/MODEL.md, "Dead stack memory"). The
+ * stacks of the spec — IST and irq stacks per CPU, each thread's kernel stack, the domains'
+ * stack pools — hold data only from the lowest address anything still points at up to their
+ * top. Everything below is dead: the step after an interrupt returned differs from the step
+ * before it only by the frame left below the stack pointer, and without this reduction every
+ * instruction boundary an interrupt can hit would start its own copy of the rest of the state
+ * space.
+ *
+ * <p>A stack's live bound is the lowest value into it of any root: every GPR and RSP of every
+ * CPU and of every thread's saved context, every 8-byte word of memory outside the stacks, and
+ * every word of the stacks' live parts (to a fixpoint). A value equal to a stack's top marks that
+ * stack empty (the TSS's IST pointers) and keeps nothing of the stack above it. Bytes below the
+ * bound are marked as holding no value ({@link PhysMem.Editor#forget}) when the bound rises past
+ * them, and in the initial state. The reduction is checked, not assumed: a read of such a byte
+ * throws {@link PhysMem.DeadRead}, which ends the exploration as inconclusive
+ * ({@link Forgotten}).
+ */
+public final class DeadStacks {
+    /** One stack: GVA range [lo, hi) and the host frame of each of its pages. */
+    record Region(String name, long lo, long hi, long[] pageHpa) {}
+
+    /** A step read a byte the reduction had forgotten: the reduction does not apply to this spec or code. */
+    public static final class Forgotten extends RuntimeException {
+        Forgotten(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    private final Region[] regions;
+    private final long[] los;
+    private final long minLo;
+    private final long maxHi;
+    private final Set<Long> stackFrames = new HashSet<>();
+
+    private DeadStacks(List<Region> rs) {
+        rs.sort(Comparator.comparingLong(Region::lo));
+        this.regions = rs.toArray(Region[]::new);
+        this.los = rs.stream().mapToLong(Region::lo).toArray();
+        this.minLo = rs.isEmpty() ? 0 : rs.get(0).lo();
+        this.maxHi = rs.stream().mapToLong(Region::hi).max().orElse(0);
+        for (Region r : rs) {
+            for (long h : r.pageHpa()) {
+                if (h >= 0) {
+                    stackFrames.add(h >>> PhysMem.FRAME_SHIFT);
+                }
+            }
+        }
+    }
+
+    /** The stacks of the machine's spec whose pages map to one host frame each in every view and CPU that maps them. */
+    static DeadStacks of(Machine machine) {
+        LvdSystem system = machine.system();
+        List<long[]> ranges = new ArrayList<>();
+        List<String> names = new ArrayList<>();
+        for (Model.KernelObject o : system.spec().objects()) {
+            if (o.kind() == Model.ObjectKind.IST || o.kind() == Model.ObjectKind.IRQ_STACK) {
+                ranges.add(new long[] {o.gva(), o.gva() + o.size()});
+                names.add(o.kind().name().toLowerCase() + (o.kind() == Model.ObjectKind.IST ? o.index() : "") + " cpu" + o.cpu());
+            }
+        }
+        for (Model.Thread t : system.spec().threads()) {
+            long lo = t.stackTop() - THREAD_STACK;
+            for (long below : new long[] {t.taskGva(), t.argGva(), t.xsaveGva()}) {
+                if (below < t.stackTop()) {
+                    lo = Math.max(lo, (below & ~0xFFFL) + 0x1000);
+                }
+            }
+            if (lo < t.stackTop()) {
+                ranges.add(new long[] {lo, t.stackTop()});
+                names.add("kernel stack of " + t.name());
+            }
+        }
+        for (Model.StackPool p : system.spec().stackPools()) {
+            for (int c = 0; c < system.cpus(); c++) {
+                for (int i = 0; i < p.perCpu(); i++) {
+                    long lo = p.gva() + (long) (c * p.perCpu() + i) * p.size();
+                    ranges.add(new long[] {lo, lo + p.size()});
+                    names.add(p.domain() + " stack " + i + " cpu" + c);
+                }
+            }
+        }
+        List<Region> rs = new ArrayList<>();
+        for (int i = 0; i < ranges.size(); i++) {
+            long[] r = ranges.get(i);
+            long[] hpa = pages(machine, r[0], r[1]);
+            if (hpa != null && (r[0] & 7) == 0 && (r[1] & 7) == 0) {
+                rs.add(new Region(names.get(i), r[0], r[1], hpa));
+            }
+        }
+        return new DeadStacks(disjoint(rs));
+    }
+
+    /** Linux's THREAD_SIZE on x86-64 with KASAN off: the most a thread stack spans below its top. */
+    static final long THREAD_STACK = 16 * 1024;
+
+    /** Host address of each page of [lo, hi) (-1 unmapped), or null if two views or CPUs disagree. */
+    private static long[] pages(Machine machine, long lo, long hi) {
+        LvdSystem system = machine.system();
+        long first = lo & ~0xFFFL;
+        int n = (int) ((hi - 1 - first) >>> 12) + 1;
+        long[] hpa = new long[n];
+        Arrays.fill(hpa, -1);
+        MachineState init = machine.initial();
+        for (int v = 0; v < system.views().size(); v++) {
+            for (int c = 0; c < system.cpus(); c++) {
+                PagingRegs regs = PagingRegs.of(init.cpu(c).regs()).withCpl(0);
+                EptGuestPhysical gp = new EptGuestPhysical(init.mem(), system.eptps()[v][c], system.caps());
+                for (int p = 0; p < n; p++) {
+                    PagingResult r = GuestPaging.translate(regs, first + ((long) p << 12), LinearAccess.SUPERVISOR_READ, gp);
+                    if (r instanceof PagingResult.Ok ok) {
+                        long h = ok.hpa() & ~0xFFFL;
+                        if (hpa[p] >= 0 && hpa[p] != h) {
+                            return null;
+                        }
+                        hpa[p] = h;
+                    }
+                }
+            }
+        }
+        return hpa;
+    }
+
+    /** Drops regions that overlap another (a stack must be one region to have one bound). */
+    private static List<Region> disjoint(List<Region> rs) {
+        List<Region> out = new ArrayList<>();
+        for (Region r : rs) {
+            boolean overlaps = rs.stream().anyMatch(o -> o != r && o.lo() < r.hi() && r.lo() < o.hi());
+            if (!overlaps) {
+                out.add(r);
+            }
+        }
+        return out;
+    }
+
+    int regionCount() {
+        return regions.length;
+    }
+
+    List<Region> regions() {
+        return List.of(regions);
+    }
+
+    /**
+     * The region a value points into, or -1. A value equal to a stack's top marks that stack
+     * empty (it is not a pointer to the bottom of the stack above it either).
+     */
+    private int regionOf(long v) {
+        if (v < minLo || v > maxHi) {
+            return -1;
+        }
+        int i = Arrays.binarySearch(los, v);
+        if (i >= 0) {
+            return i > 0 && regions[i - 1].hi() == v ? -1 : i;
+        }
+        i = -i - 2;
+        return i >= 0 && v < regions[i].hi() ? i : -1;
+    }
+
+    /** Per region, the lowest value into it among the words of one frame (null: none). */
+    private long[] summary(long frameNumber, long[] words) {
+        long[] out = null;
+        for (long w : words) {
+            int r = regionOf(w);
+            if (r >= 0) {
+                if (out == null) {
+                    out = new long[regions.length];
+                    Arrays.fill(out, Long.MAX_VALUE);
+                }
+                out[r] = Math.min(out[r], w);
+            }
+        }
+        return out;
+    }
+
+    /** Per region, its live bound in {@code s}: the lowest value any root holds into it, or its top. */
+    long[] bounds(MachineState s) {
+        long[] b = new long[regions.length];
+        for (int i = 0; i < b.length; i++) {
+            b[i] = regions[i].hi();
+        }
+        for (int c = 0; c < s.cpus().size(); c++) {
+            registers(s.cpu(c).regs(), b);
+        }
+        for (ThreadState t : s.threads()) {
+            if (t.saved() != null) {
+                registers(t.saved(), b);
+            }
+        }
+        PhysMem mem = s.mem();
+        long[] fromMemory = mem.memo(this, this::memoryRoots);
+        for (int i = 0; i < b.length; i++) {
+            b[i] = Math.min(b[i], fromMemory[i]);
+        }
+        long[] scanned = new long[regions.length];
+        for (int i = 0; i < b.length; i++) {
+            scanned[i] = regions[i].hi();
+        }
+        boolean changed = true;
+        while (changed) {
+            changed = false;
+            for (int i = 0; i < regions.length; i++) {
+                long from = b[i] & ~7L;
+                if (from >= scanned[i]) {
+                    continue;
+                }
+                for (long a = from; a < scanned[i]; a += 8) {
+                    long hpa = hpaOf(i, a);
+                    if (hpa < 0 || mem.isDead(hpa, 8)) {
+                        continue;
+                    }
+                    long v = mem.read(hpa, 8);
+                    int r = regionOf(v);
+                    if (r >= 0) {
+                        if (v < b[r]) {
+                            b[r] = v;
+                            changed = true;
+                        }
+                    }
+                }
+                scanned[i] = from;
+            }
+        }
+        return b;
+    }
+
+    /** Per region, the lowest value into it held by a word of memory outside the stacks (cached per frame). */
+    private long[] memoryRoots(PhysMem mem) {
+        long[] b = new long[regions.length];
+        Arrays.fill(b, Long.MAX_VALUE);
+        mem.<long[]>forEachDerived(this, (n, w) -> stackFrames.contains(n) ? null : summary(n, w), (n, v) -> {
+            if (v != null) {
+                for (int i = 0; i < b.length; i++) {
+                    b[i] = Math.min(b[i], v[i]);
+                }
+            }
+        });
+        return b;
+    }
+
+    private void registers(ArchRegs r, long[] b) {
+        for (int g = 0; g < 16; g++) {
+            if (!r.gprTainted(g)) {
+                long v = r.gpr(g);
+                int i = regionOf(v);
+                if (i >= 0 && v < b[i]) {
+                    b[i] = v;
+                }
+            }
+        }
+    }
+
+    private long hpaOf(int region, long gva) {
+        Region r = regions[region];
+        long p = r.pageHpa()[(int) ((gva - (r.lo() & ~0xFFFL)) >>> 12)];
+        return p < 0 ? -1 : p | (gva & 0xFFF);
+    }
+
+    /** The initial state with every stack's dead part forgotten. */
+    MachineState canonicalInitial(MachineState s) {
+        long[] lo = new long[regions.length];
+        for (int i = 0; i < lo.length; i++) {
+            lo[i] = regions[i].lo();
+        }
+        return forget(s, lo, bounds(s));
+    }
+
+    /**
+     * {@code after} with the bytes forgotten that the step left dead: those between each stack's
+     * bound before the step and its bound after it, where the bound rose, and every byte below
+     * the bound of a stack the step wrote.
+     */
+    MachineState canonical(MachineState before, MachineState after) {
+        if (regions.length == 0) {
+            return after;
+        }
+        long[] from = bounds(before);
+        PhysMem a = after.mem();
+        PhysMem b = before.mem();
+        if (a != b) {
+            // A step can write below a bound it never lowered (a kernel primitive's call pushes
+            // and pops its return address within the step): forget all of a written stack.
+            for (int i = 0; i < regions.length; i++) {
+                for (long h : regions[i].pageHpa()) {
+                    if (h >= 0 && !a.sameFrame(b, h >>> PhysMem.FRAME_SHIFT)) {
+                        from[i] = regions[i].lo();
+                        break;
+                    }
+                }
+            }
+        }
+        return forget(after, from, bounds(after));
+    }
+
+    private MachineState forget(MachineState s, long[] from, long[] to) {
+        PhysMem.Editor e = null;
+        for (int i = 0; i < regions.length; i++) {
+            long a = Math.max(from[i] & ~7L, regions[i].lo());
+            long end = to[i] & ~7L;
+            while (a < end) {
+                long pageEnd = (a & ~0xFFFL) + 0x1000;
+                long stop = Math.min(end, pageEnd);
+                long hpa = hpaOf(i, a);
+                // An unallocated frame was never written: it holds its true contents, zeros.
+                if (hpa >= 0 && s.mem().isAllocated(hpa >>> PhysMem.FRAME_SHIFT)
+                        && !s.mem().isAllDead(hpa, (int) (stop - a))) {
+                    if (e == null) {
+                        e = s.mem().edit();
+                    }
+                    e.forget(hpa, (int) (stop - a));
+                }
+                a = stop;
+            }
+        }
+        return e == null ? s : s.withMem(e.freeze());
+    }
+}

@@ -1,0 +1,121 @@
+package org.lvdcheck.checker.model;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.lvdcheck.checker.trace.Replay;
+import org.lvdcheck.emulator.machine.MachineState;
+import org.lvdcheck.emulator.mem.PhysMem;
+import org.lvdcheck.spec.lvd.SpecLoader;
+
+/**
+ * The dead-stack reduction: a timer interrupt that returns without preempting leaves nothing
+ * behind on any stack, so the state after it is the state without it (but for the accessed
+ * bit its page walks set); and a read of a forgotten byte ends the exploration instead of
+ * answering.
+ */
+class DeadStacksTest {
+    private static LvdTransitionSystem system(boolean reduction) throws Exception {
+        return Replay.system(SpecLoader.load("lvd-hardened"), reduction);
+    }
+
+    private static CheckState step(LvdTransitionSystem sys, CheckState s, String label, int cpu) {
+        for (LvdTransitionSystem.Choice ch : sys.choices(s)) {
+            if (ch.action().cpu() == cpu && ch.label().equals(label)) {
+                return sys.take(s, ch).target();
+            }
+        }
+        throw new AssertionError("no " + label + " on cpu" + cpu + " in " + sys.choices(s));
+    }
+
+    /** t1 starts on cpu1, t0 runs 12 steps on cpu0; with {@code timer} a timer interrupt then runs to its IRET. */
+    private static CheckState run(LvdTransitionSystem sys, boolean timer) {
+        CheckState s = step(sys, sys.initialState(), "execute", 1);
+        for (int i = 0; i < 12; i++) {
+            s = step(sys, s, "execute", 0);
+        }
+        if (!timer) {
+            return s;
+        }
+        long rip = s.machine().cpu(0).regs().rip();
+        long rsp = s.machine().cpu(0).regs().rsp();
+        CheckState b = step(sys, s, "interrupt 0xef", 0);
+        for (int k = 0; k < 500; k++) {
+            b = step(sys, b, "execute", 0);
+            if (b.machine().cpu(0).regs().rip() == rip && b.machine().cpu(0).regs().rsp() == rsp) {
+                return b;
+            }
+        }
+        throw new AssertionError("the timer handler did not return");
+    }
+
+    private static boolean inAStack(DeadStacks d, long hpa) {
+        for (DeadStacks.Region r : d.regions()) {
+            for (long p : r.pageHpa()) {
+                if (p >= 0 && p == (hpa & ~0xFFFL)) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    @Test
+    void theStacksOfTheSpecAreTracked() throws Exception {
+        LvdTransitionSystem sys = system(true);
+        DeadStacks d = DeadStacks.of(sys.machine());
+        List<String> names = d.regions().stream().map(DeadStacks.Region::name).toList();
+        for (String n : List.of("ist5 cpu0", "ist2 cpu1", "irq_stack cpu0", "kernel stack of t0", "kernel stack of t1")) {
+            assertTrue(names.contains(n), n + " in " + names);
+        }
+        assertEquals(d.regionCount(), sys.deadStackRegions());
+        assertEquals(0, system(false).deadStackRegions(), "no reduction, no forgetting");
+    }
+
+    @Test
+    void aTimerThatReturnsLeavesNoStackBytesBehind() throws Exception {
+        LvdTransitionSystem sys = system(true);
+        DeadStacks d = DeadStacks.of(sys.machine());
+        MachineState without = run(sys, false).machine();
+        MachineState with = run(sys, true).machine();
+        assertEquals(without.cpu(0), with.cpu(0));
+        assertEquals(without.threads(), with.threads());
+        List<PhysMem.WordChange> ch = with.mem().changesSince(without.mem());
+        assertFalse(ch.isEmpty(), "the handler's page walks set an accessed bit");
+        for (PhysMem.WordChange c : ch) {
+            assertFalse(inAStack(d, c.hpa()), "stack word left behind: " + Long.toHexString(c.hpa()));
+        }
+        for (PhysMem.WordChange c : without.mem().changesSince(with.mem())) {
+            assertFalse(inAStack(d, c.hpa()), "stack word left behind: " + Long.toHexString(c.hpa()));
+        }
+    }
+
+    @Test
+    void withoutTheReductionTheHandlersFramesRemain() throws Exception {
+        LvdTransitionSystem sys = system(false);
+        DeadStacks d = DeadStacks.of(sys.machine());
+        MachineState without = run(sys, false).machine();
+        MachineState with = run(sys, true).machine();
+        assertTrue(with.mem().changesSince(without.mem()).stream().anyMatch(c -> inAStack(d, c.hpa())));
+        assertNotEquals(sys.fingerprint(run(sys, true), 3), sys.fingerprint(run(sys, false), 3));
+    }
+
+    @Test
+    void aReadOfAForgottenByteEndsTheExploration() throws Exception {
+        LvdTransitionSystem sys = system(true);
+        CheckState s = sys.initialState();
+        for (int i = 0; i < 4; i++) {
+            s = step(sys, s, "execute", 0); // switch to t0, push, mov, sub: next is cmpq $0, (%rbx)
+        }
+        MachineState m = s.machine();
+        long hpa = sys.machine().hostAddress(m, 0, m.cpu(0).regs().gpr(org.lvdcheck.emulator.cpu.ArchRegs.RBX));
+        CheckState broken = s.withMachine(m.withMem(m.mem().edit().forget(hpa, 8).freeze()));
+        DeadStacks.Forgotten e = assertThrows(DeadStacks.Forgotten.class, () -> step(sys, broken, "execute", 0));
+        assertTrue(e.getMessage().contains("--no-reduction"), e.getMessage());
+    }
+}

@@ -1,0 +1,108 @@
+package org.lvdcheck.emulator.mem;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+
+/** Dead bytes of {@link PhysMem}: forgotten bytes read as nothing until written again. */
+class PhysMemDeadBytesTest {
+    private final PhysMem base = PhysMem.empty(46).edit().write(0x1000, 8, 0x1122334455667788L)
+            .write(0x1008, 8, 0x99).freeze();
+
+    @Test
+    void aReadOfAForgottenByteThrowsAndNamesIt() {
+        PhysMem m = base.edit().forget(0x1004, 2).freeze();
+        PhysMem.DeadRead e = assertThrows(PhysMem.DeadRead.class, () -> m.read(0x1000, 8));
+        assertEquals(0x1004, e.hpa());
+        assertEquals(0x7788, m.read(0x1000, 2), "bytes outside the forgotten range still read");
+        assertEquals(0x99, m.read(0x1008, 8));
+        assertThrows(PhysMem.DeadRead.class, () -> m.read(0x1005, 1));
+        assertThrows(PhysMem.DeadRead.class, () -> m.edit().read(0x1002, 4), "the editor checks too");
+    }
+
+    @Test
+    void aWriteGivesTheBytesItCoversAValueAgain() {
+        PhysMem m = base.edit().forget(0x1000, 8).freeze();
+        PhysMem w = m.edit().write(0x1000, 4, 0xAABBCCDDL).freeze();
+        assertEquals(0xAABBCCDDL, w.read(0x1000, 4));
+        assertThrows(PhysMem.DeadRead.class, () -> w.read(0x1000, 8), "the upper half is still dead");
+        assertTrue(w.isDead(0x1004, 4));
+        assertFalse(w.isDead(0x1000, 4));
+        PhysMem full = m.edit().write(0x1000, 8, 5).freeze();
+        assertEquals(5, full.read(0x1000, 8));
+    }
+
+    @Test
+    void forgottenBytesHoldZeroAndDifferFromWrittenZeros() {
+        PhysMem zero = base.edit().write(0x1000, 8, 0).freeze();
+        PhysMem dead = base.edit().forget(0x1000, 8).freeze();
+        assertNotEquals(zero, dead);
+        assertNotEquals(zero.contentHash(7), dead.contentHash(7));
+        PhysMem dead2 = base.edit().write(0x1000, 8, 42).freeze().edit().forget(0x1000, 8).freeze();
+        assertEquals(dead, dead2, "what a forgotten byte held does not matter");
+        assertEquals(dead.contentHash(7), dead2.contentHash(7));
+    }
+
+    @Test
+    void isAllDeadNeedsEveryByte() {
+        PhysMem m = base.edit().forget(0x1000, 0x100).freeze();
+        assertTrue(m.isAllDead(0x1000, 0x100));
+        assertTrue(m.isAllDead(0x1040, 64));
+        assertFalse(m.isAllDead(0x1000, 0x101));
+        assertFalse(base.isAllDead(0x1000, 8));
+    }
+
+    @Test
+    void aWordForgottenWholeLosesItsTaintAndADomainWriteRevivesTheFrame() {
+        PhysMem t = base.edit().write(0x1000, 8, 0, true).freeze().edit().forget(0x1000, 8).freeze();
+        assertFalse(t.isTainted(0x1000, 8));
+        PhysMem d = t.edit().domainWrite(1).freeze();
+        assertTrue(d.isTainted(0x1000, 8));
+        assertEquals(0, d.read(0x1000, 8), "a ⊤ word reads as its canonical 0, not as nothing");
+    }
+
+    @Test
+    void changesSinceLeavesOutForgottenWords() {
+        PhysMem m = base.edit().forget(0x1000, 8).write(0x1010, 8, 3).freeze();
+        var ch = m.changesSince(base);
+        assertEquals(1, ch.size(), ch.toString());
+        assertEquals(0x1010, ch.get(0).hpa());
+    }
+
+    @Test
+    void forgettingAcrossAFrameIsRefused() {
+        assertThrows(IllegalArgumentException.class, () -> base.edit().forget(0x1FFC, 8));
+    }
+
+    @Test
+    void derivedValuesAreComputedOncePerFrameAndMemoOncePerMemory() {
+        Object key = new Object();
+        int[] calls = new int[1];
+        PhysMem.FrameFunction<Long> sum = (n, w) -> {
+            calls[0]++;
+            long s = 0;
+            for (long x : w) {
+                s += x;
+            }
+            return s;
+        };
+        long[] total = new long[1];
+        base.forEachDerived(key, sum, (n, v) -> total[0] += v);
+        base.forEachDerived(key, sum, (n, v) -> { });
+        assertEquals(1, calls[0]);
+        assertEquals(0x1122334455667788L + 0x99, total[0]);
+        PhysMem other = base.edit().write(0x5000, 8, 1).freeze();
+        other.forEachDerived(key, sum, (n, v) -> { });
+        assertEquals(2, calls[0], "only the new frame is computed; frame 1 is shared");
+        int[] memos = new int[1];
+        assertEquals(3, (int) other.memo(key, m -> ++memos[0] + 2));
+        assertEquals(3, (int) other.memo(key, m -> ++memos[0] + 2));
+        assertEquals(1, memos[0]);
+        assertTrue(other.sameFrame(base, 1));
+        assertFalse(other.sameFrame(base, 5));
+    }
+}
