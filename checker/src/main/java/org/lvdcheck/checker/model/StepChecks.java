@@ -41,7 +41,10 @@ import org.lvdcheck.spec.asm.RegOp;
  * of each state a step reaches when the step may have changed a mapping — a written
  * paging-structure frame (a guest table or EPT of any view, an EPTP-list page), a new EPTP list,
  * CR3 or CR3-target value, a killed domain ({@link MappingCache#mayDiffer}); other steps keep
- * their source's analysis, which was checked.</li>
+ * their source's analysis, which was checked. A step reports the violations its target has and
+ * its source had not: the explorer expands no state that breaks a checked property, so for
+ * those that is every violation, and a state property left unchecked does not make every
+ * step that changes a mapping visible.</li>
  * </ul>
  */
 public final class StepChecks {
@@ -74,7 +77,7 @@ public final class StepChecks {
     /**
      * @param before a state these checks have seen: the initial state or the target of a step
      *               checked here (INV1-INV3 are rechecked only where the step may have changed a
-     *               mapping of it)
+     *               mapping of it, and report what {@code before} did not break)
      * @param caller per CPU, the domain view the CPU last left for the kernel (a ghost field of
      *               the explored state; the dispatcher itself does not know who called)
      */
@@ -109,15 +112,40 @@ public final class StepChecks {
 
     // ---- INV1, INV2, INV3 -----------------------------------------------------------------
 
-    /** Analyses kept: the explorer's states share a handful of paging-structure contents. */
-    private static final int MAPPINGS_KEPT = 16;
+    /** Analyses kept: the explorer's states share a few dozen paging-structure contents at most. */
+    private static final int MAPPINGS_KEPT = 64;
 
     private final MappingCache mappings;
 
-    /** INV1-INV3 over the state a step reached, if the step may have changed a mapping (DESIGN.md §6). */
+    /**
+     * INV1-INV3 over the state a step reached, if the step may have changed a mapping (DESIGN.md
+     * §6): the violations it has and the step's source had not — a view, CPU and address (the
+     * GVA of INV1, the frame of INV2 and INV3) broken anew, whatever walk the evidence shows.
+     */
     private void mappingsAfter(MachineState before, MachineState after, List<Violation> out) {
-        if (mappings.mayDiffer(before, after)) {
-            out.addAll(mappingViolations(after));
+        if (!mappings.mayDiffer(before, after)) {
+            return;
+        }
+        MappingAnalysis now = mappings.analysisOf(after);
+        MappingAnalysis was = mappings.analysisOf(before);
+        if (now == was) {
+            return;
+        }
+        for (PropertyId p : MAPPING_PROPERTIES) {
+            java.util.Set<Broken> old = new java.util.HashSet<>();
+            was.violations(p).forEach(v -> old.add(Broken.of(v)));
+            for (MappingViolation v : now.violations(p)) {
+                if (old.add(Broken.of(v))) {
+                    out.add(new Violation(p.name(), v.evidence()));
+                }
+            }
+        }
+    }
+
+    /** What a mapping violation breaks, apart from the walk that shows it. */
+    private record Broken(String view, int cpu, long address) {
+        static Broken of(MappingViolation v) {
+            return new Broken(v.view(), v.cpu(), v.address());
         }
     }
 
