@@ -77,8 +77,10 @@ final class SearchContext<S> {
             S s = initialStates.get(i);
             List<Violation> bad = checked(system.checkInitial(s));
             if (!bad.isEmpty()) {
-                cut();
                 record(bad, -1, i, 0);
+            }
+            if (bad.stream().anyMatch(system::cuts)) {
+                cut();
             } else if (admit(s, fingerprint(s), -1, i) >= 0) {
                 admitted.add(s);
             }
@@ -154,8 +156,10 @@ final class SearchContext<S> {
             Transition<S> t = r.transition(i);
             explored(t.actionLabel());
             if (!r.violations(i).isEmpty()) {
-                cut();
                 record(r.violations(i), id, t.actionIndex(), depth + 1);
+            }
+            if (r.violations(i).stream().anyMatch(system::cuts)) {
+                cut();
             } else if (!r.stored(i)) {
                 int child = admit(t.target(), r.fingerprint(i), id, t.actionIndex());
                 if (child >= 0) {

@@ -44,4 +44,13 @@ public interface TransitionSystem<S> {
 
     /** Whether {@code s}, having no successors, is a proper end (e.g. workload complete), not a deadlock. */
     boolean isFinal(S s);
+
+    /**
+     * Whether a state that breaks {@code v} is left unexpanded (DESIGN.md §5: after, say, an IDT
+     * hijack everything is reachable). A system may continue past a violation whose
+     * consequences its own semantics already contains; the default cuts.
+     */
+    default boolean cuts(Violation v) {
+        return true;
+    }
 }

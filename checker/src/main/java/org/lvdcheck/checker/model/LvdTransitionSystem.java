@@ -250,6 +250,17 @@ public final class LvdTransitionSystem implements TransitionSystem<CheckState> {
         return null;
     }
 
+    /**
+     * INV1-INV3 do not cut: they are facts about the mappings, and what a domain can do through
+     * a mapping they object to is already in the semantics — a frame it can write is havoc
+     * memory for every trusted reader (docs/MODEL.md, "Violations that do not cut"). Every
+     * other property cuts.
+     */
+    @Override
+    public boolean cuts(Violation v) {
+        return !(v.property().equals("INV1") || v.property().equals("INV2") || v.property().equals("INV3"));
+    }
+
     @Override
     public long fingerprint(CheckState s, long seed) {
         return StateFingerprint.of(s, seed);
