@@ -218,6 +218,7 @@ public final class DeadStacks {
             scanned[i] = regions[i].hi();
         }
         boolean changed = true;
+        boolean[] lowered = new boolean[1];
         while (changed) {
             changed = false;
             for (int i = 0; i < regions.length; i++) {
@@ -225,20 +226,23 @@ public final class DeadStacks {
                 if (from >= scanned[i]) {
                     continue;
                 }
-                for (long a = from; a < scanned[i]; a += 8) {
+                long a = from;
+                while (a < scanned[i]) {
+                    long stop = Math.min(scanned[i], (a & ~0xFFFL) + 0x1000);
                     long hpa = hpaOf(i, a);
-                    if (hpa < 0 || mem.isDead(hpa, 8)) {
-                        continue;
+                    if (hpa >= 0) {
+                        mem.forEachLiveWord(hpa, hpa + (stop - a), (h, v) -> {
+                            int r = regionOf(v);
+                            if (r >= 0 && v < b[r]) {
+                                b[r] = v;
+                                lowered[0] = true;
+                            }
+                        });
                     }
-                    long v = mem.read(hpa, 8);
-                    int r = regionOf(v);
-                    if (r >= 0) {
-                        if (v < b[r]) {
-                            b[r] = v;
-                            changed = true;
-                        }
-                    }
+                    a = stop;
                 }
+                changed |= lowered[0];
+                lowered[0] = false;
                 scanned[i] = from;
             }
         }

@@ -54,14 +54,17 @@ public final class PhysMem implements PhysReader {
     /** Sorted frame numbers, parallel to {@link #frames}. */
     private final long[] numbers;
     private final Frame[] frames;
+    /** Frame number to index in {@link #numbers}; shared by every memory with the same numbers array. */
+    private final FrameIndex index;
 
     /** Whether any frame has dead bytes (reads of a memory without any need no check). */
     private final boolean hasDead;
 
-    private PhysMem(int maxPhysAddrBits, long[] numbers, Frame[] frames) {
+    private PhysMem(int maxPhysAddrBits, long[] numbers, Frame[] frames, FrameIndex index) {
         this.maxPhysAddrBits = maxPhysAddrBits;
         this.numbers = numbers;
         this.frames = frames;
+        this.index = index;
         boolean dead = false;
         for (Frame f : frames) {
             dead |= f.dead != null;
@@ -74,7 +77,7 @@ public final class PhysMem implements PhysReader {
         if (maxPhysAddrBits < 32 || maxPhysAddrBits > 52) {
             throw new IllegalArgumentException("MAXPHYADDR " + maxPhysAddrBits);
         }
-        return new PhysMem(maxPhysAddrBits, new long[0], new Frame[0]);
+        return new PhysMem(maxPhysAddrBits, new long[0], new Frame[0], new FrameIndex(new long[0]));
     }
 
     @Override
@@ -89,7 +92,7 @@ public final class PhysMem implements PhysReader {
 
     /** Whether frame {@code frameNumber} (hpa &gt;&gt; 12) has been allocated. */
     public boolean isAllocated(long frameNumber) {
-        return Arrays.binarySearch(numbers, frameNumber) >= 0;
+        return index.of(frameNumber) >= 0;
     }
 
     /** The allocated frame numbers in ascending order (a copy). */
@@ -102,7 +105,7 @@ public final class PhysMem implements PhysReader {
         checkAddress(hpa, size);
         int offsetInWord = (int) (hpa & 7);
         if (offsetInWord + size <= 8) {
-            int i = Arrays.binarySearch(numbers, hpa >>> FRAME_SHIFT);
+            int i = index.of(hpa >>> FRAME_SHIFT);
             if (i < 0) {
                 return 0;
             }
@@ -117,6 +120,42 @@ public final class PhysMem implements PhysReader {
         return readBytes(this, hpa, size);
     }
 
+    /** Receives the live aligned words of a scan ({@link #forEachLiveWord}). */
+    public interface WordSink {
+        void word(long hpa, long value);
+    }
+
+    /**
+     * Every aligned 8-byte word of {@code [hpa, end)} (within one frame, both 8-aligned) whose
+     * bytes all hold a value, lowest first; a frame never allocated holds zeros. One frame
+     * lookup for the whole range: the dead-stack bounds scan stacks on every step.
+     */
+    public void forEachLiveWord(long hpa, long end, WordSink sink) {
+        if (hpa >= end) {
+            return;
+        }
+        int i = index.of(hpa >>> FRAME_SHIFT);
+        long frameBase = hpa & ~(long) (FRAME_SIZE - 1);
+        if (end > frameBase + FRAME_SIZE || ((hpa | end) & 7) != 0) {
+            throw new IllegalArgumentException("scan must be word-aligned within one frame");
+        }
+        if (i < 0) {
+            for (long a = hpa; a < end; a += 8) {
+                sink.word(a, 0);
+            }
+            return;
+        }
+        Frame f = frames[i];
+        long[] d = f.dead;
+        for (long a = hpa; a < end; a += 8) {
+            int o = (int) (a - frameBase);
+            if (d != null && ((d[o >>> 6] >>> (o & 63)) & 0xFF) != 0) {
+                continue;
+            }
+            sink.word(a, f.words[o >>> 3]);
+        }
+    }
+
     /** Whether any byte of {@code [hpa, hpa + size)} holds no value (reading it would throw {@link DeadRead}). */
     public boolean isDead(long hpa, int size) {
         return firstDead(this::deadOf, hpa, size) >= 0;
@@ -124,8 +163,8 @@ public final class PhysMem implements PhysReader {
 
     /** Whether frame {@code frameNumber} is the same frame object in both memories (or absent from both). */
     public boolean sameFrame(PhysMem other, long frameNumber) {
-        int i = Arrays.binarySearch(numbers, frameNumber);
-        int j = Arrays.binarySearch(other.numbers, frameNumber);
+        int i = index.of(frameNumber);
+        int j = other.index.of(frameNumber);
         return i < 0 ? j < 0 : j >= 0 && frames[i] == other.frames[j];
     }
 
@@ -154,7 +193,7 @@ public final class PhysMem implements PhysReader {
     }
 
     private long[] deadOf(long frameNumber) {
-        int i = Arrays.binarySearch(numbers, frameNumber);
+        int i = index.of(frameNumber);
         return i >= 0 ? frames[i].dead : null;
     }
 
@@ -206,14 +245,14 @@ public final class PhysMem implements PhysReader {
     public boolean isTainted(long hpa, int size) {
         checkAddress(hpa, size);
         return anyTainted(n -> {
-            int i = Arrays.binarySearch(numbers, n);
+            int i = index.of(n);
             return i >= 0 ? frames[i].taint : null;
         }, hpa, size);
     }
 
     /** Whether the compromised driver wrote frame {@code frameNumber} (its "domain wrote since" bit). */
     public boolean domainWrote(long frameNumber) {
-        int i = Arrays.binarySearch(numbers, frameNumber);
+        int i = index.of(frameNumber);
         return i >= 0 && frames[i].domainWrote;
     }
 
@@ -237,7 +276,7 @@ public final class PhysMem implements PhysReader {
      * cache of results computed from a few frames tell cheaply whether those frames changed.
      */
     public long frameHash(long frameNumber) {
-        int i = Arrays.binarySearch(numbers, frameNumber);
+        int i = index.of(frameNumber);
         return i >= 0 ? frames[i].hash() : 0;
     }
 
@@ -313,7 +352,7 @@ public final class PhysMem implements PhysReader {
     public List<WordChange> changesSince(PhysMem before) {
         List<WordChange> out = new java.util.ArrayList<>();
         for (int i = 0; i < numbers.length; i++) {
-            int j = Arrays.binarySearch(before.numbers, numbers[i]);
+            int j = before.index.of(numbers[i]);
             long[] old = j >= 0 ? before.frames[j].words : new long[WORDS];
             if (j >= 0 && before.frames[j] == frames[i]) {
                 continue;
@@ -362,7 +401,7 @@ public final class PhysMem implements PhysReader {
     }
 
     private long[] wordsOf(long frameNumber) {
-        int i = Arrays.binarySearch(numbers, frameNumber);
+        int i = index.of(frameNumber);
         return i >= 0 ? frames[i].words : null;
     }
 
@@ -716,6 +755,17 @@ public final class PhysMem implements PhysReader {
                 return base;
             }
             long[] bn = base.numbers;
+            boolean sameNumbers = true;
+            for (int t = 0; t < touched && sameNumbers; t++) {
+                sameNumbers = base.index.of(touchedNumbers[t]) >= 0;
+            }
+            if (sameNumbers) {
+                Frame[] fs = base.frames.clone();
+                for (int t = 0; t < touched; t++) {
+                    fs[base.index.of(touchedNumbers[t])] = touchedFrames[t].freeze();
+                }
+                return new PhysMem(base.maxPhysAddrBits, bn, fs, base.index);
+            }
             long[] newNumbers = new long[bn.length + touched];
             Frame[] newFrames = new Frame[bn.length + touched];
             int[] order = sortedTouchOrder();
@@ -738,7 +788,8 @@ public final class PhysMem implements PhysReader {
                     j++;
                 }
             }
-            return new PhysMem(base.maxPhysAddrBits, Arrays.copyOf(newNumbers, n), Arrays.copyOf(newFrames, n));
+            long[] numbers = Arrays.copyOf(newNumbers, n);
+            return new PhysMem(base.maxPhysAddrBits, numbers, Arrays.copyOf(newFrames, n), new FrameIndex(numbers));
         }
 
         /** Indices of the touched frames in ascending frame-number order (insertion sort: few). */
@@ -784,7 +835,7 @@ public final class PhysMem implements PhysReader {
             if (i >= 0) {
                 return touchedFrames[i].dead;
             }
-            int k = Arrays.binarySearch(base.numbers, frameNumber);
+            int k = base.index.of(frameNumber);
             return k >= 0 ? base.frames[k].dead : null;
         }
 
@@ -796,7 +847,7 @@ public final class PhysMem implements PhysReader {
             if (i >= 0) {
                 return touchedFrames[i].taint;
             }
-            int k = Arrays.binarySearch(base.numbers, frameNumber);
+            int k = base.index.of(frameNumber);
             return k >= 0 ? base.frames[k].taint : null;
         }
 
@@ -810,7 +861,7 @@ public final class PhysMem implements PhysReader {
                 last = touchedFrames[i];
                 return last;
             }
-            int k = Arrays.binarySearch(base.numbers, frameNumber);
+            int k = base.index.of(frameNumber);
             Frame old = k >= 0 ? base.frames[k] : null;
             Touched copy = old == null ? new Touched(new long[WORDS], null, null, false)
                     : new Touched(old.words.clone(), old.taint == null ? null : old.taint.clone(),
@@ -835,6 +886,52 @@ public final class PhysMem implements PhysReader {
             lastNumber = frameNumber;
             last = copy;
             return copy;
+        }
+    }
+
+    /**
+     * Frame number to position in a sorted numbers array, by open addressing (a step reads
+     * memory many times; a binary search over hundreds of frames per read was the hot spot).
+     */
+    private static final class FrameIndex {
+        private final long[] keys;
+        private final int[] values;
+        private final int mask;
+
+        FrameIndex(long[] numbers) {
+            int cap = Integer.highestOneBit(Math.max(4, numbers.length * 3)) << 1;
+            keys = new long[cap];
+            values = new int[cap];
+            mask = cap - 1;
+            Arrays.fill(keys, -1L);
+            for (int i = 0; i < numbers.length; i++) {
+                int h = slot(numbers[i]);
+                while (keys[h] != -1L) {
+                    h = (h + 1) & mask;
+                }
+                keys[h] = numbers[i];
+                values[h] = i;
+            }
+        }
+
+        private int slot(long n) {
+            long x = n * 0x9E3779B97F4A7C15L;
+            return (int) (x >>> 40) & mask;
+        }
+
+        /** The position of {@code frameNumber}, or a negative number when it is not allocated. */
+        int of(long frameNumber) {
+            int h = slot(frameNumber);
+            while (true) {
+                long k = keys[h];
+                if (k == frameNumber) {
+                    return values[h];
+                }
+                if (k == -1L) {
+                    return -1;
+                }
+                h = (h + 1) & mask;
+            }
         }
     }
 }
