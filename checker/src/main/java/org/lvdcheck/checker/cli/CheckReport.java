@@ -84,8 +84,13 @@ final class CheckReport {
 
     static String workload(SpecLoader.Loaded loaded) {
         StringBuilder sb = new StringBuilder();
-        sb.append(loaded.spec().threads().size()).append(" threads x ").append(loaded.spec().workload().callsPerThread())
-                .append(" calls");
+        List<String> threads = loaded.spec().workload().threads();
+        if (threads.isEmpty()) {
+            threads = loaded.spec().threads().stream().map(Model.Thread::name).toList();
+        }
+        int calls = loaded.spec().workload().callsPerThread();
+        sb.append(threads.size()).append(threads.size() == 1 ? " thread (" : " threads (").append(String.join(", ", threads))
+                .append(") x ").append(calls).append(calls == 1 ? " call" : " calls");
         for (Model.Source s : loaded.spec().sources()) {
             sb.append("; ").append(s.name()).append(" fires ")
                     .append(s.fires() < 0 ? "unbounded" : "<= " + s.fires() + " per CPU")
