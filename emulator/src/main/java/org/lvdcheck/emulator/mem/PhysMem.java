@@ -206,6 +206,11 @@ public final class PhysMem implements PhysReader {
         T apply(long frameNumber, long[] words);
     }
 
+    /** Receives each frame's derived value ({@link #forEachDerived}); the frame number unboxed. */
+    public interface DerivedSink<T> {
+        void accept(long frameNumber, T value);
+    }
+
     /** {key, value} of {@link #memo}. */
     private volatile Object[] memo;
 
@@ -226,7 +231,7 @@ public final class PhysMem implements PhysReader {
 
     /** The derived value of every allocated frame, in ascending frame order, to {@code sink}. */
     @SuppressWarnings("unchecked")
-    public <T> void forEachDerived(Object key, FrameFunction<T> f, java.util.function.BiConsumer<Long, T> sink) {
+    public <T> void forEachDerived(Object key, FrameFunction<T> f, DerivedSink<T> sink) {
         for (int i = 0; i < numbers.length; i++) {
             Frame fr = frames[i];
             Object[] d = fr.derived;
@@ -562,6 +567,10 @@ public final class PhysMem implements PhysReader {
         private Map<Long, Integer> index;
         private long lastNumber = -1;
         private Touched last;
+        /** The last untouched base frame read (byte-wise reads hit one frame many times); reset when a frame is touched. */
+        private long readNumber = -1;
+        private long[] readWords;
+        private long[] readDead;
 
         /** A frame being edited: its words, taint bits (allocated on first taint), dead bytes and domain-wrote bit. */
         private static final class Touched {
@@ -630,6 +639,36 @@ public final class PhysMem implements PhysReader {
         @Override
         public long read(long hpa, int size) {
             base.checkAddress(hpa, size);
+            int offsetInWord = (int) (hpa & 7);
+            if (offsetInWord + size <= 8) {
+                // One word of one frame: one lookup for its words and dead bytes.
+                long n = hpa >>> FRAME_SHIFT;
+                long[] words;
+                long[] dead;
+                if (n == lastNumber) {
+                    words = last.words;
+                    dead = last.dead;
+                } else {
+                    int i = touchedIndex(n);
+                    if (i >= 0) {
+                        words = touchedFrames[i].words;
+                        dead = touchedFrames[i].dead;
+                    } else {
+                        viewWords(n);
+                        words = readWords;
+                        dead = readDead;
+                    }
+                }
+                if (words == null) {
+                    return 0;
+                }
+                int o = (int) (hpa & (FRAME_SIZE - 1));
+                if (dead != null && ((dead[o >>> 6] >>> (o & 63)) & ((1L << size) - 1)) != 0) {
+                    throw new DeadRead(firstDead(this::viewDead, hpa, size));
+                }
+                long word = words[o >>> 3] >>> (offsetInWord * 8);
+                return size == 8 ? word : word & ((1L << (size * 8)) - 1);
+            }
             if (touched > 0 || base.hasDead) {
                 checkLive(this::viewDead, hpa, size);
             }
@@ -823,8 +862,18 @@ public final class PhysMem implements PhysReader {
             if (frameNumber == lastNumber) {
                 return last.words;
             }
+            if (frameNumber == readNumber) {
+                return readWords;
+            }
             int i = touchedIndex(frameNumber);
-            return i >= 0 ? touchedFrames[i].words : base.wordsOf(frameNumber);
+            if (i >= 0) {
+                return touchedFrames[i].words;
+            }
+            readNumber = frameNumber;
+            int k = base.index.of(frameNumber);
+            readWords = k >= 0 ? base.frames[k].words : null;
+            readDead = k >= 0 ? base.frames[k].dead : null;
+            return readWords;
         }
 
         private long[] viewDead(long frameNumber) {
@@ -885,6 +934,9 @@ public final class PhysMem implements PhysReader {
             touched++;
             lastNumber = frameNumber;
             last = copy;
+            readNumber = -1;
+            readWords = null;
+            readDead = null;
             return copy;
         }
     }
