@@ -22,6 +22,7 @@ import org.lvdcheck.checker.model.CheckState;
 import org.lvdcheck.checker.model.LineCoverage;
 import org.lvdcheck.checker.model.LvdTransitionSystem;
 import org.lvdcheck.checker.model.TransitionCode;
+import org.lvdcheck.checker.model.Witnesses;
 import org.lvdcheck.checker.trace.TraceFile;
 import org.lvdcheck.checker.trace.TraceHtml;
 import org.lvdcheck.checker.trace.TraceJson;
@@ -157,7 +158,8 @@ final class CheckReport {
         // A selected property without a check in this version keeps the verdict from "holds".
         boolean allHold = !checked.isEmpty() && notChecked.isEmpty()
                 && checked.stream().allMatch(p -> status(p).equals("holds"));
-        return allHold ? ExitCode.HOLDS : ExitCode.INCONCLUSIVE;
+        // A system that never reaches a behaviour its spec names as reachable earns no "holds".
+        return allHold && sys.witnesses().unreached().isEmpty() ? ExitCode.HOLDS : ExitCode.INCONCLUSIVE;
     }
 
     String verdictWord() {
@@ -189,6 +191,12 @@ final class CheckReport {
         }
         if (st.deadlocks() > 0) {
             out.printf(Locale.ROOT, "deadlocks: %,d states with no successor that are not final%n", st.deadlocks());
+        }
+        Witnesses ws = sys.witnesses();
+        for (int i = 0; i < ws.all().size(); i++) {
+            Model.Witness w = ws.all().get(i);
+            out.printf(Locale.ROOT, "witness %s (%s, %s): %s%n", w.name(), w.event(), w.pos(), ws.reached(i) ? "reached"
+                    : result.complete() ? "NOT REACHED: the verdict cannot be holds" : "not reached (incomplete)");
         }
         out.print("coverage by action:");
         st.coverage().forEach((k, v) -> out.printf(Locale.ROOT, " %s %,d;", k, v));
@@ -258,9 +266,16 @@ final class CheckReport {
         for (LineCoverage.FileCoverage f : sys.coverage().byFile().values()) {
             lines.putObject(f.file()).put("executed", f.executed()).put("lines", f.lines());
         }
+        ArrayNode wn = root.putArray("witnesses");
+        Witnesses ws = sys.witnesses();
+        for (int i = 0; i < ws.all().size(); i++) {
+            Model.Witness w = ws.all().get(i);
+            wn.addObject().put("name", w.name()).put("event", w.event()).put("line", w.pos().toString())
+                    .put("reached", ws.reached(i));
+        }
         ObjectNode wl = root.putObject("workload");
         wl.put("cpus", loaded.spec().cpus());
-        wl.put("threads", loaded.spec().threads().size());
+        wl.put("threads", loaded.spec().workload().threads().size());
         wl.put("callsPerThread", loaded.spec().workload().callsPerThread());
         wl.put("description", workload(loaded));
         ArrayNode tc = root.putArray("transitionCode");

@@ -31,6 +31,7 @@ public final class LvdTransitionSystem implements TransitionSystem<CheckState> {
     private final boolean reduction;
     private final int cpus;
     private final LineCoverage coverage;
+    private final Witnesses witnesses;
     /** The dead-stack reduction, or null without reduction. */
     private final DeadStacks deadStacks;
 
@@ -47,6 +48,7 @@ public final class LvdTransitionSystem implements TransitionSystem<CheckState> {
                     () -> new IllegalStateException("source vector " + v + " checked at parse")).number();
         }
         this.coverage = new LineCoverage(machine.system());
+        this.witnesses = new Witnesses(machine);
         this.deadStacks = reduction ? DeadStacks.of(machine) : null;
     }
 
@@ -61,6 +63,11 @@ public final class LvdTransitionSystem implements TransitionSystem<CheckState> {
     /** Which assembly lines the steps taken so far executed. */
     public LineCoverage coverage() {
         return coverage;
+    }
+
+    /** The spec's reachability witnesses and which the steps taken so far reached. */
+    public Witnesses witnesses() {
+        return witnesses;
     }
 
     public Machine machine() {
@@ -160,6 +167,7 @@ public final class LvdTransitionSystem implements TransitionSystem<CheckState> {
                 coverage.record(x.insn());
             }
         }
+        witnesses.observe(s.machine(), ch.action(), st);
         CheckState n = ch.source() >= 0 ? s.fired(ch.source(), cpus, c, next) : s.withMachine(next);
         List<Violation> v = forgetting(() -> checks.step(s.machine(), s.caller(), ch.action(), st), "a check of "
                 + ch.action());

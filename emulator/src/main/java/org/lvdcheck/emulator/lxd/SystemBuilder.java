@@ -575,6 +575,11 @@ public final class SystemBuilder {
                     int width = (int) sym(kernel, "VMFUNC_GS_BASE_BYTES");
                     writeLinear(v, c, cr3, sp + sym(kernel, "VMFUNC_kernel_gs_base"), width,
                             width == 8 ? pc : pc & 0xFFFFFFFFL, top);
+                    // This CPU's IST 5 top, where an interrupt from a domain leaves its pt_regs, for
+                    // the entry code's RSP check after its VMFUNC back to the kernel (hardened G23).
+                    if (kernel.symbol("VMFUNC_irq_stack_top").isPresent() && l.istTop()[c][5] != 0) {
+                        writeLinear(v, c, cr3, sp + sym(kernel, "VMFUNC_irq_stack_top"), 8, l.istTop()[c][5], top);
+                    }
                 }
             }
         }

@@ -430,12 +430,40 @@ final class Hypervisor {
             k.write(live.getAsLong() + 8L * slot, 8, 0);
             n = n.withMem(k.memory());
         }
+        n = markThreadsInside(n, c, slot);
         for (int cpu = 0; cpu < sys.cpus(); cpu++) {
             if (cpu == c || machine.viewOf(n, cpu) == v) {
                 n = resumeKernel(n, cpu, errorReturn.getAsLong());
             }
         }
         return n;
+    }
+
+    /**
+     * Sets {@code TASK_lvd_killed} in every thread with a crossing into the domain of {@code slot}
+     * (gate nesting above 0, {@code vmfunc_lcd} the slot), when the gate has that field: a thread
+     * preempted inside the domain then unwinds on its way back instead of running VMFUNC into the
+     * removed EPTP (HARDENING.md G16).
+     */
+    private MachineState markThreadsInside(MachineState s, int c, int slot) {
+        var img = system.images().get("kernel");
+        var killed = img.symbol("TASK_lvd_killed");
+        var nested = img.symbol("TASK_nested_count");
+        var lcd = img.symbol("TASK_vmfunc_lcd");
+        if (killed.isEmpty() || nested.isEmpty() || lcd.isEmpty()) {
+            return s;
+        }
+        KernelAccess k = machine.kernelAccess(s.mem(), system.eptps()[0][c], s.cpu(c).regs());
+        boolean wrote = false;
+        long[] tasks = system.layout().taskGva();
+        for (int t = 0; t < s.threads().size() && t < tasks.length; t++) {
+            long task = tasks[t];
+            if (k.read(task + nested.getAsLong(), 4) != 0 && k.read(task + lcd.getAsLong(), 8) == slot) {
+                k.write(task + killed.getAsLong(), 8, 1);
+                wrote = true;
+            }
+        }
+        return wrote ? s.withMem(k.memory()) : s;
     }
 
     private MachineState resumeKernel(MachineState s, int c, long errorReturn) {

@@ -133,6 +133,27 @@ public final class Model {
     public record Workload(int callsPerThread, java.util.List<String> threads, SourcePos pos) {}
 
     /**
+     * {@code witness NAME event=KIND[:ARG]}: a behaviour that must be reachable in the explored
+     * system (DESIGN.md §5); a complete exploration that never reaches it is inconclusive, since a
+     * property that holds on a system that cannot even get there says little. Kinds:
+     * {@code interrupt-in-domain} (an interrupt delivered to a CPU running under a domain's EPT,
+     * without a VM exit), {@code migration} (a preempted thread resumes on another CPU),
+     * {@code kill} (the hypervisor kills a domain), {@code crossing[:VIEW]} (VMFUNC switches to a
+     * view), {@code dispatch:FUNCTION} (a dispatcher runs the function), {@code exit:REASON} (a VM
+     * exit of that reason).
+     */
+    public record Witness(String name, String kind, String arg, SourcePos pos) {
+        /** The event kinds a witness may name, and whether each takes an argument (1), may (0) or must not (-1). */
+        public static final java.util.Map<String, Integer> KINDS = java.util.Map.of("interrupt-in-domain", -1,
+                "migration", -1, "kill", -1, "crossing", 0, "dispatch", 1, "exit", 1);
+
+        /** How the spec wrote the event. */
+        public String event() {
+            return arg == null ? kind : kind + ":" + arg;
+        }
+    }
+
+    /**
      * {@code scenario NAME calls=N timer-every=K timer=SOURCE [threads=T,...] [stagger=S] [title="..."]}: a
      * schedule for {@code lvdcheck emulate}: the listed threads (the workload's unless listed) each make N
      * calls; the timer fires on every CPU every K steps; CPUs other than CPU 0 start after S steps (so

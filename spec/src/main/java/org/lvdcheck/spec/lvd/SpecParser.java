@@ -38,6 +38,7 @@ public final class SpecParser {
     private final List<Source> sources = new ArrayList<>();
     private Workload workload;
     private final List<Scenario> scenarios = new ArrayList<>();
+    private final List<Model.Witness> witnesses = new ArrayList<>();
     /** Names and the token that defined them, per namespace, for "defined twice" and "unknown" errors. */
     private final Map<String, Map<String, Token>> defined = new HashMap<>();
     /** References to check once every line is read: namespace, name, token. */
@@ -286,6 +287,34 @@ public final class SpecParser {
                         src.text(), s.has("stagger") ? Values.smallInt(s.option("stagger"), "stagger", 0, 1_000_000_000) : 0,
                         list == null ? null : threadList(list), s.pos()));
             }
+            case "witness" -> {
+                Token n = s.next("a witness name");
+                define("witness", n);
+                Token ev = s.required("event", "KIND[:ARG]");
+                String text = ev.text();
+                int colon = text.indexOf(':');
+                String kind = colon < 0 ? text : text.substring(0, colon);
+                String arg = colon < 0 ? null : text.substring(colon + 1);
+                Integer takes = Model.Witness.KINDS.get(kind);
+                if (takes == null) {
+                    throw new InputError(ev.pos(), "unknown witness event '" + kind + "'; one of: "
+                            + String.join(", ", new java.util.TreeSet<>(Model.Witness.KINDS.keySet())));
+                }
+                if (takes > 0 && (arg == null || arg.isEmpty())) {
+                    throw new InputError(ev.pos(), "witness event '" + kind + "' needs an argument: " + kind + ":"
+                            + (kind.equals("dispatch") ? "FUNCTION" : "REASON"));
+                }
+                if (takes < 0 && arg != null) {
+                    throw new InputError(ev.pos(), "witness event '" + kind + "' takes no argument");
+                }
+                if (arg != null && arg.isEmpty()) {
+                    throw new InputError(ev.pos(), "empty argument after '" + kind + ":'");
+                }
+                if (kind.equals("crossing") && arg != null && !arg.equals("kernel")) {
+                    ref("domain", new Token(arg, ev.pos()));
+                }
+                witnesses.add(new Model.Witness(n.text(), kind, arg, s.pos()));
+            }
             default -> throw new InputError(s.pos(), "unknown statement '" + s.keyword().text()
                     + "' (see docs/SPEC-LANGUAGE.md)");
         }
@@ -430,7 +459,7 @@ public final class SpecParser {
                 List.copyOf(mappings), List.copyOf(ept), List.copyOf(domains), List.copyOf(stackPools), List.copyOf(objects), List.copyOf(asm),
                 List.copyOf(sections), List.copyOf(symbols), List.copyOf(vectors), List.copyOf(exits),
                 List.copyOf(hypercalls), List.copyOf(vmcs), List.copyOf(threads), List.copyOf(sources),
-                w, List.copyOf(resolved));
+                w, List.copyOf(resolved), List.copyOf(witnesses));
     }
 
     /** A comma-separated list of thread names ({@code threads=t0,t1}); each name is checked once every line is read. */

@@ -28,7 +28,8 @@ public record SystemSpec(
         List<Model.Thread> threads,
         List<Source> sources,
         Workload workload,
-        List<Scenario> scenarios) {
+        List<Scenario> scenarios,
+        List<Model.Witness> witnesses) {
 
     public Optional<Domain> domain(String n) {
         return domains.stream().filter(d -> d.name().equals(n)).findFirst();
@@ -62,7 +63,7 @@ public record SystemSpec(
         }
         return new SystemSpec(name, sdm, cpu, cpus, kernel, regions, pgds, mappings, eptMappings, domains, stackPools,
                 objects, asm, sections, symbols, vectors, exitPolicies, hypercallPolicies, vmcs, kept, sources, workload,
-                scenarios);
+                scenarios, witnesses);
     }
 
     /** The views that have EPTs: "kernel" then each domain by slot. */

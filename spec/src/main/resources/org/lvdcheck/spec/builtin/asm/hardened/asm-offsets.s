@@ -26,7 +26,8 @@
 .equ VMFUNC_lcd_stack_saved,    32      # u64: written with movq
 .equ VMFUNC_debug_stack,        40      # u64
 .equ VMFUNC_ept_id,             64      # u32, after the 64-bit GS fields # hardened: G2-gs-width
-.equ VMFUNC_STATE_SIZE,         72      # hardened: G2-gs-width
+.equ VMFUNC_irq_stack_top,      72      # u64, kernel copy: this CPU's IST 5 top # hardened: G23-entry-rsp
+.equ VMFUNC_STATE_SIZE,         80      # hardened: G2-gs-width; G23-entry-rsp
 .equ VMFUNC_GS_BASE_BYTES,      8       # operand width of the GS-base fields # hardened: G2-gs-width
 .equ VMFUNC_STATE_PAGE_SIZE,    4096
 

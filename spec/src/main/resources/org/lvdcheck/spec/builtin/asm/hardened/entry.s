@@ -123,6 +123,12 @@
         testl $1, %eax
         jnz 1f
         VMFUNC_TO_KERNEL                # inside an LVD: back to slot 0
+        leaq SIZEOF_PTREGS(%rsp), %rax  # this entry's frame ends at the IST top # hardened: G23-entry-rsp
+        cmpq vmfunc_state_page + VMFUNC_irq_stack_top, %rax # hardened: G23-entry-rsp
+        je 8f                           # hardened: G23-entry-rsp
+        movq vmfunc_state_page + VMFUNC_irq_stack_top, %rsp # a VMFUNC of the driver's own # hardened: G23-entry-rsp
+        LVD_KILL_FROM_IST               # hardened: G23-entry-rsp
+8:                                      # hardened: G23-entry-rsp
         # GS-base swap moved to the domain/window path below # hardened: G2-gs-width
         # RBX holds the slot to VMFUNC back to on exit
         testb $3, PT_CS(%rsp)           # ring 3 is not allowed inside an LVD
