@@ -95,6 +95,9 @@ public final class StepChecks {
                 sensitiveExit(x, executed, c, out);
             } else if (e instanceof Event.Dispatched d) {
                 undeclaredCall(d, caller[c], out);
+            } else if (e instanceof Event.DriverControl dc && dc.unexitedControlRegisterWrite()) {
+                out.add(new Violation(PropertyId.INV4.name(), "cpu" + c + ": " + dc.why()
+                        + ": the domain loaded a control register of its choice"));
             } else if (e instanceof Event.TaintUse u) {
                 out.add(new Violation(PropertyId.TAINT.name(), "cpu" + c + " at 0x" + Long.toHexString(u.rip()) + ": "
                         + u.what()));

@@ -71,7 +71,8 @@ final class ControlRegisters {
                     "MOV to CR" + cr);
         }
         if (top) {
-            throw s.operandUse("MOV of ⊤ to CR" + cr + " without a VM exit");
+            throw s.operandUse(ExecOutcome.UNEXITED_MOV_TO_CR + cr
+                    + " without a VM exit");
         }
         switch (cr) {
             case 0 -> s.regs = s.regs.withCr0(newCr0(s, v, vmcs.cr0GuestHostMask()));

@@ -55,7 +55,12 @@ public sealed interface Event {
      * (its path ends), or trusted code under the domain's EPT went where the driver's values say.
      * RIP is ⊤ from here; the driver's moves apply.
      */
-    record DriverControl(String why, long rip) implements Event {}
+    record DriverControl(String why, long rip) implements Event {
+        /** The driver changed a control register without a VM exit (INV4's evidence). */
+        public boolean unexitedControlRegisterWrite() {
+            return why.startsWith(org.lvdcheck.emulator.exec.ExecOutcome.UNEXITED_MOV_TO_CR);
+        }
+    }
 
     /** The compromised driver made a move of its repertoire (DESIGN.md §3). */
     record DriverMoved(String move) implements Event {}

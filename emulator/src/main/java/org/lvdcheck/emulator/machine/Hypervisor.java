@@ -138,12 +138,23 @@ final class Hypervisor {
     MachineState eptExit(MachineState s, int c, ExitReason reason, long qual, long gla, long gpa, List<Event> ev,
                          String what) {
         Origin o = machine.origin(s, c);
+        // An instruction fetch under the kernel's EPT from a frame a domain owns: only a domain's
+        // VMFUNC to slot 0 from its own code gets there (the kernel never runs domain code), so
+        // the exit is that domain's, and it is the one a kill removes.
+        int culprit = -1;
+        if (reason == ExitReason.EPT_VIOLATION && o == Origin.KERNEL && (qual & 4) != 0) {
+            culprit = domainOwning(s, c, gpa);
+            if (culprit > 0) {
+                o = Origin.DOMAIN;
+            }
+        }
         Action a = system.policy().onExit(reason, o);
         ev.add(new Event.VmExit(reason.number(), ExitNames.word(reason), o.name().toLowerCase(), decision(a),
                 (what == null ? "" : what + ", ") + "GPA 0x" + Long.toHexString(gpa) + ", GLA 0x" + Long.toHexString(gla)
-                + ", qualification 0x" + Long.toHexString(qual)));
+                + ", qualification 0x" + Long.toHexString(qual)
+                + (culprit > 0 ? ", a fetch from " + system.viewName(culprit) + "'s frame" : "")));
         if (a == Action.KILL) {
-            return kill(s, c, ev, ExitNames.word(reason) + " in the domain");
+            return kill(s, c, ev, ExitNames.word(reason) + " in the domain", culprit);
         }
         return stop(s, c, ev, "the hypervisor halted the vCPU on " + ExitNames.word(reason) + ": unhandled vm exit");
     }
@@ -407,8 +418,32 @@ final class Hypervisor {
      * return in the gate code there is nowhere to resume: the vCPU halts.
      */
     MachineState kill(MachineState s, int c, List<Event> ev, String why) {
+        return kill(s, c, ev, why, -1);
+    }
+
+    /**
+     * The view (1..) of the domain owning the frame that guest-physical {@code gpa} maps to in
+     * CPU {@code c}'s kernel EPT, or -1 (not mapped, or not a domain's frame).
+     */
+    private int domainOwning(MachineState s, int c, long gpa) {
+        var r = org.lvdcheck.emulator.ept.EptWalk.translate(s.mem(), system.eptps()[0][c], gpa,
+                org.lvdcheck.emulator.ept.EptAccess.READ, system.caps());
+        if (!(r instanceof org.lvdcheck.emulator.ept.EptResult.Ok ok)) {
+            return -1;
+        }
+        for (org.lvdcheck.spec.lvd.Model.Region region : system.spec().regions()) {
+            if (ok.hpa() >= region.hpa() && ok.hpa() < region.hpa() + region.size()) {
+                int v = system.views().indexOf(region.owner());
+                return v > 0 ? v : -1;
+            }
+        }
+        return -1;
+    }
+
+    /** Kills domain view {@code domain}, or (-1) the one this CPU is in (from the kernel's EPT, slot 1's). */
+    MachineState kill(MachineState s, int c, List<Event> ev, String why, int domain) {
         LvdSystem sys = system;
-        int v = machine.viewOf(s, c);
+        int v = domain > 0 ? domain : machine.viewOf(s, c);
         if (v <= 0) {
             v = 1 < sys.views().size() ? 1 : -1;
         }
