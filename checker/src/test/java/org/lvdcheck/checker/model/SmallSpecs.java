@@ -1,0 +1,111 @@
+package org.lvdcheck.checker.model;
+
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import org.lvdcheck.checker.explore.ExplorationResult;
+import org.lvdcheck.checker.explore.Explorer;
+import org.lvdcheck.checker.trace.Replay;
+import org.lvdcheck.properties.PropertyId;
+import org.lvdcheck.spec.InputError;
+import org.lvdcheck.spec.InputFile;
+import org.lvdcheck.spec.SourceSet;
+import org.lvdcheck.spec.lvd.SpecLoader;
+
+/**
+ * The small test specs under {@code src/test/resources/small/} (docs/TESTING.md): {@code tiny.lvd}
+ * (one CPU) and {@code mini.lvd} (two CPUs), loaded from the test class path as {@code check}
+ * loads a spec file, optionally with one line of the spec replaced (a seeded fault).
+ */
+final class SmallSpecs {
+    /** The properties the explorer checks in this version ({@link StepChecks#CHECKED}), in catalogue order. */
+    static final List<String> CHECKED = java.util.Arrays.stream(PropertyId.values())
+            .filter(StepChecks.CHECKED::contains).map(PropertyId::name).toList();
+
+    private SmallSpecs() {
+    }
+
+    /** The directory of the small specs on the test class path. */
+    static Path dir() {
+        try {
+            return Path.of(SmallSpecs.class.getResource("/small").toURI());
+        } catch (URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The text of spec {@code name} ({@code tiny.lvd}, {@code mini.lvd}). */
+    static String text(String name) {
+        try {
+            return Files.readString(dir().resolve(name));
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Spec {@code name} as {@code check --spec} loads it. */
+    static SpecLoader.Loaded load(String name) throws InputError {
+        return SpecLoader.load(dir().resolve(name).toString());
+    }
+
+    /**
+     * Spec {@code name} with {@code text} in place of its own (the assembly beside it): how a
+     * faulty variant is loaded. The path stays the spec's, so its {@code .s} files resolve.
+     */
+    static SpecLoader.Loaded load(String name, String text) throws InputError {
+        String path = dir().resolve(name).toString();
+        SourceSet disk = SourceSet.directory();
+        SourceSet sources = (from, relative) -> SourceSet.resolve(from, relative).equals(path)
+                ? Optional.of(InputFile.of(path, text)) : disk.read(from, relative);
+        return SpecLoader.load(path, sources);
+    }
+
+    /**
+     * {@code text} with the one line that contains {@code fragment} changed to contain
+     * {@code replacement} instead: a one-line diff, or an error if the fragment is not on
+     * exactly one line.
+     */
+    static String oneLineDiff(String text, String fragment, String replacement) {
+        String[] lines = text.split("\n", -1);
+        int at = -1;
+        for (int i = 0; i < lines.length; i++) {
+            if (lines[i].contains(fragment)) {
+                if (at >= 0) {
+                    throw new IllegalArgumentException("'" + fragment + "' is on lines " + (at + 1) + " and " + (i + 1));
+                }
+                at = i;
+            }
+        }
+        if (at < 0 || lines[at].indexOf(fragment) != lines[at].lastIndexOf(fragment)) {
+            throw new IllegalArgumentException("'" + fragment + "' is not on exactly one line once");
+        }
+        lines[at] = lines[at].replace(fragment, replacement);
+        return String.join("\n", lines);
+    }
+
+    /** The explored system of a loaded spec, built as {@code check} builds it. */
+    static LvdTransitionSystem system(SpecLoader.Loaded loaded, boolean reduction) throws InputError {
+        return Replay.system(loaded, reduction);
+    }
+
+    /** Explores as {@code check} does (a verdict that holds only beyond a cut is inconclusive). */
+    static Explored explore(SpecLoader.Loaded loaded, boolean reduction, boolean exact, int workers,
+                            List<String> properties) throws InputError {
+        LvdTransitionSystem sys = system(loaded, reduction);
+        Explorer.Options options = Explorer.Options.defaults().withReduction(reduction).withExact(exact)
+                .withWorkers(workers).withProperties(properties.toArray(String[]::new));
+        Explorer<CheckState> explorer = new Explorer<>(sys, options);
+        ExplorationResult result = explorer.run().withCutSensitive(p -> true);
+        return new Explored(explorer, result);
+    }
+
+    /** An exploration and the explorer that ran it (its traces). */
+    record Explored(Explorer<CheckState> explorer, ExplorationResult result) {
+        /** The action indices of the counterexample of {@code property}. */
+        List<Integer> trace(String property) {
+            return explorer.trace(result.counterexample(property).orElseThrow()).actionIndices();
+        }
+    }
+}
