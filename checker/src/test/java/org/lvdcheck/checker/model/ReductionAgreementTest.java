@@ -68,6 +68,8 @@ class ReductionAgreementTest {
                 fault("INV4", "MOV-DR not intercepted", "mov-dr-exiting=yes", "mov-dr-exiting=no"),
                 fault("INV4", "the hypervisor's CR3-target values, all zero, let a load of CR3 = 0 through",
                         "cr3-load-exiting=yes", "cr3-load-exiting=yes cr3-target-policy=lru"),
+                fault("INV4", "CR3-load exiting off: the driver loads CR3 with a value of its choice and nothing exits",
+                        "cr3-load-exiting=yes", "cr3-load-exiting=no"),
                 fault("AVAIL", "a failed VMFUNC from the domain halts the CPU",
                         "exit vmfunc           origin=domain action=kill", "exit vmfunc           origin=domain action=halt"),
                 fault("AVAIL", "a failed VMFUNC from the kernel halts the CPU: cpu1 takes net out of cpu0's EPTP list "
