@@ -12,11 +12,19 @@ import org.lvdcheck.emulator.machine.MachineState;
  * @param firesLeft remaining firings, index {@code source * cpus + cpu}; -1 for an unbounded source
  * @param caller ghost field per CPU: the domain view the CPU last left for the kernel (0 before
  *               any), so CALL can name the domain a dispatched call came from
+ * @param crossing ghost field per thread: its open gate calls and the events it is handling, with
+ *                 the context each must restore (INV5, IRQ)
  */
-public record CheckState(MachineState machine, int[] firesLeft, int[] caller) {
+public record CheckState(MachineState machine, int[] firesLeft, int[] caller, CrossingGhost crossing) {
     public CheckState {
         firesLeft = firesLeft.clone();
         caller = caller.clone();
+        java.util.Objects.requireNonNull(crossing, "crossing");
+    }
+
+    /** A state with nothing crossing. */
+    public CheckState(MachineState machine, int[] firesLeft, int[] caller) {
+        this(machine, firesLeft, caller, CrossingGhost.NONE);
     }
 
     public int firesLeft(int source, int cpus, int cpu) {
@@ -31,11 +39,15 @@ public record CheckState(MachineState machine, int[] firesLeft, int[] caller) {
             f = f.clone();
             f[i]--;
         }
-        return new CheckState(next, f, caller);
+        return new CheckState(next, f, caller, crossing);
     }
 
     public CheckState withMachine(MachineState next) {
-        return new CheckState(next, firesLeft, caller);
+        return new CheckState(next, firesLeft, caller, crossing);
+    }
+
+    public CheckState withCrossing(CrossingGhost g) {
+        return g == crossing ? this : new CheckState(machine, firesLeft, caller, g);
     }
 
     public CheckState withCaller(int cpu, int view) {
@@ -44,22 +56,23 @@ public record CheckState(MachineState machine, int[] firesLeft, int[] caller) {
         }
         int[] c = caller.clone();
         c[cpu] = view;
-        return new CheckState(machine, firesLeft, c);
+        return new CheckState(machine, firesLeft, c, crossing);
     }
 
     @Override
     public boolean equals(Object o) {
         return o instanceof CheckState c && machine.equals(c.machine) && Arrays.equals(firesLeft, c.firesLeft)
-                && Arrays.equals(caller, c.caller);
+                && Arrays.equals(caller, c.caller) && crossing.equals(c.crossing);
     }
 
     @Override
     public int hashCode() {
-        return 31 * (31 * machine.hashCode() + Arrays.hashCode(firesLeft)) + Arrays.hashCode(caller);
+        return 31 * (31 * (31 * machine.hashCode() + Arrays.hashCode(firesLeft)) + Arrays.hashCode(caller))
+                + crossing.hashCode();
     }
 
     @Override
     public String toString() {
-        return "CheckState" + Arrays.toString(firesLeft) + Arrays.toString(caller);
+        return "CheckState" + Arrays.toString(firesLeft) + Arrays.toString(caller) + crossing;
     }
 }

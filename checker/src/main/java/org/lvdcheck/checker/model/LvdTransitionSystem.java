@@ -169,13 +169,14 @@ public final class LvdTransitionSystem implements TransitionSystem<CheckState> {
         }
         witnesses.observe(s.machine(), ch.action(), st);
         CheckState n = ch.source() >= 0 ? s.fired(ch.source(), cpus, c, next) : s.withMachine(next);
-        List<Violation> v = forgetting(() -> checks.step(s.machine(), s.caller(), ch.action(), st), "a check of "
-                + ch.action());
+        StepChecks.Checked checked = forgetting(() -> checks.step(s.machine(), s.caller(), s.crossing(), ch.action(),
+                st), "a check of " + ch.action());
         int from = machine.viewOf(s.machine(), c);
         if (from > 0 && machine.viewOf(next, c) == 0) {
             n = n.withCaller(c, from);
         }
-        return new Taken(ch, st, n, v);
+        n = n.withCrossing(checked.crossing());
+        return new Taken(ch, st, n, checked.violations());
     }
 
     /**
@@ -261,12 +262,17 @@ public final class LvdTransitionSystem implements TransitionSystem<CheckState> {
     /**
      * INV1-INV3 do not cut: they are facts about the mappings, and what a domain can do through
      * a mapping they object to is already in the semantics — a frame it can write is havoc
-     * memory for every trusted reader (docs/MODEL.md, "Violations that do not cut"). Every
-     * other property cuts.
+     * memory for every trusted reader. INV5 does not cut: a value left unrestored or handed to a
+     * domain keeps its label, and every later use of it is checked (TAINT). ENTRY does not cut:
+     * it is about the static layout, and the driver's VMFUNC moves explore the landings
+     * (docs/MODEL.md, "Violations that do not cut"). Every other property cuts.
      */
     @Override
     public boolean cuts(Violation v) {
-        return !(v.property().equals("INV1") || v.property().equals("INV2") || v.property().equals("INV3"));
+        return switch (v.property()) {
+            case "INV1", "INV2", "INV3", "INV5", "ENTRY" -> false;
+            default -> true;
+        };
     }
 
     @Override

@@ -12,7 +12,8 @@ import org.lvdcheck.emulator.mem.Hash64;
  * serialization of everything the state holds — memory (frame numbers and contents, each
  * frame's hash cached in the frame), every register of every CPU, its VMCS and LAPIC, what
  * it runs, every thread's saved context, the killed domains and the environment's remaining
- * firings. Never {@code hashCode}. Statistics are not part of the state, so they are not here.
+ * firings and the ghost fields (the caller of each CPU, the crossings and handlers of each thread).
+ * Never {@code hashCode}. Statistics are not part of the state, so they are not here.
  */
 public final class StateFingerprint {
     private StateFingerprint() {
@@ -41,6 +42,7 @@ public final class StateFingerprint {
         for (int v : s.caller()) {
             h = Hash64.combine(h, v);
         }
+        h = s.crossing().hash(h);
         return Hash64.mix(h);
     }
 

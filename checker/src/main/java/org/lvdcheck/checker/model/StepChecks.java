@@ -45,13 +45,21 @@ import org.lvdcheck.spec.asm.RegOp;
  * its source had not: the explorer expands no state that breaks a checked property, so for
  * those that is every violation, and a state property left unchecked does not make every
  * step that changes a mapping visible.</li>
+ * <li>INV5 and IRQ ({@link CrossingChecks}): registers restored at the RET of a kernel gate call,
+ * no kernel value handed to a domain, interrupt handling under the kernel EPT on stacks no other
+ * CPU's domain writes, and an IRET that resumes the interrupted context; both keep a
+ * {@link CrossingGhost} in the explored state.</li>
+ * <li>ENTRY (a state property, {@link EntryPoints}): where a domain's VMFUNC lands in the other
+ * views; checked on the initial state and on each state whose mappings or scanned code may have
+ * changed, reporting what a step breaks anew, like INV1-INV3.</li>
  * </ul>
  */
 public final class StepChecks {
     /** The properties whose checks this version evaluates; the others are reported not-checked. */
     public static final java.util.Set<PropertyId> CHECKED = java.util.Collections.unmodifiableSet(
             java.util.EnumSet.of(PropertyId.INV4, PropertyId.EXEC, PropertyId.CALL, PropertyId.TAINT,
-                    PropertyId.AVAIL, PropertyId.INV1, PropertyId.INV2, PropertyId.INV3));
+                    PropertyId.AVAIL, PropertyId.INV1, PropertyId.INV2, PropertyId.INV3, PropertyId.INV5,
+                    PropertyId.IRQ, PropertyId.ENTRY));
 
     private final Machine machine;
     private final LvdSystem system;
@@ -62,16 +70,31 @@ public final class StepChecks {
         this.system = machine.system();
         this.transition = new TransitionCode(system);
         this.mappings = new MappingCache(system, MAPPINGS_KEPT);
-        mappings.analysisOf(machine.initial());
+        this.crossing = new CrossingChecks(machine, transition, mappings);
+        this.entry = new EntryPoints(system, transition);
+        entry.of(machine.initial(), mappings.analysisOf(machine.initial()));
+        mappings.watch(entry.framesWatched());
     }
 
     public TransitionCode transitionCode() {
         return transition;
     }
 
-    /** Checks of the initial state: the state properties (INV1, INV2, INV3). */
+    /** Checks of the initial state: the state properties (INV1, INV2, INV3, ENTRY). */
     public List<Violation> initial(MachineState s) {
-        return mappingViolations(s);
+        List<Violation> out = mappingViolations(s);
+        for (EntryPoints.Landing l : entryOf(s).landings) {
+            out.add(new Violation(PropertyId.ENTRY.name(), l.evidence()));
+        }
+        return out;
+    }
+
+    /** The checks of one step, and the ghost of the state it reached. */
+    public record Checked(List<Violation> violations, CrossingGhost crossing) {}
+
+    /** The kernel-only values INV5 looks for in a domain's registers. */
+    public KernelValues kernelValues() {
+        return crossing.kernelValues();
     }
 
     /**
@@ -82,6 +105,14 @@ public final class StepChecks {
      *               the explored state; the dispatcher itself does not know who called)
      */
     public List<Violation> step(MachineState before, int[] caller, Action a, Step st) {
+        return step(before, caller, CrossingGhost.NONE, a, st).violations();
+    }
+
+    /**
+     * As {@link #step(MachineState, int[], Action, Step)}, with the crossing ghost of {@code before}
+     * (INV5, IRQ); returns the violations and the ghost of the state the step reached.
+     */
+    public Checked step(MachineState before, int[] caller, CrossingGhost ghost, Action a, Step st) {
         List<Violation> out = new ArrayList<>();
         int c = a.cpu();
         int view = machine.viewOf(before, c);
@@ -109,8 +140,9 @@ public final class StepChecks {
                 sensitiveChange(before.cpu(c).regs(), st.state().cpu(c).regs(), c, executed, out);
             }
         }
+        CrossingGhost next = crossing.step(ghost, before, a, st, out);
         mappingsAfter(before, st.state(), out);
-        return out;
+        return new Checked(out, next);
     }
 
     // ---- INV1, INV2, INV3 -----------------------------------------------------------------
@@ -131,6 +163,7 @@ public final class StepChecks {
         }
         MappingAnalysis now = mappings.analysisOf(after);
         MappingAnalysis was = mappings.analysisOf(before);
+        entryAfter(before, after, was, now, out);
         if (now == was) {
             return;
         }
@@ -144,6 +177,38 @@ public final class StepChecks {
             }
         }
     }
+
+    // ---- ENTRY ------------------------------------------------------------------------------
+
+    private final EntryPoints entry;
+
+    private EntryPoints.Result entryOf(MachineState s) {
+        EntryPoints.Result r = entry.of(s, mappings.analysisOf(s));
+        mappings.watch(entry.framesWatched());
+        return r;
+    }
+
+    /** The bad landings of {@code after} that {@code before} did not have (same rule as INV1-INV3). */
+    private void entryAfter(MachineState before, MachineState after, MappingAnalysis was, MappingAnalysis now,
+                            List<Violation> out) {
+        EntryPoints.Result b = entry.of(before, was);
+        EntryPoints.Result a = entry.of(after, now);
+        if (a == b) {
+            return;
+        }
+        mappings.watch(entry.framesWatched());
+        java.util.Set<EntryPoints.Key> old = new java.util.HashSet<>();
+        b.landings.forEach(l -> old.add(l.key()));
+        for (EntryPoints.Landing l : a.landings) {
+            if (!old.contains(l.key())) {
+                out.add(new Violation(PropertyId.ENTRY.name(), l.evidence()));
+            }
+        }
+    }
+
+    // ---- INV5, IRQ ----------------------------------------------------------------------------
+
+    private final CrossingChecks crossing;
 
     /** What a mapping violation breaks, apart from the walk that shows it. */
     private record Broken(String view, int cpu, long address) {

@@ -24,8 +24,13 @@ public sealed interface Event {
     /** A VM exit and what the hypervisor did about it. */
     record VmExit(int reason, String reasonName, String origin, String decision, String detail) implements Event {}
 
-    /** An interrupt or exception delivered through the guest IDT; exitless when no VM exit was involved. */
-    record Delivered(int vector, String view, boolean exitless, boolean fromDomain) implements Event {}
+    /**
+     * An interrupt or exception delivered through the guest IDT; exitless when no VM exit was
+     * involved. {@code interrupted}: the registers the delivery started from, whose RIP, CS,
+     * RFLAGS, RSP and SS (with their labels) are the context the hardware saved in the frame.
+     */
+    record Delivered(int vector, String view, boolean exitless, boolean fromDomain,
+                     org.lvdcheck.emulator.cpu.ArchRegs interrupted) implements Event {}
 
     /** A kernel primitive ran atomically. */
     record Primitive(String name, String detail) implements Event {}

@@ -530,7 +530,7 @@ public final class Machine {
             PagedLinearMemory lm = new PagedLinearMemory(PagingRegs.of(r), gp);
             DeliveryResult d = InterruptDelivery.deliver(r, vector, errorCode, kind, lm, view >= 1);
             if (d instanceof DeliveryResult.Delivered ok) {
-                ev.add(new Event.Delivered(vector, system.viewName(view), true, view != 0));
+                ev.add(new Event.Delivered(vector, system.viewName(view), true, view != 0, r));
                 MachineState n = s.withMem(gp.memory()).withCpu(c, cpu.withRegs(ok.regs()));
                 return ok.topWrite() ? domainWritesThroughTop(n, c, view) : n;
             }

@@ -73,6 +73,14 @@ public final class MappingCache {
         return a;
     }
 
+    /**
+     * Adds {@code frames} (ascending) to the frames {@link #mayDiffer} watches: a check whose result
+     * also depends on other frames than the analysis reads (ENTRY decodes code) shares the one pass.
+     */
+    public synchronized void watch(long[] frames) {
+        see(frames);
+    }
+
     /** Adds {@code frames} (ascending) to {@link #framesSeen}, a new array so readers never see it change. */
     private void see(long[] frames) {
         long[] seen = framesSeen;

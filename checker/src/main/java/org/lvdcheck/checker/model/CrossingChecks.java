@@ -1,0 +1,425 @@
+package org.lvdcheck.checker.model;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.WeakHashMap;
+import org.lvdcheck.checker.explore.Violation;
+import org.lvdcheck.emulator.cpu.ArchRegs;
+import org.lvdcheck.emulator.cpu.Rflags;
+import org.lvdcheck.emulator.lxd.LvdSystem;
+import org.lvdcheck.emulator.machine.Action;
+import org.lvdcheck.emulator.machine.CpuMode;
+import org.lvdcheck.emulator.machine.CpuState;
+import org.lvdcheck.emulator.machine.Event;
+import org.lvdcheck.emulator.machine.Machine;
+import org.lvdcheck.emulator.machine.MachineState;
+import org.lvdcheck.emulator.machine.Step;
+import org.lvdcheck.emulator.mem.PhysMem;
+import org.lvdcheck.emulator.paging.EptGuestPhysical;
+import org.lvdcheck.emulator.paging.GuestPaging;
+import org.lvdcheck.emulator.paging.LinearAccess;
+import org.lvdcheck.emulator.paging.PagingRegs;
+import org.lvdcheck.emulator.paging.PagingResult;
+import org.lvdcheck.properties.PropertyId;
+import org.lvdcheck.properties.mapping.EptRange;
+import org.lvdcheck.properties.mapping.MappingAnalysis;
+import org.lvdcheck.properties.mapping.MappingCache;
+import org.lvdcheck.properties.mapping.ViewMaps;
+import org.lvdcheck.spec.asm.Instruction;
+import org.lvdcheck.spec.asm.Mnemonic;
+import org.lvdcheck.spec.asm.TargetOp;
+
+/**
+ * The step checks of INV5 (state-restored) and IRQ (irq-safe), and the {@link CrossingGhost}
+ * they keep (docs/PROPERTIES.md):
+ *
+ * <ul>
+ * <li><b>INV5, kernel side.</b> When the kernel calls a gate (a direct {@code call} of
+ * {@code vmfunc_klcd_wrapper}, {@code vmfunc_trampoline_entry} or {@code vmfunc_springboard_entry}
+ * under its own EPT), the thread's ghost takes a copy of the kernel's registers
+ * ({@link CrossingGhost.KernelContext}); the RET that pops that call's return address (RSP one word
+ * below the copy's, under the kernel EPT) must land at the return address with every copied
+ * register restored, value and label: the first one that is not is the evidence.</li>
+ * <li><b>INV5, domain side.</b> A step after which a CPU runs driver code and before which it did
+ * not (a VMFUNC into a domain whose landing the driver can write, a call or return from transition
+ * code into the driver, an IRET back into it, trusted code handing it control) must leave no
+ * kernel-only value ({@link KernelValues}) in a register that is not a message register: RAX, RCX,
+ * RBX, RSP, RBP, R13-R15, FS base, GS base, IA32_KERNEL_GS_BASE.</li>
+ * <li><b>IRQ.</b> A delivery reads no IDT gate, GDT descriptor or TSS stack slot a domain can write
+ * and pushes no frame through the domain's stack pointer under the kernel EPT (the emulator ends
+ * such a delivery with a use of ⊤). From a delivery ({@link Event.Delivered}, which pushes the
+ * interrupted context on the thread's ghost) to the IRETQ that ends it: no driver code runs (an instruction fetched from a
+ * frame a domain can write is the driver's); kernel code outside the transition code (an instruction
+ * or a kernel primitive) runs only under the kernel's EPT, and its stack (RSP before and after) lies
+ * in no frame that a domain view of another CPU can write — the domain of this CPU cannot run while
+ * this CPU handles the event, another CPU's can; and the IRETQ resumes the saved context: the same
+ * view, RIP, CS, RFLAGS, RSP and SS with their labels, or, where the driver's own context was
+ * interrupted (a ⊤ RIP or RSP), the driver again in the same view. A kill that resumes the thread's
+ * gate caller ends its handlers.</li>
+ * </ul>
+ */
+final class CrossingChecks {
+    /** The gate entry points a kernel call of which opens a crossing. */
+    static final String[] GATES = {"vmfunc_klcd_wrapper", "vmfunc_trampoline_entry", "vmfunc_springboard_entry"};
+    /** The registers a domain receives that are not message registers (REG0-REG7: RDI, RSI, RDX, R8-R12). */
+    private static final int[] NON_MESSAGE = {ArchRegs.RAX, ArchRegs.RCX, ArchRegs.RBX, ArchRegs.RSP, ArchRegs.RBP,
+        ArchRegs.R13, ArchRegs.R14, ArchRegs.R15};
+    private static final String[] GPR = {"rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi", "r8", "r9", "r10",
+        "r11", "r12", "r13", "r14", "r15"};
+    /** RFLAGS bits an IRETQ at CPL 0 restores from the frame, compared with the interrupted context. */
+    static final long IRET_FLAGS = ArchRegs.STATUS_FLAGS | Rflags.TF | Rflags.IF | Rflags.DF | Rflags.IOPL | Rflags.NT
+            | Rflags.AC;
+
+    private final Machine machine;
+    private final LvdSystem system;
+    private final TransitionCode transition;
+    private final KernelValues kernelValues;
+    private final MappingCache mappings;
+    private final long[] gateAddress = new long[GATES.length];
+    private final long errorReturn;
+    /** Per analysis, per CPU: sorted frame ranges {start, end} writable from a domain view of another CPU. */
+    private final Map<MappingAnalysis, long[][][]> writableElsewhere = Collections.synchronizedMap(new WeakHashMap<>());
+
+    CrossingChecks(Machine machine, TransitionCode transition, MappingCache mappings) {
+        this.machine = machine;
+        this.system = machine.system();
+        this.transition = transition;
+        this.mappings = mappings;
+        this.kernelValues = KernelValues.of(system);
+        var kernel = system.images().get("kernel");
+        for (int i = 0; i < GATES.length; i++) {
+            gateAddress[i] = kernel.symbol(GATES[i]).orElse(-1);
+        }
+        this.errorReturn = kernel.symbol("lvd_gate_error_return").orElse(-1);
+    }
+
+    KernelValues kernelValues() {
+        return kernelValues;
+    }
+
+    /**
+     * Checks one step of CPU {@code a.cpu()} from {@code before} and returns the ghost of the state it
+     * reached: {@code ghost} itself when the step opened or closed nothing.
+     */
+    CrossingGhost step(CrossingGhost ghost, MachineState before, Action a, Step st, List<Violation> out) {
+        int c = a.cpu();
+        MachineState after = st.state();
+        int t = before.cpu(c).thread();
+        int view = machine.viewOf(before, c);
+        boolean move = a instanceof Action.Driver;
+        boolean handling = t >= 0 && ghost.handling(t);
+        boolean faulted = false;
+        boolean driverControl = false;
+        boolean taintUse = false;
+        Event.Executed executed = null;
+        Event.Fault fault = null;
+        for (Event e : st.events()) {
+            if (e instanceof Event.Executed x && executed == null) {
+                executed = x;
+            } else if (e instanceof Event.Fault f) {
+                faulted = true;
+                fault = f;
+            } else if (e instanceof Event.DriverControl) {
+                driverControl = true;
+            } else if (e instanceof Event.TaintUse u) {
+                taintUse = true;
+                if (a instanceof Action.Interrupt i) {
+                    deliveryUse(c, i.vector(), u, out);
+                } else if (fault != null) {
+                    deliveryUse(c, fault.vector(), u, out);
+                }
+            }
+        }
+        Instruction in = executed == null || executed.insn() == null ? null : executed.insn().insn();
+        boolean driverCode = move || executed != null && isDriverCode(view, executed.hpa());
+        if (handling && !taintUse) {
+            handlerCode(ghost.topHandler(t), before, after, c, view, executed, in, driverCode, out);
+        }
+        CrossingGhost g = ghost;
+        if (in != null && !move && !taintUse && view == 0 && t >= 0) {
+            g = kernelSide(g, before, after, c, t, executed, in, faulted, out);
+        }
+        if (in != null && in.mnemonic() == Mnemonic.IRETQ && !move && !taintUse && handling && !faulted) {
+            g = handlerEnd(g, after, c, t, driverControl, out);
+        }
+        if (!move && !taintUse) {
+            domainEntry(before, after, c, view, executed, driverCode, out);
+        }
+        for (Event e : st.events()) {
+            if (e instanceof Event.Delivered d && t >= 0) {
+                g = g.withHandler(t, CrossingGhost.Handler.of(d.vector(), system.views().indexOf(d.view()),
+                        d.interrupted()));
+            } else if (e instanceof Event.Killed && errorReturn >= 0) {
+                for (int k = 0; k < after.cpus().size(); k++) {
+                    CpuState cpu = after.cpu(k);
+                    if (cpu.thread() >= 0 && cpu.regs().rip() == errorReturn && before.cpu(k).regs().rip() != errorReturn) {
+                        g = g.withoutHandlers(cpu.thread());
+                    }
+                }
+            }
+        }
+        return g;
+    }
+
+    /** Whether an instruction at host address {@code hpa}, run under view {@code view}, is the driver's (Machine's rule). */
+    private boolean isDriverCode(int view, long hpa) {
+        if (view < 1 || hpa < 0) {
+            return false;
+        }
+        LvdSystem.CodeAt at = system.code().get(hpa);
+        return at != null && at.driver() || system.domainWrites().domainWritable(hpa >>> PhysMem.FRAME_SHIFT);
+    }
+
+    // ---- INV5, kernel side -------------------------------------------------------------------
+
+    private CrossingGhost kernelSide(CrossingGhost g, MachineState before, MachineState after, int c, int t,
+                                     Event.Executed x, Instruction in, boolean faulted, List<Violation> out) {
+        ArchRegs b = before.cpu(c).regs();
+        ArchRegs n = after.cpu(c).regs();
+        if (in.mnemonic() == Mnemonic.CALL && in.operand(0) instanceof TargetOp target && !faulted) {
+            for (int i = 0; i < GATES.length; i++) {
+                if (gateAddress[i] == target.address() && n.rip() == target.address()) {
+                    return g.withCall(t, new CrossingGhost.GateCall(GATES[i], x.rip(), x.insn().end(),
+                            CrossingGhost.KernelContext.of(b)));
+                }
+            }
+            return g;
+        }
+        CrossingGhost.GateCall call = g.topCall(t);
+        if (in.mnemonic() != Mnemonic.RET || call == null || b.gprTainted(ArchRegs.RSP)
+                || b.rsp() != call.kernel().rsp() - 8 || faulted) {
+            return g;
+        }
+        String thread = system.spec().threads().get(t).name();
+        String where = "cpu" + c + ", thread " + thread + ": the return from " + call.gate() + " (called at 0x"
+                + Long.toHexString(call.callRip()) + ")";
+        if (n.tainted(ArchRegs.T_RIP) || n.rip() != call.returnRip() || machine.viewOf(after, c) != 0) {
+            out.add(new Violation(PropertyId.INV5.name(), where + " resumes the kernel at "
+                    + (n.tainted(ArchRegs.T_RIP) ? "⊤ (a place the driver chose)" : "0x" + Long.toHexString(n.rip()))
+                    + " under the " + system.viewName(machine.viewOf(after, c)) + " EPT, not at its return address 0x"
+                    + Long.toHexString(call.returnRip())));
+        } else {
+            CrossingGhost.Difference d = call.kernel().difference(n);
+            if (d != null) {
+                out.add(new Violation(PropertyId.INV5.name(), where + " resumes the kernel with " + d.describe()
+                        + ", not as it left it"));
+            }
+        }
+        return g.withoutTopCall(t);
+    }
+
+    // ---- INV5, domain side -------------------------------------------------------------------
+
+    private void domainEntry(MachineState before, MachineState after, int c, int view, Event.Executed x,
+                             boolean driverCode, List<Violation> out) {
+        int now = machine.viewOf(after, c);
+        CpuState cpu = after.cpu(c);
+        if (now < 1 || cpu.mode() != CpuMode.RUNNING && cpu.mode() != CpuMode.HALTED) {
+            return;
+        }
+        boolean was;
+        if (view < 1) {
+            was = false;
+        } else if (x != null && x.insn() != null && x.hpa() >= 0) {
+            was = driverCode;
+        } else {
+            was = machine.inDriverCode(before, c);
+        }
+        if (was || !machine.inDriverCode(after, c)) {
+            return;
+        }
+        ArchRegs r = cpu.regs();
+        List<String> leaks = new ArrayList<>();
+        for (int gpr : NON_MESSAGE) {
+            leak(leaks, GPR[gpr], r.gpr(gpr), r.gprTainted(gpr));
+        }
+        leak(leaks, "fs.base", r.fsBase(), r.tainted(ArchRegs.T_FS_BASE));
+        leak(leaks, "gs.base", r.gsBase(), r.tainted(ArchRegs.T_GS_BASE));
+        leak(leaks, "kernel_gs_base", r.kernelGsBase(), r.tainted(ArchRegs.T_KERNEL_GS_BASE));
+        if (!leaks.isEmpty()) {
+            out.add(new Violation(PropertyId.INV5.name(), "cpu" + c + " enters " + system.viewName(now)
+                    + "'s driver code at " + (r.tainted(ArchRegs.T_RIP) ? "⊤" : "0x" + Long.toHexString(r.rip()))
+                    + " with kernel values in registers that are not message registers: " + String.join("; ", leaks)));
+        }
+    }
+
+    private void leak(List<String> leaks, String name, long value, boolean top) {
+        String what = top ? null : kernelValues.kernelOnly(value);
+        if (what != null) {
+            leaks.add(name + " = 0x" + Long.toHexString(value) + " (" + what + ")");
+        }
+    }
+
+    // ---- IRQ ----------------------------------------------------------------------------------
+
+    private void handlerCode(CrossingGhost.Handler h, MachineState before, MachineState after, int c, int view,
+                             Event.Executed x, Instruction in, boolean driverCode, List<Violation> out) {
+        String handling = "cpu" + c + " handling vector 0x" + Integer.toHexString(h.vector()) + " (delivered under the "
+                + system.viewName(h.view()) + " EPT)";
+        if (driverCode) {
+            out.add(new Violation(PropertyId.IRQ.name(), handling + " runs code a domain can write"
+                    + (x == null ? "" : " at 0x" + Long.toHexString(x.rip()) + " (HPA 0x" + Long.toHexString(x.hpa())
+                    + ")")));
+            return;
+        }
+        if (in == null) {
+            return;
+        }
+        String primitive = null;
+        if (in.mnemonic() == Mnemonic.CALL && in.operand(0) instanceof TargetOp target) {
+            LvdSystem.PrimitiveAt p = system.primitives().get(target.address());
+            if (p != null && p.view().equals("kernel")) {
+                primitive = p.name();
+            }
+        }
+        boolean kernelCode = primitive != null || !transition.contains(x.rip());
+        if (!kernelCode) {
+            return;
+        }
+        String what = primitive != null ? "the kernel primitive " + primitive : "kernel code at 0x" + Long.toHexString(x.rip());
+        if (view != 0) {
+            out.add(new Violation(PropertyId.IRQ.name(), handling + " runs " + what + " under the "
+                    + system.viewName(view) + " EPT, not the kernel's"));
+            return;
+        }
+        if (primitive == null && !usesStack(in)) {
+            return;
+        }
+        ArchRegs b = before.cpu(c).regs();
+        if (b.gprTainted(ArchRegs.RSP)) {
+            return;
+        }
+        String bad = writableElsewhere(before, c, b.rsp());
+        if (bad == null && (primitive != null || pushes(in))) {
+            bad = writableElsewhere(before, c, b.rsp() - 8);
+        }
+        if (bad != null) {
+            out.add(new Violation(PropertyId.IRQ.name(), handling + " runs " + what + " on a stack at 0x"
+                    + Long.toHexString(b.rsp()) + " that " + bad));
+        }
+    }
+
+    /**
+     * A delivery ended in a use of ⊤ ({@link Event.TaintUse} after an arrival or a fault): the
+     * hardware read the IDT gate, the handler's GDT descriptor or the TSS stack slot from a frame a
+     * domain can write, or pushed the frame through the domain's stack pointer under the kernel's
+     * EPT. The event is handled from something the domain controls.
+     */
+    private static void deliveryUse(int c, int vector, Event.TaintUse u, List<Violation> out) {
+        out.add(new Violation(PropertyId.IRQ.name(), "cpu" + c + ": the delivery of vector 0x" + Integer.toHexString(vector)
+                + " consumes what a domain can write: " + u.what()));
+    }
+
+    private static boolean usesStack(Instruction in) {
+        return switch (in.mnemonic()) {
+            case PUSH, POP, CALL, RET, PUSHF, POPF, IRETQ -> true;
+            default -> false;
+        };
+    }
+
+    private static boolean pushes(Instruction in) {
+        return in.mnemonic() == Mnemonic.PUSH || in.mnemonic() == Mnemonic.CALL || in.mnemonic() == Mnemonic.PUSHF;
+    }
+
+    /**
+     * Why the frame CPU c's kernel view reaches at {@code gva} is not the kernel's to use while
+     * handling an event — a domain view of another CPU can write it — or null.
+     */
+    private String writableElsewhere(MachineState s, int c, long gva) {
+        CpuState cpu = s.cpu(c);
+        PagingResult r = GuestPaging.translate(PagingRegs.of(cpu.regs()).withCpl(0), gva, LinearAccess.SUPERVISOR_READ,
+                new EptGuestPhysical(s.mem(), cpu.eptp(), system.caps()));
+        if (!(r instanceof PagingResult.Ok ok)) {
+            return null;
+        }
+        long frame = ok.hpa() >>> PhysMem.FRAME_SHIFT;
+        MappingAnalysis a = mappings.analysisOf(s);
+        long[][][] w = writableElsewhere.computeIfAbsent(a, CrossingChecks::writableByCpu);
+        long[][] ranges = w[c];
+        for (long[] x : ranges) {
+            if (frame >= x[0] && frame < x[1]) {
+                return "a domain view of another CPU can write (HPA 0x" + Long.toHexString(ok.hpa()) + ", "
+                        + describeWriter(a, c, ok.hpa()) + ")";
+            }
+        }
+        return null;
+    }
+
+    private static String describeWriter(MappingAnalysis a, int c, long hpa) {
+        for (ViewMaps v : a.views()) {
+            if (!v.kernel() && v.cpu() != c) {
+                for (EptRange r : v.ept().ranges()) {
+                    if (r.writable() && hpa >= r.hpa() && hpa - r.hpa() < r.size()) {
+                        return "written through " + v.label() + " at GPA 0x" + Long.toHexString(r.gpa() + (hpa - r.hpa()));
+                    }
+                }
+            }
+        }
+        return "";
+    }
+
+    /** Per CPU c: the frame ranges {first, end} some domain view of a CPU other than c maps writable. */
+    private static long[][][] writableByCpu(MappingAnalysis a) {
+        int cpus = a.inputs().cpus();
+        long[][][] out = new long[cpus][][];
+        for (int c = 0; c < cpus; c++) {
+            List<long[]> l = new ArrayList<>();
+            for (ViewMaps v : a.views()) {
+                if (!v.kernel() && v.cpu() != c) {
+                    for (EptRange r : v.ept().ranges()) {
+                        if (r.writable()) {
+                            l.add(new long[] {r.hpa() >>> PhysMem.FRAME_SHIFT,
+                                (r.hpa() + r.size() + PhysMem.FRAME_SIZE - 1) >>> PhysMem.FRAME_SHIFT});
+                        }
+                    }
+                }
+            }
+            out[c] = l.toArray(new long[0][]);
+        }
+        return out;
+    }
+
+    private CrossingGhost handlerEnd(CrossingGhost g, MachineState after, int c, int t, boolean driverControl,
+                                     List<Violation> out) {
+        CrossingGhost.Handler h = g.topHandler(t);
+        ArchRegs r = after.cpu(c).regs();
+        int now = machine.viewOf(after, c);
+        String where = "cpu" + c + ": the IRETQ ending the handler of vector 0x" + Integer.toHexString(h.vector())
+                + " resumes ";
+        String wrong = null;
+        if (now != h.view()) {
+            wrong = "the " + system.viewName(now) + " EPT, where the " + system.viewName(h.view()) + " EPT was interrupted";
+        } else if (driverControl || r.tainted(ArchRegs.T_RIP)) {
+            if (!h.driverContext()) {
+                wrong = "the driver at a place it chose (⊤), where trusted code was interrupted at 0x"
+                        + Long.toHexString(h.rip()) + " with RSP 0x" + Long.toHexString(h.rsp());
+            }
+        } else if (r.rip() != h.rip() || h.ripTop()) {
+            wrong = "RIP 0x" + Long.toHexString(r.rip()) + ", where " + place(h.rip(), h.ripTop()) + " was interrupted";
+        } else if (r.cs().selector() != h.cs()) {
+            wrong = "CS 0x" + Integer.toHexString(r.cs().selector()) + ", where CS 0x" + Integer.toHexString(h.cs())
+                    + " was interrupted";
+        } else if (r.gprTainted(ArchRegs.RSP) != h.rspTop() || r.rsp() != h.rsp()) {
+            wrong = "RSP " + place(r.rsp(), r.gprTainted(ArchRegs.RSP)) + ", where RSP " + place(h.rsp(), h.rspTop())
+                    + " was interrupted";
+        } else if (r.ss().selector() != h.ss()) {
+            wrong = "SS 0x" + Integer.toHexString(r.ss().selector()) + ", where SS 0x" + Integer.toHexString(h.ss())
+                    + " was interrupted";
+        } else if (((r.rflags() ^ h.rflags()) & IRET_FLAGS & ~(h.flagsTop() ? ArchRegs.STATUS_FLAGS : 0)) != 0
+                || r.tainted(ArchRegs.T_FLAGS) != h.flagsTop()) {
+            wrong = "RFLAGS 0x" + Long.toHexString(r.rflags() & IRET_FLAGS) + (r.tainted(ArchRegs.T_FLAGS) ? " (status ⊤)" : "")
+                    + ", where RFLAGS 0x" + Long.toHexString(h.rflags() & IRET_FLAGS)
+                    + (h.flagsTop() ? " (status ⊤)" : "") + " was interrupted";
+        }
+        if (wrong != null) {
+            out.add(new Violation(PropertyId.IRQ.name(), where + wrong));
+        }
+        return g.withoutTopHandler(t);
+    }
+
+    private static String place(long v, boolean top) {
+        return top ? "⊤" : "0x" + Long.toHexString(v);
+    }
+}

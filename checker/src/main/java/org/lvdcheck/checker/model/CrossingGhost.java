@@ -1,0 +1,328 @@
+package org.lvdcheck.checker.model;
+
+import java.util.Arrays;
+import org.lvdcheck.emulator.cpu.ArchRegs;
+import org.lvdcheck.emulator.cpu.Cr4;
+import org.lvdcheck.emulator.cpu.Rflags;
+import org.lvdcheck.emulator.cpu.Segment;
+import org.lvdcheck.emulator.mem.Hash64;
+
+/**
+ * Ghost state of the explored system for INV5 and IRQ (DESIGN.md §4: "where a property needs
+ * memory of the past, keep ghost fields in the state, fingerprinted like the rest"). Per thread
+ * (a crossing or a handler belongs to the thread, which may be preempted and migrate): the gate
+ * calls it has made and not yet returned from, each with a copy of the kernel's registers at the
+ * call ({@link KernelContext}); and the interrupts, NMIs and exceptions it is handling, each with
+ * the interrupted context the hardware saved ({@link Handler}). Immutable; a thread with nothing
+ * open holds null, and a state with nothing open anywhere is {@link #NONE}, so steps that cross
+ * nothing allocate nothing.
+ */
+public final class CrossingGhost {
+    /** No thread has anything open. */
+    public static final CrossingGhost NONE = new CrossingGhost(new Open[0]);
+
+    /** What one thread has open: gate calls and handlers, innermost last. */
+    private record Open(GateCall[] calls, Handler[] handlers) {
+        boolean empty() {
+            return calls.length == 0 && handlers.length == 0;
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Open x && Arrays.equals(calls, x.calls) && Arrays.equals(handlers, x.handlers);
+        }
+
+        @Override
+        public int hashCode() {
+            return 31 * Arrays.hashCode(calls) + Arrays.hashCode(handlers);
+        }
+    }
+
+    /**
+     * A gate call the kernel made and has not returned from: which gate, the instruction that
+     * called it, where its RET must land, and the kernel's registers at the call.
+     */
+    public record GateCall(String gate, long callRip, long returnRip, KernelContext kernel) {}
+
+    /**
+     * An event being handled: its vector, the view it interrupted (0 = kernel) and the context the
+     * hardware saved (RIP, CS, RFLAGS, RSP, SS), each with whether it was ⊤.
+     */
+    public record Handler(int vector, int view, long rip, int cs, long rflags, long rsp, int ss, boolean ripTop,
+                          boolean rspTop, boolean flagsTop) {
+        /** The context {@code r} holds (the registers a delivery started from). */
+        public static Handler of(int vector, int view, ArchRegs r) {
+            return new Handler(vector, view, r.rip(), r.cs().selector(), r.rflags(), r.rsp(), r.ss().selector(),
+                    r.tainted(ArchRegs.T_RIP), r.gprTainted(ArchRegs.RSP), r.tainted(ArchRegs.T_FLAGS));
+        }
+
+        /** Whether the driver chose the place or the stack it resumes at: an IRET may hand the CPU back to it. */
+        public boolean driverContext() {
+            return ripTop || rspTop;
+        }
+    }
+
+    private final Open[] threads;
+
+    private CrossingGhost(Open[] threads) {
+        this.threads = threads;
+    }
+
+    private Open open(int t) {
+        return t >= 0 && t < threads.length ? threads[t] : null;
+    }
+
+    /** The innermost open gate call of thread {@code t}, or null. */
+    public GateCall topCall(int t) {
+        Open o = open(t);
+        return o == null || o.calls.length == 0 ? null : o.calls[o.calls.length - 1];
+    }
+
+    /** The innermost event thread {@code t} is handling, or null. */
+    public Handler topHandler(int t) {
+        Open o = open(t);
+        return o == null || o.handlers.length == 0 ? null : o.handlers[o.handlers.length - 1];
+    }
+
+    /** Whether thread {@code t} is handling an interrupt, NMI or exception. */
+    public boolean handling(int t) {
+        return topHandler(t) != null;
+    }
+
+    /** Thread {@code t}'s open gate calls, outermost first. */
+    public GateCall[] calls(int t) {
+        Open o = open(t);
+        return o == null ? new GateCall[0] : o.calls.clone();
+    }
+
+    /** Thread {@code t}'s open handlers, outermost first. */
+    public Handler[] handlers(int t) {
+        Open o = open(t);
+        return o == null ? new Handler[0] : o.handlers.clone();
+    }
+
+    public CrossingGhost withCall(int t, GateCall c) {
+        Open o = open(t);
+        GateCall[] calls = o == null ? new GateCall[] {c} : append(o.calls, c);
+        return with(t, new Open(calls, o == null ? new Handler[0] : o.handlers));
+    }
+
+    public CrossingGhost withoutTopCall(int t) {
+        Open o = open(t);
+        return o == null || o.calls.length == 0 ? this
+                : with(t, new Open(Arrays.copyOf(o.calls, o.calls.length - 1), o.handlers));
+    }
+
+    public CrossingGhost withHandler(int t, Handler h) {
+        Open o = open(t);
+        Handler[] hs = o == null ? new Handler[] {h} : append(o.handlers, h);
+        return with(t, new Open(o == null ? new GateCall[0] : o.calls, hs));
+    }
+
+    public CrossingGhost withoutTopHandler(int t) {
+        Open o = open(t);
+        return o == null || o.handlers.length == 0 ? this
+                : with(t, new Open(o.calls, Arrays.copyOf(o.handlers, o.handlers.length - 1)));
+    }
+
+    /** Thread {@code t} with no open handler (a kill resumed it below all of them). */
+    public CrossingGhost withoutHandlers(int t) {
+        Open o = open(t);
+        return o == null || o.handlers.length == 0 ? this : with(t, new Open(o.calls, new Handler[0]));
+    }
+
+    private static <T> T[] append(T[] a, T x) {
+        T[] b = Arrays.copyOf(a, a.length + 1);
+        b[a.length] = x;
+        return b;
+    }
+
+    private CrossingGhost with(int t, Open o) {
+        Open[] n = Arrays.copyOf(threads, Math.max(threads.length, t + 1));
+        n[t] = o.empty() ? null : o;
+        int len = n.length;
+        while (len > 0 && n[len - 1] == null) {
+            len--;
+        }
+        return len == 0 ? NONE : new CrossingGhost(len == n.length ? n : Arrays.copyOf(n, len));
+    }
+
+    /** Folds the ghost into a state fingerprint (DESIGN.md §5: ghost fields are fingerprinted like the rest). */
+    public long hash(long h) {
+        h = Hash64.combine(h, threads.length);
+        for (int t = 0; t < threads.length; t++) {
+            Open o = threads[t];
+            if (o == null) {
+                continue;
+            }
+            h = Hash64.combine(Hash64.combine(h, t), o.calls.length);
+            for (GateCall c : o.calls) {
+                h = Hash64.combine(Hash64.combine(h, c.callRip()), c.returnRip());
+                h = c.kernel().hash(h);
+            }
+            h = Hash64.combine(h, o.handlers.length);
+            for (Handler x : o.handlers) {
+                h = Hash64.combine(Hash64.combine(h, x.vector()), x.view());
+                h = Hash64.combine(Hash64.combine(h, x.rip()), x.cs());
+                h = Hash64.combine(Hash64.combine(h, x.rflags()), x.rsp());
+                h = Hash64.combine(h, x.ss() | (x.ripTop() ? 1L << 32 : 0) | (x.rspTop() ? 1L << 33 : 0)
+                        | (x.flagsTop() ? 1L << 34 : 0));
+            }
+        }
+        return h;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof CrossingGhost g && Arrays.equals(threads, g.threads);
+    }
+
+    @Override
+    public int hashCode() {
+        return Arrays.hashCode(threads);
+    }
+
+    @Override
+    public String toString() {
+        StringBuilder sb = new StringBuilder("CrossingGhost[");
+        for (int t = 0; t < threads.length; t++) {
+            if (threads[t] != null) {
+                sb.append(" t").append(t).append(": ").append(threads[t].calls.length).append(" calls, ")
+                        .append(threads[t].handlers.length).append(" handlers");
+            }
+        }
+        return sb.append(" ]").toString();
+    }
+
+    /**
+     * The kernel's registers INV5 compares at a gate call and at its matching RET: the registers the
+     * C ABI has the callee preserve (RBX, RSP, RBP, R12-R15; the others are the message registers
+     * REG0-REG6 RDI, RSI, RDX, R8-R11, VMFUNC's EAX/ECX and the return value), RFLAGS DF, AC, TF,
+     * IF and IOPL, the six segment registers, FS base, GS base, IA32_KERNEL_GS_BASE, PKRU (when
+     * CR4.PKE enables protection keys; without it PKRU has no effect and no instruction reaches
+     * it), MXCSR, XCR0 and every XSAVE component XCR0 enables — each value with its label.
+     */
+    public static final class KernelContext {
+        static final String[] NAMES = {"rbx", "rsp", "rbp", "r12", "r13", "r14", "r15", "rflags (DF, AC, TF, IF, IOPL)",
+            "cs", "ss", "ds", "es", "fs", "gs", "fs.base", "gs.base", "kernel_gs_base", "pkru", "mxcsr", "xcr0",
+            "x87 state", "sse state", "avx state"};
+        private static final int[] GPRS = {ArchRegs.RBX, ArchRegs.RSP, ArchRegs.RBP, ArchRegs.R12, ArchRegs.R13,
+            ArchRegs.R14, ArchRegs.R15};
+        /** The RFLAGS bits compared. */
+        static final long FLAGS = Rflags.DF | Rflags.AC | Rflags.TF | Rflags.IF | Rflags.IOPL;
+        private static final int PKRU = 17;
+        private static final int X87 = 20;
+
+        private final long[] words;
+        private final long[] taint;
+        /** Bit i: word i is compared. */
+        private final int compared;
+
+        private KernelContext(long[] words, long[] taint, int compared) {
+            this.words = words;
+            this.taint = taint;
+            this.compared = compared;
+        }
+
+        /** The words of {@code r} in the order of {@link #NAMES}, and their labels. */
+        private static long[][] read(ArchRegs r) {
+            long[] w = new long[NAMES.length];
+            long[] t = new long[NAMES.length];
+            for (int i = 0; i < GPRS.length; i++) {
+                w[i] = r.gpr(GPRS[i]);
+                t[i] = r.tainted(ArchRegs.tGpr(GPRS[i])) ? 1 : 0;
+            }
+            w[7] = r.rflags() & FLAGS;
+            Segment[] segs = {r.cs(), r.ss(), r.ds(), r.es(), r.fs(), r.gs()};
+            for (int i = 0; i < segs.length; i++) {
+                w[8 + i] = segs[i].selector() | (long) segs[i].accessRights() << 16;
+            }
+            w[14] = r.fsBase();
+            t[14] = r.tainted(ArchRegs.T_FS_BASE) ? 1 : 0;
+            w[15] = r.gsBase();
+            t[15] = r.tainted(ArchRegs.T_GS_BASE) ? 1 : 0;
+            w[16] = r.kernelGsBase();
+            t[16] = r.tainted(ArchRegs.T_KERNEL_GS_BASE) ? 1 : 0;
+            w[PKRU] = r.pkru() & 0xFFFFFFFFL;
+            t[PKRU] = r.tainted(ArchRegs.T_PKRU) ? 1 : 0;
+            w[18] = r.mxcsr() & 0xFFFFFFFFL;
+            t[18] = r.tainted(ArchRegs.T_MXCSR) ? 1 : 0;
+            w[19] = r.xcr0();
+            t[19] = r.tainted(ArchRegs.T_XCR0) ? 1 : 0;
+            for (int c = 0; c < 3; c++) {
+                w[X87 + c] = r.xstate(c);
+                t[X87 + c] = r.tainted(ArchRegs.tXstate(c)) ? 1 : 0;
+            }
+            return new long[][] {w, t};
+        }
+
+        /** The kernel's context in {@code r}, at a gate call. */
+        public static KernelContext of(ArchRegs r) {
+            long[][] wt = read(r);
+            int compared = (1 << NAMES.length) - 1;
+            if ((r.cr4() & Cr4.PKE) == 0) {
+                compared &= ~(1 << PKRU);
+            }
+            for (int c = 0; c < 3; c++) {
+                if (!r.tainted(ArchRegs.T_XCR0) && (r.xcr0() >>> c & 1) == 0) {
+                    compared &= ~(1 << (X87 + c));
+                }
+            }
+            return new KernelContext(wt[0], wt[1], compared);
+        }
+
+        /**
+         * The first compared register whose value or label in {@code r} is not the one saved, as
+         * "name: saved -> now", or null when every one is restored.
+         */
+        public String firstDifference(ArchRegs r) {
+            Difference d = difference(r);
+            return d == null ? null : d.describe();
+        }
+
+        /** The first compared register that differs in {@code r}, or null. */
+        public Difference difference(ArchRegs r) {
+            long[][] now = read(r);
+            for (int i = 0; i < NAMES.length; i++) {
+                if ((compared >>> i & 1) != 0 && (now[0][i] != words[i] || now[1][i] != taint[i])) {
+                    return new Difference(i, NAMES[i], words[i], taint[i] != 0, now[0][i], now[1][i] != 0);
+                }
+            }
+            return null;
+        }
+
+        /** RSP at the call (the matching RET pops the word below it). */
+        public long rsp() {
+            return words[1];
+        }
+
+        long hash(long h) {
+            for (int i = 0; i < words.length; i++) {
+                h = Hash64.combine(h, words[i] ^ taint[i] << 63);
+            }
+            return Hash64.combine(h, compared);
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof KernelContext k && compared == k.compared && Arrays.equals(words, k.words)
+                    && Arrays.equals(taint, k.taint);
+        }
+
+        @Override
+        public int hashCode() {
+            return 31 * Arrays.hashCode(words) + compared;
+        }
+    }
+
+    /** A register of a {@link KernelContext} that was not restored: its saved and current values and labels. */
+    public record Difference(int index, String register, long saved, boolean savedTop, long now, boolean nowTop) {
+        public String describe() {
+            return register + " " + show(saved, savedTop) + " at the call, " + show(now, nowTop) + " now";
+        }
+
+        static String show(long v, boolean top) {
+            return top ? "⊤ (a value the driver chose)" : "0x" + Long.toHexString(v);
+        }
+    }
+}
