@@ -182,7 +182,7 @@ final class CrossingChecks {
             for (int i = 0; i < GATES.length; i++) {
                 if (gateAddress[i] == target.address() && n.rip() == target.address()) {
                     return g.withCall(t, new CrossingGhost.GateCall(GATES[i], x.rip(), x.insn().end(),
-                            CrossingGhost.KernelContext.of(b)));
+                            CrossingGhost.KernelContext.of(b, system.layout().percpu()[c])));
                 }
             }
             return g;
@@ -201,7 +201,7 @@ final class CrossingChecks {
                     + " under the " + system.viewName(machine.viewOf(after, c)) + " EPT, not at its return address 0x"
                     + Long.toHexString(call.returnRip())));
         } else {
-            CrossingGhost.Difference d = call.kernel().difference(n);
+            CrossingGhost.Difference d = call.kernel().difference(n, system.layout().percpu()[c]);
             if (d != null) {
                 out.add(new Violation(PropertyId.INV5.name(), where + " resumes the kernel with " + d.describe()
                         + ", not as it left it"));

@@ -200,7 +200,10 @@ public final class CrossingGhost {
      * REG0-REG6 RDI, RSI, RDX, R8-R11, VMFUNC's EAX/ECX and the return value), RFLAGS DF, AC, TF,
      * IF and IOPL, the six segment registers, FS base, GS base, IA32_KERNEL_GS_BASE, PKRU (when
      * CR4.PKE enables protection keys; without it PKRU has no effect and no instruction reaches
-     * it), MXCSR, XCR0 and every XSAVE component XCR0 enables — each value with its label.
+     * it), MXCSR, XCR0 and every XSAVE component XCR0 enables — each value with its label. The
+     * kernel's GS base is per CPU (it points to the CPU's per-CPU area, and a thread preempted inside
+     * a domain may return on another CPU): a GS base that is the calling CPU's per-CPU area is saved
+     * as "this CPU's per-CPU area" and must come back as the returning CPU's.
      */
     public static final class KernelContext {
         static final String[] NAMES = {"rbx", "rsp", "rbp", "r12", "r13", "r14", "r15", "rflags (DF, AC, TF, IF, IOPL)",
@@ -224,8 +227,11 @@ public final class CrossingGhost {
             this.compared = compared;
         }
 
-        /** The words of {@code r} in the order of {@link #NAMES}, and their labels. */
-        private static long[][] read(ArchRegs r) {
+        /** Label of a GS base that is the current CPU's per-CPU area (value 0). */
+        static final long PER_CPU = 2;
+
+        /** The words of {@code r} in the order of {@link #NAMES}, and their labels; {@code percpu}: this CPU's area. */
+        private static long[][] read(ArchRegs r, long percpu) {
             long[] w = new long[NAMES.length];
             long[] t = new long[NAMES.length];
             for (int i = 0; i < GPRS.length; i++) {
@@ -241,6 +247,10 @@ public final class CrossingGhost {
             t[14] = r.tainted(ArchRegs.T_FS_BASE) ? 1 : 0;
             w[15] = r.gsBase();
             t[15] = r.tainted(ArchRegs.T_GS_BASE) ? 1 : 0;
+            if (t[15] == 0 && w[15] == percpu) {
+                w[15] = 0;
+                t[15] = PER_CPU;
+            }
             w[16] = r.kernelGsBase();
             t[16] = r.tainted(ArchRegs.T_KERNEL_GS_BASE) ? 1 : 0;
             w[PKRU] = r.pkru() & 0xFFFFFFFFL;
@@ -256,9 +266,9 @@ public final class CrossingGhost {
             return new long[][] {w, t};
         }
 
-        /** The kernel's context in {@code r}, at a gate call. */
-        public static KernelContext of(ArchRegs r) {
-            long[][] wt = read(r);
+        /** The kernel's context in {@code r}, at a gate call on a CPU whose per-CPU area is at {@code percpu}. */
+        public static KernelContext of(ArchRegs r, long percpu) {
+            long[][] wt = read(r, percpu);
             int compared = (1 << NAMES.length) - 1;
             if ((r.cr4() & Cr4.PKE) == 0) {
                 compared &= ~(1 << PKRU);
@@ -272,20 +282,14 @@ public final class CrossingGhost {
         }
 
         /**
-         * The first compared register whose value or label in {@code r} is not the one saved, as
-         * "name: saved -> now", or null when every one is restored.
+         * The first compared register whose value or label in {@code r}, on a CPU whose per-CPU area
+         * is at {@code percpu}, is not the one saved; null when every one is restored.
          */
-        public String firstDifference(ArchRegs r) {
-            Difference d = difference(r);
-            return d == null ? null : d.describe();
-        }
-
-        /** The first compared register that differs in {@code r}, or null. */
-        public Difference difference(ArchRegs r) {
-            long[][] now = read(r);
+        public Difference difference(ArchRegs r, long percpu) {
+            long[][] now = read(r, percpu);
             for (int i = 0; i < NAMES.length; i++) {
                 if ((compared >>> i & 1) != 0 && (now[0][i] != words[i] || now[1][i] != taint[i])) {
-                    return new Difference(i, NAMES[i], words[i], taint[i] != 0, now[0][i], now[1][i] != 0);
+                    return new Difference(NAMES[i], words[i], taint[i], now[0][i], now[1][i]);
                 }
             }
             return null;
@@ -298,7 +302,7 @@ public final class CrossingGhost {
 
         long hash(long h) {
             for (int i = 0; i < words.length; i++) {
-                h = Hash64.combine(h, words[i] ^ taint[i] << 63);
+                h = Hash64.combine(Hash64.combine(h, words[i]), taint[i]);
             }
             return Hash64.combine(h, compared);
         }
@@ -315,14 +319,18 @@ public final class CrossingGhost {
         }
     }
 
-    /** A register of a {@link KernelContext} that was not restored: its saved and current values and labels. */
-    public record Difference(int index, String register, long saved, boolean savedTop, long now, boolean nowTop) {
+    /**
+     * A register of a {@link KernelContext} that was not restored: its saved and current values
+     * and labels (0 concrete, 1 ⊤, {@link KernelContext#PER_CPU} the CPU's own per-CPU area).
+     */
+    public record Difference(String register, long saved, long savedLabel, long now, long nowLabel) {
         public String describe() {
-            return register + " " + show(saved, savedTop) + " at the call, " + show(now, nowTop) + " now";
+            return register + " " + show(saved, savedLabel) + " at the call, " + show(now, nowLabel) + " now";
         }
 
-        static String show(long v, boolean top) {
-            return top ? "⊤ (a value the driver chose)" : "0x" + Long.toHexString(v);
+        static String show(long v, long label) {
+            return label == 1 ? "⊤ (a value the driver chose)" : label == KernelContext.PER_CPU
+                    ? "the CPU's per-CPU area" : "0x" + Long.toHexString(v);
         }
     }
 }

@@ -48,15 +48,7 @@
 0:
 .endm
 
-.macro VMFUNC_TO_LCD                   # to the slot in EBX (1 as built)
-        movl $0, %eax
-        movl %ebx, %ecx
-        vmfunc
-        cmpl %ebx, %ecx
-        je 0f
-        ABORT_LCD
-0:
-.endm
+# VMFUNC_TO_LCD moved to the slot's own gate page: vmfunc_irq_return (gate.s) # hardened: G24-irq-return-landing
 
 .macro ALLOC_PT_GPREGS_ON_STACK
         addq $-PT_GPREGS_SIZE, %rsp
@@ -234,8 +226,9 @@ restore_vmfunc_regs_and_iret:
         call sync_stacks
         movq %rax, %rsp
         wrgsbase %r14                   # 64-bit, from R14 # hardened: G14-lcd-gs-percpu
-        VMFUNC_TO_LCD
-        jmp .Lrestore_vmfunc_regs       # hardened: G11-window
+        movl $0, %eax                   # VMFUNC_TO_LCD, in the slot's gate page # hardened: G24-irq-return-landing
+        movl %ebx, %ecx                 # the slot in EBX # hardened: G24-irq-return-landing
+        jmp vmfunc_irq_return           # restores pt_regs and IRETs there # hardened: G24-irq-return-landing
 .Lrestore_gate_window:                  # hardened: G11-window
         wrgsbase %r14                   # hardened: G11-window
 .Lrestore_vmfunc_regs:

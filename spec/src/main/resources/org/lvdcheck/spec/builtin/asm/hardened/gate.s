@@ -47,6 +47,38 @@ vmfunc_trampoline_abort:
 
 # vmfunc_call_empty_switch removed from the shared page # hardened: G15-empty-switch
 
+# vmfunc_irq_return: the interrupt exit's VMFUNC back into the interrupted     # hardened: G24-irq-return-landing
+# domain (VMFUNC_TO_LCD of entry.s, moved to the gate page each view links    # hardened: G24-irq-return-landing
+# itself).  After the VMFUNC the next fetch is from the target view's copy,   # hardened: G24-irq-return-landing
+# whose first instruction compares ECX with that view's own slot, an         # hardened: G24-irq-return-landing
+# immediate (-1 in the kernel's copy): a VMFUNC a domain executes here lands  # hardened: G24-irq-return-landing
+# on that check, never on a compare with a register the domain chose.         # hardened: G24-irq-return-landing
+# Entered from restore_vmfunc_regs_and_iret (entry.s) with EAX = 0, ECX = the # hardened: G24-irq-return-landing
+# slot, RSP = the pt_regs on this CPU's IST 5 stack; restores them and IRETs. # hardened: G24-irq-return-landing
+        .p2align 4                      # hardened: G24-irq-return-landing
+        .globl vmfunc_irq_return        # hardened: G24-irq-return-landing
+vmfunc_irq_return:                      # hardened: G24-irq-return-landing
+        vmfunc                          # to the slot in ECX # hardened: G24-irq-return-landing
+        cmpl $lcd_ept_id, %ecx          # this view's own slot # hardened: G24-irq-return-landing
+        jne vmfunc_trampoline_abort     # hardened: G24-irq-return-landing
+        movq PT_R15(%rsp), %r15         # RESTORE_EXTRA_REGS # hardened: G24-irq-return-landing
+        movq PT_R14(%rsp), %r14         # hardened: G24-irq-return-landing
+        movq PT_R13(%rsp), %r13         # hardened: G24-irq-return-landing
+        movq PT_R12(%rsp), %r12         # hardened: G24-irq-return-landing
+        movq PT_RBP(%rsp), %rbp         # hardened: G24-irq-return-landing
+        movq PT_RBX(%rsp), %rbx         # hardened: G24-irq-return-landing
+        movq PT_R11(%rsp), %r11         # RESTORE_C_REGS # hardened: G24-irq-return-landing
+        movq PT_R10(%rsp), %r10         # hardened: G24-irq-return-landing
+        movq PT_R9(%rsp), %r9           # hardened: G24-irq-return-landing
+        movq PT_R8(%rsp), %r8           # hardened: G24-irq-return-landing
+        movq PT_RAX(%rsp), %rax         # hardened: G24-irq-return-landing
+        movq PT_RCX(%rsp), %rcx         # hardened: G24-irq-return-landing
+        movq PT_RDX(%rsp), %rdx         # hardened: G24-irq-return-landing
+        movq PT_RSI(%rsp), %rsi         # hardened: G24-irq-return-landing
+        movq PT_RDI(%rsp), %rdi         # hardened: G24-irq-return-landing
+        subq $-(PT_GPREGS_SIZE+8), %rsp # REMOVE_PT_GPREGS_FROM_STACK 8 # hardened: G24-irq-return-landing
+        iretq                           # hardened: G24-irq-return-landing
+
 # ===========================================================================
 # Shared springboard page (LVD -> kernel).  vmfunc_calls.c, asm blocks
 # "vmfunc_springboard_entry" and "vmfunc_springboard_return".
