@@ -23,6 +23,7 @@ import org.lvdcheck.checker.model.LineCoverage;
 import org.lvdcheck.checker.model.LvdTransitionSystem;
 import org.lvdcheck.checker.model.TransitionCode;
 import org.lvdcheck.checker.model.Witnesses;
+import org.lvdcheck.checker.trace.GhostTrace;
 import org.lvdcheck.checker.trace.TraceFile;
 import org.lvdcheck.checker.trace.TraceHtml;
 import org.lvdcheck.checker.trace.TraceJson;
@@ -111,15 +112,17 @@ final class CheckReport {
                 path.add(c.actionIndex());
             }
             List<TraceStep> steps;
+            List<CheckState> states = new ArrayList<>();
             try {
-                steps = rec.record(path);
+                steps = rec.record(path, states);
             } catch (TraceRecorder.NotReplayable e) {
                 throw new IllegalStateException("a counterexample of " + c.property() + " does not re-execute: "
                         + e.getMessage(), e);
             }
             PropertyId p = PropertyId.lookup(c.property()).orElseThrow();
+            GhostTrace.Annotated a = GhostTrace.annotate(sys, p.name(), states, steps, c.violation().evidence());
             TraceFile t = new TraceFile("lvdcheck " + Version.VERSION, loaded.spec().sdm(), loaded.spec().name(),
-                    loaded.specPath(), loaded.files(), fpSeed, p.name(), p.propertyName(), c.violation().evidence(), steps);
+                    loaded.specPath(), loaded.files(), fpSeed, p.name(), p.propertyName(), a.evidence(), a.steps());
             Path json = dir.resolve(p.name() + ".json");
             Path text = dir.resolve(p.name() + ".txt");
             try {

@@ -295,6 +295,20 @@ public final class CrossingGhost {
             return null;
         }
 
+        /**
+         * The value and label (0 concrete, 1 ⊤, {@link #PER_CPU}) of {@code register} (one of the
+         * names {@link Difference#register()} gives) in {@code r} on a CPU whose per-CPU area is at
+         * {@code percpu}: how a trace follows the live value of a register the ghost copied.
+         */
+        public static long[] live(ArchRegs r, long percpu, String register) {
+            int i = java.util.Arrays.asList(NAMES).indexOf(register);
+            if (i < 0) {
+                throw new IllegalArgumentException("no register " + register + " in a kernel context");
+            }
+            long[][] wt = read(r, percpu);
+            return new long[] {wt[0][i], wt[1][i]};
+        }
+
         /** RSP at the call (the matching RET pops the word below it). */
         public long rsp() {
             return words[1];

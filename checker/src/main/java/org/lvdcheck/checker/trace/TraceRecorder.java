@@ -39,7 +39,16 @@ public final class TraceRecorder {
     }
 
     public List<TraceStep> record(List<Integer> choices) throws NotReplayable {
+        return record(choices, new ArrayList<>());
+    }
+
+    /**
+     * As {@link #record(List)}, adding to {@code states} the initial state and the state after each
+     * step (so {@code states.get(i)} is the state after step i).
+     */
+    public List<TraceStep> record(List<Integer> choices, List<CheckState> states) throws NotReplayable {
         CheckState s = system.initialState();
+        states.add(s);
         List<TraceStep> out = new ArrayList<>();
         for (int i = 0; i < choices.size(); i++) {
             List<LvdTransitionSystem.Choice> enabled = system.choices(s);
@@ -51,6 +60,7 @@ public final class TraceRecorder {
             LvdTransitionSystem.Taken t = system.take(s, enabled.get(k));
             out.add(step(i + 1, k, s, t));
             s = t.target();
+            states.add(s);
         }
         return out;
     }
