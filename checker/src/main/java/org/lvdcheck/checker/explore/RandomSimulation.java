@@ -54,9 +54,11 @@ final class RandomSimulation<S> {
             ctx.explored(t.actionLabel());
             List<Violation> bad = ctx.checked(t.violations());
             if (!bad.isEmpty()) {
-                ctx.cut();
                 ctx.record(bad, atId, t.actionIndex(), ctx.pathLength(atId) + 1);
-                return;
+                if (bad.stream().anyMatch(ctx.system()::cuts)) {
+                    ctx.cut();
+                    return;
+                }
             }
             long fingerprint = ctx.fingerprint(t.target());
             int next = ctx.store().find(t.target(), fingerprint);

@@ -127,16 +127,19 @@ final class SearchContext<S> {
         List<List<Violation>> violations = new ArrayList<>(n);
         long[] fps = new long[n];
         boolean[] stored = new boolean[n];
+        boolean[] cut = new boolean[n];
         for (int i = 0; i < n; i++) {
             Transition<S> t = e.get(i);
             List<Violation> bad = checked(t.violations());
             violations.add(bad);
-            if (bad.isEmpty()) {
+            cut[i] = bad.stream().anyMatch(system::cuts);
+            if (!cut[i]) {
+                // A target reached with non-cutting violations only is stored and expanded like any other.
                 fps[i] = fingerprint(t.target());
                 stored[i] = store.find(t.target(), fps[i]) >= 0;
             }
         }
-        return new Successors<>(e, violations, fps, stored, fullByProviso);
+        return new Successors<>(e, violations, fps, stored, cut, fullByProviso);
     }
 
     /**
@@ -158,7 +161,7 @@ final class SearchContext<S> {
             if (!r.violations(i).isEmpty()) {
                 record(r.violations(i), id, t.actionIndex(), depth + 1);
             }
-            if (r.violations(i).stream().anyMatch(system::cuts)) {
+            if (r.cut(i)) {
                 cut();
             } else if (!r.stored(i)) {
                 int child = admit(t.target(), r.fingerprint(i), id, t.actionIndex());

@@ -4,8 +4,8 @@ import java.util.List;
 
 /**
  * One expansion prepared for the merge: for each transition the violations of checked
- * properties, the target's fingerprint and whether the target was already stored when the
- * expansion was prepared. Workers build these in parallel; the stored flags are only ever a
+ * properties, whether one of them cuts the target, the target's fingerprint (of a target that is
+ * not cut) and whether the target was already stored when the expansion was prepared. Workers build these in parallel; the stored flags are only ever a
  * subset of what the merge finds, since the seen set only grows.
  */
 final class Successors<S> {
@@ -13,15 +13,22 @@ final class Successors<S> {
     private final List<List<Violation>> violations;
     private final long[] fingerprints;
     private final boolean[] stored;
+    private final boolean[] cut;
     private final boolean fullByProviso;
 
     Successors(Expansion<S> expansion, List<List<Violation>> violations, long[] fingerprints, boolean[] stored,
-            boolean fullByProviso) {
+            boolean[] cut, boolean fullByProviso) {
         this.expansion = expansion;
         this.violations = violations;
         this.fingerprints = fingerprints;
         this.stored = stored;
+        this.cut = cut;
         this.fullByProviso = fullByProviso;
+    }
+
+    /** Whether a violation of transition {@code i} cuts its target (it is not stored or expanded). */
+    boolean cut(int i) {
+        return cut[i];
     }
 
     Expansion<S> expansion() {
@@ -56,12 +63,12 @@ final class Successors<S> {
     }
 
     /**
-     * Whether some transition leads to a state that is neither violating (it will not be
-     * expanded) nor in {@code store}: the condition for keeping a reduced expansion.
+     * Whether some transition leads to a state that is neither cut (it will not be expanded) nor
+     * in {@code store}: the condition for keeping a reduced expansion.
      */
     boolean reachesNewState(StateStore<S> store) {
         for (int i = 0; i < size(); i++) {
-            if (violations(i).isEmpty() && !stored[i] && store.find(transition(i).target(), fingerprints[i]) < 0) {
+            if (!cut[i] && !stored[i] && store.find(transition(i).target(), fingerprints[i]) < 0) {
                 return true;
             }
         }
@@ -71,7 +78,7 @@ final class Successors<S> {
     /** As {@link #reachesNewState} judged when this expansion was prepared. */
     boolean mayReachNewState() {
         for (int i = 0; i < size(); i++) {
-            if (violations(i).isEmpty() && !stored[i]) {
+            if (!cut[i] && !stored[i]) {
                 return true;
             }
         }

@@ -74,6 +74,16 @@ class NonCuttingViolationTest {
     }
 
     @Test
+    void aStateEnteredWithANonCuttingViolationIsStoredByItsFingerprintAndItsTraceReplays() {
+        Explorer<Integer> e = new Explorer<>(new Chain(false), Explorer.Options.defaults().withWorkers(1)
+                .withProperties("SOFT", "HARD"));
+        ExplorationResult r = e.run();
+        Trace<Integer> t = e.trace(r.verdict("HARD").counterexample());
+        assertEquals(3, t.length(), "0 -> 1 (SOFT) -> 2 -> 3 (HARD) re-executes through the state 1");
+        assertEquals(List.of(1, 2, 3), t.steps().stream().map(TraceStep::state).toList());
+    }
+
+    @Test
     void byDefaultAViolatingStateIsCut() {
         ExplorationResult r = run(true);
         assertEquals(Status.VIOLATED, r.verdict("SOFT").status());
