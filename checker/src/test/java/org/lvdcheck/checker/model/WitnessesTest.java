@@ -45,11 +45,11 @@ class WitnessesTest {
         Witnesses w = sys.witnesses();
         MachineState s = sys.initialState().machine();
         Action a = new Action.Execute(0);
-        w.observe(s, a, new Step(s, List.of(new Event.Delivered(0xef, "net", false, true))));
+        w.observe(s, a, new Step(s, List.of(new Event.Delivered(0xef, "net", false, true, s.cpu(0).regs()))));
         assertFalse(w.reached(index(w, "exitless-irq")), "a delivery with a VM exit is not exitless");
-        w.observe(s, a, new Step(s, List.of(new Event.Delivered(0xef, "kernel", true, false))));
+        w.observe(s, a, new Step(s, List.of(new Event.Delivered(0xef, "kernel", true, false, s.cpu(0).regs()))));
         assertFalse(w.reached(index(w, "exitless-irq")), "a delivery in the kernel is not inside a domain");
-        w.observe(s, a, new Step(s, List.of(new Event.Delivered(0xef, "net", true, true))));
+        w.observe(s, a, new Step(s, List.of(new Event.Delivered(0xef, "net", true, true, s.cpu(0).regs()))));
         assertTrue(w.reached(index(w, "exitless-irq")));
         w.observe(s, a, new Step(s, List.of(new Event.Dispatched("kernel", 3, "register_netdev"))));
         assertFalse(w.reached(index(w, "callback")));
