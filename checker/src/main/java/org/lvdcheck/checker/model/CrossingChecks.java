@@ -109,15 +109,15 @@ final class CrossingChecks {
         int t = before.cpu(c).thread();
         int view = machine.viewOf(before, c);
         boolean move = a instanceof Action.Driver;
-        boolean handling = t >= 0 && ghost.handling(t);
         boolean faulted = false;
         boolean driverControl = false;
         boolean taintUse = false;
+        boolean opensOrEnds = false;
         Event.Executed executed = null;
         Event.Fault fault = null;
         for (Event e : st.events()) {
-            if (e instanceof Event.Executed x && executed == null) {
-                executed = x;
+            if (e instanceof Event.Executed x) {
+                executed = executed == null ? x : executed;
             } else if (e instanceof Event.Fault f) {
                 faulted = true;
                 fault = f;
@@ -130,23 +130,45 @@ final class CrossingChecks {
                 } else if (fault != null) {
                     deliveryUse(c, fault.vector(), u, out);
                 }
+            } else if (e instanceof Event.Delivered || e instanceof Event.Killed) {
+                opensOrEnds = true;
             }
         }
-        Instruction in = executed == null || executed.insn() == null ? null : executed.insn().insn();
-        boolean driverCode = move || executed != null && isDriverCode(view, executed.hpa());
-        if (handling && !taintUse) {
-            handlerCode(ghost.topHandler(t), before, after, c, view, executed, in, driverCode, out);
+        if (taintUse) {
+            return ghost; // the step ended at a use of ⊤: its state is the one before it (TAINT reports it)
         }
+        Instruction in = executed == null || executed.insn() == null ? null : executed.insn().insn();
+        boolean handling = t >= 0 && ghost != CrossingGhost.NONE && ghost.handling(t);
+        // Whether the step ran the driver's code: only the handler and domain-entry rules ask.
+        int driverCode = move ? 1 : -1;
         CrossingGhost g = ghost;
-        if (in != null && !move && !taintUse && view == 0 && t >= 0) {
+        if (handling) {
+            driverCode = driverCode(driverCode, view, executed);
+            handlerCode(ghost.topHandler(t), before, c, view, executed, in, driverCode == 1, out);
+            if (in != null && in.mnemonic() == Mnemonic.IRETQ && !move && !faulted) {
+                g = handlerEnd(g, after, c, t, driverControl, out);
+            }
+        }
+        if (in != null && !move && view == 0 && t >= 0
+                && (in.mnemonic() == Mnemonic.CALL || in.mnemonic() == Mnemonic.RET && g.topCall(t) != null)) {
             g = kernelSide(g, before, after, c, t, executed, in, faulted, out);
         }
-        if (in != null && in.mnemonic() == Mnemonic.IRETQ && !move && !taintUse && handling && !faulted) {
-            g = handlerEnd(g, after, c, t, driverControl, out);
-        }
-        if (!move && !taintUse) {
+        if (!move && machine.viewOf(after, c) >= 1) {
             domainEntry(before, after, c, view, executed, driverCode, out);
         }
+        if (opensOrEnds) {
+            g = opened(g, before, after, st, t);
+        }
+        return g;
+    }
+
+    /** {@code known} (1 driver code, 0 not) or, when -1, whether {@code x} ran under {@code view} from the driver's code. */
+    private int driverCode(int known, int view, Event.Executed x) {
+        return known >= 0 ? known : x != null && isDriverCode(view, x.hpa()) ? 1 : 0;
+    }
+
+    /** A delivery opens a handler of the thread; a kill that resumes a thread at the gate's error return ends its handlers. */
+    private CrossingGhost opened(CrossingGhost g, MachineState before, MachineState after, Step st, int t) {
         for (Event e : st.events()) {
             if (e instanceof Event.Delivered d && t >= 0) {
                 g = g.withHandler(t, CrossingGhost.Handler.of(d.vector(), system.views().indexOf(d.view()),
@@ -213,7 +235,7 @@ final class CrossingChecks {
     // ---- INV5, domain side -------------------------------------------------------------------
 
     private void domainEntry(MachineState before, MachineState after, int c, int view, Event.Executed x,
-                             boolean driverCode, List<Violation> out) {
+                             int driverCode, List<Violation> out) {
         int now = machine.viewOf(after, c);
         CpuState cpu = after.cpu(c);
         if (now < 1 || cpu.mode() != CpuMode.RUNNING && cpu.mode() != CpuMode.HALTED) {
@@ -223,7 +245,7 @@ final class CrossingChecks {
         if (view < 1) {
             was = false;
         } else if (x != null && x.insn() != null && x.hpa() >= 0) {
-            was = driverCode;
+            was = driverCode(driverCode, view, x) == 1;
         } else {
             was = machine.inDriverCode(before, c);
         }
@@ -254,8 +276,8 @@ final class CrossingChecks {
 
     // ---- IRQ ----------------------------------------------------------------------------------
 
-    private void handlerCode(CrossingGhost.Handler h, MachineState before, MachineState after, int c, int view,
-                             Event.Executed x, Instruction in, boolean driverCode, List<Violation> out) {
+    private void handlerCode(CrossingGhost.Handler h, MachineState before, int c, int view, Event.Executed x,
+                             Instruction in, boolean driverCode, List<Violation> out) {
         String handling = "cpu" + c + " handling vector 0x" + Integer.toHexString(h.vector()) + " (delivered under the "
                 + system.viewName(h.view()) + " EPT)";
         if (driverCode) {

@@ -20,9 +20,18 @@ import org.lvdcheck.spec.lvd.SpecLoader;
  * loads a spec file, optionally with one line of the spec replaced (a seeded fault).
  */
 final class SmallSpecs {
-    /** The properties the explorer checks in this version ({@link StepChecks#CHECKED}), in catalogue order. */
+    /**
+     * The properties the explorer checks in this version ({@link StepChecks#CHECKED}), in catalogue
+     * order, but INV5: the small specs' gate is a few instructions that switch no register state,
+     * so the driver is entered with the kernel's per-CPU GS base ({@link #BREAKS_INV5} shows it);
+     * INV5 does not cut, so leaving it out changes no count.
+     */
     static final List<String> CHECKED = java.util.Arrays.stream(PropertyId.values())
-            .filter(StepChecks.CHECKED::contains).map(PropertyId::name).toList();
+            .filter(StepChecks.CHECKED::contains).filter(p -> p != PropertyId.INV5).map(PropertyId::name).toList();
+
+    /** How the small specs break INV5: the evidence of their counterexample starts so. */
+    static final String BREAKS_INV5 = "cpu0 enters net's driver code at 0xffffffffa0000000 with kernel values in "
+            + "registers that are not message registers: gs.base = 0xffff888002002000 (the per-CPU area of cpu0)";
 
     private SmallSpecs() {
     }

@@ -101,6 +101,13 @@ class TinyStateCountTest {
     }
 
     @Test
+    void tinysGateHandsTheDriverTheKernelsGsBase() throws Exception {
+        ExplorationResult r = SmallSpecs.explore(tiny, false, false, 1, java.util.List.of("INV5")).result();
+        assertTrue(r.counterexample("INV5").orElseThrow().violation().evidence().startsWith(SmallSpecs.BREAKS_INV5),
+                r.counterexample("INV5").orElseThrow().violation().evidence());
+    }
+
+    @Test
     void withFingerprintsTheExplorerCountsExactlyWhatTheNaiveSearchFinds() throws Exception {
         sameAsNaive(SmallSpecs.explore(tiny, false, false, 1, SmallSpecs.CHECKED).result());
     }
