@@ -149,6 +149,9 @@ public final class CrossingGhost {
 
     /** Folds the ghost into a state fingerprint (DESIGN.md §5: ghost fields are fingerprinted like the rest). */
     public long hash(long h) {
+        if (threads.length == 0) {
+            return h; // NONE: a ghost with anything open combines at least its length
+        }
         h = Hash64.combine(h, threads.length);
         for (int t = 0; t < threads.length; t++) {
             Open o = threads[t];
