@@ -76,11 +76,15 @@ public enum PropertyId {
                     + "FPU/SSE/AVX state, so neither side sees or keeps the other's register values.",
             "paraphrase of the paper's invariant 5 (state saved and restored on crossings), as LVD-AS-BUILT.md §4 "
                     + "records it",
-            "over a step that completes a crossing (call, return, interrupt entry or exit): the resumed side's "
-                    + "GPRs, RFLAGS (DF, AC, TF, IF, IOPL), segment state, FS/GS base, IA32_KERNEL_GS_BASE, PKRU, "
-                    + "MXCSR and every XCR0 component equal the ghost copy taken when it left, except declared "
-                    + "return registers; no kernel-labelled value reaches a domain register except declared "
-                    + "arguments"),
+            "over a step that completes a crossing: at the RET that returns from a kernel gate call "
+                    + "(vmfunc_klcd_wrapper, vmfunc_trampoline_entry, vmfunc_springboard_entry) the kernel's RBX, RSP, "
+                    + "RBP, R12-R15, RFLAGS (DF, AC, TF, IF, IOPL), segment registers, FS/GS base (GS base as the "
+                    + "returning CPU's per-CPU area), IA32_KERNEL_GS_BASE, PKRU (with CR4.PKE), MXCSR, XCR0 and every "
+                    + "XSAVE component XCR0 enables equal, value and label, the ghost copy taken at the call, and it "
+                    + "returns to its return address; the other GPRs are the call's message, return and scratch "
+                    + "registers. At a step into driver code, no register but the message registers (RDI, RSI, RDX, "
+                    + "R8-R12) holds a kernel-only value (a per-CPU area, an irq stack, a thread's task, work block, "
+                    + "FPU area or kernel stack, a kernel-only section)"),
     IRQ("irq-safe",
             "an interrupt, NMI or exception at any boundary, on any CPU, runs kernel code outside the transition "
                     + "code only under the kernel EPT and on a kernel-owned stack, consumes no frame a domain can "
@@ -90,10 +94,13 @@ public enum PropertyId {
                     + "concurrently on several CPUs stay isolated, and interrupts that arrive inside an LVD are "
                     + "delivered without a VM exit.",
             "paraphrase of the paper's abstract",
-            "over a step taken while an interrupt, NMI or exception is handled: each kernel instruction outside the "
-                    + "declared transition code runs under the kernel EPT with RSP in a kernel-owned frame, reads no "
-                    + "frame a domain view can write, and the IRET that ends the handler resumes the ghost copy of "
-                    + "the interrupted context"),
+            "a delivery reads no IDT gate, GDT descriptor or TSS stack slot a domain can write and pushes no frame "
+                    + "through a domain's stack pointer under the kernel EPT; over a step taken while the thread "
+                    + "handles an interrupt, NMI or exception (from its delivery to the IRETQ that ends it): no driver "
+                    + "code runs, kernel code outside the declared transition code (an instruction or a kernel "
+                    + "primitive) runs under the kernel EPT on a stack no domain view of another CPU can write, and "
+                    + "that IRETQ resumes the ghost copy of the interrupted context (view, RIP, CS, RFLAGS, RSP, SS; "
+                    + "an interrupted driver context may resume as the driver's)"),
     EXEC("code-ept",
             "no instruction executes from a page not owned by the active EPT's domain, transition code aside",
             CheckKind.STEP,
@@ -111,9 +118,11 @@ public enum PropertyId {
                     + "where the system's state is restored securely.",
             "paraphrase of the paper's abstract",
             "over a state: for every address g from which a domain can execute VMFUNC (every byte of a "
-                    + "domain-executable page it can write; otherwise every VMFUNC byte sequence in its code), g + 3 "
-                    + "in every other valid EPTP-list slot's view is a declared landing that checks ECX, or lies in "
-                    + "a page that view's EPT does not let execute"),
+                    + "domain-executable page it can write; otherwise every VMFUNC byte sequence in its code), under "
+                    + "every CR3 it runs with, g + 3 in every other valid EPTP-list slot's view of its CPU is a "
+                    + "declared landing that checks ECX (intact transition code whose instruction there is cmp $imm, "
+                    + "%ecx, in a frame no domain can write), or lies in a page that view's EPT does not let execute "
+                    + "(an EPT violation, never a guest fault)"),
     TAINT("no-attacker-pointers",
             "no kernel-mode access, hardware push or control transfer goes through an attacker-controlled address, "
                     + "stack pointer, segment base or frame field, outside the declared places",
