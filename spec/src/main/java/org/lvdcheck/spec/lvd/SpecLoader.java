@@ -27,6 +27,12 @@ public final class SpecLoader {
     }
 
     public static Loaded load(String fileOrName) throws InputError {
+        if (!fileOrName.endsWith(".lvd")) {
+            Optional<SeededFault> fault = FaultCatalogue.builtin().find(fileOrName);
+            if (fault.isPresent()) {
+                return load(fault.get());
+            }
+        }
         SourceSet sources;
         String path;
         if (!fileOrName.endsWith(".lvd") && SourceSet.builtin().read("", fileOrName + ".lvd").isPresent()) {
@@ -38,8 +44,37 @@ public final class SpecLoader {
         }
         InputFile f = sources.read("", path).orElseThrow(() -> new InputError(new SourcePos(fileOrName, 1, 1),
                 fileOrName.endsWith(".lvd") ? "no such spec file"
-                        : "no such spec file or built-in spec (built-in: " + String.join(", ", BUILTINS) + ")"));
+                        : "no such spec file or built-in spec (built-in: " + String.join(", ", BUILTINS)
+                        + ", and the seeded faults of docs/SEEDED-FAULTS.md)"));
         return load(path, f, sources);
+    }
+
+    /** Loads a seeded fault: its base spec with its one line changed, under the fault's name. */
+    public static Loaded load(SeededFault fault) throws InputError {
+        if (!BUILTINS.contains(fault.base())) {
+            throw new InputError(fault.pos(), "fault " + fault.name() + ": its base '" + fault.base()
+                    + "' is not a built-in spec (" + String.join(", ", BUILTINS) + ")");
+        }
+        return loadPatched(fault.base(), fault.patch(), fault.name());
+    }
+
+    /**
+     * Loads {@code fileOrName} (a spec file or a built-in spec) with {@code patch} applied to the
+     * file it names, under the spec name {@code name}. The loaded inputs hold the patched text,
+     * so reports hash it and traces embed it, and {@code replay} rebuilds the patched system from
+     * a trace alone. The patch must change a file of the spec: one it does not read is an error.
+     */
+    public static Loaded loadPatched(String fileOrName, Patch patch, String name) throws InputError {
+        Loaded base = load(fileOrName);
+        SourceSet unpatched = base.sources();
+        InputFile target = unpatched.read("", patch.file()).orElseThrow(() -> new InputError(
+                patch.origin() != null ? patch.origin() : new SourcePos(base.specFile().name(), 1, 1),
+                "a patch of spec " + fileOrName + " names '" + patch.file() + "', which is not one of its files"));
+        patch.apply(target);
+        SourceSet patched = patch.over(unpatched, name);
+        InputFile spec = patched.read("", base.specPath()).orElseThrow();
+        Loaded l = load(base.specPath(), spec, patched);
+        return new Loaded(l.spec().withName(name), l.specPath(), l.files(), l.sources());
     }
 
     /** Loads the spec at {@code path} from {@code sources} (e.g. the inputs a trace embeds). */

@@ -66,6 +66,13 @@ public record SystemSpec(
                 scenarios, witnesses);
     }
 
+    /** This spec under another name (a seeded fault: its base spec with one line changed). */
+    public SystemSpec withName(String newName) {
+        return new SystemSpec(newName, sdm, cpu, cpus, kernel, regions, pgds, mappings, eptMappings, domains, stackPools,
+                objects, asm, sections, symbols, vectors, exitPolicies, hypercallPolicies, vmcs, threads, sources, workload,
+                scenarios);
+    }
+
     /** The views that have EPTs: "kernel" then each domain by slot. */
     public List<String> views() {
         java.util.ArrayList<String> v = new java.util.ArrayList<>();
