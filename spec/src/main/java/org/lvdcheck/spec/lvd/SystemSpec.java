@@ -70,7 +70,7 @@ public record SystemSpec(
     public SystemSpec withName(String newName) {
         return new SystemSpec(newName, sdm, cpu, cpus, kernel, regions, pgds, mappings, eptMappings, domains, stackPools,
                 objects, asm, sections, symbols, vectors, exitPolicies, hypercallPolicies, vmcs, threads, sources, workload,
-                scenarios);
+                scenarios, witnesses);
     }
 
     /** The views that have EPTs: "kernel" then each domain by slot. */

@@ -1,0 +1,110 @@
+package org.lvdcheck.checker.mutate;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+import org.lvdcheck.checker.explore.ExplorationResult;
+import org.lvdcheck.checker.explore.Explorer;
+import org.lvdcheck.checker.explore.Status;
+import org.lvdcheck.checker.explore.Strategy;
+import org.lvdcheck.checker.explore.Verdict;
+import org.lvdcheck.checker.model.CheckState;
+import org.lvdcheck.checker.model.LvdTransitionSystem;
+import org.lvdcheck.checker.model.StepChecks;
+import org.lvdcheck.checker.trace.Replay;
+import org.lvdcheck.spec.InputError;
+import org.lvdcheck.spec.lvd.SpecLoader;
+
+/**
+ * Mutation analysis: each mutant of a spec's gate and entry code is checked by a bounded
+ * breadth-first search and then a bounded depth-first search (the same explorer and checks as
+ * {@code check}), each stopping at the first violation. A mutant is caught when either finds
+ * a violation, invalid when its spec does not load (it does not assemble), and survives
+ * otherwise: bounded searches prove nothing, so a survivor is only a candidate for an
+ * equivalence argument.
+ */
+public final class MutationRun {
+    /** What became of one mutant. */
+    public record Result(Mutants.Mutant mutant, Outcome outcome, String property, String detail) {}
+
+    public enum Outcome { CAUGHT, SURVIVED, INVALID }
+
+    private final String spec;
+    private final long maxStates;
+    private final int workers;
+    private java.util.Set<String> judged;
+
+    public MutationRun(String spec, long maxStates, int workers) {
+        this.spec = spec;
+        this.maxStates = maxStates;
+        this.workers = workers;
+        this.judged = new java.util.TreeSet<>();
+        StepChecks.CHECKED.forEach(p -> judged.add(p.name()));
+    }
+
+    /**
+     * Checks the unmutated spec under the same bounds and keeps, for judging mutants, the
+     * properties it does not break there (a property the spec already breaks cannot tell a
+     * mutant from the original). Returns the properties it breaks.
+     */
+    public java.util.Set<String> baseline() throws InputError {
+        java.util.Set<String> broken = new java.util.TreeSet<>();
+        String p;
+        while (!judged.isEmpty() && (p = firstViolation(SpecLoader.load(spec))) != null) {
+            broken.add(p);
+            judged.remove(p);
+        }
+        return broken;
+    }
+
+    /** The properties a mutant is judged by. */
+    public java.util.Set<String> judged() {
+        return java.util.Collections.unmodifiableSet(judged);
+    }
+
+    public List<Result> run(List<Mutants.Mutant> mutants, Consumer<Result> each) {
+        List<Result> out = new ArrayList<>();
+        for (Mutants.Mutant m : mutants) {
+            Result r = one(m);
+            out.add(r);
+            each.accept(r);
+        }
+        return out;
+    }
+
+    Result one(Mutants.Mutant m) {
+        SpecLoader.Loaded loaded;
+        try {
+            loaded = SpecLoader.loadPatched(spec, m.patch(), spec + "+mutant");
+        } catch (InputError e) {
+            return new Result(m, Outcome.INVALID, null, e.getMessage());
+        }
+        try {
+            String p = firstViolation(loaded);
+            return p == null ? new Result(m, Outcome.SURVIVED, null, "no violation within the bounds")
+                    : new Result(m, Outcome.CAUGHT, p, "");
+        } catch (InputError e) {
+            return new Result(m, Outcome.INVALID, null, e.getMessage());
+        } catch (RuntimeException e) {
+            // A mutant may drive the emulator where the model refuses to go (e.g. a dead-stack
+            // read the reduction forgot): that mutant's run ends, and it counts as not caught.
+            return new Result(m, Outcome.SURVIVED, null, "exploration ended: " + e.getMessage());
+        }
+    }
+
+    private String firstViolation(SpecLoader.Loaded loaded) throws InputError {
+        for (Strategy strategy : new Strategy[] {Strategy.BFS, Strategy.DFS}) {
+            LvdTransitionSystem sys = Replay.system(loaded, true);
+            Explorer.Options o = Explorer.Options.defaults().withStrategy(strategy).withStopAtFirst(true)
+                    .withMaxStates(maxStates).withWorkers(workers)
+                    .withProperties(judged.toArray(String[]::new));
+            ExplorationResult r = new Explorer<CheckState>(sys, o).run();
+            for (Verdict v : r.verdicts()) {
+                if (v.status() == Status.VIOLATED) {
+                    return v.property();
+                }
+            }
+        }
+        return null;
+    }
+}
