@@ -81,6 +81,10 @@ final class CheckReport {
             out.println("adversary: not modelled: the driver runs its own program only, so no property can be "
                     + "reported as holding");
         }
+        if (sys.coarseInterrupts()) {
+            out.println("interrupts: only where a run of interrupt-transparent kernel instructions starts "
+                    + "(--coarse-interrupts), so no property can be reported as holding");
+        }
         out.flush();
     }
 

@@ -77,6 +77,19 @@ public record ExplorationResult(Strategy strategy, Inconclusive incompleteReason
     }
 
     /**
+     * This result with every property that holds turned into {@code INCONCLUSIVE (reason)}: the
+     * explored system left behaviours out, so only its violations stand.
+     */
+    public ExplorationResult withoutHolds(Inconclusive reason) {
+        List<Verdict> changed = new ArrayList<>();
+        for (Verdict v : verdicts) {
+            changed.add(v.status() == Status.HOLDS ? new Verdict(v.property(), Status.INCONCLUSIVE, reason, null, v.cut())
+                    : v);
+        }
+        return new ExplorationResult(strategy, incompleteReason, changed, deadlockIds, stats);
+    }
+
+    /**
      * The verdicts of {@code properties} given what the search found: violated if a
      * counterexample exists; otherwise inconclusive for a simulation, an incomplete search or a
      * collision estimate above the limit; otherwise holds.

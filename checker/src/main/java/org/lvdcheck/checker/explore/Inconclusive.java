@@ -20,7 +20,9 @@ public enum Inconclusive {
     /** The fingerprint collision estimate exceeds {@link ExplorationResult#COLLISION_LIMIT}. */
     COLLISION("collision"),
     /** Violating states were not expanded and the caller judged the property could depend on them. */
-    CUT("cut");
+    CUT("cut"),
+    /** The system explored was an under-approximation ({@code check --coarse-interrupts}). */
+    COARSE_INTERRUPTS("coarse interrupt points");
 
     private final String label;
 

@@ -14,8 +14,12 @@ import org.lvdcheck.emulator.machine.MachineState;
  *               any), so CALL can name the domain a dispatched call came from
  * @param crossing ghost field per thread: its open gate calls and the events it is handling, with
  *                 the context each must restore (INV5, IRQ)
+ * @param deferred one bit per CPU: the interrupt arrivals at this CPU are deferred here, because
+ *                 they were explored at an earlier point of the same run of interrupt-transparent
+ *                 instructions (docs/MODEL.md, "Coarse interrupt points"); always 0 unless
+ *                 {@code check --coarse-interrupts}
  */
-public record CheckState(MachineState machine, int[] firesLeft, int[] caller, CrossingGhost crossing) {
+public record CheckState(MachineState machine, int[] firesLeft, int[] caller, CrossingGhost crossing, int deferred) {
     public CheckState {
         firesLeft = firesLeft.clone();
         caller = caller.clone();
@@ -24,7 +28,16 @@ public record CheckState(MachineState machine, int[] firesLeft, int[] caller, Cr
 
     /** A state with nothing crossing. */
     public CheckState(MachineState machine, int[] firesLeft, int[] caller) {
-        this(machine, firesLeft, caller, CrossingGhost.NONE);
+        this(machine, firesLeft, caller, CrossingGhost.NONE, 0);
+    }
+
+    /** Whether the arrivals at {@code cpu} are deferred in this state. */
+    public boolean arrivalsDeferred(int cpu) {
+        return (deferred & (1 << cpu)) != 0;
+    }
+
+    public CheckState withDeferred(int mask) {
+        return mask == deferred ? this : new CheckState(machine, firesLeft, caller, crossing, mask);
     }
 
     public int firesLeft(int source, int cpus, int cpu) {
@@ -39,15 +52,15 @@ public record CheckState(MachineState machine, int[] firesLeft, int[] caller, Cr
             f = f.clone();
             f[i]--;
         }
-        return new CheckState(next, f, caller, crossing);
+        return new CheckState(next, f, caller, crossing, deferred);
     }
 
     public CheckState withMachine(MachineState next) {
-        return new CheckState(next, firesLeft, caller, crossing);
+        return new CheckState(next, firesLeft, caller, crossing, deferred);
     }
 
     public CheckState withCrossing(CrossingGhost g) {
-        return g == crossing ? this : new CheckState(machine, firesLeft, caller, g);
+        return g == crossing ? this : new CheckState(machine, firesLeft, caller, g, deferred);
     }
 
     public CheckState withCaller(int cpu, int view) {
@@ -56,23 +69,24 @@ public record CheckState(MachineState machine, int[] firesLeft, int[] caller, Cr
         }
         int[] c = caller.clone();
         c[cpu] = view;
-        return new CheckState(machine, firesLeft, c, crossing);
+        return new CheckState(machine, firesLeft, c, crossing, deferred);
     }
 
     @Override
     public boolean equals(Object o) {
         return o instanceof CheckState c && machine.equals(c.machine) && Arrays.equals(firesLeft, c.firesLeft)
-                && Arrays.equals(caller, c.caller) && crossing.equals(c.crossing);
+                && Arrays.equals(caller, c.caller) && crossing.equals(c.crossing) && deferred == c.deferred;
     }
 
     @Override
     public int hashCode() {
         return 31 * (31 * (31 * machine.hashCode() + Arrays.hashCode(firesLeft)) + Arrays.hashCode(caller))
-                + crossing.hashCode();
+                + crossing.hashCode() + 977 * deferred;
     }
 
     @Override
     public String toString() {
-        return "CheckState" + Arrays.toString(firesLeft) + Arrays.toString(caller) + crossing;
+        return "CheckState" + Arrays.toString(firesLeft) + Arrays.toString(caller) + crossing
+                + (deferred == 0 ? "" : " deferred=" + Integer.toBinaryString(deferred));
     }
 }

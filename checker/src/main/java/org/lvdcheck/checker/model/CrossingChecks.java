@@ -16,6 +16,7 @@ import org.lvdcheck.emulator.machine.Event;
 import org.lvdcheck.emulator.machine.Machine;
 import org.lvdcheck.emulator.machine.MachineState;
 import org.lvdcheck.emulator.machine.Step;
+import org.lvdcheck.emulator.mem.Hash64;
 import org.lvdcheck.emulator.mem.PhysMem;
 import org.lvdcheck.emulator.paging.EptGuestPhysical;
 import org.lvdcheck.emulator.paging.GuestPaging;
@@ -157,7 +158,7 @@ final class CrossingChecks {
             domainEntry(before, after, c, view, executed, driverCode, out);
         }
         if (opensOrEnds) {
-            g = opened(g, before, after, st, t);
+            g = opened(g, before, after, st, c, t);
         }
         return g;
     }
@@ -168,11 +169,12 @@ final class CrossingChecks {
     }
 
     /** A delivery opens a handler of the thread; a kill that resumes a thread at the gate's error return ends its handlers. */
-    private CrossingGhost opened(CrossingGhost g, MachineState before, MachineState after, Step st, int t) {
+    private CrossingGhost opened(CrossingGhost g, MachineState before, MachineState after, Step st, int c, int t) {
         for (Event e : st.events()) {
             if (e instanceof Event.Delivered d && t >= 0) {
-                g = g.withHandler(t, CrossingGhost.Handler.of(d.vector(), system.views().indexOf(d.view()),
-                        d.interrupted()));
+                int view = system.views().indexOf(d.view());
+                g = g.withHandler(t, CrossingGhost.Handler.of(d.vector(), view, d.interrupted(),
+                        view == 0 ? stackHash(before, c, t, d.interrupted()) : 0));
             } else if (e instanceof Event.Killed && errorReturn >= 0) {
                 for (int k = 0; k < after.cpus().size(); k++) {
                     CpuState cpu = after.cpu(k);
@@ -403,6 +405,77 @@ final class CrossingChecks {
         return out;
     }
 
+    /**
+     * What of a trusted interrupted context besides RIP, CS, RSP, SS and RFLAGS the IRETQ does not
+     * give back: a general-purpose register (value or label) the handler left changed, or a live
+     * word of the interrupted thread's kernel stack (from RSP to its top) it overwrote; null when
+     * everything is as it was.
+     */
+    private String unrestored(CrossingGhost.Handler h, MachineState after, int c, int t, ArchRegs r) {
+        for (int n = 0; n < 16; n++) {
+            if (n == ArchRegs.RSP) {
+                continue;
+            }
+            boolean top = (h.gprTop() >>> n & 1) != 0;
+            if (r.gpr(n) != h.gpr(n) || r.gprTainted(n) != top) {
+                return GPR_NAMES[n] + " " + place(r.gpr(n), r.gprTainted(n)) + ", where " + GPR_NAMES[n] + " "
+                        + place(h.gpr(n), top) + " was interrupted";
+            }
+        }
+        if (h.stack() != 0 && stackHash(after, c, t, r) != h.stack()) {
+            return "its stack changed: a live word of the interrupted kernel stack above RSP 0x"
+                    + Long.toHexString(h.rsp()) + " differs from what was there at the interrupt";
+        }
+        return null;
+    }
+
+    private static final String[] GPR_NAMES = {"RAX", "RCX", "RDX", "RBX", "RSP", "RBP", "RSI", "RDI", "R8", "R9",
+        "R10", "R11", "R12", "R13", "R14", "R15"};
+
+    /**
+     * A hash (never 0) of the words of thread {@code t}'s kernel stack from RSP in {@code r} to the
+     * stack's top, with their labels (a byte the dead-stack reduction forgot, which the thread has
+     * not written since, hashes as "no value"), read through CPU {@code c}'s paging and EPT; 0 when RSP is not
+     * 8-byte aligned inside that stack (the trusted context's stack is then not tracked).
+     */
+    private long stackHash(MachineState m, int c, int t, ArchRegs r) {
+        if (t < 0 || c < 0 || r.gprTainted(ArchRegs.RSP)) {
+            return 0;
+        }
+        long top = system.layout().stackTop()[t];
+        long rsp = r.rsp();
+        if (rsp >= top || rsp < top - THREAD_STACK || (rsp & 7) != 0 || (top & 7) != 0) {
+            return 0;
+        }
+        long h = Hash64.combine(0x737461636bL, top - rsp);
+        long page = -1;
+        long base = -1;
+        for (long a = rsp; a < top; a += 8) {
+            if (a >>> 12 != page) {
+                page = a >>> 12;
+                base = machine.hostAddress(m, c, page << 12);
+                if (base < 0) {
+                    return 0;
+                }
+            }
+            long hpa = base + (a & 0xFFF);
+            if (m.mem().isDead(hpa, 8)) {
+                // A word the thread has not written since the dead-stack reduction forgot it: byte
+                // by byte, each either its value or "no value".
+                for (int b = 0; b < 8; b++) {
+                    h = Hash64.combine(h, m.mem().isDead(hpa + b, 1) ? -1L : m.mem().read(hpa + b, 1));
+                }
+                continue;
+            }
+            h = Hash64.combine(Hash64.combine(h, m.mem().read(hpa, 8)), m.mem().isTainted(hpa, 8) ? 1 : 0);
+        }
+        long x = Hash64.mix(h);
+        return x == 0 ? 1 : x;
+    }
+
+    /** Linux's THREAD_SIZE: how far below its top a kernel stack reaches. */
+    private static final long THREAD_STACK = 16 * 1024;
+
     private CrossingGhost handlerEnd(CrossingGhost g, MachineState after, int c, int t, boolean driverControl,
                                      List<Violation> out) {
         CrossingGhost.Handler h = g.topHandler(t);
@@ -434,6 +507,9 @@ final class CrossingChecks {
             wrong = "RFLAGS 0x" + Long.toHexString(r.rflags() & IRET_FLAGS) + (r.tainted(ArchRegs.T_FLAGS) ? " (status ⊤)" : "")
                     + ", where RFLAGS 0x" + Long.toHexString(h.rflags() & IRET_FLAGS)
                     + (h.flagsTop() ? " (status ⊤)" : "") + " was interrupted";
+        }
+        if (wrong == null && !driverControl && !h.driverContext()) {
+            wrong = unrestored(h, after, c, t, r);
         }
         if (wrong != null) {
             out.add(new Violation(PropertyId.IRQ.name(), where + wrong));

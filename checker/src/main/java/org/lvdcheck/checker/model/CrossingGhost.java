@@ -46,19 +46,74 @@ public final class CrossingGhost {
 
     /**
      * An event being handled: its vector, the view it interrupted (0 = kernel) and the context the
-     * hardware saved (RIP, CS, RFLAGS, RSP, SS), each with whether it was ⊤.
+     * hardware saved (RIP, CS, RFLAGS, RSP, SS), each with whether it was ⊤; the interrupted
+     * general-purpose registers with their labels (bit n of {@code gprTop}: GPR n was ⊤); and
+     * {@code stack}, a hash of the live words of the interrupted thread's kernel stack (from RSP
+     * to the stack's top) when RSP was in it, else 0 — what "resumes the interrupted context
+     * exactly" compares at the IRETQ (docs/PROPERTIES.md, IRQ).
      */
     public record Handler(int vector, int view, long rip, int cs, long rflags, long rsp, int ss, boolean ripTop,
-                          boolean rspTop, boolean flagsTop) {
-        /** The context {@code r} holds (the registers a delivery started from). */
+                          boolean rspTop, boolean flagsTop, long[] gprs, int gprTop, long stack) {
+        public Handler {
+            gprs = gprs.clone();
+        }
+
+        /** The context {@code r} holds (the registers a delivery started from), with no stack hash. */
         public static Handler of(int vector, int view, ArchRegs r) {
+            return of(vector, view, r, 0);
+        }
+
+        /** The context {@code r} holds, and the hash of the interrupted stack's live words (0: not tracked). */
+        public static Handler of(int vector, int view, ArchRegs r, long stack) {
+            long[] g = new long[16];
+            int top = 0;
+            for (int n = 0; n < 16; n++) {
+                g[n] = r.gpr(n);
+                if (r.gprTainted(n)) {
+                    top |= 1 << n;
+                }
+            }
             return new Handler(vector, view, r.rip(), r.cs().selector(), r.rflags(), r.rsp(), r.ss().selector(),
-                    r.tainted(ArchRegs.T_RIP), r.gprTainted(ArchRegs.RSP), r.tainted(ArchRegs.T_FLAGS));
+                    r.tainted(ArchRegs.T_RIP), r.gprTainted(ArchRegs.RSP), r.tainted(ArchRegs.T_FLAGS), g, top, stack);
         }
 
         /** Whether the driver chose the place or the stack it resumes at: an IRET may hand the CPU back to it. */
         public boolean driverContext() {
             return ripTop || rspTop;
+        }
+
+        /** The interrupted value of GPR {@code n}. */
+        public long gpr(int n) {
+            return gprs[n];
+        }
+
+        long hash(long h) {
+            h = Hash64.combine(Hash64.combine(h, vector), view);
+            h = Hash64.combine(Hash64.combine(h, rip), cs);
+            h = Hash64.combine(Hash64.combine(h, rflags), rsp);
+            h = Hash64.combine(h, ss | (ripTop ? 1L << 32 : 0) | (rspTop ? 1L << 33 : 0) | (flagsTop ? 1L << 34 : 0));
+            for (long w : gprs) {
+                h = Hash64.combine(h, w);
+            }
+            return Hash64.combine(Hash64.combine(h, gprTop), stack);
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Handler x && vector == x.vector && view == x.view && rip == x.rip && cs == x.cs
+                    && rflags == x.rflags && rsp == x.rsp && ss == x.ss && ripTop == x.ripTop && rspTop == x.rspTop
+                    && flagsTop == x.flagsTop && Arrays.equals(gprs, x.gprs) && gprTop == x.gprTop && stack == x.stack;
+        }
+
+        @Override
+        public int hashCode() {
+            return (int) hash(0);
+        }
+
+        @Override
+        public String toString() {
+            return "Handler[vector=0x" + Integer.toHexString(vector) + " view=" + view + " rip=0x" + Long.toHexString(rip)
+                    + " rsp=0x" + Long.toHexString(rsp) + "]";
         }
     }
 
@@ -165,11 +220,7 @@ public final class CrossingGhost {
             }
             h = Hash64.combine(h, o.handlers.length);
             for (Handler x : o.handlers) {
-                h = Hash64.combine(Hash64.combine(h, x.vector()), x.view());
-                h = Hash64.combine(Hash64.combine(h, x.rip()), x.cs());
-                h = Hash64.combine(Hash64.combine(h, x.rflags()), x.rsp());
-                h = Hash64.combine(h, x.ss() | (x.ripTop() ? 1L << 32 : 0) | (x.rspTop() ? 1L << 33 : 0)
-                        | (x.flagsTop() ? 1L << 34 : 0));
+                h = x.hash(h);
             }
         }
         return h;

@@ -34,8 +34,19 @@ public final class LvdTransitionSystem implements TransitionSystem<CheckState> {
     private final Witnesses witnesses;
     /** The dead-stack reduction, or null without reduction. */
     private final DeadStacks deadStacks;
+    /** The transparency test of coarse interrupt points, or null when every boundary takes interrupts. */
+    private final InterruptTransparency transparency;
 
     public LvdTransitionSystem(Machine machine, StepChecks checks, boolean reduction) {
+        this(machine, checks, reduction, false);
+    }
+
+    /**
+     * The explored system; with {@code coarseInterrupts} (and {@code reduction}) interrupts arrive
+     * only where a run of interrupt-transparent kernel instructions starts (docs/MODEL.md, "Coarse
+     * interrupt points"), which makes the exploration incomplete.
+     */
+    public LvdTransitionSystem(Machine machine, StepChecks checks, boolean reduction, boolean coarseInterrupts) {
         this.machine = machine;
         this.checks = checks;
         this.reduction = reduction;
@@ -50,6 +61,7 @@ public final class LvdTransitionSystem implements TransitionSystem<CheckState> {
         this.coverage = new LineCoverage(machine.system());
         this.witnesses = new Witnesses(machine);
         this.deadStacks = reduction ? DeadStacks.of(machine) : null;
+        this.transparency = reduction && coarseInterrupts ? new InterruptTransparency(machine) : null;
     }
 
     /**
@@ -138,7 +150,7 @@ public final class LvdTransitionSystem implements TransitionSystem<CheckState> {
                     out.add(new Choice(a, -1));
                 }
             }
-            for (int i = 0; i < sources.size(); i++) {
+            for (int i = 0; i < sources.size() && !s.arrivalsDeferred(c); i++) {
                 if (s.firesLeft(i, cpus, c) == 0) {
                     continue;
                 }
@@ -176,7 +188,44 @@ public final class LvdTransitionSystem implements TransitionSystem<CheckState> {
             n = n.withCaller(c, from);
         }
         n = n.withCrossing(checked.crossing());
+        if (transparency != null) {
+            n = n.withDeferred(deferred(s, ch.action(), st, next, checked.violations().isEmpty()));
+        }
         return new Taken(ch, st, n, checked.violations());
+    }
+
+    /**
+     * The deferred-arrival bits after {@code a} (docs/MODEL.md, "Coarse interrupt points"). The acting
+     * CPU's bit is set when its step was interrupt-transparent and interrupts could arrive at it
+     * before the step (explored there, or themselves deferred to an earlier point), and cleared
+     * otherwise; another CPU's bit survives the step only when the step left that CPU as it was.
+     */
+    private int deferred(CheckState s, Action a, Step st, MachineState next, boolean clean) {
+        int mask = 0;
+        for (int c = 0; c < cpus; c++) {
+            boolean keep;
+            if (c == a.cpu()) {
+                keep = clean && transparency.transparent(s.machine(), a, st)
+                        && (s.arrivalsDeferred(c) || arrivalsEnabled(s, c));
+            } else {
+                keep = s.arrivalsDeferred(c) && s.machine().cpu(c).equals(next.cpu(c));
+            }
+            if (keep) {
+                mask |= 1 << c;
+            }
+        }
+        return mask;
+    }
+
+    /** Whether some interrupt source can still fire at {@code cpu} and its vector is deliverable there. */
+    private boolean arrivalsEnabled(CheckState s, int cpu) {
+        for (int i = 0; i < sources.size(); i++) {
+            if (s.firesLeft(i, cpus, cpu) != 0
+                    && machine.enabled(s.machine(), new Action.Interrupt(cpu, sourceVector[i]))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
@@ -191,6 +240,11 @@ public final class LvdTransitionSystem implements TransitionSystem<CheckState> {
             throw new DeadStacks.Forgotten("the dead-stack reduction forgot a byte that " + during + " reads ("
                     + e.getMessage() + "); check again with --no-reduction", e);
         }
+    }
+
+    /** Whether interrupts arrive only at coarse interrupt points (an incomplete exploration). */
+    public boolean coarseInterrupts() {
+        return transparency != null;
     }
 
     /** The stacks the dead-stack reduction tracks (none without reduction). */

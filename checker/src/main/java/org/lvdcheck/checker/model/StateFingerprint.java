@@ -43,6 +43,9 @@ public final class StateFingerprint {
             h = Hash64.combine(h, v);
         }
         h = s.crossing().hash(h);
+        if (s.deferred() != 0) {
+            h = Hash64.combine(h, 0x6465666572726564L ^ s.deferred());
+        }
         return Hash64.mix(h);
     }
 

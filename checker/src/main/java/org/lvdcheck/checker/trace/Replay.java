@@ -25,9 +25,15 @@ public final class Replay {
 
     /** Builds the explored system of a loaded spec exactly as {@code check} does: against the compromised driver. */
     public static LvdTransitionSystem system(SpecLoader.Loaded loaded, boolean reduction) throws InputError {
+        return system(loaded, reduction, false);
+    }
+
+    /** The same, with interrupts only at coarse interrupt points ({@code check --coarse-interrupts}). */
+    public static LvdTransitionSystem system(SpecLoader.Loaded loaded, boolean reduction, boolean coarseInterrupts)
+            throws InputError {
         SystemBuilder.Built built = SystemBuilder.build(loaded, loaded.spec().workload().callsPerThread());
         Machine machine = new Machine(built.system(), built.initial(), Machine.Semantics.COMPROMISED_DRIVER);
-        return new LvdTransitionSystem(machine, new StepChecks(machine), reduction);
+        return new LvdTransitionSystem(machine, new StepChecks(machine), reduction, coarseInterrupts);
     }
 
     public static Outcome run(TraceFile t) throws InputError {

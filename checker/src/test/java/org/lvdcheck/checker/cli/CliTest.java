@@ -73,6 +73,18 @@ class CliTest {
     }
 
     @Test
+    void coarseInterruptsIsAReductionAndNeverHolds() {
+        Run r = run("check", "--coarse-interrupts", "--no-reduction");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("--coarse-interrupts is a reduction"), r.err());
+        Run c = run("check", "--coarse-interrupts", "--max-states", "2000", "--quiet");
+        assertEquals(3, c.code(), c.err());
+        assertTrue(c.out().contains("interrupts: only where a run of interrupt-transparent kernel instructions starts"),
+                c.out());
+        assertFalse(c.out().contains(" holds"), c.out());
+    }
+
+    @Test
     void missingSpecFileIsBadInput() {
         Run r = run("check", "--spec", "does-not-exist.lvd");
         assertEquals(2, r.code());

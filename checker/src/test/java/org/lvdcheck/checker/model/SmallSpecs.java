@@ -72,6 +72,19 @@ final class SmallSpecs {
     }
 
     /**
+     * Spec {@code name} with {@code text} in place of its input file {@code file} (a path beside
+     * the spec, e.g. {@code asm/irq.s}): how a variant with changed assembly is loaded.
+     */
+    static SpecLoader.Loaded loadWithFile(String name, String file, String text) throws InputError {
+        String path = dir().resolve(name).toString();
+        String changed = dir().resolve(file).normalize().toString();
+        SourceSet disk = SourceSet.directory();
+        SourceSet sources = (from, relative) -> java.nio.file.Path.of(SourceSet.resolve(from, relative)).normalize()
+                .toString().equals(changed) ? Optional.of(InputFile.of(changed, text)) : disk.read(from, relative);
+        return SpecLoader.load(path, sources);
+    }
+
+    /**
      * {@code text} with the one line that contains {@code fragment} changed to contain
      * {@code replacement} instead: a one-line diff, or an error if the fragment is not on
      * exactly one line.

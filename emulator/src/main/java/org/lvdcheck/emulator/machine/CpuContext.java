@@ -74,7 +74,8 @@ final class CpuContext implements ExecContext {
         if (!GuestPaging.isCanonical(linear) || !GuestPaging.isCanonical(linear + size - 1)) {
             return new MemResult.Fault(kind.isStack() ? 12 : 13, 0, 0);
         }
-        EptGuestPhysical gp = new EptGuestPhysical(mem, cpu.eptp(), system.caps(), havoc);
+        EptGuestPhysical gp = new EptGuestPhysical(mem, cpu.eptp(), system.caps(), havoc,
+                havoc == null ? null : system.domainWrites()::domainWritable);
         PagedLinearMemory lm = new PagedLinearMemory(PagingRegs.of(regs), gp);
         LinearAccess la = kind.linearAccess();
         LinearResult r = kind.isWrite() ? lm.write(linear, size, value, tainted, la) : lm.read(linear, size, la);

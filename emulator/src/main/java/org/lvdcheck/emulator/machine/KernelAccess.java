@@ -48,7 +48,13 @@ final class KernelAccess {
 
     /** @param havoc frames a trusted reader sees as ⊤, or null */
     KernelAccess(PhysMem mem, long eptp, ArchRegs regs, CpuCaps caps, LongPredicate havoc) {
-        this.gp = new EptGuestPhysical(mem, eptp, caps, havoc);
+        this(mem, eptp, regs, caps, havoc, null);
+    }
+
+    /** @param domainWritable frames whose bytes with no value a trusted reader sees as ⊤, or null */
+    KernelAccess(PhysMem mem, long eptp, ArchRegs regs, CpuCaps caps, LongPredicate havoc,
+                 LongPredicate domainWritable) {
+        this.gp = new EptGuestPhysical(mem, eptp, caps, havoc, domainWritable);
         this.lm = new PagedLinearMemory(PagingRegs.of(regs).withCpl(0), gp);
     }
 

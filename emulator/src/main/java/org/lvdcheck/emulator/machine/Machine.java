@@ -429,7 +429,8 @@ public final class Machine {
 
     /** Memory as trusted kernel code sees it on this CPU: havoc frames are ⊤ under the compromised-driver semantics. */
     KernelAccess kernelAccess(PhysMem mem, long eptp, ArchRegs regs) {
-        return new KernelAccess(mem, eptp, regs, system.caps(), compromised() ? system.domainWrites()::havoc : null);
+        return new KernelAccess(mem, eptp, regs, system.caps(), compromised() ? system.domainWrites()::havoc : null,
+                compromised() ? system.domainWrites()::domainWritable : null);
     }
 
     /**
@@ -526,7 +527,8 @@ public final class Machine {
         r = r.withActivity(ActivityState.ACTIVE);
         LongPredicate havoc = compromised() ? system.domainWrites()::havoc : null;
         for (int attempt = 0; attempt < 3; attempt++) {
-            EptGuestPhysical gp = new EptGuestPhysical(s.mem(), cpu.eptp(), system.caps(), havoc);
+            EptGuestPhysical gp = new EptGuestPhysical(s.mem(), cpu.eptp(), system.caps(), havoc,
+                    compromised() ? system.domainWrites()::domainWritable : null);
             PagedLinearMemory lm = new PagedLinearMemory(PagingRegs.of(r), gp);
             DeliveryResult d = InterruptDelivery.deliver(r, vector, errorCode, kind, lm, view >= 1);
             if (d instanceof DeliveryResult.Delivered ok) {

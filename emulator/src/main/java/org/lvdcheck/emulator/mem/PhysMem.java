@@ -675,6 +675,11 @@ public final class PhysMem implements PhysReader {
             return readBytes(this::viewWords, hpa, size);
         }
 
+        /** Whether any byte of {@code [hpa, hpa + size)} holds no value in this view (reading it would throw). */
+        public boolean isDead(long hpa, int size) {
+            return firstDead(this::viewDead, hpa, size) >= 0;
+        }
+
         /**
          * Marks bytes {@code [hpa, hpa + length)} (within one frame) as holding no value: their
          * contents become 0 and a later read of any of them throws {@link DeadRead} until a write

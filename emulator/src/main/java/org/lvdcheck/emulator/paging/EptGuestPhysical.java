@@ -20,6 +20,7 @@ public final class EptGuestPhysical implements GuestPhysical {
     private final long eptp;
     private final CpuCaps caps;
     private final LongPredicate havoc;
+    private final LongPredicate domainWritable;
     private PhysMem.Editor editor;
     private List<MemWrite> writes;
 
@@ -32,10 +33,30 @@ public final class EptGuestPhysical implements GuestPhysical {
      *        DESIGN.md §3), or null for none
      */
     public EptGuestPhysical(PhysMem base, long eptp, CpuCaps caps, LongPredicate havoc) {
+        this(base, eptp, caps, havoc, null);
+    }
+
+    /**
+     * @param havoc as above
+     * @param domainWritable frame numbers a domain can write, whose bytes that hold no value (the
+     *        dead-stack reduction forgot them) this trusted reader sees as ⊤, or null: the domain may
+     *        have written any value there since (docs/MODEL.md, "Dead stack memory")
+     */
+    public EptGuestPhysical(PhysMem base, long eptp, CpuCaps caps, LongPredicate havoc, LongPredicate domainWritable) {
         this.base = base;
         this.eptp = eptp;
         this.caps = caps;
         this.havoc = havoc;
+        this.domainWritable = domainWritable;
+    }
+
+    /** Whether {@code [hpa, hpa + size)} lies in a domain-writable frame and holds a byte with no value. */
+    private boolean deadAndDomainWritable(long hpa, int size) {
+        if (domainWritable == null || !domainWritable.test(hpa >>> PhysMem.FRAME_SHIFT)
+                && !domainWritable.test((hpa + size - 1) >>> PhysMem.FRAME_SHIFT)) {
+            return false;
+        }
+        return editor != null ? editor.isDead(hpa, size) : base.isDead(hpa, size);
     }
 
     public long eptp() {
@@ -55,6 +76,9 @@ public final class EptGuestPhysical implements GuestPhysical {
 
     @Override
     public long readHost(long hpa, int size) {
+        if (deadAndDomainWritable(hpa, size)) {
+            return 0;
+        }
         return editor != null ? editor.read(hpa, size) : base.read(hpa, size);
     }
 
@@ -71,6 +95,9 @@ public final class EptGuestPhysical implements GuestPhysical {
     @Override
     public boolean readsTop(long hpa, int size) {
         if (havoc != null && (havoc.test(hpa >>> PhysMem.FRAME_SHIFT) || havoc.test((hpa + size - 1) >>> PhysMem.FRAME_SHIFT))) {
+            return true;
+        }
+        if (deadAndDomainWritable(hpa, size)) {
             return true;
         }
         return editor != null ? editor.isTainted(hpa, size) : base.isTainted(hpa, size);

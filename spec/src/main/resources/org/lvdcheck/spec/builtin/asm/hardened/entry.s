@@ -120,7 +120,7 @@
         je 8f                           # hardened: G23-entry-rsp
         movq vmfunc_state_page + VMFUNC_irq_stack_top, %rsp # a VMFUNC of the driver's own # hardened: G23-entry-rsp
         LVD_KILL_FROM_IST               # hardened: G23-entry-rsp
-8:                                      # hardened: G23-entry-rsp
+8:      movq vmfunc_state_page + VMFUNC_irq_stack_top, %rsp; subq $SIZEOF_PTREGS, %rsp # the frame from the state page, not the driver's equal RSP # hardened: G23-entry-rsp, G25-entry-frame-rsp
         # GS-base swap moved to the domain/window path below # hardened: G2-gs-width
         # RBX holds the slot to VMFUNC back to on exit
         testb $3, PT_CS(%rsp)           # ring 3 is not allowed inside an LVD
