@@ -440,12 +440,20 @@ final class Hypervisor {
         return -1;
     }
 
-    /** Kills domain view {@code domain}, or (-1) the one this CPU is in (from the kernel's EPT, slot 1's). */
+    /**
+     * Kills domain view {@code domain}, or (-1) the one this CPU is in; from the kernel's EPT, the
+     * domain the running thread calls (its spec line's {@code domain=}), or with no thread the
+     * first domain.
+     */
     MachineState kill(MachineState s, int c, List<Event> ev, String why, int domain) {
         LvdSystem sys = system;
         int v = domain > 0 ? domain : machine.viewOf(s, c);
         if (v <= 0) {
-            v = 1 < sys.views().size() ? 1 : -1;
+            int t = s.cpu(c).thread();
+            v = t >= 0 && t < sys.spec().threads().size() ? sys.views().indexOf(sys.spec().threads().get(t).domain()) : -1;
+            if (v <= 0) {
+                v = 1 < sys.views().size() ? 1 : -1;
+            }
         }
         var errorReturn = sys.images().get("kernel").symbol("lvd_gate_error_return");
         if (v < 0 || errorReturn.isEmpty()) {

@@ -38,6 +38,28 @@ class BlockScenarioTest {
         return sys.images().get("kernel").symbol(name).orElseThrow();
     }
 
+    /**
+     * A kill decided under the kernel's EPT (a gate abort in the kernel's copy of the trampoline,
+     * a failed VMFUNC of the kernel) has no domain view to name the culprit: it is the domain the
+     * running thread calls, here blk in slot 2, not the first domain.
+     */
+    @Test
+    void aKillFromTheKernelViewKillsTheDomainTheThreadCalls() throws Exception {
+        Machine m = machine("lvd-hardened", 1);
+        MachineState s = m.initial();
+        for (int i = 0; i < 100 && s.cpu(0).thread() < 0; i++) {
+            s = m.next(s, new Action.Execute(0)).state();
+        }
+        int t = s.cpu(0).thread();
+        assertTrue(t >= 0, "a thread runs on cpu0");
+        assertEquals("blk", m.system().spec().threads().get(t).domain());
+        assertEquals(0, m.viewOf(s, 0), "in the kernel's view");
+        List<Event> ev = new java.util.ArrayList<>();
+        MachineState k = new Hypervisor(m.system(), m).kill(s, 0, ev, "a test's kill", -1);
+        assertTrue(ev.stream().anyMatch(e -> e instanceof Event.Killed x && x.domain().equals("blk")), ev.toString());
+        assertEquals(1L << 2, k.killedDomains(), "slot 2");
+    }
+
     @Test
     void hardenedNullBlockCompletesItsRequestsThroughSlotTwo() throws Exception {
         int n = 300;
