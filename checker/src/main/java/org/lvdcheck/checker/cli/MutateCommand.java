@@ -90,6 +90,10 @@ public final class MutateCommand implements Callable<Integer> {
             return ExitCode.VIOLATED.code;
         }
         out.println("judged by: " + String.join(", ", run.judged()));
+        if (!run.judgedWitnesses().isEmpty()) {
+            out.println("and by the witnesses its complete search reaches, where a mutant's search is complete too: "
+                    + String.join(", ", run.judgedWitnesses()));
+        }
         long start = System.nanoTime();
         List<MutationRun.Result> results = run.run(mutants, r -> {
             out.printf(Locale.ROOT, "%-8s %s:%d %s%s%n", r.outcome().name().toLowerCase(Locale.ROOT),

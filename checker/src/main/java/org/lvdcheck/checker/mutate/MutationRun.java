@@ -33,6 +33,10 @@ public final class MutationRun {
     private final long maxStates;
     private final int workers;
     private java.util.Set<String> judged;
+    /** The witnesses the unmutated spec's complete breadth-first search reaches (empty when it is not complete). */
+    private final java.util.Set<String> baseWitnesses = new java.util.TreeSet<>();
+    /** The witnesses the last breadth-first search reached, when it was complete; null otherwise. */
+    private java.util.Set<String> lastWitnesses;
 
     public MutationRun(String spec, long maxStates, int workers) {
         this.spec = spec;
@@ -54,7 +58,15 @@ public final class MutationRun {
             broken.add(p);
             judged.remove(p);
         }
+        if (lastWitnesses != null) {
+            baseWitnesses.addAll(lastWitnesses);
+        }
         return broken;
+    }
+
+    /** The witnesses a mutant is judged by: those the unmutated spec's complete search reaches. */
+    public java.util.Set<String> judgedWitnesses() {
+        return java.util.Collections.unmodifiableSet(baseWitnesses);
     }
 
     /** The properties a mutant is judged by. */
@@ -81,8 +93,18 @@ public final class MutationRun {
         }
         try {
             String p = firstViolation(loaded);
-            return p == null ? new Result(m, Outcome.SURVIVED, null, "no violation within the bounds")
-                    : new Result(m, Outcome.CAUGHT, p, "");
+            if (p != null) {
+                return new Result(m, Outcome.CAUGHT, p, "");
+            }
+            if (lastWitnesses != null) {
+                for (String w : baseWitnesses) {
+                    if (!lastWitnesses.contains(w)) {
+                        return new Result(m, Outcome.CAUGHT, "witness " + w,
+                                "its complete search never reaches witness " + w + ", which the original reaches");
+                    }
+                }
+            }
+            return new Result(m, Outcome.SURVIVED, null, "no violation within the bounds");
         } catch (InputError e) {
             return new Result(m, Outcome.INVALID, null, e.getMessage());
         } catch (RuntimeException e) {
@@ -92,7 +114,12 @@ public final class MutationRun {
         }
     }
 
+    /**
+     * The first property a bounded BFS, then a bounded DFS, finds violated, or null; sets
+     * {@link #lastWitnesses} to the witnesses the BFS reached when it was complete.
+     */
     private String firstViolation(SpecLoader.Loaded loaded) throws InputError {
+        lastWitnesses = null;
         for (Strategy strategy : new Strategy[] {Strategy.BFS, Strategy.DFS}) {
             LvdTransitionSystem sys = Replay.system(loaded, true);
             Explorer.Options o = Explorer.Options.defaults().withStrategy(strategy).withStopAtFirst(true)
@@ -103,6 +130,17 @@ public final class MutationRun {
                 if (v.status() == Status.VIOLATED) {
                     return v.property();
                 }
+            }
+            if (strategy == Strategy.BFS && r.complete()) {
+                java.util.Set<String> reached = new java.util.TreeSet<>();
+                var all = sys.witnesses().all();
+                for (int i = 0; i < all.size(); i++) {
+                    if (sys.witnesses().reached(i)) {
+                        reached.add(all.get(i).name());
+                    }
+                }
+                lastWitnesses = reached;
+                return null; // complete: a depth-first search finds nothing more
             }
         }
         return null;
