@@ -191,7 +191,7 @@ public final class GhostTrace {
         if (j < 0) {
             return null;
         }
-        mark(steps, j, "ghost: IRQ copies the interrupted context (RIP, CS, RFLAGS, RSP, SS) at this delivery");
+        mark(steps, j, "ghost: IRQ copies the interrupted context (RIP, CS, RFLAGS, RSP, SS, the GPRs, the live words of its kernel stack) at this delivery");
         String sb = "the ghost copy of the context vector 0x" + Integer.toHexString(h.vector()) + " interrupted was taken"
                 + " at step " + j + " (" + label(steps, j) + ")";
         if (states.get(k).crossing().handlers(t).length >= states.get(k - 1).crossing().handlers(t).length) {
