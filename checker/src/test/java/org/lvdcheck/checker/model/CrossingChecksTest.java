@@ -256,6 +256,19 @@ class CrossingChecksTest {
     }
 
     @Test
+    void anIretThatLeavesAGeneralPurposeRegisterChangedOrTopBreaksIrq() {
+        ArchRegs at = hardened.regs().withRip(hardened.symbol("kernel", "net_xmit_thread") + 4)
+                .withGpr(ArchRegs.RAX, 5).withGpr(ArchRegs.R12, 7);
+        CrossingGhost g = deliver(hardened, at, "kernel").crossing();
+        assertEquals(List.of(), of(iret(hardened, g, "kernel", at, "kernel"), "IRQ"), "everything given back");
+        List<Violation> l = of(iret(hardened, g, "kernel", at.withGpr(ArchRegs.RAX, 6), "kernel"), "IRQ");
+        assertEquals(1, l.size(), l.toString());
+        assertTrue(l.get(0).evidence().contains("RAX 0x6, where RAX 0x5 was interrupted"), l.get(0).evidence());
+        l = of(iret(hardened, g, "kernel", at.withTaint(ArchRegs.tGpr(ArchRegs.R12), true), "kernel"), "IRQ");
+        assertTrue(l.get(0).evidence().contains("R12 ⊤, where R12 0x7 was interrupted"), l.get(0).evidence());
+    }
+
+    @Test
     void anIretBackIntoTheDriverResumesTheDriversContext() {
         ArchRegs driver = hardened.regs().withTaint(ArchRegs.tGpr(ArchRegs.RSP) | ArchRegs.T_RIP, true);
         CrossingGhost g = deliver(hardened, driver, "net").crossing();
