@@ -11,7 +11,7 @@ import org.lvdcheck.spec.SourcePos;
  * @param patch  the one-line change
  * @param breaks the property the change is designed to break (DESIGN.md §4 id)
  * @param check  the options of the {@code lvdcheck check} run that decides {@code caught}
- *               ({@code --stop-at-first --max-depth 96 --time-limit 0}); the same run on the
+ *               ({@code --stop-at-first --max-depth 95 --time-limit 0}); the same run on the
  *               base spec reports no violation
  * @param caught the properties that run reports (space-separated, the one whose trace is committed
  *               first), or {@code none} when it reports no violation (the property the fault
