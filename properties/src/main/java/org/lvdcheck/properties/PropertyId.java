@@ -121,7 +121,8 @@ public enum PropertyId {
                     + "domain-executable page it can write; otherwise every VMFUNC byte sequence in its code), under "
                     + "every CR3 it runs with, g + 3 in every other valid EPTP-list slot's view of its CPU is a "
                     + "declared landing that checks ECX (intact transition code whose instruction there is cmp $imm, "
-                    + "%ecx, in a frame no domain can write), or lies in a page that view's EPT does not let execute "
+                    + "%ecx followed by an intact je or jne, in a frame no domain can write), or lies in a page that "
+                    + "view's EPT does not let execute "
                     + "(an EPT violation, never a guest fault)"),
     TAINT("no-attacker-pointers",
             "no kernel-mode access, hardware push or control transfer goes through an attacker-controlled address, "

@@ -26,6 +26,7 @@ import org.lvdcheck.properties.mapping.GuestRange;
 import org.lvdcheck.properties.mapping.MappingAnalysis;
 import org.lvdcheck.properties.mapping.MappingInputs;
 import org.lvdcheck.properties.mapping.ViewMaps;
+import org.lvdcheck.spec.asm.Condition;
 import org.lvdcheck.spec.asm.ImmOp;
 import org.lvdcheck.spec.asm.Instruction;
 import org.lvdcheck.spec.asm.Mnemonic;
@@ -48,8 +49,9 @@ import org.lvdcheck.spec.asm.RegOp;
  * byte of a page whose frame the domain's EPT also maps writable (the driver writes the bytes
  * 0f 01 d4 there); in any other page, every occurrence of those bytes, at any offset.</li>
  * <li><b>Declared landing.</b> Transition code whose linked instruction at g + 3 is intact in
- * memory, in a frame no domain view can write, and compares ECX (or RCX) with an immediate: the
- * first thing it does is check where the switch came from.</li>
+ * memory, in a frame no domain view can write, and compares ECX (or RCX) with an immediate, and
+ * whose next instruction is an intact {@code je} or {@code jne}: the first thing it does is check
+ * where the switch came from and act on it.</li>
  * </ul>
  *
  * <p>The result is a function of the mapping analysis (EPTs, EPTP lists, page tables) and of the
@@ -382,7 +384,8 @@ final class EntryPoints {
             for (int off = 0; off < ok.length; off++) {
                 LvdSystem.CodeAt at = system.code().get(pageHpa + off);
                 ok[off] = at != null && at.insn().address() == pageGva + off && transition.contains(pageGva + off)
-                        && checksEcx(at.insn().insn()) && intact(s.mem(), pageHpa + off, at.insn());
+                        && checksEcx(at.insn().insn()) && intact(s.mem(), pageHpa + off, at.insn())
+                        && branchesOnIt(s.mem(), pageHpa, off + at.insn().bytes().length);
             }
             return ok;
         });
@@ -404,6 +407,8 @@ final class EntryPoints {
         if (at != null && at.insn().address() == landing && intact(s.mem(), hpa, at.insn())) {
             String why = !transition.contains(landing) ? "not transition code"
                     : !checksEcx(at.insn().insn()) ? "transition code that does not first compare ECX with an immediate"
+                    : !branchesOnIt(s.mem(), hpa & ~0xFFFL, (int) (hpa & 0xFFF) + at.insn().bytes().length)
+                    ? "a compare of ECX with an immediate that no je or jne acts on"
                     : "in a frame a domain can write";
             return "`" + text.of(at.insn()) + "`, executable there: " + why;
         }
@@ -425,7 +430,23 @@ final class EntryPoints {
         return true;
     }
 
-    /** {@code cmp $imm, %ecx} (or {@code %rcx}): the landing checks the index the switch came with. */
+    /**
+     * Whether the linked instruction at {@code off} of the page at {@code pageHpa} — the one after a
+     * landing's compare — is an intact {@code je} or {@code jne}: the compare is acted on before
+     * anything else runs. A compare whose flags nothing reads checks nothing (a landing whose
+     * branch was dropped runs on with any ECX). Within the landing's own page only.
+     */
+    private boolean branchesOnIt(PhysMem mem, long pageHpa, int off) {
+        if (off >= PhysMem.FRAME_SIZE) {
+            return false;
+        }
+        LvdSystem.CodeAt next = system.code().get(pageHpa + off);
+        return next != null && next.insn().insn().mnemonic() == Mnemonic.JCC
+                && (next.insn().insn().cond() == Condition.E || next.insn().insn().cond() == Condition.NE)
+                && intact(mem, pageHpa + off, next.insn());
+    }
+
+    /** {@code cmp $imm, %ecx} (or {@code %rcx}): the landing compares the index the switch came with. */
     static boolean checksEcx(Instruction in) {
         return in.mnemonic() == Mnemonic.CMP && in.operands().size() == 2 && in.operand(0) instanceof ImmOp
                 && in.operand(1) instanceof RegOp r && (r.reg() == Reg.ECX || r.reg() == Reg.RCX);

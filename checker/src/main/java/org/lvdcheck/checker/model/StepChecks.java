@@ -129,6 +129,9 @@ public final class StepChecks {
             } else if (e instanceof Event.DriverControl dc && dc.unexitedControlRegisterWrite()) {
                 out.add(new Violation(PropertyId.INV4.name(), "cpu" + c + ": " + dc.why()
                         + ": the domain loaded a control register of its choice"));
+            } else if (e instanceof Event.DriverControl dc && dc.unexitedMsrWrite()) {
+                out.add(new Violation(PropertyId.INV4.name(), "cpu" + c + ": " + dc.why()
+                        + ": the domain wrote an MSR with a value of its choice"));
             } else if (e instanceof Event.TaintUse u) {
                 out.add(new Violation(PropertyId.TAINT.name(), "cpu" + c + " at 0x" + Long.toHexString(u.rip()) + ": "
                         + u.what()));

@@ -49,6 +49,24 @@ class EntryPointsTest {
         assertEquals(List.of(), entry(r.checks().initial(r.machine().initial())));
     }
 
+    /**
+     * A compare nothing acts on checks nothing: the seeded fault that deletes the {@code jne} after
+     * the trampoline's {@code cmpl $lcd_ept_id, %ecx} (every view links that page) leaves each
+     * view's copy a bad landing for the other domains' VMFUNC at the page's first byte, at the
+     * initial state.
+     */
+    @Test
+    void aCompareNoBranchActsOnIsNotADeclaredLanding() throws Exception {
+        CrossingChecksTest.Rig r = CrossingChecksTest.Rig.of("fault-no-ecx-check");
+        List<Violation> l = entry(r.checks().initial(r.machine().initial()));
+        assertEquals(4, l.size(), "net and blk, each into the two other views: " + l);
+        for (Violation v : l) {
+            assertTrue(v.evidence().contains("VMFUNC at 0xffffffff81004000 (`vmfunc  [gate.s:31]`) and switch to view ")
+                    && v.evidence().endsWith("is `cmpl $lcd_ept_id, %ecx  [gate.s:32]`, executable there: a compare of ECX "
+                    + "with an immediate that no je or jne acts on"), v.evidence());
+        }
+    }
+
     /** The bytes of {@code vmfunc} written in front of the hardened entry text's first TEST instruction. */
     static MachineState vmfuncBefore(CrossingChecksTest.Rig r, MachineState s) {
         var test = r.insn("kernel", pi -> pi.insn().mnemonic() == Mnemonic.TEST && pi.pos().file().endsWith("entry.s"));

@@ -35,6 +35,9 @@ public sealed interface ExecOutcome permits ExecOutcome.Next, ExecOutcome.Fault,
     /** How a {@link TaintedUse} begins when the driver loaded a control register of its choice and nothing exited. */
     String UNEXITED_MOV_TO_CR = "MOV of ⊤ to CR";
 
+    /** How a {@link TaintedUse} begins when the driver wrote an MSR of its choice and nothing exited. */
+    String UNEXITED_WRMSR = "WRMSR of ⊤ to MSR";
+
     /**
      * The instruction would use ⊤, the attacker's value (DESIGN.md §3), as an address, stack
      * pointer, segment base or branch target outside confined code, or as a privileged operand

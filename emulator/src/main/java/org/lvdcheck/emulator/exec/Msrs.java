@@ -9,8 +9,12 @@ import org.lvdcheck.emulator.vmx.VmxExitRules;
 /**
  * RDMSR and WRMSR (SDM Vol. 2B; Vol. 3C 25.1.3 MSR bitmaps). #GP(0) at CPL &gt; 0 before the VM
  * exit (25.1.1). Without an exit the model implements IA32_EFER, IA32_FS_BASE, IA32_GS_BASE and
- * IA32_KERNEL_GS_BASE; any other MSR is #GP(0), as for an MSR the processor does not have. Both
- * built-in specs make every MSR access exit, so this matters only for specs that pass some through.
+ * IA32_KERNEL_GS_BASE; any other MSR is #GP(0), as for an MSR the processor does not have, except
+ * that a ⊤ value written without an exit to an MSR every x86-64 processor has but the model does
+ * not keep ({@link #UNKEPT}: the SYSENTER and SYSCALL entry points, PAT) is the attacker's write
+ * of it ({@link ExecOutcome#UNEXITED_WRMSR}), not a #GP that would end the driver's path
+ * unreported. Both built-in specs make every MSR access exit, so this matters only for specs that
+ * pass some through.
  */
 final class Msrs {
     private Msrs() {
@@ -20,6 +24,14 @@ final class Msrs {
     static final long IA32_FS_BASE = 0xC000_0100L;
     static final long IA32_GS_BASE = 0xC000_0101L;
     static final long IA32_KERNEL_GS_BASE = 0xC000_0102L;
+
+    /**
+     * MSRs of every x86-64 processor whose contents no modelled instruction uses (there is no
+     * SYSENTER, SYSCALL or memory typing in the model): IA32_SYSENTER_CS/ESP/EIP, IA32_PAT,
+     * IA32_STAR, IA32_LSTAR, IA32_CSTAR, IA32_FMASK.
+     */
+    static final java.util.Set<Long> UNKEPT = java.util.Set.of(0x174L, 0x175L, 0x176L, 0x277L, 0xC000_0081L,
+            0xC000_0082L, 0xC000_0083L, 0xC000_0084L);
 
     /** EFER bits software may set (SCE, LME, NXE); LMA is read-only (Vol. 3A 2.2.1). */
     private static final long EFER_WRITABLE = Efer.SCE | Efer.LME | Efer.NXE;
@@ -76,6 +88,9 @@ final class Msrs {
         boolean top = s.gprTainted(ArchRegs.RDX) || s.gprTainted(ArchRegs.RAX);
         if (top && msr == IA32_EFER) {
             throw s.operandUse(String.format("WRMSR 0x%x value", msr));
+        }
+        if (top && UNKEPT.contains(msr)) {
+            throw s.operandUse(String.format("%s 0x%x without a VM exit", ExecOutcome.UNEXITED_WRMSR, msr));
         }
         if (top && (msr == IA32_FS_BASE || msr == IA32_GS_BASE || msr == IA32_KERNEL_GS_BASE)) {
             long bit = msr == IA32_FS_BASE ? ArchRegs.T_FS_BASE : msr == IA32_GS_BASE ? ArchRegs.T_GS_BASE

@@ -65,6 +65,11 @@ public sealed interface Event {
         public boolean unexitedControlRegisterWrite() {
             return why.startsWith(org.lvdcheck.emulator.exec.ExecOutcome.UNEXITED_MOV_TO_CR);
         }
+
+        /** The driver wrote an MSR without a VM exit (INV4's evidence). */
+        public boolean unexitedMsrWrite() {
+            return why.startsWith(org.lvdcheck.emulator.exec.ExecOutcome.UNEXITED_WRMSR);
+        }
     }
 
     /** The compromised driver made a move of its repertoire (DESIGN.md §3). */

@@ -25,7 +25,8 @@ import org.lvdcheck.spec.SourceSet;
  * new     |TEXT                   the whole line after it; or a line "delete" instead
  * breaks  ID                      the property the change is designed to break
  * check   OPTIONS                 the check run that decides 'caught' (--stop-at-first ...)
- * caught  ID|none                 what that run reports for it in this version
+ * caught  ID...|none              what that run reports for it in this version
+ * on-base ID...|none              what the same run reports on the base spec
  * says    SENTENCE                what it changes, and the gap it reopens
  * </pre>
  */
@@ -34,7 +35,7 @@ public final class FaultCatalogue {
     public static final String FILE = "faults.txt";
 
     private static final List<String> KEYS = List.of("fault", "base", "file", "line", "old", "new", "delete", "breaks",
-            "check", "caught", "says");
+            "check", "caught", "on-base", "says");
 
     private final Map<String, SeededFault> faults;
 
@@ -129,7 +130,7 @@ public final class FaultCatalogue {
 
     private static SeededFault build(Map<String, String> e, Map<String, SourcePos> at) throws InputError {
         SourcePos start = at.get("fault");
-        for (String k : List.of("base", "file", "line", "old", "breaks", "check", "caught", "says")) {
+        for (String k : List.of("base", "file", "line", "old", "breaks", "check", "caught", "on-base", "says")) {
             if (!e.containsKey(k)) {
                 throw new InputError(start, "fault '" + e.get("fault") + "' has no '" + k + "'");
             }
@@ -152,7 +153,8 @@ public final class FaultCatalogue {
             throw new InputError(at.get("line"), "a line number is a positive integer, not '" + e.get("line") + "'");
         }
         Patch p = new Patch(e.get("file"), line, e.get("old"), Optional.ofNullable(e.get("new")), at.get("old"));
-        return new SeededFault(name, e.get("base"), p, e.get("breaks"), e.get("check"), e.get("caught"), e.get("says"), start);
+        return new SeededFault(name, e.get("base"), p, e.get("breaks"), e.get("check"), e.get("caught"), e.get("on-base"),
+                e.get("says"), start);
     }
 
     private static int indexOfSpace(String s) {

@@ -11,17 +11,17 @@ import org.lvdcheck.spec.SourcePos;
  * @param patch  the one-line change
  * @param breaks the property the change is designed to break (DESIGN.md §4 id)
  * @param check  the options of the {@code lvdcheck check} run that decides {@code caught}
- *               ({@code --stop-at-first --max-depth 96 --time-limit 0}); the same run on the
- *               base spec reports no violation
- * @param caught the properties that run reports (space-separated, the one whose trace is committed
- *               first), or {@code none} when it reports no violation (the property the fault
- *               breaks may have no check in this version, or its violation may lie beyond the
- *               bound); the tests hold the catalogue to it
+ *               ({@code --stop-at-first --max-depth 95 --time-limit 0})
+ * @param caught the properties that run reports, space-separated in the order it prints them, or
+ *               {@code none} when it reports no violation; when {@code breaks} is among them its
+ *               trace is the committed one; the tests hold the catalogue to it
+ * @param onBase the properties the same run reports on the base spec, or {@code none}: a
+ *               violation the base spec has of its own, which the run may reach as well
  * @param says   one sentence: what the change does and which gap of docs/HARDENING.md it reopens
  * @param pos    where the entry starts in the catalogue
  */
-public record SeededFault(String name, String base, Patch patch, String breaks, String check, String caught, String says,
-                          SourcePos pos) {
+public record SeededFault(String name, String base, Patch patch, String breaks, String check, String caught,
+                          String onBase, String says, SourcePos pos) {
     /** The value of {@code caught} for a fault no check reports yet. */
     public static final String NONE = "none";
 
@@ -34,9 +34,19 @@ public record SeededFault(String name, String base, Patch patch, String breaks, 
         return isCaught() ? java.util.List.of(caught.strip().split("\\s+")) : java.util.List.of();
     }
 
-    /** The property whose trace is committed: the first of {@link #caught()}. */
+    /** Whether the run reports the property the change is designed to break. */
+    public boolean caughtAsDesigned() {
+        return caughtProperties().contains(breaks);
+    }
+
+    /** The property whose trace is committed: {@link #breaks()} when the run reports it, else the first of {@link #caught()}. */
     public String primary() {
-        return caughtProperties().get(0);
+        return caughtAsDesigned() ? breaks : caughtProperties().get(0);
+    }
+
+    /** The properties of {@link #onBase()}, in order; empty for {@code none}. */
+    public java.util.List<String> onBaseProperties() {
+        return onBase.equals(NONE) ? java.util.List.of() : java.util.List.of(onBase.strip().split("\\s+"));
     }
 
     /** {@link #check()} as command-line words. */

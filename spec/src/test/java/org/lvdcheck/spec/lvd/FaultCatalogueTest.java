@@ -30,6 +30,7 @@ class FaultCatalogueTest {
             breaks  ENTRY
             check   --stop-at-first --max-depth 96
             caught  none
+            on-base none
             says    It drops a check.
             """;
 
@@ -46,8 +47,22 @@ class FaultCatalogueTest {
         assertEquals(new SourcePos("c.txt", 3, 1), f.pos());
         assertEquals("ENTRY", f.breaks());
         assertFalse(f.isCaught());
+        assertEquals(List.of(), f.onBaseProperties());
         assertEquals("It drops a check.", f.says());
         assertEquals(List.of("--stop-at-first", "--max-depth", "96"), f.checkOptions());
+    }
+
+    @Test
+    void theCommittedTraceIsOfTheDesignedPropertyWhenTheRunReportsIt() throws InputError {
+        SeededFault both = FaultCatalogue.parse(InputFile.of("c.txt", ENTRY.replace("caught  none", "caught  TAINT ENTRY")
+                .replace("on-base none", "on-base AVAIL"))).find("f-one").orElseThrow();
+        assertTrue(both.caughtAsDesigned());
+        assertEquals("ENTRY", both.primary());
+        assertEquals(List.of("AVAIL"), both.onBaseProperties());
+        SeededFault other = FaultCatalogue.parse(InputFile.of("c.txt", ENTRY.replace("caught  none", "caught  TAINT")))
+                .find("f-one").orElseThrow();
+        assertFalse(other.caughtAsDesigned());
+        assertEquals("TAINT", other.primary());
     }
 
     /** A catalogue text, and where its mistake must be reported with which words. */
@@ -84,7 +99,7 @@ class FaultCatalogueTest {
         assertTrue(missing.detail().contains("has no 'breaks'"), missing.detail());
         InputError twice = assertThrows(InputError.class,
                 () -> FaultCatalogue.parse(InputFile.of("c.txt", ENTRY + "\n" + ENTRY)));
-        assertEquals(new SourcePos("c.txt", 12, 1), twice.pos());
+        assertEquals(new SourcePos("c.txt", 13, 1), twice.pos());
         InputError base = assertThrows(InputError.class,
                 () -> FaultCatalogue.parse(InputFile.of("c.txt", ENTRY.replace("f-one", "lvd-hardened"))));
         assertTrue(base.detail().contains("not a base spec's"), base.detail());
