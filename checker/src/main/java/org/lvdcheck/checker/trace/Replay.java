@@ -38,7 +38,7 @@ public final class Replay {
 
     public static Outcome run(TraceFile t) throws InputError {
         SpecLoader.Loaded loaded = SpecLoader.load(t.specPath(), SourceSet.inMemory(t.inputs()));
-        LvdTransitionSystem sys = system(loaded, false);
+        LvdTransitionSystem sys = system(loaded, true);
         List<TraceStep> steps;
         try {
             steps = new TraceRecorder(sys).record(t.choices());

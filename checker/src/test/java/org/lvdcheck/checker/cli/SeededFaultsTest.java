@@ -143,7 +143,10 @@ class SeededFaultsTest {
     @Test
     void theBaseUnderSmallerBoundsReportsNoViolation(@TempDir Path out) {
         Set<String> runs = new TreeSet<>();
-        faults().forEach(f -> runs.add(f.base() + " " + String.join(" ", smaller(f.checkOptions()))));
+        // A run the catalogue records as reporting something on the base (on-base) is held to that
+        // in the profile's full runs, not here.
+        faults().filter(f -> f.onBaseProperties().isEmpty())
+                .forEach(f -> runs.add(f.base() + " " + String.join(" ", smaller(f.checkOptions()))));
         for (String run : runs) {
             List<String> words = List.of(run.split(" "));
             List<String> args = new java.util.ArrayList<>(List.of("check", "--spec", words.get(0), "--quiet",
