@@ -1,6 +1,6 @@
 # irq.s -- irq.lvd's kernel thread and timer handler (kernel view only).
 # irq_thread computes on its own stack (stores, loads and arithmetic over the words at RSP:
-# interrupt-transparent instructions) and then calls the domain once, as call_thread does.
+# interrupt-transparent instructions) and then goes on as call_thread (kernel.s).
 # tiny_timer runs on IST 1, saves RAX, reads the interrupted RSP from the frame the processor
 # pushed (as the entry code's PT_RSP read does), computes on it, restores RAX and returns.
 
@@ -16,12 +16,7 @@ irq_thread:                             # %rdi = the work block
         addq 8(%rsp), %rax
         movq %rax, (%rsp)
         addq $16, %rsp
-        cmpq $0, WORK_calls_left(%rdi)
-        je 1f
-        call gate_call
-1:
-        xorl %edi, %edi
-        call do_exit                    # primitive; does not return
+        jmp call_thread                 # then as tiny's thread: the call, and do_exit
 
         .globl tiny_timer
 tiny_timer:

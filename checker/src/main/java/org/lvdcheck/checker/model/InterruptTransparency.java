@@ -34,9 +34,9 @@ final class InterruptTransparency {
     private final Machine machine;
     private final TransitionCode transitionCode;
 
-    InterruptTransparency(Machine machine) {
+    InterruptTransparency(Machine machine, TransitionCode transitionCode) {
         this.machine = machine;
-        this.transitionCode = new TransitionCode(machine.system());
+        this.transitionCode = transitionCode;
     }
 
     /** Whether {@code step}, taken by {@code a} in {@code before}, is interrupt-transparent. */

@@ -61,7 +61,7 @@ public final class LvdTransitionSystem implements TransitionSystem<CheckState> {
         this.coverage = new LineCoverage(machine.system());
         this.witnesses = new Witnesses(machine);
         this.deadStacks = reduction ? DeadStacks.of(machine) : null;
-        this.transparency = reduction && coarseInterrupts ? new InterruptTransparency(machine) : null;
+        this.transparency = reduction && coarseInterrupts ? new InterruptTransparency(machine, checks.transitionCode()) : null;
     }
 
     /**

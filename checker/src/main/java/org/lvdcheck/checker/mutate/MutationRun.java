@@ -35,8 +35,12 @@ public final class MutationRun {
     private java.util.Set<String> judged;
     /** The witnesses the unmutated spec's complete breadth-first search reaches (empty when it is not complete). */
     private final java.util.Set<String> baseWitnesses = new java.util.TreeSet<>();
-    /** The witnesses the last breadth-first search reached, when it was complete; null otherwise. */
-    private java.util.Set<String> lastWitnesses;
+
+    /**
+     * What a mutant's (or the original's) searches found: the first property violated, or null;
+     * and, when the breadth-first search was complete, the witnesses it reached (else null).
+     */
+    private record Search(String violated, java.util.Set<String> reached) {}
 
     public MutationRun(String spec, long maxStates, int workers) {
         this.spec = spec;
@@ -53,13 +57,16 @@ public final class MutationRun {
      */
     public java.util.Set<String> baseline() throws InputError {
         java.util.Set<String> broken = new java.util.TreeSet<>();
-        String p;
-        while (!judged.isEmpty() && (p = firstViolation(SpecLoader.load(spec))) != null) {
-            broken.add(p);
-            judged.remove(p);
-        }
-        if (lastWitnesses != null) {
-            baseWitnesses.addAll(lastWitnesses);
+        while (!judged.isEmpty()) {
+            Search s = search(SpecLoader.load(spec));
+            if (s.violated() == null) {
+                if (s.reached() != null) {
+                    baseWitnesses.addAll(s.reached());
+                }
+                break;
+            }
+            broken.add(s.violated());
+            judged.remove(s.violated());
         }
         return broken;
     }
@@ -92,13 +99,13 @@ public final class MutationRun {
             return new Result(m, Outcome.INVALID, null, e.getMessage());
         }
         try {
-            String p = firstViolation(loaded);
-            if (p != null) {
-                return new Result(m, Outcome.CAUGHT, p, "");
+            Search s = search(loaded);
+            if (s.violated() != null) {
+                return new Result(m, Outcome.CAUGHT, s.violated(), "");
             }
-            if (lastWitnesses != null) {
+            if (s.reached() != null) {
                 for (String w : baseWitnesses) {
-                    if (!lastWitnesses.contains(w)) {
+                    if (!s.reached().contains(w)) {
                         return new Result(m, Outcome.CAUGHT, "witness " + w,
                                 "its complete search never reaches witness " + w + ", which the original reaches");
                     }
@@ -114,12 +121,8 @@ public final class MutationRun {
         }
     }
 
-    /**
-     * The first property a bounded BFS, then a bounded DFS, finds violated, or null; sets
-     * {@link #lastWitnesses} to the witnesses the BFS reached when it was complete.
-     */
-    private String firstViolation(SpecLoader.Loaded loaded) throws InputError {
-        lastWitnesses = null;
+    /** A bounded BFS, then (unless the BFS was complete) a bounded DFS, each stopping at the first violation. */
+    private Search search(SpecLoader.Loaded loaded) throws InputError {
         for (Strategy strategy : new Strategy[] {Strategy.BFS, Strategy.DFS}) {
             LvdTransitionSystem sys = Replay.system(loaded, true);
             Explorer.Options o = Explorer.Options.defaults().withStrategy(strategy).withStopAtFirst(true)
@@ -128,21 +131,16 @@ public final class MutationRun {
             ExplorationResult r = new Explorer<CheckState>(sys, o).run();
             for (Verdict v : r.verdicts()) {
                 if (v.status() == Status.VIOLATED) {
-                    return v.property();
+                    return new Search(v.property(), null);
                 }
             }
             if (strategy == Strategy.BFS && r.complete()) {
                 java.util.Set<String> reached = new java.util.TreeSet<>();
-                var all = sys.witnesses().all();
-                for (int i = 0; i < all.size(); i++) {
-                    if (sys.witnesses().reached(i)) {
-                        reached.add(all.get(i).name());
-                    }
-                }
-                lastWitnesses = reached;
-                return null; // complete: a depth-first search finds nothing more
+                sys.witnesses().all().forEach(w -> reached.add(w.name()));
+                sys.witnesses().unreached().forEach(w -> reached.remove(w.name()));
+                return new Search(null, reached); // complete: a depth-first search finds nothing more
             }
         }
-        return null;
+        return new Search(null, null);
     }
 }

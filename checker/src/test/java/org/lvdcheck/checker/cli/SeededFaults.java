@@ -1,12 +1,12 @@
 package org.lvdcheck.checker.cli;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Stream;
+import org.lvdcheck.checker.trace.CommittedTracesTest;
 import org.lvdcheck.checker.trace.Replay;
 import org.lvdcheck.checker.trace.TraceFile;
 import org.lvdcheck.spec.InputError;
@@ -26,14 +26,7 @@ final class SeededFaults {
 
     /** The repository's {@code counterexamples/faults/}. */
     static Path dir() {
-        Path p = Path.of("").toAbsolutePath();
-        while (p != null && !Files.isDirectory(p.resolve("counterexamples"))) {
-            p = p.getParent();
-        }
-        if (p == null) {
-            throw new IllegalStateException("no counterexamples/ above " + Path.of("").toAbsolutePath());
-        }
-        return p.resolve("counterexamples").resolve("faults");
+        return CommittedTracesTest.root().resolve("faults");
     }
 
     static Path json(SeededFault f) {

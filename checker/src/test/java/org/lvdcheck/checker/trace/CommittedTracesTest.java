@@ -18,8 +18,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  * the property it names at its last step, and the text trace next to it is what {@code check}
  * writes for it.
  */
-class CommittedTracesTest {
-    static Path root() {
+public class CommittedTracesTest {
+    /** The repository's {@code counterexamples/}, found from the working directory upward. */
+    public static Path root() {
         Path p = Path.of("").toAbsolutePath();
         while (p != null && !Files.isDirectory(p.resolve("counterexamples"))) {
             p = p.getParent();

@@ -50,14 +50,30 @@ public final class EptGuestPhysical implements GuestPhysical {
         this.domainWritable = domainWritable;
     }
 
-    /** Whether {@code [hpa, hpa + size)} lies in a domain-writable frame and holds a byte with no value. */
+    /**
+     * Whether {@code [hpa, hpa + size)} lies in a domain-writable frame and holds a byte with no value.
+     * A read asks twice for one access (its value, then whether it is ⊤): the last answer is kept
+     * until the next write.
+     */
     private boolean deadAndDomainWritable(long hpa, int size) {
-        if (domainWritable == null || !domainWritable.test(hpa >>> PhysMem.FRAME_SHIFT)
-                && !domainWritable.test((hpa + size - 1) >>> PhysMem.FRAME_SHIFT)) {
+        if (domainWritable == null) {
             return false;
         }
-        return editor != null ? editor.isDead(hpa, size) : base.isDead(hpa, size);
+        if (hpa == askedHpa && size == askedSize) {
+            return askedAnswer;
+        }
+        boolean answer = (domainWritable.test(hpa >>> PhysMem.FRAME_SHIFT)
+                || domainWritable.test((hpa + size - 1) >>> PhysMem.FRAME_SHIFT))
+                && (editor != null ? editor.isDead(hpa, size) : base.isDead(hpa, size));
+        askedHpa = hpa;
+        askedSize = size;
+        askedAnswer = answer;
+        return answer;
     }
+
+    private long askedHpa = -1;
+    private int askedSize;
+    private boolean askedAnswer;
 
     public long eptp() {
         return eptp;
@@ -90,6 +106,7 @@ public final class EptGuestPhysical implements GuestPhysical {
         }
         editor.write(hpa, size, value, tainted);
         writes.add(new MemWrite(hpa, size, value, tainted));
+        askedHpa = -1;
     }
 
     @Override
