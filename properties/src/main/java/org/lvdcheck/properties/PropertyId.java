@@ -149,15 +149,17 @@ public enum PropertyId {
             CheckKind.STEP,
             "Only the fields an interface projection lists are exchanged between the kernel and an LVD.",
             "paraphrase of the paper's IDL projections (LVD-AS-BUILT.md §5.3)",
-            "over a step that accesses a shared object from a domain: the accessed bytes lie in a field the IDL "
-                    + "projection of that object lists for that direction"),
+            "over a step into driver code: each message word (regs[1..6] in RDX, R8-R12) that the domain's IDL "
+                    + "does not declare for the message delivered (the call of an RPC the kernel calls in the domain, "
+                    + "or the reply of one the domain called, as word 0 names it) holds no kernel value"),
     DINTEG("data-integrity", "a domain cannot change kernel pointers or object types",
             CheckKind.STEP,
             "Each side keeps its own copy of a shared object and finds it by reference, so an LVD never holds or "
                     + "changes a kernel pointer.",
             "paraphrase of the paper's IDL ownership design (shadow objects, alloc/bind; LVD-AS-BUILT.md §5.3)",
-            "over a step: no domain write changes a kernel pointer field or the type of a kernel object, and no "
-                    + "kernel use of a shared object follows a pointer the domain wrote"),
+            "over a step into driver code: no message word the IDL declares (the two headers included) holds a "
+                    + "kernel value, since objects cross by reference; and over a step of a kernel handler of an RPC a "
+                    + "domain calls: it uses no value the domain wrote as an address, stack pointer or target"),
     AVAIL("availability",
             "no reachable CPU is halted by an abort hypercall, an unhandled exit, a triple fault or a VMFUNC failure",
             CheckKind.STATE,

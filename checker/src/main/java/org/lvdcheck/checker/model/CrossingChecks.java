@@ -77,6 +77,7 @@ final class CrossingChecks {
     private final LvdSystem system;
     private final TransitionCode transition;
     private final KernelValues kernelValues;
+    private final MessageChecks messages;
     private final MappingCache mappings;
     private final long[] gateAddress = new long[GATES.length];
     private final long errorReturn;
@@ -89,11 +90,16 @@ final class CrossingChecks {
         this.transition = transition;
         this.mappings = mappings;
         this.kernelValues = KernelValues.of(system);
+        this.messages = new MessageChecks(system, kernelValues);
         var kernel = system.images().get("kernel");
         for (int i = 0; i < GATES.length; i++) {
             gateAddress[i] = kernel.symbol(GATES[i]).orElse(-1);
         }
         this.errorReturn = kernel.symbol("lvd_gate_error_return").orElse(-1);
+    }
+
+    MessageChecks messages() {
+        return messages;
     }
 
     KernelValues kernelValues() {
@@ -267,6 +273,7 @@ final class CrossingChecks {
                     + "'s driver code at " + (r.tainted(ArchRegs.T_RIP) ? "⊤" : "0x" + Long.toHexString(r.rip()))
                     + " with kernel values in registers that are not message registers: " + String.join("; ", leaks)));
         }
+        messages.delivered(c, now, r, out);
     }
 
     private void leak(List<String> leaks, String name, long value, boolean top) {

@@ -317,14 +317,16 @@ public final class LvdTransitionSystem implements TransitionSystem<CheckState> {
      * INV1-INV3 do not cut: they are facts about the mappings, and what a domain can do through
      * a mapping they object to is already in the semantics — a frame it can write is havoc
      * memory for every trusted reader. INV5 does not cut: a value left unrestored or handed to a
-     * domain keeps its label, and every later use of it is checked (TAINT). ENTRY does not cut:
+     * domain keeps its label, and every later use of it is checked (TAINT); nor do DSAFE and DINTEG,
+     * for the same reason (a kernel value in a message word; a kernel handler's use of a domain's
+     * value is a use of ⊤ whose step ends there, as TAINT's). ENTRY does not cut:
      * it is about the static layout, and the driver's VMFUNC moves explore the landings
      * (docs/MODEL.md, "Violations that do not cut"). Every other property cuts.
      */
     @Override
     public boolean cuts(Violation v) {
         return switch (v.property()) {
-            case "INV1", "INV2", "INV3", "INV5", "ENTRY" -> false;
+            case "INV1", "INV2", "INV3", "INV5", "DSAFE", "DINTEG", "ENTRY" -> false;
             default -> true;
         };
     }

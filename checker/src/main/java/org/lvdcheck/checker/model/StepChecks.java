@@ -49,6 +49,9 @@ import org.lvdcheck.spec.asm.RegOp;
  * no kernel value handed to a domain, interrupt handling under the kernel EPT on stacks no other
  * CPU's domain writes, and an IRET that resumes the interrupted context; both keep a
  * {@link CrossingGhost} in the explored state.</li>
+ * <li>DSAFE and DINTEG ({@link MessageChecks}): at a step into driver code, no kernel value in a
+ * message word (DINTEG for a word the domain's IDL declares, DSAFE for one it does not); a
+ * kernel RPC handler's use of ⊤ is DINTEG as well as TAINT.</li>
  * <li>ENTRY (a state property, {@link EntryPoints}): where a domain's VMFUNC lands in the other
  * views; checked on the initial state and on each state whose mappings or scanned code may have
  * changed, reporting what a step breaks anew, like INV1-INV3.</li>
@@ -59,7 +62,7 @@ public final class StepChecks {
     public static final java.util.Set<PropertyId> CHECKED = java.util.Collections.unmodifiableSet(
             java.util.EnumSet.of(PropertyId.INV4, PropertyId.EXEC, PropertyId.CALL, PropertyId.TAINT,
                     PropertyId.AVAIL, PropertyId.INV1, PropertyId.INV2, PropertyId.INV3, PropertyId.INV5,
-                    PropertyId.IRQ, PropertyId.ENTRY));
+                    PropertyId.IRQ, PropertyId.ENTRY, PropertyId.DSAFE, PropertyId.DINTEG));
 
     private final Machine machine;
     private final LvdSystem system;
@@ -135,6 +138,7 @@ public final class StepChecks {
             } else if (e instanceof Event.TaintUse u) {
                 out.add(new Violation(PropertyId.TAINT.name(), "cpu" + c + " at 0x" + Long.toHexString(u.rip()) + ": "
                         + u.what()));
+                crossing.messages().taintUse(c, view, u, out);
             }
         }
         if (executed != null) {

@@ -19,7 +19,7 @@ class MutateCliTest {
                 "--limit", "4", "--workers", "1");
         assertEquals(0, r.code(), "every one of the four is caught: " + r.out() + r.err());
         String out = r.out();
-        assertTrue(out.contains("already breaks [INV5]"), out);
+        assertTrue(out.contains("already breaks [DINTEG, INV5]"), out);
         assertTrue(out.contains("and by the witnesses its complete search reaches, where a mutant's search is complete "
                 + "too: enters"), out);
         // Without the trampoline's VMFUNC the call never enters net: no property breaks, but the

@@ -209,13 +209,36 @@ class StepChecksPropertiesTest {
 
     @Test
     void taintIsBrokenByATrustedUseOfTheDriversValue() {
-        PlacedInstruction pi = insn("kernel", "consume_skb", 0);
+        PlacedInstruction pi = insn("kernel", "kernel_load_cr3", 0);
         MachineState before = running(0, pi.address());
         List<Violation> v = violations(before, 0, before, executed(pi, "kernel", 0),
                 new Event.TaintUse("RSP ⊤ used as the return address's location", pi.address()));
         assertEquals(List.of("TAINT"), v.stream().map(Violation::property).toList());
         assertTrue(v.get(0).evidence().startsWith("cpu0 at 0x" + Long.toHexString(pi.address()) + ": RSP ⊤"),
                 v.get(0).evidence());
+    }
+
+    // ---- DINTEG (a kernel RPC handler follows the driver's value) -----------------------------
+
+    @Test
+    void dintegIsBrokenWhenAKernelRpcHandlerUsesTheDriversValue() {
+        PlacedInstruction pi = insn("kernel", "consume_skb", 0);
+        MachineState before = running(0, pi.address());
+        List<Violation> v = violations(before, 0, before, executed(pi, "kernel", 0),
+                new Event.TaintUse("memory address", pi.address()));
+        assertEquals(List.of("TAINT", "DINTEG"), v.stream().map(Violation::property).toList());
+        assertEquals("cpu0 at 0x" + Long.toHexString(pi.address()) + ": the kernel's handler consume_skb follows a "
+                + "value a domain wrote: memory address", v.get(1).evidence());
+    }
+
+    @Test
+    void aDomainsOwnUseOfItsValuesIsNoDinteg() {
+        // consume_skb's address under net's EPT is not the kernel's handler running: only TAINT's rules apply.
+        PlacedInstruction pi = insn("kernel", "consume_skb", 0);
+        MachineState before = running(net, pi.address());
+        List<Violation> v = violations(before, 0, before, executed(pi, "kernel", net),
+                new Event.TaintUse("memory address", pi.address()));
+        assertTrue(v.stream().noneMatch(x -> x.property().equals("DINTEG")), v.toString());
     }
 
     @Test

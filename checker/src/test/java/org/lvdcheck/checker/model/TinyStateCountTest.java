@@ -101,6 +101,12 @@ class TinyStateCountTest {
     }
 
     @Test
+    void tinysGateHandsTheDriverTheWorkBlocksAddress() throws Exception {
+        ExplorationResult r = SmallSpecs.explore(tiny, false, false, 1, java.util.List.of("DINTEG")).result();
+        assertEquals(SmallSpecs.BREAKS_DINTEG, r.counterexample("DINTEG").orElseThrow().violation().evidence());
+    }
+
+    @Test
     void tinysGateHandsTheDriverTheKernelsGsBase() throws Exception {
         ExplorationResult r = SmallSpecs.explore(tiny, false, false, 1, java.util.List.of("INV5")).result();
         assertTrue(r.counterexample("INV5").orElseThrow().violation().evidence().startsWith(SmallSpecs.BREAKS_INV5),

@@ -47,7 +47,18 @@ public record LvdSystem(
      * and whether the dispatchers enforce it (the spec's {@code rpc-check}).
      */
     public record DomainInterface(java.util.Set<String> kernelFunctions, java.util.Set<String> driverFunctions,
-                                  boolean enforced) {}
+                                  boolean enforced,
+                                  Map<String, org.lvdcheck.spec.idl.MessageWords> messages) {
+        public DomainInterface(java.util.Set<String> kernelFunctions, java.util.Set<String> driverFunctions,
+                               boolean enforced) {
+            this(kernelFunctions, driverFunctions, enforced, Map.of());
+        }
+
+        /** What the IDL marshals for RPC {@code fn} (by scoped name), or null when it declares no such RPC. */
+        public org.lvdcheck.spec.idl.MessageWords message(String fn) {
+            return messages.get(fn);
+        }
+    }
 
     /**
      * An instruction placed in host memory by the view that linked it. {@code driver}: it is

@@ -230,10 +230,12 @@ public final class SystemBuilder {
                     org.lvdcheck.spec.idl.IdlParser.parse(f.name(), f.text()));
             java.util.Set<String> kernel = new java.util.TreeSet<>();
             java.util.Set<String> driver = new java.util.TreeSet<>();
+            Map<String, org.lvdcheck.spec.idl.MessageWords> messages = new HashMap<>();
             for (org.lvdcheck.spec.idl.RpcEntry e : m.rpcTable()) {
                 (e.direction() == org.lvdcheck.spec.idl.CallDirection.DRIVER_TO_KERNEL ? kernel : driver).add(e.name());
+                messages.putIfAbsent(e.name(), m.messageWords().get(e.scopedName()));
             }
-            r.put(d.name(), new LvdSystem.DomainInterface(kernel, driver, d.rpcCheck()));
+            r.put(d.name(), new LvdSystem.DomainInterface(kernel, driver, d.rpcCheck(), Map.copyOf(messages)));
         }
         return Map.copyOf(r);
     }

@@ -22,9 +22,11 @@ public final class InterfaceModel {
     private final List<RpcEntry> rpcTable;
     private final List<ProjectionInstance> projections;
     private final Map<Fact, SourcePos> facts;
+    private final Map<String, MessageWords> messageWords;
 
     InterfaceModel(IdlFile file, List<RpcEntry> rpcTable, List<ProjectionInstance> projections,
-            Map<Fact, SourcePos> facts) {
+            Map<Fact, SourcePos> facts, Map<String, MessageWords> messageWords) {
+        this.messageWords = Collections.unmodifiableMap(new LinkedHashMap<>(messageWords));
         this.file = file;
         this.rpcTable = List.copyOf(rpcTable);
         this.projections = List.copyOf(projections);
@@ -63,6 +65,11 @@ public final class InterfaceModel {
     /** Every projection instance reached from an RPC or global, in the order first reached. */
     public List<ProjectionInstance> projections() {
         return projections;
+    }
+
+    /** What each RPC marshals in each direction, by scoped name (rpc_ptrs nested in an rpc as {@code outer.inner}). */
+    public Map<String, MessageWords> messageWords() {
+        return messageWords;
     }
 
     /** Every fact, with the first place in the file that establishes it. */

@@ -27,6 +27,7 @@ final class ModelBuilder {
     private final List<RpcEntry> table = new ArrayList<>();
     private final List<ProjectionInstance> instances = new ArrayList<>();
     private final Map<Fact, SourcePos> facts = new LinkedHashMap<>();
+    private final Map<String, MessageWords> words = new LinkedHashMap<>();
     private final Map<ProjectionDef, Set<String>> walked = new IdentityHashMap<>();
     private final Map<ProjectionDef, Set<Direction>> instantiated = new IdentityHashMap<>();
     private String module;
@@ -92,7 +93,7 @@ final class ModelBuilder {
                 }
             }
         }
-        return new InterfaceModel(file, table, instances, facts);
+        return new InterfaceModel(file, table, instances, facts, words);
     }
 
     /**
@@ -151,6 +152,17 @@ final class ModelBuilder {
             value(a.type(), Direction.IN, ctx, "arg " + (i + 1), scope, a.where().pos());
         }
         value(r.returns(), Direction.OUT, ctx, "return", scope, r.where().pos());
+        List<MessageWords.Word> call = new ArrayList<>();
+        List<MessageWords.Word> reply = new ArrayList<>();
+        java.util.ArrayDeque<Pending> queue = new java.util.ArrayDeque<>();
+        queue.add(new Pending(r.returns(), Direction.OUT, "return", scope, List.of()));
+        for (VarDecl a : r.args()) {
+            queue.add(new Pending(a.type(), Direction.IN, a.name(), scope, List.of()));
+        }
+        while (!queue.isEmpty()) {
+            words(queue.poll(), queue, call, reply);
+        }
+        words.put(name, new MessageWords(call, reply));
         for (RpcItem it : r.items()) {
             if (it instanceof RpcDef nested) {
                 walkRpc(nested);
@@ -220,6 +232,69 @@ final class ModelBuilder {
             }
         }
         stem(t.stem(), d, ctx, m, scope, site);
+    }
+
+    /** A value still to be marshaled: its type, inherited direction, name, scope and the projections above it. */
+    private record Pending(TypeSpec type, Direction inherited, String what, Scope scope, List<ProjectionDef> above) {}
+
+    /**
+     * The message words of one value, by the rules of {@link #value}: one word per value that
+     * crosses, in the direction it crosses; the fields of a projection it holds or points to are
+     * queued after every value of its level (breadth first: the arguments, then their fields).
+     */
+    private void words(Pending v, java.util.Queue<Pending> queue, List<MessageWords.Word> call,
+                       List<MessageWords.Word> reply) throws InputError {
+        TypeSpec t = v.type();
+        if (t.valAttrs().contains(ValAttr.UNUSED)) {
+            return;
+        }
+        Direction d = explicit(t.valAttrs(), v.inherited());
+        List<Indirection> stars = t.indirections();
+        MemberKind kind = stars.isEmpty() ? stemKind(t.stem()) : MemberKind.POINTER;
+        if (kind != null) {
+            word(d, v.what(), kind, call, reply);
+        }
+        for (int i = stars.size() - 1; i >= 0; i--) {
+            List<ValAttr> vals = dirAttrs(stars.get(i).attrs());
+            if (vals.contains(ValAttr.UNUSED)) {
+                return;
+            }
+            d = explicit(vals, d);
+            MemberKind pointee = i > 0 ? MemberKind.POINTER : stemKind(t.stem());
+            if (pointee != null) {
+                word(d, "*" + v.what(), pointee, call, reply);
+            }
+        }
+        TypeStem stem = t.stem();
+        if (stem instanceof TypeStem.ProjRef ref) {
+            ProjectionDef p = resolveProjection(ref, v.scope());
+            if (v.above().stream().anyMatch(q -> q == p)) {
+                return;
+            }
+            List<ProjectionDef> above = new ArrayList<>(v.above());
+            above.add(p);
+            String sep = stars.isEmpty() ? "." : "->";
+            for (ProjField f : p.fields()) {
+                if (f instanceof ProjField.Field field) {
+                    queue.add(new Pending(field.decl().type(), d, v.what() + sep + field.decl().name(), scopeOf.get(p),
+                            List.copyOf(above)));
+                }
+            }
+        } else if (stem instanceof TypeStem.Array a && stemKind(stem) == null) {
+            words(new Pending(a.element(), d, v.what() + "[]", v.scope(), v.above()), queue, call, reply);
+        } else if (stem instanceof TypeStem.Casted c) {
+            words(new Pending(c.real(), d, v.what(), v.scope(), v.above()), queue, call, reply);
+        }
+    }
+
+    private static void word(Direction d, String what, MemberKind kind, List<MessageWords.Word> call,
+                             List<MessageWords.Word> reply) {
+        if (d.toCallee()) {
+            call.add(new MessageWords.Word(what, kind));
+        }
+        if (d.toCaller()) {
+            reply.add(new MessageWords.Word(what, kind));
+        }
     }
 
     private void ownership(List<PtrAttr> attrs, Direction d, Ctx ctx, String member, SourcePos site) {

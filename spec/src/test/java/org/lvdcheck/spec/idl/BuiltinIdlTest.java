@@ -21,11 +21,7 @@ class BuiltinIdlTest {
         "dummy-net.idl, ndo_start_xmit, consume_skb",
         "null-block.idl, queue_rq, blk_mq_end_request"})
     void declaresTheDriversFunctionAndItsCallback(String file, String driverFunction, String kernelFunction) throws Exception {
-        String text;
-        try (InputStream in = getClass().getResourceAsStream("/org/lvdcheck/spec/builtin/idl/" + file)) {
-            assertNotNull(in, file);
-            text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        }
+        String text = builtin(file);
         InterfaceModel m = InterfaceModel.of(IdlParser.parse(file, text));
         Map<String, CallDirection> table = new TreeMap<>();
         for (RpcEntry e : m.rpcTable()) {
@@ -33,5 +29,13 @@ class BuiltinIdlTest {
         }
         assertEquals(Map.of(driverFunction, CallDirection.KERNEL_TO_DRIVER, kernelFunction, CallDirection.DRIVER_TO_KERNEL),
                 table, file);
+    }
+
+    /** The text of a built-in IDL file ({@code idl/NAME} beside the built-in specs). */
+    static String builtin(String file) throws java.io.IOException {
+        try (InputStream in = BuiltinIdlTest.class.getResourceAsStream("/org/lvdcheck/spec/builtin/idl/" + file)) {
+            assertNotNull(in, file);
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
     }
 }
