@@ -136,6 +136,27 @@ class SeededFaultsTest {
     }
 
     /**
+     * A fault not caught whose run is cheap and reports violations at all reports exactly the
+     * base spec's own ({@code on-base}): each trace it writes, its steps re-executed on the base
+     * spec, breaks the same property there. That is what {@code caught none} with an
+     * {@code on-base} finding means: the run says nothing about the fault.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("notCaught")
+    void aFaultNotCaughtReportsOnlyWhatItsBaseReports(SeededFault f, @TempDir Path out) throws Exception {
+        if (f.onBaseProperties().isEmpty() || !f.checkOptions().contains("simulate")) {
+            return;
+        }
+        CliTest.Run r = SeededFaults.check(f.name(), f, out);
+        assertEquals(f.onBaseProperties(), SeededFaults.reported(r), r.out());
+        for (String p : f.onBaseProperties()) {
+            TraceFile t = SeededFaults.on(TraceJson.read(out.resolve(p + ".json")), f.base());
+            Replay.Outcome o = Replay.run(t);
+            assertTrue(o.reproduced(), "on " + f.base() + ": " + o.message());
+        }
+    }
+
+    /**
      * The base spec under each distinct run of the catalogue, with its bound cut down (depth 40,
      * 100,000 states; a simulation keeps its walk length, which bounds no depth), reports no
      * violation. The full runs on the base are in {@link SeededFaultsExplorationTest}.
