@@ -199,6 +199,14 @@ final class KernelPrimitives {
                 saveFpu(k, r, area + 32);
                 r = loadFpu(k, loadBases(k, r, area), fpu, 0, 8, 16, 24);
             }
+            case "lvd_irq_in_service" -> {
+                // Hardened (HARDENING.md G26): the highest vector this CPU's local APIC has in service
+                // (its ISR: x2APIC MSRs 0x810-0x817, which RDMSR reads without a VM exit), or -1.
+                int v = cpu.lapic().isr().highest();
+                result = v;
+                ev.add(new Event.Primitive(name, v < 0 ? "no vector in service" : "vector 0x" + Integer.toHexString(v)
+                        + " in service"));
+            }
             case "lvd_kill_current_domain" -> {
                 return machine.hypervisorKill(s.withMem(k.memory()), c, ev, "lvd_kill_current_domain");
             }

@@ -175,6 +175,41 @@ class DriverMovesTest {
     }
 
     @Test
+    void aForgedInterruptEntryWithNothingInServiceKillsTheDomain() throws Exception {
+        // The same jump, with the driver's RSP in the G23 check's equal class: the entry code takes
+        // the frame's place from the kernel's state page (G25), where this CPU's IST stack holds
+        // what the driver wrote there. No interrupt was delivered: the local APIC has nothing in
+        // service, so the entry is forged and kills the domain (HARDENING.md G26) before do_IRQ
+        // can take the driver's word for the vector.
+        Machine m = machine("lvd-hardened");
+        List<PlacedInstruction> entry = m.system().images().get("kernel").instructions();
+        long timer = symbol(m, "kernel", "apic_timer_interrupt");
+        int i = 0;
+        while (entry.get(i).address() != timer) {
+            i++;
+        }
+        while (entry.get(i).insn().mnemonic() != Mnemonic.VMFUNC) {
+            i++;
+        }
+        MachineState s = move(m, inDriver(m), new DriverMove.Jump(entry.get(i - 2).address(), false)).state();
+        List<Event> seen = new java.util.ArrayList<>();
+        for (int n = 0; n < 2_000 && seen.stream().noneMatch(e -> e instanceof Event.Killed); n++) {
+            List<Action> program = m.actions(s).stream()
+                    .filter(a -> a.cpu() == 0 && !(a instanceof Action.Interrupt) && !(a instanceof Action.Driver)).toList();
+            Action a = program.stream().filter(x -> x instanceof Action.Branch b && b.taken()).findFirst()
+                    .orElse(program.get(0));
+            Step st = m.next(s, a);
+            seen.addAll(st.events());
+            s = st.state();
+        }
+        assertTrue(seen.stream().noneMatch(e -> e instanceof Event.TaintUse), seen.toString());
+        assertTrue(seen.stream().anyMatch(e -> e instanceof Event.Primitive p && p.name().equals("lvd_irq_in_service")
+                && p.detail().equals("no vector in service")), seen.toString());
+        assertTrue(seen.stream().noneMatch(e -> e instanceof Event.Primitive p && p.name().equals("do_IRQ")), seen.toString());
+        assertEquals("net", event(seen, Event.Killed.class).domain());
+    }
+
+    @Test
     void cpuidHypercallsWithTopArgumentsAreUsesAsBuiltAndKillsHardened() throws Exception {
         Machine asBuilt = machine("lvd-as-built");
         Step st = move(asBuilt, inDriver(asBuilt), new DriverMove.Privileged(DriverMove.Kind.CPUID, 0x4BF00034L));

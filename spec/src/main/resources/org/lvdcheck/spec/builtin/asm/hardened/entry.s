@@ -118,9 +118,9 @@
         leaq SIZEOF_PTREGS(%rsp), %rax  # this entry's frame ends at the IST top # hardened: G23-entry-rsp
         cmpq vmfunc_state_page + VMFUNC_irq_stack_top, %rax # hardened: G23-entry-rsp
         je 8f                           # hardened: G23-entry-rsp
-        movq vmfunc_state_page + VMFUNC_irq_stack_top, %rsp # a VMFUNC of the driver's own # hardened: G23-entry-rsp
+9:      movq vmfunc_state_page + VMFUNC_irq_stack_top, %rsp # a VMFUNC of the driver's own # hardened: G23-entry-rsp, G26-forged-irq
         LVD_KILL_FROM_IST               # hardened: G23-entry-rsp
-8:      movq vmfunc_state_page + VMFUNC_irq_stack_top, %rsp; subq $SIZEOF_PTREGS, %rsp # the frame from the state page, not the driver's equal RSP # hardened: G23-entry-rsp, G25-entry-frame-rsp
+8:      movq vmfunc_state_page + VMFUNC_irq_stack_top, %rax; subq $SIZEOF_PTREGS, %rax; movq %rax, %rsp; call lvd_irq_in_service; testq %rax, %rax; js 9b; notq %rax; movq %rax, PT_ORIG_RAX(%rsp) # the frame from the state page, not the driver's equal RSP; the vector from the local APIC, not the frame; none in service: a forged entry # hardened: G23-entry-rsp, G25-entry-frame-rsp, G26-forged-irq
         # GS-base swap moved to the domain/window path below # hardened: G2-gs-width
         # RBX holds the slot to VMFUNC back to on exit
         testb $3, PT_CS(%rsp)           # ring 3 is not allowed inside an LVD
