@@ -210,6 +210,26 @@ class DriverMovesTest {
     }
 
     @Test
+    void aTimerAtTheDriversOwnVmfuncLandingKillsTheDomain() throws Exception {
+        // The driver, inside a call with IF set, executes VMFUNC with ECX = 0 from the first byte of
+        // its code page and lands in the kernel's view three bytes on, a page the kernel's EPT does
+        // not execute. A timer arrives at that boundary, before the fetch: ring 0, the kernel's
+        // state page, entered_lcd set, so the entry code's window path runs, and the interrupted RIP
+        // lies outside the gate's pages. HARDENING.md G27: the domain is killed; the handler's exit
+        // never IRETs into the driver's context (as it did before, restoring the driver's RSP).
+        Machine m = machine("lvd-hardened");
+        MachineState s = move(m, inDriver(m), new DriverMove.Popf(true, false, false, false)).state();
+        long page = pageOf(m, ".text.dummy_net");
+        Step landed = move(m, s, new DriverMove.Vmfunc(0, 0, page));
+        assertEquals(0, m.viewOf(landed.state(), 0));
+        assertEquals(page + 3, landed.state().cpu(0).regs().rip());
+        Step st = m.next(landed.state(), new Action.Interrupt(0, 0xef));
+        Outcome o = runOn(m, st.state());
+        assertEquals("Killed", o.what(), o.events().toString());
+        assertEquals("net", event(o.events(), Event.Killed.class).domain());
+    }
+
+    @Test
     void cpuidHypercallsWithTopArgumentsAreUsesAsBuiltAndKillsHardened() throws Exception {
         Machine asBuilt = machine("lvd-as-built");
         Step st = move(asBuilt, inDriver(asBuilt), new DriverMove.Privileged(DriverMove.Kind.CPUID, 0x4BF00034L));
