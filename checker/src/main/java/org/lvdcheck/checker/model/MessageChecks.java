@@ -31,7 +31,8 @@ import org.lvdcheck.spec.idl.MessageWords;
  * <li><b>DINTEG, pointers followed.</b> No kernel handler of an RPC a domain calls (the code from the
  * handler's symbol to the next symbol of its section) uses a value the domain wrote (⊤) as an
  * address, stack pointer or target: the kernel finds its objects by reference. The step is the
- * same use of ⊤ that TAINT reports.</li>
+ * same use of ⊤ that TAINT reports; only the handler's own instructions count, not the delivery
+ * of an interrupt that arrives where it starts ({@link StepChecks}).</li>
  * </ul>
  */
 final class MessageChecks {

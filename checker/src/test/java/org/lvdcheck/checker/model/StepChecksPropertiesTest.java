@@ -232,6 +232,18 @@ class StepChecksPropertiesTest {
     }
 
     @Test
+    void aDeliveryAtAHandlersFirstInstructionIsNoDinteg() {
+        // As built the IDT is the driver's: an interrupt arriving when the kernel is about to run
+        // consume_skb reads a ⊤ gate. That is TAINT (and IRQ), not the handler following a pointer.
+        PlacedInstruction pi = insn("kernel", "consume_skb", 0);
+        MachineState before = running(0, pi.address());
+        Step st = new Step(before, List.of(new Event.TaintUse("a ⊤ IDT gate for vector 239", pi.address())));
+        List<String> v = checks.step(before, new int[] {0}, new Action.Interrupt(0, 0xef), st).stream()
+                .map(Violation::property).toList();
+        assertTrue(v.contains("TAINT") && !v.contains("DINTEG"), v.toString());
+    }
+
+    @Test
     void aDomainsOwnUseOfItsValuesIsNoDinteg() {
         // consume_skb's address under net's EPT is not the kernel's handler running: only TAINT's rules apply.
         PlacedInstruction pi = insn("kernel", "consume_skb", 0);
