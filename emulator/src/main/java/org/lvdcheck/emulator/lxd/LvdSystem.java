@@ -44,17 +44,13 @@ public record LvdSystem(
     /**
      * What a domain's IDL lets cross its boundary: the kernel functions the driver may call
      * ({@code rpc}) and the driver functions the kernel may call ({@code rpc_ptr}, {@code rpc_export}),
-     * and whether the dispatchers enforce it (the spec's {@code rpc-check}).
+     * whether the dispatchers enforce it (the spec's {@code rpc-check}), and what each RPC marshals
+     * in each direction (DSAFE, DINTEG).
      */
     public record DomainInterface(java.util.Set<String> kernelFunctions, java.util.Set<String> driverFunctions,
                                   boolean enforced,
                                   Map<String, org.lvdcheck.spec.idl.MessageWords> messages) {
-        public DomainInterface(java.util.Set<String> kernelFunctions, java.util.Set<String> driverFunctions,
-                               boolean enforced) {
-            this(kernelFunctions, driverFunctions, enforced, Map.of());
-        }
-
-        /** What the IDL marshals for RPC {@code fn} (by scoped name), or null when it declares no such RPC. */
+        /** What the IDL marshals for RPC {@code fn} (its name, as the dispatcher's symbol), or null when it declares none. */
         public org.lvdcheck.spec.idl.MessageWords message(String fn) {
             return messages.get(fn);
         }

@@ -149,14 +149,8 @@ class DriverMovesTest {
         assertFalse(o.state().cpu(0).regs().gprTainted(ArchRegs.RSP));
     }
 
-    @Test
-    void aJumpToTheInterruptEntrysVmfuncWithTheDriversStackPointerKillsTheDomain() throws Exception {
-        // lvd-hardened's interrupt macro switches to the kernel EPT (VMFUNC_TO_KERNEL) and reads
-        // PT_CS(%rsp). A driver that jumps to the macro's "movl $0, %eax" with its own RSP passes
-        // the ECX check; the RSP check after it (HARDENING.md G23) then finds RSP is not where
-        // this CPU's interrupt frame lies, reloads it from the kernel's state page and kills the
-        // domain: no access goes through the driver's RSP.
-        Machine m = machine("lvd-hardened");
+    /** The timer entry's {@code movl $0, %eax} before the VMFUNC of its VMFUNC_TO_KERNEL. */
+    private static long timerEntryToKernel(Machine m) {
         List<PlacedInstruction> entry = m.system().images().get("kernel").instructions();
         long timer = symbol(m, "kernel", "apic_timer_interrupt");
         int i = 0;
@@ -166,8 +160,18 @@ class DriverMovesTest {
         while (entry.get(i).insn().mnemonic() != Mnemonic.VMFUNC) {
             i++;
         }
-        long target = entry.get(i - 2).address();
-        Step st = move(m, inDriver(m), new DriverMove.Jump(target, false));
+        return entry.get(i - 2).address();
+    }
+
+    @Test
+    void aJumpToTheInterruptEntrysVmfuncWithTheDriversStackPointerKillsTheDomain() throws Exception {
+        // lvd-hardened's interrupt macro switches to the kernel EPT (VMFUNC_TO_KERNEL) and reads
+        // PT_CS(%rsp). A driver that jumps to the macro's "movl $0, %eax" with its own RSP passes
+        // the ECX check; the RSP check after it (HARDENING.md G23) then finds RSP is not where
+        // this CPU's interrupt frame lies, reloads it from the kernel's state page and kills the
+        // domain: no access goes through the driver's RSP.
+        Machine m = machine("lvd-hardened");
+        Step st = move(m, inDriver(m), new DriverMove.Jump(timerEntryToKernel(m), false));
         Outcome o = runOn(m, st.state());
         assertTrue(o.events().stream().noneMatch(e -> e instanceof Event.TaintUse), o.events().toString());
         assertEquals("net", event(o.events(), Event.Killed.class).domain());
@@ -182,16 +186,7 @@ class DriverMovesTest {
         // service, so the entry is forged and kills the domain (HARDENING.md G26) before do_IRQ
         // can take the driver's word for the vector.
         Machine m = machine("lvd-hardened");
-        List<PlacedInstruction> entry = m.system().images().get("kernel").instructions();
-        long timer = symbol(m, "kernel", "apic_timer_interrupt");
-        int i = 0;
-        while (entry.get(i).address() != timer) {
-            i++;
-        }
-        while (entry.get(i).insn().mnemonic() != Mnemonic.VMFUNC) {
-            i++;
-        }
-        MachineState s = move(m, inDriver(m), new DriverMove.Jump(entry.get(i - 2).address(), false)).state();
+        MachineState s = move(m, inDriver(m), new DriverMove.Jump(timerEntryToKernel(m), false)).state();
         List<Event> seen = new java.util.ArrayList<>();
         for (int n = 0; n < 2_000 && seen.stream().noneMatch(e -> e instanceof Event.Killed); n++) {
             List<Action> program = m.actions(s).stream()
