@@ -9,6 +9,7 @@ import java.util.stream.Stream;
 import org.lvdcheck.checker.trace.CommittedTracesTest;
 import org.lvdcheck.checker.trace.Replay;
 import org.lvdcheck.checker.trace.TraceFile;
+import org.lvdcheck.checker.trace.TraceJson;
 import org.lvdcheck.spec.InputError;
 import org.lvdcheck.spec.InputFile;
 import org.lvdcheck.spec.lvd.FaultCatalogue;
@@ -74,6 +75,18 @@ final class SeededFaults {
     }
 
     /** {@code t} with the inputs of another spec: its steps re-executed there. */
+    /**
+     * A run of a fault not caught that reports exactly its base's own violations ({@code on-base}):
+     * each trace it wrote into {@code out}, its steps re-executed on the base spec, breaks it too.
+     */
+    static void reportsOnlyTheBases(SeededFault f, CliTest.Run r, Path out) throws Exception {
+        org.junit.jupiter.api.Assertions.assertEquals(f.onBaseProperties(), reported(r), r.out());
+        for (String p : f.onBaseProperties()) {
+            Replay.Outcome o = Replay.run(on(TraceJson.read(out.resolve(p + ".json")), f.base()));
+            org.junit.jupiter.api.Assertions.assertTrue(o.reproduced(), "on " + f.base() + ": " + o.message());
+        }
+    }
+
     static TraceFile on(TraceFile t, String spec) throws InputError {
         SpecLoader.Loaded l = SpecLoader.load(spec);
         Replay.system(l, true);
