@@ -130,6 +130,9 @@ public final class CheckCommand implements Callable<Integer> {
         if (coarseInterrupts) {
             result = result.withoutHolds(org.lvdcheck.checker.explore.Inconclusive.COARSE_INTERRUPTS);
         }
+        if (!sys.invept().unmet().isEmpty()) {
+            result = result.withoutHolds(org.lvdcheck.checker.explore.Inconclusive.INVEPT_OBLIGATION);
+        }
         List<CheckReport.Written> traces = CheckReport.writeTraces(explorer, result, sys, loaded, fpSeed, traceDir);
         CheckReport report = new CheckReport(loaded, sys, result, checked, notChecked, traces, explorer.seenSetBytes());
         report.print(out);

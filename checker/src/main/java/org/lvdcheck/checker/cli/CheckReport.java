@@ -166,7 +166,8 @@ final class CheckReport {
         boolean allHold = !checked.isEmpty() && notChecked.isEmpty()
                 && checked.stream().allMatch(p -> status(p).equals("holds"));
         // A system that never reaches a behaviour its spec names as reachable earns no "holds".
-        return allHold && sys.witnesses().unreached().isEmpty() ? ExitCode.HOLDS : ExitCode.INCONCLUSIVE;
+        return allHold && sys.witnesses().unreached().isEmpty() && sys.invept().unmet().isEmpty() ? ExitCode.HOLDS
+                : ExitCode.INCONCLUSIVE;
     }
 
     String verdictWord() {
@@ -198,6 +199,9 @@ final class CheckReport {
         }
         if (st.deadlocks() > 0) {
             out.printf(Locale.ROOT, "deadlocks: %,d states with no successor that are not final%n", st.deadlocks());
+        }
+        for (String o : sys.invept().unmet()) {
+            out.println("INVEPT obligation unmet: " + o + " (the model keeps no EPT translation cache; the verdict cannot be holds)");
         }
         Witnesses ws = sys.witnesses();
         for (int i = 0; i < ws.all().size(); i++) {
@@ -273,6 +277,8 @@ final class CheckReport {
         for (LineCoverage.FileCoverage f : sys.coverage().byFile().values()) {
             lines.putObject(f.file()).put("executed", f.executed()).put("lines", f.lines());
         }
+        ArrayNode io = root.putArray("inveptObligations");
+        sys.invept().unmet().forEach(io::add);
         ArrayNode wn = root.putArray("witnesses");
         Witnesses ws = sys.witnesses();
         for (int i = 0; i < ws.all().size(); i++) {

@@ -75,9 +75,22 @@ public final class TraceFormat {
         if (e instanceof Event.DriverMoved m) {
             return "driver move: " + m.move();
         }
+        if (e instanceof Event.StaleTranslation t) {
+            return "INVEPT OBLIGATION: " + t.by() + " changed GPA 0x" + Long.toHexString(t.gpa()) + " in the " + t.ept()
+                    + " from " + translation(t.before()) + " to " + translation(t.after()) + " with no INVEPT";
+        }
         if (e instanceof Event.Killed k) {
             return "domain " + k.domain() + " KILLED: " + k.why();
         }
         return null;
+    }
+
+    /** A page translation as {@code EptBuilder.pageTranslation} gives it: HPA and rights, or "unmapped". */
+    private static String translation(long t) {
+        if ((t & 7) == 0) {
+            return "unmapped";
+        }
+        return "HPA 0x" + Long.toHexString(t & ~0xFFFL) + " " + ((t & 1) != 0 ? "R" : "-") + ((t & 2) != 0 ? "W" : "-")
+                + ((t & 4) != 0 ? "X" : "-");
     }
 }

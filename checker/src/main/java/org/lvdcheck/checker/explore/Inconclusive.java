@@ -22,7 +22,9 @@ public enum Inconclusive {
     /** Violating states were not expanded and the caller judged the property could depend on them. */
     CUT("cut"),
     /** The system explored was an under-approximation ({@code check --coarse-interrupts}). */
-    COARSE_INTERRUPTS("coarse interrupt points");
+    COARSE_INTERRUPTS("coarse interrupt points"),
+    /** Trusted code left a stale EPT translation without INVEPT: the model's no-TLB premise failed. */
+    INVEPT_OBLIGATION("INVEPT obligation unmet");
 
     private final String label;
 

@@ -32,6 +32,7 @@ public final class LvdTransitionSystem implements TransitionSystem<CheckState> {
     private final int cpus;
     private final LineCoverage coverage;
     private final Witnesses witnesses;
+    private final InveptObligations invept = new InveptObligations();
     /** The dead-stack reduction, or null without reduction. */
     private final DeadStacks deadStacks;
     /** The transparency test of coarse interrupt points, or null when every boundary takes interrupts. */
@@ -75,6 +76,11 @@ public final class LvdTransitionSystem implements TransitionSystem<CheckState> {
     /** Which assembly lines the steps taken so far executed. */
     public LineCoverage coverage() {
         return coverage;
+    }
+
+    /** The INVEPT obligations the steps taken so far left unmet. */
+    public InveptObligations invept() {
+        return invept;
     }
 
     /** The spec's reachability witnesses and which the steps taken so far reached. */
@@ -180,6 +186,7 @@ public final class LvdTransitionSystem implements TransitionSystem<CheckState> {
             }
         }
         witnesses.observe(s.machine(), ch.action(), st);
+        invept.observe(st);
         CheckState n = ch.source() >= 0 ? s.fired(ch.source(), cpus, c, next) : s.withMachine(next);
         StepChecks.Checked checked = forgetting(() -> checks.step(s.machine(), s.caller(), s.crossing(), ch.action(),
                 st), "a check of " + ch.action());

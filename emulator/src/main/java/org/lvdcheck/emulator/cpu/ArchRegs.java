@@ -38,6 +38,7 @@ public final class ArchRegs {
     /** The status flags T_FLAGS covers (SDM Vol. 1 3.4.3.1). */
     public static final long STATUS_FLAGS = Rflags.CF | Rflags.PF | Rflags.AF | Rflags.ZF | Rflags.SF | Rflags.OF;
     private static final long[] T_XSTATE = {T_X87, T_SSE, T_AVX};
+    private static final long[] NO_MSRS = {};
 
     /** The taint bit of GPR {@code n}. */
     public static long tGpr(int n) {
@@ -81,6 +82,8 @@ public final class ArchRegs {
     private final long x87State;
     private final long sseState;
     private final long avxState;
+    /** The other MSRs written since boot, as (index, value) pairs sorted by index ({@link #msr}). */
+    private final long[] msrs;
     private final boolean blockingBySti;
     private final boolean blockingByMovSs;
     private final boolean blockingByNmi;
@@ -128,6 +131,7 @@ public final class ArchRegs {
         this.x87State = (t & T_X87) != 0 ? 0 : b.x87State;
         this.sseState = (t & T_SSE) != 0 ? 0 : b.sseState;
         this.avxState = (t & T_AVX) != 0 ? 0 : b.avxState;
+        this.msrs = b.msrs;
         this.blockingBySti = b.blockingBySti;
         this.blockingByMovSs = b.blockingByMovSs;
         this.blockingByNmi = b.blockingByNmi;
@@ -633,6 +637,43 @@ public final class ArchRegs {
         return avxState;
     }
 
+    /**
+     * The value of an MSR without a field of its own (the SYSCALL/SYSENTER entry points, PAT, the
+     * x2APIC ICR, ...): the last value written, 0 if none since boot.
+     */
+    public long msr(long index) {
+        for (int i = 0; i < msrs.length; i += 2) {
+            if (msrs[i] == index) {
+                return msrs[i + 1];
+            }
+        }
+        return 0;
+    }
+
+    /** The register file with MSR {@code index} (one without a field of its own) holding {@code v}. */
+    public ArchRegs withMsr(long index, long v) {
+        int at = 0;
+        while (at < msrs.length && msrs[at] < index) {
+            at += 2;
+        }
+        long[] n;
+        if (at < msrs.length && msrs[at] == index) {
+            if (msrs[at + 1] == v) {
+                return this;
+            }
+            n = msrs.clone();
+        } else {
+            n = new long[msrs.length + 2];
+            System.arraycopy(msrs, 0, n, 0, at);
+            System.arraycopy(msrs, at, n, at + 2, msrs.length - at);
+            n[at] = index;
+        }
+        n[at + 1] = v;
+        Builder b = toBuilder();
+        b.msrs = n;
+        return b.build();
+    }
+
     public ArchRegs withAvxState(long v) {
         return toBuilder().avxState(v).build();
     }
@@ -713,6 +754,7 @@ public final class ArchRegs {
                 && x87State == o.x87State
                 && sseState == o.sseState
                 && avxState == o.avxState
+                && Arrays.equals(msrs, o.msrs)
                 && blockingBySti == o.blockingBySti
                 && blockingByMovSs == o.blockingByMovSs
                 && blockingByNmi == o.blockingByNmi
@@ -775,6 +817,9 @@ public final class ArchRegs {
         h = Hash64.combine(h, x87State);
         h = Hash64.combine(h, sseState);
         h = Hash64.combine(h, avxState);
+        for (long m : msrs) {
+            h = Hash64.combine(h, m);
+        }
         h = Hash64.combine(h, blockingBySti ? 1 : 0);
         h = Hash64.combine(h, blockingByMovSs ? 1 : 0);
         h = Hash64.combine(h, blockingByNmi ? 1 : 0);
@@ -831,6 +876,7 @@ public final class ArchRegs {
         private long x87State;
         private long sseState;
         private long avxState;
+        private long[] msrs = NO_MSRS;
         private boolean blockingBySti;
         private boolean blockingByMovSs;
         private boolean blockingByNmi;
@@ -874,6 +920,7 @@ public final class ArchRegs {
             this.x87State = r.x87State;
             this.sseState = r.sseState;
             this.avxState = r.avxState;
+            this.msrs = r.msrs;
             this.blockingBySti = r.blockingBySti;
             this.blockingByMovSs = r.blockingByMovSs;
             this.blockingByNmi = r.blockingByNmi;

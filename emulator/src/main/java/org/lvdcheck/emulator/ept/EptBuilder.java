@@ -126,6 +126,39 @@ public final class EptBuilder {
         return 0;
     }
 
+    /**
+     * The translation of {@code gpa}'s 4 KiB page under the EPT at {@code rootHpa}, whatever the
+     * size of the page that maps it: the page's host-physical address with the leaf's R/W/X bits in
+     * bits 2:0, or 0 when not mapped.
+     */
+    public static long pageTranslation(PhysReader mem, long rootHpa, long gpa) {
+        long table = rootHpa;
+        for (int level = 4; level >= 1; level--) {
+            long e = mem.read(table + 8L * index(gpa, level), 8);
+            if ((e & EptEntry.RWX) == 0) {
+                return 0;
+            }
+            if (level == 1 || (level <= 3 && (e & EptEntry.LARGE) != 0)) {
+                long span = (1L << (12 + 9 * (level - 1))) - 1;
+                return (e & EptEntry.ADDRESS_MASK & ~span) | (gpa & span & ~0xFFFL) | (e & EptEntry.RWX);
+            }
+            table = e & EptEntry.ADDRESS_MASK;
+        }
+        return 0;
+    }
+
+    /**
+     * Whether changing a page's translation from {@code before} to {@code after} (both as
+     * {@link #pageTranslation} gives them) removes or downgrades it: a processor may go on using
+     * the old translation from its caches until an INVEPT (SDM Vol. 3C 28.4.3.1).
+     */
+    public static boolean removesOrDowngrades(long before, long after) {
+        if ((before & EptEntry.RWX) == 0) {
+            return false;
+        }
+        return (after & ~0xFFFL) != (before & ~0xFFFL) || (before & ~after & EptEntry.RWX) != 0;
+    }
+
     /** Applies rwx (or unmap when rwx &lt; 0 or 0) to each 4 KiB-aligned piece of the range. */
     private void edit(long gpa, long size, int rwx) {
         if (((gpa | size) & 0xFFF) != 0 || size <= 0) {

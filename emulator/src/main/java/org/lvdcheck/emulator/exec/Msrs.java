@@ -9,14 +9,14 @@ import org.lvdcheck.emulator.vmx.VmxExitRules;
 /**
  * RDMSR and WRMSR (SDM Vol. 2B; Vol. 3C 25.1.3 MSR bitmaps). #GP(0) at CPL &gt; 0 before the VM
  * exit (25.1.1). Without an exit the model implements IA32_EFER, IA32_FS_BASE, IA32_GS_BASE and
- * IA32_KERNEL_GS_BASE; any other MSR is #GP(0), as for an MSR the processor does not have, except
- * that a ⊤ value written without an exit to an MSR every x86-64 processor has but the model does
- * not keep ({@link #UNKEPT}: the SYSENTER and SYSCALL entry points, PAT) is the attacker's write
- * of it ({@link ExecOutcome#UNEXITED_WRMSR}), not a #GP that would end the driver's path
- * unreported. Both built-in specs make every MSR access exit, so this matters only for specs that
- * pass some through.
+ * IA32_KERNEL_GS_BASE with their rules, and keeps the value of every other MSR of {@link #OTHER}
+ * (the SYSENTER and SYSCALL entry points, PAT, the x2APIC ICR) in the register file
+ * ({@link ArchRegs#msr}); an MSR the model's processor does not have is #GP(0). A ⊤ value written
+ * without an exit to an MSR of {@link #OTHER} is the attacker's write of it
+ * ({@link ExecOutcome#UNEXITED_WRMSR}), not a value the model could keep. Both built-in specs make
+ * every MSR access exit, so the unexited paths matter only for specs that pass some through.
  */
-final class Msrs {
+public final class Msrs {
     private Msrs() {
     }
 
@@ -25,13 +25,23 @@ final class Msrs {
     static final long IA32_GS_BASE = 0xC000_0101L;
     static final long IA32_KERNEL_GS_BASE = 0xC000_0102L;
 
+    /** The x2APIC interrupt command register (SDM Vol. 3A 10.12.9). */
+    public static final long X2APIC_ICR = 0x830L;
+
     /**
-     * MSRs of every x86-64 processor whose contents no modelled instruction uses (there is no
-     * SYSENTER, SYSCALL or memory typing in the model): IA32_SYSENTER_CS/ESP/EIP, IA32_PAT,
-     * IA32_STAR, IA32_LSTAR, IA32_CSTAR, IA32_FMASK.
+     * The MSRs the model's processor has besides EFER and the three bases, kept by value: the ones
+     * every x86-64 processor has whose contents no modelled instruction uses (there is no SYSENTER,
+     * SYSCALL or memory typing in the model): IA32_SYSENTER_CS/ESP/EIP, IA32_PAT, IA32_STAR,
+     * IA32_LSTAR, IA32_CSTAR, IA32_FMASK; and the x2APIC ICR. They read 0 until written.
      */
-    static final java.util.Set<Long> UNKEPT = java.util.Set.of(0x174L, 0x175L, 0x176L, 0x277L, 0xC000_0081L,
-            0xC000_0082L, 0xC000_0083L, 0xC000_0084L);
+    static final java.util.Set<Long> OTHER = java.util.Set.of(0x174L, 0x175L, 0x176L, 0x277L, 0xC000_0081L,
+            0xC000_0082L, 0xC000_0083L, 0xC000_0084L, X2APIC_ICR);
+
+    /** Whether the model's processor has MSR {@code msr} (a RDMSR or WRMSR of any other one is #GP(0)). */
+    public static boolean exists(long msr) {
+        return msr == IA32_EFER || msr == IA32_FS_BASE || msr == IA32_GS_BASE || msr == IA32_KERNEL_GS_BASE
+                || OTHER.contains(msr);
+    }
 
     /** EFER bits software may set (SCE, LME, NXE); LMA is read-only (Vol. 3A 2.2.1). */
     private static final long EFER_WRITABLE = Efer.SCE | Efer.LME | Efer.NXE;
@@ -60,6 +70,8 @@ final class Msrs {
         } else if (msr == IA32_KERNEL_GS_BASE) {
             v = s.regs.kernelGsBase();
             taint = ArchRegs.T_KERNEL_GS_BASE;
+        } else if (OTHER.contains(msr)) {
+            v = s.regs.msr(msr);
         } else {
             throw Step.gp0();
         }
@@ -89,7 +101,7 @@ final class Msrs {
         if (top && msr == IA32_EFER) {
             throw s.operandUse(String.format("WRMSR 0x%x value", msr));
         }
-        if (top && UNKEPT.contains(msr)) {
+        if (top && OTHER.contains(msr)) {
             throw s.operandUse(String.format("%s 0x%x without a VM exit", ExecOutcome.UNEXITED_WRMSR, msr));
         }
         if (top && (msr == IA32_FS_BASE || msr == IA32_GS_BASE || msr == IA32_KERNEL_GS_BASE)) {
@@ -115,6 +127,8 @@ final class Msrs {
             } else {
                 s.regs = s.regs.withKernelGsBase(v);
             }
+        } else if (OTHER.contains(msr)) {
+            s.regs = s.regs.withMsr(msr, v);
         } else {
             throw Step.gp0();
         }

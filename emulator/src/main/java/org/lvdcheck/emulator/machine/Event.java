@@ -32,6 +32,16 @@ public sealed interface Event {
     record Delivered(int vector, String view, boolean exitless, boolean fromDomain,
                      org.lvdcheck.emulator.cpu.ArchRegs interrupted) implements Event {}
 
+    /**
+     * Trusted code ({@code by}: the hypervisor's handler or a kernel primitive) removed or
+     * downgraded the translation of guest-physical page {@code gpa} in the EPT {@code ept} and no
+     * INVEPT followed in the same step: a processor may keep using the old translation
+     * ({@code before}; {@code after} is the new one, each a host-physical page with R/W/X in
+     * bits 2:0, 0 for none) from its caches, which the model, keeping none, does not explore
+     * (docs/MODEL.md, "Paging-structure caches").
+     */
+    record StaleTranslation(String by, String ept, long gpa, long before, long after) implements Event {}
+
     /** A kernel primitive ran atomically. */
     record Primitive(String name, String detail) implements Event {}
 

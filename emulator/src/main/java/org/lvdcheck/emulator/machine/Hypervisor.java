@@ -80,6 +80,9 @@ final class Hypervisor {
                 return controlRegister(s, c, x.qualification(), len, ev);
             case RDMSR: {
                 long msr = operand(r, ArchRegs.RCX, "RDMSR index") & 0xFFFFFFFFL;
+                if (!org.lvdcheck.emulator.exec.Msrs.exists(msr)) {
+                    return rootFault(s, c, ev, "RDMSR", msr);
+                }
                 long v = readMsr(cpu, msr);
                 boolean top = r.tainted(msrTaint(msr));
                 ArchRegs n = r.withGpr(ArchRegs.RAX, v & 0xFFFFFFFFL).withGpr(ArchRegs.RDX, v >>> 32)
@@ -212,9 +215,14 @@ final class Hypervisor {
             long gpa = operand(r, ArchRegs.RBX, "hypercall 0x4bf00034 (guest-physical page)") & ~0xFFFL;
             long hpa = operand(r, ArchRegs.RCX, "hypercall 0x4bf00034 (host-physical page)") & ~0xFFFL;
             PhysMem.Editor e = s.mem().edit();
-            EptBuilder b = EptBuilder.open(e, () -> freeFrame(e), system.caps(), Eptp.pml4Address(system.eptps()[0][c],
-                    system.caps().maxPhysAddr()));
+            long root = Eptp.pml4Address(system.eptps()[0][c], system.caps().maxPhysAddr());
+            EptBuilder b = EptBuilder.open(e, () -> freeFrame(e), system.caps(), root);
+            long before = EptBuilder.pageTranslation(e, root, gpa);
             b.remap4k(gpa, hpa, 7);
+            long after = EptBuilder.pageTranslation(e, root, gpa);
+            if (EptBuilder.removesOrDowngrades(before, after)) {
+                ev.add(new Event.StaleTranslation("hypercall 0x4bf00034", "kernel EPT of cpu" + c, gpa, before, after));
+            }
             ev.add(new Event.Primitive("hv: map page", "kernel EPT of cpu" + c + ": GPA 0x" + Long.toHexString(gpa)
                     + " -> HPA 0x" + Long.toHexString(hpa) + " RWX (no INVEPT)"));
             return s.withMem(e.freeze()).withCpu(c, cpu.withRegs(resume(r, len)));
@@ -327,12 +335,26 @@ final class Hypervisor {
         if (msr == MSR_EFER) {
             return r.efer();
         }
-        return 0;
+        return r.msr(msr);
+    }
+
+    /**
+     * Bareflank's emulate_rdmsr / emulate_wrmsr reach the processor's own MSR for every index
+     * without a VMCS field (their default case): for an MSR the processor does not have, that
+     * RDMSR or WRMSR raises #GP in VMX root operation, which the hypervisor does not handle: the
+     * vCPU halts.
+     */
+    private MachineState rootFault(MachineState s, int c, List<Event> ev, String insn, long msr) {
+        return stop(s, c, ev, "the hypervisor's own " + insn + " of MSR 0x" + Long.toHexString(msr)
+                + ", which the processor does not have, raises #GP in VMX root operation");
     }
 
     private MachineState writeMsr(MachineState s, int c, long msr, long v, boolean top, int len, List<Event> ev) {
         CpuState cpu = s.cpu(c);
         ArchRegs r = cpu.regs();
+        if (!org.lvdcheck.emulator.exec.Msrs.exists(msr)) {
+            return rootFault(s, c, ev, "WRMSR", msr);
+        }
         if (top && msrTaint(msr) != 0) {
             // FS/GS bases carry ⊤ as a label of their own: the write is the attacker's base, like WRFSBASE.
             ev.add(new Event.Primitive("hv: wrmsr", "MSR 0x" + Long.toHexString(msr) + " := ⊤ written for the guest"));
@@ -350,6 +372,8 @@ final class Hypervisor {
             r = r.withKernelGsBase(v);
         } else if (msr == MSR_EFER) {
             r = r.withEfer(v | (r.efer() & Efer.LMA));
+        } else {
+            r = r.withMsr(msr, v);
         }
         ev.add(new Event.Primitive("hv: wrmsr", "MSR 0x" + Long.toHexString(msr) + " := 0x" + Long.toHexString(v)
                 + " written for the guest"));

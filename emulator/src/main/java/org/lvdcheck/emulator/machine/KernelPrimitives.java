@@ -418,12 +418,18 @@ final class KernelPrimitives {
             }
         }
         for (int cpu = 0; cpu < system.cpus(); cpu++) {
+            long root = Eptp.pml4Address(system.eptps()[v][cpu], system.caps().maxPhysAddr());
             EptBuilder b = EptBuilder.open(e, () -> {
                 throw new KernelAccess.Oops("remap_cr3 needs a new EPT table");
-            }, system.caps(), Eptp.pml4Address(system.eptps()[v][cpu], system.caps().maxPhysAddr()));
+            }, system.caps(), root);
             long existing = b.leafEntry(gpa);
             int rw = existing != 0 ? EptEntry.rwx(existing) : rights;
+            long before = EptBuilder.pageTranslation(e, root, gpa);
             b.remap4k(gpa, rootHpa, rw == 0 ? rights : rw);
+            long after = EptBuilder.pageTranslation(e, root, gpa);
+            if (EptBuilder.removesOrDowngrades(before, after)) {
+                ev.add(new Event.StaleTranslation("remap_cr3", system.viewName(v) + " EPT of cpu" + cpu, gpa, before, after));
+            }
         }
         ev.add(new Event.Primitive("remap_cr3", "GPA 0x" + Long.toHexString(gpa) + " -> LVD PGD at HPA 0x"
                 + Long.toHexString(rootHpa) + " in every EPT of " + system.viewName(v)));

@@ -1,6 +1,8 @@
 package org.lvdcheck.emulator.ept;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
@@ -34,6 +36,26 @@ class EptBuilderTest {
             assertEquals(EptEntry.RWX, ok.rwx());
             assertEquals(EptEntry.MT_WB, ok.memoryType());
         }
+    }
+
+    /** The INVEPT obligation's view of a change: each 4 KiB page's translation before and after. */
+    @Test
+    void pageTranslationsAndWhichChangesLeaveStaleOnes() {
+        EptTestRig rig = new EptTestRig(caps);
+        rig.ept.map(0x20_0000L, 0x20_0000L, 0x20_0000L, EptEntry.RWX, PageSize.SIZE_2M, EptEntry.MT_WB);
+        long before = EptBuilder.pageTranslation(rig.mem, rig.ept.root(), 0x23_5abcL);
+        assertEquals(0x23_5000L | EptEntry.RWX, before, "a page inside the 2 MiB leaf");
+        assertEquals(0, EptBuilder.pageTranslation(rig.mem, rig.ept.root(), 0x40_0000L), "unmapped");
+        rig.ept.remap4k(0x23_5000L, 0x9_9000L, EptEntry.R | EptEntry.W);
+        long after = EptBuilder.pageTranslation(rig.mem, rig.ept.root(), 0x23_5000L);
+        assertEquals(0x9_9000L | EptEntry.R | EptEntry.W, after);
+        assertTrue(EptBuilder.removesOrDowngrades(before, after), "another frame");
+        long neighbour = EptBuilder.pageTranslation(rig.mem, rig.ept.root(), 0x23_6000L);
+        assertFalse(EptBuilder.removesOrDowngrades(0x23_6000L | EptEntry.RWX, neighbour), "a split keeps the others");
+        assertTrue(EptBuilder.removesOrDowngrades(0x23_6000L | EptEntry.RWX, 0x23_6000L | EptEntry.R), "fewer rights");
+        assertTrue(EptBuilder.removesOrDowngrades(0x23_6000L | EptEntry.R, 0), "unmapped");
+        assertFalse(EptBuilder.removesOrDowngrades(0x23_6000L | EptEntry.R, 0x23_6000L | EptEntry.RWX), "more rights");
+        assertFalse(EptBuilder.removesOrDowngrades(0, 0x23_6000L | EptEntry.R), "a new mapping");
     }
 
     @Test

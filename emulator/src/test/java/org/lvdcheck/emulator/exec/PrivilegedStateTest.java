@@ -1,6 +1,7 @@
 package org.lvdcheck.emulator.exec;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.lvdcheck.emulator.exec.Machine.DATA;
 import static org.lvdcheck.emulator.exec.Machine.GDT;
 import static org.lvdcheck.emulator.exec.Machine.assertExit;
@@ -166,6 +167,24 @@ class PrivilegedStateTest {
         assertEquals(kernel().efer(), step(efer, "rdmsr", ctx).gpr(ArchRegs.RAX));
         assertGp0(run(efer.withGpr(ArchRegs.RAX, kernel().efer() & ~Efer.LME), "wrmsr", ctx));
         assertGp0(run(kernel().withGpr(ArchRegs.RCX, 0x10), "rdmsr", ctx));
+    }
+
+    @Test
+    void otherMsrsKeepTheValueWrittenAndUnknownOnesFault() {
+        ctx.vmcs = Vmcs.zero().withUseMsrBitmaps(true).withMsrBitmap(MsrBitmap.NO_EXITS);
+        long lstar = 0xC000_0082L;
+        ArchRegs k = kernel().withGpr(ArchRegs.RCX, lstar).withGpr(ArchRegs.RDX, 0xFFFF_FFFFL)
+                .withGpr(ArchRegs.RAX, 0x8100_0040L);
+        assertEquals(0, step(k, "rdmsr", ctx).gpr(ArchRegs.RAX), "0 until written");
+        ArchRegs r = step(k, "wrmsr", ctx);
+        assertEquals(0xFFFF_FFFF_8100_0040L, r.msr(lstar));
+        assertEquals(0, r.msr(0xC000_0081L), "STAR is a register of its own");
+        r = step(r.withGpr(ArchRegs.RAX, 0).withGpr(ArchRegs.RDX, 0), "rdmsr", ctx);
+        assertEquals(0x8100_0040L, r.gpr(ArchRegs.RAX));
+        assertEquals(0xFFFF_FFFFL, r.gpr(ArchRegs.RDX));
+        assertEquals(r, r.withMsr(lstar, 0xFFFF_FFFF_8100_0040L), "rewriting the same value changes nothing");
+        assertNotEquals(r.contentHash(7), r.withMsr(lstar, 1).contentHash(7), "the value is part of the state");
+        assertGp0(run(k.withGpr(ArchRegs.RCX, 0x1FFF), "wrmsr", ctx));
     }
 
     // ---- descriptor tables ----
