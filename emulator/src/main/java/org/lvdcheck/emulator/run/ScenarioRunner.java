@@ -23,7 +23,8 @@ import org.lvdcheck.spec.lvd.Model;
  */
 public final class ScenarioRunner {
     /** One executed action, for the trace. */
-    public record TraceStep(long step, Action action, int cpu, String viewBefore, long ripBefore, List<Event> events) {}
+    public record TraceStep(long step, Action action, int cpu, String viewBefore, long ripBefore, List<Event> events,
+                            MachineState after) {}
 
     /**
      * What the run did. {@code domainEntriesByView} counts the crossings into each domain by its
@@ -111,7 +112,7 @@ public final class ScenarioRunner {
                 }
             }
             if (trace != null) {
-                trace.accept(new TraceStep(step, chosen, c, viewBefore, rip, st.events()));
+                trace.accept(new TraceStep(step, chosen, c, viewBefore, rip, st.events(), st.state()));
             }
             s = st.state();
             if (allDone(s)) {

@@ -225,6 +225,24 @@ class DriverMovesTest {
     }
 
     @Test
+    void aTimerAtTheDriversOwnLandingOnTheTrampolinePageKillsTheDomain() throws Exception {
+        // The same with the driver's VMFUNC at the trampoline page's own vmfunc: it lands on the
+        // kernel's copy of the page, which G27 still took for the gate window. HARDENING.md G28:
+        // the gate never runs under the kernel's EPT with IF set while a domain is entered, so an
+        // interrupt there follows a driver's own VMFUNC wherever it lands, and kills the domain.
+        Machine m = machine("lvd-hardened");
+        MachineState s = move(m, inDriver(m), new DriverMove.Popf(true, false, false, false)).state();
+        long site = m.system().images().get("net").symbol("vmfunc_trampoline").orElseThrow();
+        Step landed = move(m, s, new DriverMove.Vmfunc(0, 0, site));
+        assertEquals(0, m.viewOf(landed.state(), 0));
+        assertEquals(site + 3, landed.state().cpu(0).regs().rip());
+        Step st = m.next(landed.state(), new Action.Interrupt(0, 0xef));
+        Outcome o = runOn(m, st.state());
+        assertEquals("Killed", o.what(), o.events().toString());
+        assertEquals("net", event(o.events(), Event.Killed.class).domain());
+    }
+
+    @Test
     void cpuidHypercallsWithTopArgumentsAreUsesAsBuiltAndKillsHardened() throws Exception {
         Machine asBuilt = machine("lvd-as-built");
         Step st = move(asBuilt, inDriver(asBuilt), new DriverMove.Privileged(DriverMove.Kind.CPUID, 0x4BF00034L));

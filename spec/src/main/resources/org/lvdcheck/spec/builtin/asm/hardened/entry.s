@@ -142,8 +142,8 @@
         movq %rax, %rsp
         jmp 3f
 5:                                      # domain or gate window # hardened: G11-window
-        testb $3, PT_CS(%rsp); jnz 4f; testq %rbx, %rbx; jnz 7f; movq PT_RIP(%rsp), %rax; andq $-4096, %rax; cmpq $vmfunc_klcd_wrapper, %rax; je 7f; cmpq $vmfunc_trampoline, %rax; je 7f; cmpq $vmfunc_springboard_entry, %rax; je 7f # under the kernel's EPT (RBX = 0) the window is gate code only # hardened: G11-window, G27-window-rip
-4:                                      # ring 3, or a kernel-view RIP outside the gate's pages: a driver's landing # hardened: G11-window, G27-window-rip
+        testb $3, PT_CS(%rsp); jnz 4f; testq %rbx, %rbx; jnz 7f # under the kernel's EPT (RBX = 0) the gate never runs with IF set (G28): the interrupt follows a driver's own VMFUNC # hardened: G11-window, G27-window-rip, G28-kernel-view-if
+4:                                      # ring 3, or the kernel's view with a domain entered: a driver's landing # hardened: G11-window, G27-window-rip, G28-kernel-view-if
         LVD_KILL_FROM_IST               # hardened: G11-window
 7:                                      # hardened: G11-window
         rdgsbase %r14                   # interrupted GS base, 64-bit, kept in R14 # hardened: G14-lcd-gs-percpu

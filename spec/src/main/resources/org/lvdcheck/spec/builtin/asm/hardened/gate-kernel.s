@@ -117,11 +117,11 @@ vmfunc_trampoline_entry:
         xorq %r14, %r14
         xorq %r15, %r15
         xorq %rbp, %rbp
-        btq $X86_EFLAGS_IF_BIT, %rbx    # hardened: G20-rflags
-        jnc .Ltramp_entry_irqs_off      # hardened: G20-rflags
-        sti                             # hardened: G20-rflags
-.Ltramp_entry_irqs_off:                 # hardened: G20-rflags
-        xorq %rbx, %rbx                 # zero callee-saved registers (moved) # hardened: G20-rflags
+        andl $X86_EFLAGS_IF, %ebx       # RBX = the IF to give the domain, nothing else # hardened: G20-rflags, G28-kernel-view-if
+        # no sti here: under the kernel's EPT the gate never runs with  # hardened: G28-kernel-view-if
+        # interrupts on while RSP is the domain's stack; the domain's     # hardened: G28-kernel-view-if
+        # copy of the trampoline sets IF from RBX after its VMFUNC        # hardened: G28-kernel-view-if
+        # (gate.s)                                                        # hardened: G28-kernel-view-if
         jmp vmfunc_trampoline           # shared page (gate.s)
 
 # ===========================================================================
@@ -240,10 +240,10 @@ vmfunc_kernel_springboard:
         xorq %r14, %r14
         xorq %r15, %r15
         movq $0, %rax                   # leaf 0
-        btq $X86_EFLAGS_IF_BIT, %rbp    # hardened: G20-rflags
-        jnc .Lsb_return_irqs_off        # hardened: G20-rflags
-        sti                             # hardened: G20-rflags
-.Lsb_return_irqs_off:                   # hardened: G20-rflags
+        movl %ebp, %ebx                 # hardened: G20-rflags, G28-kernel-view-if
+        andl $X86_EFLAGS_IF, %ebx       # RBX = the IF to give the domain # hardened: G20-rflags, G28-kernel-view-if
+        # no sti here (G28): the domain's copy of the springboard sets IF # hardened: G28-kernel-view-if
+        # from RBX after its VMFUNC (gate.s)                              # hardened: G28-kernel-view-if
         xorq %rbp, %rbp                 # (moved) # hardened: G20-rflags
         jmp vmfunc_springboard_return   # shared page (gate.s)
 

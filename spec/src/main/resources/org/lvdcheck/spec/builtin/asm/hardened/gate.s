@@ -31,7 +31,12 @@ vmfunc_trampoline:
         vmfunc                          # EPTP switch to the domain's slot (ECX)
         cmpl $lcd_ept_id, %ecx          # arrived through the expected switch?
         jne vmfunc_trampoline_abort
+        btl $X86_EFLAGS_IF_BIT, %ebx    # the kernel caller's IF (gate-kernel.s) # hardened: G28-kernel-view-if
+        jnc 1f                          # hardened: G28-kernel-view-if
+        sti                             # in the domain's view, not the kernel's # hardened: G28-kernel-view-if
+1:      xorl %ebx, %ebx                 # hardened: G28-kernel-view-if
         call vmfunc_dispatch            # the LVD's dispatcher (this view's copy)
+        cli                             # no VMFUNC into the kernel with IF set # hardened: G28-kernel-view-if
         movl $0, %eax                   # return path: leaf 0, slot 0
         movl $0, %ecx
         vmfunc                          # back to the kernel EPT
@@ -103,6 +108,7 @@ vmfunc_springboard_entry:               # (struct fipc_message *msg = %rdi)
         movq 40(%rax), %r10             # REG5
         movq 48(%rax), %r11             # REG6
         movq 56(%rax), %r12             # REG7
+        cli                             # no VMFUNC into the kernel with IF set # hardened: G28-kernel-view-if
         xorq %rax, %rax                 # leaf 0
         movl $0, %ecx                   # slot 0: always the kernel
         vmfunc
@@ -116,7 +122,10 @@ vmfunc_springboard_return:              # from vmfunc_kernel_springboard: RAX=0,
         vmfunc                          # back into the LVD
         cmpl $lcd_ept_id, %ecx
         jne vmfunc_springboard_abort
-        popq %r13                       # msg pointer saved by the entry
+        btl $X86_EFLAGS_IF_BIT, %ebx    # the kernel's IF for this crossing # hardened: G28-kernel-view-if
+        jnc 2f                          # hardened: G28-kernel-view-if
+        sti                             # in the domain's view # hardened: G28-kernel-view-if
+2:      popq %r13                       # msg pointer saved by the entry # hardened: G28-kernel-view-if
         movq %rdi, 0(%r13)              # reply REG0..REG7 -> msg
         movq %rsi, 8(%r13)
         movq %rdx, 16(%r13)
