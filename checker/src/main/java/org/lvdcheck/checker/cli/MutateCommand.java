@@ -77,8 +77,8 @@ public final class MutateCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         int w = workers == null ? Runtime.getRuntime().availableProcessors() : workers;
         MutationRun run = new MutationRun(specOption.spec, maxStates, w);
-        out.printf(Locale.ROOT, "lvdcheck mutate: spec %s, %d mutants of %s; each: BFS then DFS, <= %,d states, "
-                + "stop at the first violation%n", loaded.spec().name(), mutants.size(), String.join(", ", chosen), maxStates);
+        out.printf(Locale.ROOT, "lvdcheck mutate: spec %s, %d mutants of %s; each: the spec's scenarios, then BFS then DFS, "
+                + "<= %,d states, stop at the first violation%n", loaded.spec().name(), mutants.size(), String.join(", ", chosen), maxStates);
         java.util.Set<String> broken = run.baseline();
         if (!broken.isEmpty()) {
             out.println("the unmutated spec already breaks " + broken + " within these bounds: mutants are judged "
@@ -89,6 +89,12 @@ public final class MutateCommand implements Callable<Integer> {
             out.flush();
             return ExitCode.VIOLATED.code;
         }
+        if (!run.judgedScenarios().isEmpty()) {
+            out.println("judged first by the scenarios (the driver's own program, <= "
+                    + org.lvdcheck.checker.mutate.MutationRun.SCENARIO_CALLS + " calls per thread): a mutant caught there "
+                    + "ends, ends differently or kills, stops or exits where the original does not: "
+                    + String.join(", ", run.judgedScenarios()));
+        }
         out.println("judged by: " + String.join(", ", run.judged()));
         if (!run.judgedWitnesses().isEmpty()) {
             out.println("and by the witnesses its complete search reaches, where a mutant's search is complete too: "
@@ -98,7 +104,8 @@ public final class MutateCommand implements Callable<Integer> {
         List<MutationRun.Result> results = run.run(mutants, r -> {
             out.printf(Locale.ROOT, "%-8s %s:%d %s%s%n", r.outcome().name().toLowerCase(Locale.ROOT),
                     r.mutant().patch().file(), r.mutant().patch().line(), r.mutant().description(),
-                    r.property() != null ? " (" + r.property() + ")" : r.outcome() == MutationRun.Outcome.INVALID
+                    r.property() != null && r.property().startsWith("scenario") ? " (" + firstLine(r.detail()) + ")"
+                    : r.property() != null ? " (" + r.property() + ")" : r.outcome() == MutationRun.Outcome.INVALID
                             ? " (" + firstLine(r.detail()) + ")" : "");
             out.flush();
         });

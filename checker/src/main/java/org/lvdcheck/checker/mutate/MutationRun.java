@@ -16,8 +16,10 @@ import org.lvdcheck.spec.InputError;
 import org.lvdcheck.spec.lvd.SpecLoader;
 
 /**
- * Mutation analysis: each mutant of a spec's gate and entry code is checked by a bounded
- * breadth-first search and then a bounded depth-first search (the same explorer and checks as
+ * Mutation analysis: each mutant of a spec's gate and entry code first runs the spec's
+ * scenarios with the driver's own program ({@link ScenarioJudge}), and is caught when it no
+ * longer does what the original does there; otherwise it is checked by a bounded breadth-first
+ * search and then a bounded depth-first search (the same explorer and checks as
  * {@code check}), each stopping at the first violation. A mutant is caught when either finds
  * a violation, invalid when its spec does not load (it does not assemble), and survives
  * otherwise: bounded searches prove nothing, so a survivor is only a candidate for an
@@ -29,10 +31,15 @@ public final class MutationRun {
 
     public enum Outcome { CAUGHT, SURVIVED, INVALID }
 
+    /** Calls per thread in each scenario a mutant runs first. */
+    public static final int SCENARIO_CALLS = ScenarioJudge.CALLS;
+
     private final String spec;
     private final long maxStates;
     private final int workers;
     private java.util.Set<String> judged;
+    /** The scenarios' outcomes on the unmutated spec (null before {@link #baseline}). */
+    private ScenarioJudge scenarios;
     /** The witnesses the unmutated spec's complete breadth-first search reaches (empty when it is not complete). */
     private final java.util.Set<String> baseWitnesses = new java.util.TreeSet<>();
 
@@ -56,6 +63,7 @@ public final class MutationRun {
      * mutant from the original). Returns the properties it breaks.
      */
     public java.util.Set<String> baseline() throws InputError {
+        scenarios = new ScenarioJudge(SpecLoader.load(spec));
         java.util.Set<String> broken = new java.util.TreeSet<>();
         while (!judged.isEmpty()) {
             Search s = search(SpecLoader.load(spec));
@@ -74,6 +82,11 @@ public final class MutationRun {
     /** The witnesses a mutant is judged by: those the unmutated spec's complete search reaches. */
     public java.util.Set<String> judgedWitnesses() {
         return java.util.Collections.unmodifiableSet(baseWitnesses);
+    }
+
+    /** The scenarios a mutant is judged by (run with at most {@link ScenarioJudge#CALLS} calls per thread). */
+    public List<String> judgedScenarios() {
+        return scenarios == null ? List.of() : scenarios.names();
     }
 
     /** The properties a mutant is judged by. */
@@ -97,6 +110,18 @@ public final class MutationRun {
             loaded = SpecLoader.loadPatched(spec, m.patch(), spec + "+mutant");
         } catch (InputError e) {
             return new Result(m, Outcome.INVALID, null, e.getMessage());
+        }
+        if (scenarios != null) {
+            try {
+                String d = scenarios.differs(loaded);
+                if (d != null) {
+                    return new Result(m, Outcome.CAUGHT, d.substring(0, d.indexOf(':')), d);
+                }
+            } catch (InputError e) {
+                return new Result(m, Outcome.INVALID, null, e.getMessage());
+            } catch (RuntimeException e) {
+                return new Result(m, Outcome.CAUGHT, "scenario", "the scenarios' run ended: " + e.getMessage());
+            }
         }
         try {
             Search s = search(loaded);
