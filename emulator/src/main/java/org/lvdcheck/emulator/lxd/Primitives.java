@@ -15,9 +15,9 @@ public final class Primitives {
 
     public static final List<String> NAMES = List.of(
             "pick_stack", "drop_stack", "save_fpu_regs", "restore_fpu_regs", "__vmfunc_dispatch", "remap_cr3",
-            "sync_stacks", "sync_regs", "do_IRQ", "preempt_schedule_irq", "prepare_exit_to_usermode", "do_exception",
+            "sync_stacks", "sync_regs", "do_IRQ", "__schedule", "prepare_exit_to_usermode", "do_exception",
             "do_nmi", "do_exit", "lvd_kill_current_domain", "lvd_enter_domain_state", "lvd_enter_kernel_state",
-            "lvd_irq_in_service");
+            "lvd_irq_in_service", "do_raw_spin_lock", "do_raw_spin_unlock");
 
     /** Entry addresses of the kernel view's primitives: 16 bytes apart from this GVA. */
     public static final long KERNEL_BASE = 0xffffffff81f00000L;

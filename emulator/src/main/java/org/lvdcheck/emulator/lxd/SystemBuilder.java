@@ -204,7 +204,7 @@ public final class SystemBuilder {
             writeWorkBlock(kernel, th, t, callsPerThread);
             ArchRegs r = cpuRegs[0].withRip(entry).withRsp(th.stackTop()).withGpr(ArchRegs.RDI, th.argGva())
                     .withCr3(layout.threadCr3()[t]);
-            threads.add(new ThreadState(ThreadStatus.RUNNABLE, th.cpu(), r));
+            threads.add(new ThreadState(ThreadStatus.NEW, th.cpu(), r));
         }
         List<CpuState> cpuStates = new ArrayList<>();
         for (int c = 0; c < cpus; c++) {

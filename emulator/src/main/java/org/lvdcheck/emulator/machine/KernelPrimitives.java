@@ -3,6 +3,7 @@ package org.lvdcheck.emulator.machine;
 import java.util.List;
 import java.util.Map;
 import org.lvdcheck.emulator.cpu.ArchRegs;
+import org.lvdcheck.emulator.cpu.Rflags;
 import org.lvdcheck.emulator.ept.EptBuilder;
 import org.lvdcheck.emulator.ept.EptEntry;
 import org.lvdcheck.emulator.ept.Eptp;
@@ -14,7 +15,9 @@ import org.lvdcheck.spec.asm.LinkedImage;
 
 /**
  * The kernel's C routines the gate and entry code call, each one atomic step (docs/MODEL.md
- * "Kernel primitives", docs/PRIMITIVES.md for their sources). A primitive reads its
+ * "Kernel primitives", docs/PRIMITIVES.md for their sources). Routines whose real code opens a
+ * window (preempt_schedule_irq, the spinlock entry points) are assembly in sched.s; what they
+ * call between their STI, CLI and lock operations is a primitive here. A primitive reads its
  * arguments from the SysV registers, does its work through kernel accesses under the
  * CPU's current paging and EPT, and returns as RET would (pops the return address), with
  * its result in RAX. {@code __vmfunc_dispatch} instead tail-calls the RPC handler.
@@ -160,16 +163,22 @@ final class KernelPrimitives {
                 }
                 ev.add(new Event.Primitive(name, what));
             }
-            case "preempt_schedule_irq" -> {
-                long pc = l.percpu()[c] + machine.constant("__preempt_count");
-                long count = k.read(pc, 4);
-                if ((count & SystemBuilder.PREEMPT_NEED_RESCHED) == 0) {
-                    k.write(pc, 4, count | SystemBuilder.PREEMPT_NEED_RESCHED);
-                    int next = machine.runnableFor(s, c);
-                    if (next >= 0) {
-                        return preempt(s.withMem(k.memory()).withCpu(c, cpu), c, next, ev);
-                    }
+            case "__schedule" -> {
+                return schedule(s, c, k, ev);
+            }
+            case "do_raw_spin_lock" -> {
+                long lock = arg(r, ArchRegs.RDI, name);
+                if (k.read(lock, 4) != 0) {
+                    throw new IllegalArgumentException("cpu" + c + " spins on the held lock at 0x" + Long.toHexString(lock)
+                            + ": its call is not enabled until the holder releases it");
                 }
+                k.write(lock, 4, 1);
+                ev.add(new Event.Primitive(name, "lock 0x" + Long.toHexString(lock) + " taken on cpu" + c));
+            }
+            case "do_raw_spin_unlock" -> {
+                long lock = arg(r, ArchRegs.RDI, name);
+                k.write(lock, 4, 0);
+                ev.add(new Event.Primitive(name, "lock 0x" + Long.toHexString(lock) + " released on cpu" + c));
             }
             case "do_exception" -> throw new KernelAccess.Oops("kernel-mode exception, vector " + (r.gpr(ArchRegs.RDX) & 0xFF)
                     + ", error code 0x" + Long.toHexString(r.gpr(ArchRegs.RSI)) + " (do_exception: oops)");
@@ -437,18 +446,34 @@ final class KernelPrimitives {
     }
 
     /**
-     * The context switch of preempt_schedule_irq: the current thread, about to return from
-     * the call, is saved runnable with RIP at its return address; thread {@code next} runs.
+     * __schedule(preempt): local_irq_disable, rq->lock, pick_next_task, clear_preempt_need_resched,
+     * then either the context switch or the unlock; one step (docs/MODEL.md, "Kernel primitives").
+     * The caller holds exactly the one preempt_disable of preempt_schedule_irq or preempt_schedule
+     * (schedule_debug's in_atomic_preempt_off check). Either way the thread that runs next on
+     * this CPU leaves with IRQs on (finish_task_switch / raw_spin_unlock_irq); the one switched
+     * out is saved runnable as if the call had returned, and resumes there on any CPU.
      */
-    private MachineState preempt(MachineState s, int c, int next, List<Event> ev) {
+    private MachineState schedule(MachineState s, int c, KernelAccess k, List<Event> ev) {
+        Layout l = system.layout();
+        long pc = l.percpu()[c] + machine.constant("__preempt_count");
+        long count = k.read(pc, 4);
+        if ((count & ~SystemBuilder.PREEMPT_NEED_RESCHED) != 1) {
+            throw new KernelAccess.Oops("BUG: scheduling while atomic: __preempt_count 0x" + Long.toHexString(count)
+                    + " on cpu" + c + " (__schedule wants the caller's one preempt_disable)");
+        }
+        k.write(pc, 4, count | SystemBuilder.PREEMPT_NEED_RESCHED);
         CpuState cpu = s.cpu(c);
-        ArchRegs r = cpu.regs();
-        KernelAccess k = machine.kernelAccess(s.mem(), cpu.eptp(), r);
-        long retAddr = k.read(arg(r, ArchRegs.RSP, "preempt_schedule_irq's return"), 8);
-        ArchRegs saved = r.withRip(retAddr).withRsp(r.rsp() + 8);
+        ArchRegs on = cpu.regs().withRflags(cpu.regs().rflags() | Rflags.IF);
+        MachineState back = ret(s.withMem(k.memory()).withCpu(c, cpu.withRegs(on)), c, 0);
         int t = cpu.thread();
-        ev.add(new Event.Switched(system.spec().threads().get(t).name(), system.spec().threads().get(next).name()));
-        MachineState n = s.withThread(t, s.threads().get(t).with(ThreadStatus.RUNNABLE, c, saved));
+        int next = machine.runnableFor(s, c);
+        String me = system.spec().threads().get(t).name();
+        if (next < 0) {
+            ev.add(new Event.Primitive("__schedule", "cpu" + c + ": no other thread runnable, " + me + " continues"));
+            return back;
+        }
+        ev.add(new Event.Switched(me, system.spec().threads().get(next).name()));
+        MachineState n = back.withThread(t, back.threads().get(t).with(ThreadStatus.RUNNABLE, c, back.cpu(c).regs()));
         return machine.switchIn(n, c, next);
     }
 }

@@ -69,6 +69,50 @@ public final class Machine {
         this.hypervisor = new Hypervisor(system, this);
         this.primitives = new KernelPrimitives(system, this);
         this.adversary = new Adversary(system, this);
+        this.spinCalls = spinCalls(system);
+    }
+
+    /** The kernel-view addresses of every linked {@code call do_raw_spin_lock}: where a CPU may spin. */
+    private final java.util.Set<Long> spinCalls;
+
+    private static java.util.Set<Long> spinCalls(LvdSystem system) {
+        long target = org.lvdcheck.emulator.lxd.Primitives.address(0, "do_raw_spin_lock");
+        java.util.Set<Long> at = new java.util.HashSet<>();
+        for (LvdSystem.CodeAt code : system.code().values()) {
+            PlacedInstruction pi = code.insn();
+            if (code.view().equals("kernel") && pi.insn().mnemonic() == Mnemonic.CALL
+                    && pi.insn().operand(0) instanceof org.lvdcheck.spec.asm.TargetOp t
+                    && t.address() == target) {
+                at.add(pi.address());
+            }
+        }
+        return java.util.Set.copyOf(at);
+    }
+
+    /**
+     * Whether CPU c spins: its next instruction is a linked {@code call do_raw_spin_lock} (kernel
+     * view) and the lock word RDI points at is held. Its call is not enabled until the holder's
+     * {@code do_raw_spin_unlock}; interrupts still arrive if IF allows (docs/MODEL.md, "Spinlocks").
+     * A lock word that cannot be read, or reads ⊤, lets the call run, which reports it.
+     */
+    public boolean waitsOnLock(MachineState s, int c) {
+        CpuState cpu = s.cpu(c);
+        ArchRegs r = cpu.regs();
+        if (cpu.mode() != CpuMode.RUNNING || r.tainted(ArchRegs.T_RIP) || !spinCalls.contains(r.rip())
+                || viewOf(s, c) != 0 || r.gprTainted(ArchRegs.RDI)) {
+            return false;
+        }
+        Fetched f = fetch(s, c);
+        if (f == null || f.insn() == null || !spinCalls.contains(f.insn().address())
+                || f.insn().insn().mnemonic() != Mnemonic.CALL) {
+            return false;
+        }
+        try {
+            KernelAccess.Word w = kernelAccess(s.mem(), cpu.eptp(), r).data(r.gpr(ArchRegs.RDI), 4);
+            return !w.top() && w.value() != 0;
+        } catch (KernelAccess.Oops e) {
+            return false;
+        }
     }
 
     public LvdSystem system() {
@@ -174,7 +218,8 @@ public final class Machine {
         CpuState cpu = s.cpu(a.cpu());
         if (a instanceof Action.Execute) {
             return switch (cpu.mode()) {
-                case RUNNING -> !cpu.regs().tainted(ArchRegs.T_RIP) && choice(s, a.cpu()) == Choice.NONE;
+                case RUNNING -> !cpu.regs().tainted(ArchRegs.T_RIP) && choice(s, a.cpu()) == Choice.NONE
+                        && !waitsOnLock(s, a.cpu());
                 case IDLE -> runnableFor(s, a.cpu()) >= 0;
                 default -> false;
             };
@@ -566,12 +611,12 @@ public final class Machine {
 
     // ---- scheduling ------------------------------------------------------------------------
 
-    /** The first runnable thread CPU c may run, or -1. */
+    /** The first runnable thread (new or switched out) CPU c may run, or -1. */
     int runnableFor(MachineState s, int c) {
         for (int t = 0; t < s.threads().size(); t++) {
             ThreadState th = s.threads().get(t);
             int pinned = system.spec().threads().get(t).cpu();
-            if (th.status() == ThreadStatus.RUNNABLE && (pinned < 0 || pinned == c)) {
+            if ((th.status() == ThreadStatus.RUNNABLE || th.status() == ThreadStatus.NEW) && (pinned < 0 || pinned == c)) {
                 return t;
             }
         }
@@ -597,7 +642,7 @@ public final class Machine {
      * Puts thread t on CPU c: the thread's own registers (GPRs, RIP, RFLAGS, CR3, FS base,
      * KERNEL_GS_BASE, extended state) replace the CPU's, with their taint labels; the CPU keeps
      * its own (GDT, IDT, TR, GS base of its per-CPU area, control registers other than CR3).
-     * %gs:current_task follows.
+     * %gs:current_task and %gs:__preempt_count follow.
      */
     MachineState switchIn(MachineState s, int c, int t) {
         CpuState cpu = s.cpu(c);
@@ -613,6 +658,12 @@ public final class Machine {
         r = r.withTaintMask((r.taintMask() & ~THREAD_TAINT) | (from.taintMask() & THREAD_TAINT));
         KernelAccess k = kernelAccess(s.mem(), system.eptps()[0][c], r);
         k.write(system.layout().percpu()[c] + constant("current_task"), 8, system.layout().taskGva()[t]);
+        // The count the thread runs on with: a switched-out thread resumes inside __schedule with its
+        // caller's one preempt_disable; a new one starts at 0 (schedule_tail's preempt_enable). The
+        // switch went through __schedule's clear_preempt_need_resched (the inverted bit set).
+        k.write(system.layout().percpu()[c] + constant("__preempt_count"), 4,
+                org.lvdcheck.emulator.lxd.SystemBuilder.PREEMPT_NEED_RESCHED
+                        | (s.threads().get(t).status() == ThreadStatus.NEW ? 0 : 1));
         MachineState n = s.withMem(k.memory()).withCpu(c, cpu.withRegs(r).withMode(CpuMode.RUNNING).withThread(t));
         return n.withThread(t, s.threads().get(t).with(ThreadStatus.RUNNING, c, from));
     }
