@@ -9,7 +9,8 @@ import org.lvdcheck.emulator.vmx.VmxExitRules;
 /**
  * RDMSR and WRMSR (SDM Vol. 2B; Vol. 3C 25.1.3 MSR bitmaps). #GP(0) at CPL &gt; 0 before the VM
  * exit (25.1.1). Without an exit the model implements IA32_EFER, IA32_FS_BASE, IA32_GS_BASE and
- * IA32_KERNEL_GS_BASE; any other MSR is #GP(0), as for an MSR the processor does not have, except
+ * IA32_KERNEL_GS_BASE, and a WRMSR to the x2APIC ICR sends its IPI (the LAPIC is in x2APIC
+ * mode; the ICR reads as nothing here); any other MSR is #GP(0), as for an MSR the processor does not have, except
  * that a ⊤ value written without an exit to an MSR every x86-64 processor has but the model does
  * not keep ({@link #UNKEPT}: the SYSENTER and SYSCALL entry points, PAT) is the attacker's write
  * of it ({@link ExecOutcome#UNEXITED_WRMSR}), not a #GP that would end the driver's path
@@ -24,6 +25,8 @@ final class Msrs {
     static final long IA32_FS_BASE = 0xC000_0100L;
     static final long IA32_GS_BASE = 0xC000_0101L;
     static final long IA32_KERNEL_GS_BASE = 0xC000_0102L;
+    /** The x2APIC interrupt command register (SDM Vol. 3A 10.12.9). */
+    static final long IA32_X2APIC_ICR = 0x830L;
 
     /**
      * MSRs of every x86-64 processor whose contents no modelled instruction uses (there is no
@@ -71,9 +74,11 @@ final class Msrs {
     /**
      * WRMSR of EDX:EAX. The FS/GS bases must be canonical (#GP(0)); EFER takes SCE and NXE,
      * refuses reserved bits and a change of LME while paging is on (#GP(0)), and ignores LMA.
-     * A ⊤ value reaches an FS/GS base as ⊤ (canonical, the attacker's pick); EFER has no ⊤.
+     * A ⊤ value reaches an FS/GS base as ⊤ (canonical, the attacker's pick); EFER has no ⊤. A
+     * concrete value written to the x2APIC ICR completes as {@link ExecOutcome.IcrWritten}; a ⊤
+     * one is a use of the attacker's value, since it decides where an IPI goes.
      */
-    static void wrmsr(Step s) {
+    static ExecOutcome wrmsr(Step s) {
         if (s.cpl() > 0) {
             throw Step.gp0();
         }
@@ -89,6 +94,12 @@ final class Msrs {
         if (top && msr == IA32_EFER) {
             throw s.operandUse(String.format("WRMSR 0x%x value", msr));
         }
+        if (top && msr == IA32_X2APIC_ICR) {
+            throw s.operandUse(String.format("%s 0x%x without a VM exit", ExecOutcome.UNEXITED_WRMSR, msr));
+        }
+        if (msr == IA32_X2APIC_ICR) {
+            return new ExecOutcome.IcrWritten(s.completedRegs(), v);
+        }
         if (top && UNKEPT.contains(msr)) {
             throw s.operandUse(String.format("%s 0x%x without a VM exit", ExecOutcome.UNEXITED_WRMSR, msr));
         }
@@ -96,7 +107,7 @@ final class Msrs {
             long bit = msr == IA32_FS_BASE ? ArchRegs.T_FS_BASE : msr == IA32_GS_BASE ? ArchRegs.T_GS_BASE
                     : ArchRegs.T_KERNEL_GS_BASE;
             s.regs = s.regs.withTaint(bit, true);
-            return;
+            return s.next();
         }
         if (msr == IA32_EFER) {
             long old = s.regs.efer();
@@ -118,5 +129,6 @@ final class Msrs {
         } else {
             throw Step.gp0();
         }
+        return s.next();
     }
 }
