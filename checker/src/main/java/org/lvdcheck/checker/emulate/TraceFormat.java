@@ -20,6 +20,8 @@ public final class TraceFormat {
         String rest = "";
         if (t.action() instanceof Action.Interrupt i) {
             sb.append(String.format(Locale.ROOT, "%016x  interrupt vector 0x%02x arrives", t.ripBefore(), i.vector()));
+        } else if (t.action() instanceof Action.KillIpi) {
+            sb.append(String.format(Locale.ROOT, "%016x  the hypervisor's kill IPI arrives", t.ripBefore()));
         } else {
             boolean executed = false;
             for (Event e : t.events()) {
@@ -81,6 +83,10 @@ public final class TraceFormat {
         }
         if (e instanceof Event.Killed k) {
             return "domain " + k.domain() + " KILLED: " + k.why();
+        }
+        if (e instanceof Event.KillIpiTaken k) {
+            return k.resumed() ? "kill IPI: still inside killed " + k.domain() + ", resumes the kernel at the gate's error return"
+                    : "kill IPI: already out of the killed domain (under " + k.domain() + "), nothing to do";
         }
         return null;
     }

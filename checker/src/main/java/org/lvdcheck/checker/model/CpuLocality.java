@@ -28,7 +28,8 @@ final class CpuLocality {
         for (Event e : step.events()) {
             if (e instanceof Event.VmExit || e instanceof Event.Primitive || e instanceof Event.Dispatched
                     || e instanceof Event.Switched
-                    || e instanceof Event.Stopped || e instanceof Event.Killed || e instanceof Event.Crossing) {
+                    || e instanceof Event.Stopped || e instanceof Event.Killed || e instanceof Event.KillIpiTaken
+                    || e instanceof Event.Crossing) {
                 return false;
             }
             if (e instanceof Event.Executed x) {

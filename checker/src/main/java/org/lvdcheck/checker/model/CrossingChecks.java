@@ -137,7 +137,7 @@ final class CrossingChecks {
                 } else if (fault != null) {
                     deliveryUse(c, fault.vector(), u, out);
                 }
-            } else if (e instanceof Event.Delivered || e instanceof Event.Killed) {
+            } else if (e instanceof Event.Delivered || e instanceof Event.Killed || e instanceof Event.KillIpiTaken) {
                 opensOrEnds = true;
             }
         }
@@ -174,14 +174,17 @@ final class CrossingChecks {
         return known >= 0 ? known : x != null && isDriverCode(view, x.hpa()) ? 1 : 0;
     }
 
-    /** A delivery opens a handler of the thread; a kill that resumes a thread at the gate's error return ends its handlers. */
+    /**
+     * A delivery opens a handler of the thread; a kill, or a kill IPI, that resumes a thread at the
+     * gate's error return ends its handlers.
+     */
     private CrossingGhost opened(CrossingGhost g, MachineState before, MachineState after, Step st, int c, int t) {
         for (Event e : st.events()) {
             if (e instanceof Event.Delivered d && t >= 0) {
                 int view = system.views().indexOf(d.view());
                 g = g.withHandler(t, CrossingGhost.Handler.of(d.vector(), view, d.interrupted(),
                         view == 0 ? stackHash(before, c, t, d.interrupted()) : 0));
-            } else if (e instanceof Event.Killed && errorReturn >= 0) {
+            } else if ((e instanceof Event.Killed || e instanceof Event.KillIpiTaken k && k.resumed()) && errorReturn >= 0) {
                 for (int k = 0; k < after.cpus().size(); k++) {
                     CpuState cpu = after.cpu(k);
                     if (cpu.thread() >= 0 && cpu.regs().rip() == errorReturn && before.cpu(k).regs().rip() != errorReturn) {

@@ -17,8 +17,9 @@ import org.lvdcheck.spec.lvd.Model;
 /**
  * The LVD machine as the explorer sees it (DESIGN.md §5): states are machine states plus the
  * environment's remaining firings; the actions of a state are every enabled action of every
- * CPU in a fixed order (CPU 0 first; per CPU its instruction, the interrupts its sources may
- * still fire, by source order, then the compromised driver's moves), each step checked by
+ * CPU in a fixed order (CPU 0 first; per CPU its instruction, the hypervisor's kill IPI, the
+ * arrivals of what its LAPIC holds pending, the interrupts its sources may still fire, by
+ * source order, then the compromised driver's moves), each step checked by
  * {@link StepChecks}. With reduction on, a state whose lowest-numbered CPU has only
  * {@linkplain CpuLocality CPU-local} steps is expanded by that CPU alone (CPU-local
  * partial-order reduction; the explorer adds the cycle proviso).
@@ -137,14 +138,18 @@ public final class LvdTransitionSystem implements TransitionSystem<CheckState> {
             if (action instanceof Action.Dispatch d) {
                 return "execute, dispatch class " + d.rpcClass();
             }
+            if (action instanceof Action.KillIpi) {
+                return "kill IPI";
+            }
             return "driver: " + ((Action.Driver) action).move();
         }
     }
 
     /**
      * Every enabled action of {@code s} in the fixed order: per CPU, its instruction (or the
-     * outcomes of a decision on ⊤), the interrupts its sources may still fire, then the
-     * compromised driver's moves.
+     * outcomes of a decision on ⊤), the hypervisor's kill IPI, the arrivals of what its LAPIC
+     * holds pending (an IPI's NMI, then its fixed vector; no firing consumed), the interrupts its
+     * sources may still fire other than those, then the compromised driver's moves.
      */
     public List<Choice> choices(CheckState s) {
         MachineState m = s.machine();
@@ -156,12 +161,16 @@ public final class LvdTransitionSystem implements TransitionSystem<CheckState> {
                     out.add(new Choice(a, -1));
                 }
             }
+            List<Action.Interrupt> pending = s.arrivalsDeferred(c) ? List.of() : machine.pendingArrivals(m, c);
+            for (Action.Interrupt p : pending) {
+                out.add(new Choice(p, -1));
+            }
             for (int i = 0; i < sources.size() && !s.arrivalsDeferred(c); i++) {
                 if (s.firesLeft(i, cpus, c) == 0) {
                     continue;
                 }
                 Action.Interrupt in = new Action.Interrupt(c, sourceVector[i]);
-                if (enabled.contains(in)) {
+                if (enabled.contains(in) && !pending.contains(in)) {
                     out.add(new Choice(in, i));
                 }
             }
@@ -224,8 +233,11 @@ public final class LvdTransitionSystem implements TransitionSystem<CheckState> {
         return mask;
     }
 
-    /** Whether some interrupt source can still fire at {@code cpu} and its vector is deliverable there. */
+    /** Whether something pending can arrive at {@code cpu}, or some source can still fire there and its vector is deliverable. */
     private boolean arrivalsEnabled(CheckState s, int cpu) {
+        if (!machine.pendingArrivals(s.machine(), cpu).isEmpty()) {
+            return true;
+        }
         for (int i = 0; i < sources.size(); i++) {
             if (s.firesLeft(i, cpus, cpu) != 0
                     && machine.enabled(s.machine(), new Action.Interrupt(cpu, sourceVector[i]))) {

@@ -11,7 +11,7 @@ import org.lvdcheck.emulator.mem.Hash64;
  * The 64-bit fingerprint of a state (DESIGN.md §5): a seeded hash over a canonical
  * serialization of everything the state holds — memory (frame numbers and contents, each
  * frame's hash cached in the frame), every register of every CPU, its VMCS and LAPIC, what
- * it runs, every thread's saved context, the killed domains and the environment's remaining
+ * it runs, every thread's saved context, the killed domains, the kill IPIs in flight and the environment's remaining
  * firings and the ghost fields (the caller of each CPU, the crossings and handlers of each thread).
  * Never {@code hashCode}. Statistics are not part of the state, so they are not here.
  */
@@ -36,6 +36,7 @@ public final class StateFingerprint {
             h = Hash64.combine(h, t.saved().contentHash(seed));
         }
         h = Hash64.combine(h, m.killedDomains());
+        h = Hash64.combine(h, m.killIpis());
         for (int f : s.firesLeft()) {
             h = Hash64.combine(h, f);
         }
@@ -53,7 +54,8 @@ public final class StateFingerprint {
         h = Hash64.combine(h, l.apicId());
         h = Hash64.combine(h, l.tpr());
         h = vectors(h, l.irr());
-        return vectors(h, l.isr());
+        h = vectors(h, l.isr());
+        return Hash64.combine(h, l.nmiPending() ? 1 : 0);
     }
 
     private static long vectors(long h, VectorSet v) {

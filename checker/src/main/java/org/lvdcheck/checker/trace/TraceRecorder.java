@@ -8,6 +8,7 @@ import org.lvdcheck.checker.explore.Violation;
 import org.lvdcheck.checker.model.CheckState;
 import org.lvdcheck.checker.model.LvdTransitionSystem;
 import org.lvdcheck.emulator.cpu.ArchRegs;
+import org.lvdcheck.emulator.irq.Lapic;
 import org.lvdcheck.emulator.machine.CpuState;
 import org.lvdcheck.emulator.machine.Event;
 import org.lvdcheck.emulator.machine.InstructionText;
@@ -89,6 +90,15 @@ public final class TraceRecorder {
             changes.add("killed domains 0x" + Long.toHexString(b.killedDomains()) + " -> 0x"
                     + Long.toHexString(a.killedDomains()));
         }
+        if (b.killIpis() != a.killIpis()) {
+            changes.add("kill IPIs pending at cpus 0x" + Long.toHexString(b.killIpis()) + " -> 0x"
+                    + Long.toHexString(a.killIpis()));
+        }
+        for (int k = 0; k < a.cpus().size(); k++) {
+            if (k != c) {
+                pendingChanges("cpu" + k + " ", b.cpu(k).lapic(), a.cpu(k).lapic(), changes);
+            }
+        }
         List<TraceStep.TraceViolation> vs = new ArrayList<>();
         for (Violation v : t.violations()) {
             vs.add(new TraceStep.TraceViolation(v.property(), v.evidence()));
@@ -120,9 +130,21 @@ public final class TraceRecorder {
         if (b.thread() != a.thread()) {
             out.add("thread " + b.thread() + " -> " + a.thread());
         }
-        if (!b.lapic().equals(a.lapic())) {
+        if (!b.lapic().isr().equals(a.lapic().isr())) {
             out.add("lapic in-service 0x" + Integer.toHexString(b.lapic().isr().highest()) + " -> 0x"
                     + Integer.toHexString(a.lapic().isr().highest()));
+        }
+        pendingChanges("", b.lapic(), a.lapic(), out);
+    }
+
+    /** What an IPI or an arrival changed in a LAPIC's requests: the highest IRR vector, the pending NMI. */
+    private static void pendingChanges(String who, Lapic b, Lapic a, List<String> out) {
+        if (!b.irr().equals(a.irr())) {
+            out.add(who + "lapic requested 0x" + Integer.toHexString(b.irr().highest()) + " -> 0x"
+                    + Integer.toHexString(a.irr().highest()));
+        }
+        if (b.nmiPending() != a.nmiPending()) {
+            out.add(who + "lapic NMI pending " + (b.nmiPending() ? 1 : 0) + " -> " + (a.nmiPending() ? 1 : 0));
         }
     }
 

@@ -9,13 +9,13 @@ import org.lvdcheck.emulator.vmx.ExitReason;
 
 /**
  * The result of executing one instruction. Only {@link Next}, {@link Trap},
- * {@link EptpSwitched}, {@link PrimitiveCall} and {@link Halted} complete the instruction; for
+ * {@link EptpSwitched}, {@link PrimitiveCall}, {@link Halted} and {@link IcrWritten} complete the instruction; for
  * {@link Fault}, {@link VmExit} and {@link TaintedUse} the registers and memory stay as they were
  * before it.
  */
 public sealed interface ExecOutcome permits ExecOutcome.Next, ExecOutcome.Fault, ExecOutcome.Trap,
         ExecOutcome.VmExit, ExecOutcome.EptpSwitched, ExecOutcome.PrimitiveCall, ExecOutcome.Halted,
-        ExecOutcome.TaintedUse {
+        ExecOutcome.TaintedUse, ExecOutcome.IcrWritten {
 
     /**
      * Normal completion: the new registers (RIP advanced or branched) and the writes to apply in
@@ -139,5 +139,13 @@ public sealed interface ExecOutcome permits ExecOutcome.Next, ExecOutcome.Fault,
      * HLT (SDM Vol. 2A HLT; an interrupt that wakes the CPU saves this RIP).
      */
     record Halted(ArchRegs regs) implements ExecOutcome {
+    }
+
+    /**
+     * WRMSR to the x2APIC ICR (MSR 830H, SDM Vol. 3A 10.12.9) completed without a VM exit: the
+     * registers after it, and the ICR value, whose IPI the integrator sends to the other CPUs'
+     * LAPICs (10.6.1).
+     */
+    record IcrWritten(ArchRegs regs, long icr) implements ExecOutcome {
     }
 }

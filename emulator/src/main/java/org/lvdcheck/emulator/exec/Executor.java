@@ -105,7 +105,9 @@ public final class Executor {
                 return SystemInstructions.hlt(s);
             }
             case RDMSR -> Msrs.rdmsr(s);
-            case WRMSR -> Msrs.wrmsr(s);
+            case WRMSR -> {
+                return Msrs.wrmsr(s);
+            }
             case LGDT, LIDT, SGDT, SIDT, LLDT, LTR -> DescriptorTables.execute(s);
             case SWAPGS -> SystemInstructions.swapgs(s);
             case RDFSBASE, RDGSBASE, WRFSBASE, WRGSBASE -> SystemInstructions.fsGsBase(s);

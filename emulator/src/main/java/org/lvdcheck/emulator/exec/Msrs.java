@@ -11,7 +11,8 @@ import org.lvdcheck.emulator.vmx.VmxExitRules;
  * exit (25.1.1). Without an exit the model implements IA32_EFER, IA32_FS_BASE, IA32_GS_BASE and
  * IA32_KERNEL_GS_BASE with their rules, and keeps the value of every other MSR of {@link #OTHER}
  * (the SYSENTER and SYSCALL entry points, PAT, the x2APIC ICR) in the register file
- * ({@link ArchRegs#msr}); an MSR the model's processor does not have is #GP(0). A ⊤ value written
+ * ({@link ArchRegs#msr}); a WRMSR of the ICR also sends its IPI (the LAPIC is in x2APIC mode,
+ * {@link ExecOutcome.IcrWritten}). An MSR the model's processor does not have is #GP(0). A ⊤ value written
  * without an exit to an MSR of {@link #OTHER} is the attacker's write of it
  * ({@link ExecOutcome#UNEXITED_WRMSR}), not a value the model could keep. Both built-in specs make
  * every MSR access exit, so the unexited paths matter only for specs that pass some through.
@@ -83,9 +84,11 @@ public final class Msrs {
     /**
      * WRMSR of EDX:EAX. The FS/GS bases must be canonical (#GP(0)); EFER takes SCE and NXE,
      * refuses reserved bits and a change of LME while paging is on (#GP(0)), and ignores LMA.
-     * A ⊤ value reaches an FS/GS base as ⊤ (canonical, the attacker's pick); EFER has no ⊤.
+     * A ⊤ value reaches an FS/GS base as ⊤ (canonical, the attacker's pick); EFER has no ⊤. A
+     * concrete value written to the x2APIC ICR completes as {@link ExecOutcome.IcrWritten}; a ⊤
+     * one is a use of the attacker's value, since it decides where an IPI goes.
      */
-    static void wrmsr(Step s) {
+    static ExecOutcome wrmsr(Step s) {
         if (s.cpl() > 0) {
             throw Step.gp0();
         }
@@ -104,11 +107,15 @@ public final class Msrs {
         if (top && OTHER.contains(msr)) {
             throw s.operandUse(String.format("%s 0x%x without a VM exit", ExecOutcome.UNEXITED_WRMSR, msr));
         }
+        if (msr == X2APIC_ICR) {
+            s.regs = s.regs.withMsr(msr, v);
+            return new ExecOutcome.IcrWritten(s.completedRegs(), v);
+        }
         if (top && (msr == IA32_FS_BASE || msr == IA32_GS_BASE || msr == IA32_KERNEL_GS_BASE)) {
             long bit = msr == IA32_FS_BASE ? ArchRegs.T_FS_BASE : msr == IA32_GS_BASE ? ArchRegs.T_GS_BASE
                     : ArchRegs.T_KERNEL_GS_BASE;
             s.regs = s.regs.withTaint(bit, true);
-            return;
+            return s.next();
         }
         if (msr == IA32_EFER) {
             long old = s.regs.efer();
@@ -132,5 +139,6 @@ public final class Msrs {
         } else {
             throw Step.gp0();
         }
+        return s.next();
     }
 }

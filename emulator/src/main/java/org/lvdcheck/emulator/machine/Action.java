@@ -2,7 +2,8 @@ package org.lvdcheck.emulator.machine;
 
 /**
  * One transition of the machine (DESIGN.md §1): a CPU executes its next instruction, an
- * interrupt arrives at a CPU, or (for the explorer) the compromised driver makes a move.
+ * interrupt arrives at a CPU, the hypervisor's kill IPI arrives at a CPU, or (for the explorer)
+ * the compromised driver makes a move.
  */
 public sealed interface Action {
     int cpu();
@@ -15,11 +16,27 @@ public sealed interface Action {
         }
     }
 
-    /** Interrupt {@code vector} arrives at CPU {@code cpu} (external, IPI, NMI or #MC by the vector's class). */
+    /**
+     * Interrupt {@code vector} arrives at CPU {@code cpu}: one the LAPIC holds pending (an NMI as
+     * vector 2, or the fixed vector it presents), else a firing of the spec's vector (external,
+     * IPI, NMI or #MC by the vector's class).
+     */
     record Interrupt(int cpu, int vector) implements Action {
         @Override
         public String toString() {
             return "vector 0x" + Integer.toHexString(vector) + " arrives at cpu" + cpu;
+        }
+    }
+
+    /**
+     * The kill IPI the hypervisor sent when it killed a domain reaches CPU {@code cpu}: an NMI
+     * that exits (NMI exiting), after which the hypervisor resumes the kernel at the gate's
+     * error return if the CPU is still under a killed domain's EPT, and changes nothing otherwise.
+     */
+    record KillIpi(int cpu) implements Action {
+        @Override
+        public String toString() {
+            return "the hypervisor's kill IPI arrives at cpu" + cpu;
         }
     }
 

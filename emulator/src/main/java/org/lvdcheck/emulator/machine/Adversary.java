@@ -38,7 +38,9 @@ import org.lvdcheck.spec.lvd.Model;
  *   <li>{@link DriverMove.Jump}: to every instruction of transition code the domain can execute
  *       and every label of its own code, with IF = 0 and IF = 1.</li>
  *   <li>{@link DriverMove.Privileged}: each privileged instruction class, through the executor
- *       and the hypervisor, so the VMCS and the spec's exit policy decide.</li>
+ *       and the hypervisor, so the VMCS and the spec's exit policy decide; in place of WRMSR to
+ *       the x2APIC ICR, {@link DriverMove.IcrWrite}: to each CPU an NMI and a fixed IPI of each
+ *       vector (16 and up) the spec declares.</li>
  *   <li>{@link DriverMove.Popf} (each IF/AC/DF/TF combination), {@link DriverMove.Write} (each
  *       frame the model tracks concretely that the domain can write on this CPU),
  *       {@link DriverMove.Raise} (each exception vector of the spec) and
@@ -52,7 +54,11 @@ public final class Adversary {
             | ArchRegs.T_KERNEL_GS_BASE | ArchRegs.T_DR | ArchRegs.T_PKRU | ArchRegs.T_MXCSR | ArchRegs.T_X87
             | ArchRegs.T_SSE | ArchRegs.T_AVX;
 
-    /** MSRs the driver writes and reads: the syscall and sysenter entry points, EFER, the bases, PAT, the x2APIC ICR, and one no processor defines. */
+    /**
+     * MSRs the driver writes and reads: the syscall and sysenter entry points, EFER, the bases,
+     * PAT, the x2APIC ICR (written with the values of {@link #icrValues}), and one no processor
+     * defines.
+     */
     static final long[] MSRS = {0x174, 0x175, 0x176, 0x277, 0x830, 0x1FFF, 0xC0000080L, 0xC0000081L, 0xC0000082L,
         0xC0000083L, 0xC0000084L, 0xC0000100L, 0xC0000101L, 0xC0000102L};
     /** A CPUID leaf in the hypercall range that the hypervisor does not implement, and a native leaf. */
@@ -69,6 +75,13 @@ public final class Adversary {
     private final Map<DriverMove.Kind, PlacedInstruction> templates = new EnumMap<>(DriverMove.Kind.class);
     private final PlacedInstruction vmfunc;
     private final List<Long> cpuidLeaves = new ArrayList<>();
+    /**
+     * The ICR values the driver writes: per destination APIC ID (the CPU numbers) ascending, an
+     * NMI, then a fixed IPI of each vector of the spec from 16 up, ascending (0–15 are illegal
+     * for fixed delivery). Physical destinations only: a shorthand reaches the same LAPICs as
+     * one write per CPU.
+     */
+    private final List<Long> icrValues = new ArrayList<>();
 
     Adversary(LvdSystem system, Machine machine) {
         this.system = system;
@@ -96,6 +109,15 @@ public final class Adversary {
                 Hypervisor.LEAF_HALT, Hypervisor.LEAF_GATE_ABORT, UNKNOWN_HYPERCALL, NATIVE_LEAF));
         system.spec().hypercallPolicies().forEach(h -> leaves.add(h.leaf()));
         cpuidLeaves.addAll(leaves);
+        int[] fixed = system.spec().vectors().stream().mapToInt(Model.Vector::number).filter(n -> n >= 16).sorted()
+                .distinct().toArray();
+        for (int dest = 0; dest < cpus; dest++) {
+            long to = (long) machine.initial().cpu(dest).lapic().apicId() << 32;
+            icrValues.add(to | 4L << 8 | Vectors.NMI);
+            for (int v : fixed) {
+                icrValues.add(to | v);
+            }
+        }
     }
 
     /**
@@ -176,7 +198,7 @@ public final class Adversary {
             out.add(new Action.Driver(c, new DriverMove.Jump(t, false)));
             out.add(new Action.Driver(c, new DriverMove.Jump(t, true)));
         }
-        for (DriverMove.Privileged p : privileged(s, c)) {
+        for (DriverMove p : privileged(s, c)) {
             out.add(new Action.Driver(c, p));
         }
         for (int bits = 0; bits < 16; bits++) {
@@ -214,8 +236,8 @@ public final class Adversary {
         return out;
     }
 
-    private List<DriverMove.Privileged> privileged(MachineState s, int c) {
-        List<DriverMove.Privileged> out = new ArrayList<>();
+    private List<DriverMove> privileged(MachineState s, int c) {
+        List<DriverMove> out = new ArrayList<>();
         var vmcs = s.cpu(c).vmcs();
         for (DriverMove.Kind k : DriverMove.Kind.values()) {
             switch (k) {
@@ -229,7 +251,11 @@ public final class Adversary {
                 case MOV_TO_CR8 -> out.add(new DriverMove.Privileged(k, TPR_CLASS));
                 case WRMSR, RDMSR -> {
                     for (long msr : MSRS) {
-                        out.add(new DriverMove.Privileged(k, msr));
+                        if (k == DriverMove.Kind.WRMSR && msr == Hypervisor.MSR_X2APIC_ICR) {
+                            icrValues.forEach(v -> out.add(new DriverMove.IcrWrite(v)));
+                        } else {
+                            out.add(new DriverMove.Privileged(k, msr));
+                        }
                     }
                 }
                 case CPUID -> cpuidLeaves.forEach(l -> out.add(new DriverMove.Privileged(k, l)));
@@ -265,6 +291,10 @@ public final class Adversary {
         if (move instanceof DriverMove.Privileged p) {
             return privileged(s, c, p, ev);
         }
+        if (move instanceof DriverMove.IcrWrite w) {
+            return privileged(s, c, DriverMove.Kind.WRMSR, in -> in.withGpr(ArchRegs.RCX, Hypervisor.MSR_X2APIC_ICR)
+                    .withGpr(ArchRegs.RAX, w.icr() & 0xFFFF_FFFFL).withGpr(ArchRegs.RDX, w.icr() >>> 32), ev);
+        }
         if (move instanceof DriverMove.Popf p) {
             long control = (p.ifFlag() ? Rflags.IF : 0) | (p.ac() ? Rflags.AC : 0) | (p.df() ? Rflags.DF : 0)
                     | (p.tf() ? Rflags.TF : 0);
@@ -291,20 +321,25 @@ public final class Adversary {
      * goes on somewhere in its code: RIP ⊤.
      */
     private MachineState privileged(MachineState s, int c, DriverMove.Privileged p, List<Event> ev) {
-        CpuState cpu = s.cpu(c);
-        int v = machine.viewOf(s, c);
-        ArchRegs r = cpu.regs();
-        long at = r.tainted(ArchRegs.T_RIP) ? driverInstruction[v] : r.rip();
-        ArchRegs in = clobber(cpu).withRip(at);
-        in = switch (p.kind()) {
+        return privileged(s, c, p.kind(), in -> switch (p.kind()) {
             case MOV_TO_CR3_TARGET, MOV_TO_CR8 -> in.withGpr(ArchRegs.RAX, p.operand());
             case WRMSR, RDMSR -> in.withGpr(ArchRegs.RCX, p.operand());
             case XSETBV -> in.withGpr(ArchRegs.RCX, 0);
             case WRPKRU -> in.withGpr(ArchRegs.RCX, 0).withGpr(ArchRegs.RDX, 0);
             case CPUID -> in.withGpr(ArchRegs.RAX, p.operand());
             default -> in;
-        };
-        PlacedInstruction pi = place(templates.get(p.kind()), at);
+        }, ev);
+    }
+
+    /** Privileged instruction {@code kind} with the clobbered registers as {@code operands} fixes them. */
+    private MachineState privileged(MachineState s, int c, DriverMove.Kind kind,
+                                    java.util.function.UnaryOperator<ArchRegs> operands, List<Event> ev) {
+        CpuState cpu = s.cpu(c);
+        int v = machine.viewOf(s, c);
+        ArchRegs r = cpu.regs();
+        long at = r.tainted(ArchRegs.T_RIP) ? driverInstruction[v] : r.rip();
+        ArchRegs in = operands.apply(clobber(cpu).withRip(at));
+        PlacedInstruction pi = place(templates.get(kind), at);
         MachineState before = s.withCpu(c, cpu.withRegs(in));
         executed(before, c, pi, ev);
         MachineState n = machine.run(before, c, pi, true, null, -1, ev);

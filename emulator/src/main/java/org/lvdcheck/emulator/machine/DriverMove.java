@@ -63,6 +63,22 @@ public sealed interface DriverMove {
         }
     }
 
+    /**
+     * WRMSR of {@code icr} to the x2APIC ICR (MSR 830H), the driver's IPI of its choice
+     * (SDM Vol. 3A 10.12.9): EDX:EAX = {@code icr}, ECX = 830H, every other register ⊤.
+     */
+    record IcrWrite(long icr) implements DriverMove {
+        @Override
+        public String toString() {
+            org.lvdcheck.emulator.irq.IpiRequest r = org.lvdcheck.emulator.irq.Lapic.decodeIcrX2apic(icr);
+            String to = r.shorthand() == org.lvdcheck.emulator.irq.IpiRequest.Shorthand.NONE && !r.logical()
+                    ? "cpu" + Integer.toUnsignedString(r.destination()) : r.describe().replaceFirst("^.* to ", "");
+            return "wrmsr ICR: " + (r.mode() == org.lvdcheck.emulator.irq.IpiRequest.DeliveryMode.NMI ? "NMI"
+                    : r.mode() == org.lvdcheck.emulator.irq.IpiRequest.DeliveryMode.FIXED
+                    ? "vector 0x" + Integer.toHexString(r.vector()) : String.format("0x%x", icr)) + " to " + to;
+        }
+    }
+
     /** POPF of an image whose control flags IF, AC, DF and TF are as given (the status flags ⊤). */
     record Popf(boolean ifFlag, boolean ac, boolean df, boolean tf) implements DriverMove {
         @Override

@@ -58,6 +58,13 @@ public sealed interface Event {
     record Killed(String domain, String why) implements Event {}
 
     /**
+     * The hypervisor's kill IPI reached this CPU: {@code resumed} when the CPU was still under
+     * the EPT of killed domain {@code domain} and now resumes the kernel at the gate's error
+     * return; otherwise ({@code domain} the view it is in) nothing changed.
+     */
+    record KillIpiTaken(String domain, boolean resumed) implements Event {}
+
+    /**
      * TAINT evidence (DESIGN.md §3, §4): trusted code, the hypervisor or the hardware used ⊤, a
      * value the compromised driver chose, as an address, stack pointer, segment base, branch
      * target, frame field or privileged operand, at {@code rip}. The step ends there: its state

@@ -41,7 +41,7 @@ final class Hypervisor {
     static final long LEAF_ABORT = 0x4BF00033L, LEAF_MAP_KERNEL_EPT = 0x4BF00034L, LEAF_INSTALL_EPTP_LIST = 0x4BF00031L,
             LEAF_PROMOTE = 0x4BF00021L, LEAF_HALT = 0x4BF00039L, LEAF_ACK = 0x4BF00000L, LEAF_GATE_ABORT = 0x4BF00040L;
     static final long MSR_EFER = 0xC0000080L, MSR_FS_BASE = 0xC0000100L, MSR_GS_BASE = 0xC0000101L,
-            MSR_KERNEL_GS_BASE = 0xC0000102L;
+            MSR_KERNEL_GS_BASE = 0xC0000102L, MSR_X2APIC_ICR = 0x830L;
 
     private final LvdSystem system;
     private final Machine machine;
@@ -364,6 +364,11 @@ final class Hypervisor {
             throw new KernelAccess.TopUse("the hypervisor writes a ⊤ value to MSR 0x" + Long.toHexString(msr)
                     + " for the guest");
         }
+        if (msr == MSR_X2APIC_ICR) {
+            ev.add(new Event.Primitive("hv: wrmsr", "MSR 0x830 (x2APIC ICR) := 0x" + Long.toHexString(v)
+                    + " written for the guest"));
+            return machine.sendIpi(s.withCpu(c, cpu.withRegs(resume(r.withMsr(msr, v), len))), c, v, ev);
+        }
         if (msr == MSR_FS_BASE) {
             r = r.withFsBase(v);
         } else if (msr == MSR_GS_BASE) {
@@ -436,10 +441,12 @@ final class Hypervisor {
 
     /**
      * Kills the domain this CPU is in (or, from the kernel, the one it entered): its EPTPs leave
-     * every EPTP list (INVEPT everywhere: the model keeps no TLB), and every CPU inside it resumes
-     * the kernel caller at the gate's error return on the kernel stack the gate saved, interrupts
-     * off, in-service vectors acknowledged and NMIs unblocked (DESIGN.md §2). Without an error
-     * return in the gate code there is nowhere to resume: the vCPU halts.
+     * every EPTP list (INVEPT everywhere: the model keeps no TLB), and this CPU resumes the
+     * kernel caller at the gate's error return on the kernel stack the gate saved, interrupts
+     * off, in-service vectors acknowledged and NMIs unblocked (DESIGN.md §2). Every other CPU
+     * inside the domain is sent the kill IPI ({@link #killIpi}) and runs on in the domain until
+     * it arrives. Without an error return in the gate code there is nowhere to resume: the vCPU
+     * halts.
      */
     MachineState kill(MachineState s, int c, List<Event> ev, String why) {
         return kill(s, c, ev, why, -1);
@@ -498,12 +505,37 @@ final class Hypervisor {
             n = n.withMem(k.memory());
         }
         n = markThreadsInside(n, c, slot);
+        n = resumeKernel(n, c, errorReturn.getAsLong());
         for (int cpu = 0; cpu < sys.cpus(); cpu++) {
-            if (cpu == c || machine.viewOf(n, cpu) == v) {
-                n = resumeKernel(n, cpu, errorReturn.getAsLong());
+            if (cpu != c && machine.viewOf(n, cpu) == v) {
+                n = n.withKillIpi(cpu, true);
+                ev.add(new Event.Primitive("hv: kill ipi", "sent to cpu" + cpu + ", inside " + sys.viewName(v)));
             }
         }
         return n;
+    }
+
+    /**
+     * The kill IPI reaches CPU c (DESIGN.md §2: other CPUs inside the killed domain "are sent an
+     * IPI and do the same"). It is an NMI, and with NMI exiting it exits (Vol. 3C 25.2); the
+     * hypervisor knows it as its own and does not re-inject it. Still under a killed domain's EPT
+     * (its EPTP for this CPU in the VMCS; a killed domain is never entered again, its slots being
+     * zero), the CPU resumes the kernel as the killing CPU did; otherwise it left the domain
+     * before the IPI arrived, and the guest resumes where it was.
+     */
+    MachineState killIpi(MachineState s, int c, List<Event> ev) {
+        MachineState n = s.withKillIpi(c, false);
+        int v = machine.viewOf(n, c);
+        boolean inside = v > 0 && (n.killedDomains() & 1L << system.viewSlots()[v]) != 0;
+        ev.add(new Event.VmExit(ExitReason.EXCEPTION_OR_NMI.number(), "exception-or-nmi", machine.origin(n, c).name().toLowerCase(),
+                inside ? "resume-kernel" : "resume-guest", "the hypervisor's kill IPI"));
+        ev.add(new Event.KillIpiTaken(v >= 0 ? system.viewName(v) : "?", inside));
+        if (!inside) {
+            return n;
+        }
+        long errorReturn = system.images().get("kernel").symbol("lvd_gate_error_return").orElseThrow(
+                () -> new IllegalStateException("a kill IPI without a kill path"));
+        return resumeKernel(n, c, errorReturn);
     }
 
     /**

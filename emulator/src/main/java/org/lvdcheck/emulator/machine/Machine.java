@@ -141,8 +141,9 @@ public final class Machine {
     /**
      * Every action enabled in {@code s}, in a fixed order: per CPU ascending, its instruction
      * ({@link Action.Execute}, or the {@link Action.Branch} or {@link Action.Dispatch} outcomes
-     * when the instruction reads ⊤ where it decides), then the arrivals of the spec's vectors in
-     * ascending vector order, then the driver's moves ({@link Adversary#moves}) under the
+     * when the instruction reads ⊤ where it decides), then the arrivals of the spec's vectors and
+     * of what its LAPIC holds pending ({@link #pendingArrivals}) in ascending vector order, then
+     * the hypervisor's kill IPI, then the driver's moves ({@link Adversary#moves}) under the
      * compromised-driver semantics.
      */
     public List<Action> actions(MachineState s) {
@@ -162,11 +163,18 @@ public final class Machine {
             } else if (enabled(s, new Action.Execute(c))) {
                 out.add(new Action.Execute(c));
             }
+            java.util.TreeSet<Integer> arriving = new java.util.TreeSet<>();
             for (Model.Vector v : vectors) {
-                Action a = new Action.Interrupt(c, v.number());
-                if (enabled(s, a)) {
-                    out.add(a);
+                if (enabled(s, new Action.Interrupt(c, v.number()))) {
+                    arriving.add(v.number());
                 }
+            }
+            pendingArrivals(s, c).forEach(a -> arriving.add(a.vector()));
+            for (int v : arriving) {
+                out.add(new Action.Interrupt(c, v));
+            }
+            if (enabled(s, new Action.KillIpi(c))) {
+                out.add(new Action.KillIpi(c));
             }
             if (compromised()) {
                 out.addAll(adversary.moves(s, c));
@@ -234,9 +242,15 @@ public final class Machine {
         if (a instanceof Action.Driver d) {
             return compromised() && adversary.moves(s, a.cpu()).contains(d);
         }
-        Action.Interrupt i = (Action.Interrupt) a;
         if (cpu.mode() == CpuMode.STOPPED || cpu.mode() == CpuMode.IDLE) {
             return false;
+        }
+        if (a instanceof Action.KillIpi) {
+            return s.killIpiPending(a.cpu()) && ArrivalRules.canTakeNmi(cpu.regs(), cpu.vmcs());
+        }
+        Action.Interrupt i = (Action.Interrupt) a;
+        if (pendingArrivals(s, a.cpu()).contains(i)) {
+            return true;
         }
         Model.VectorClass cls = vectorClass(i.vector());
         if (cls == Model.VectorClass.NMI) {
@@ -249,6 +263,36 @@ public final class Machine {
             return false;
         }
         return ArrivalRules.maskableInterruptsEnabled(cpu.regs()) && !cpu.lapic().isr().contains(i.vector());
+    }
+
+    /**
+     * The arrivals of what CPU c's LAPIC holds pending, ascending: a pending NMI as vector 2
+     * where an NMI may arrive ({@link ArrivalRules#canTakeNmi(ArchRegs, org.lvdcheck.emulator.vmx.Vmcs)}),
+     * and the fixed vector the LAPIC presents (the highest IRR vector whose priority class is above
+     * the PPR, TPR being CR8·16) where maskable interrupts are enabled. Whether or not the spec
+     * declares the vector: it arrives through the IDT like any other. None on a CPU that is idle
+     * or stopped.
+     */
+    public List<Action.Interrupt> pendingArrivals(MachineState s, int c) {
+        CpuState cpu = s.cpu(c);
+        List<Action.Interrupt> out = new ArrayList<>(2);
+        if (cpu.mode() == CpuMode.STOPPED || cpu.mode() == CpuMode.IDLE) {
+            return out;
+        }
+        if (cpu.lapic().nmiPending() && ArrivalRules.canTakeNmi(cpu.regs(), cpu.vmcs())) {
+            out.add(new Action.Interrupt(c, org.lvdcheck.emulator.irq.Vectors.NMI));
+        }
+        int fixed = pendingFixed(cpu);
+        if (fixed >= 0) {
+            out.add(new Action.Interrupt(c, fixed));
+        }
+        return out;
+    }
+
+    /** The fixed vector CPU's LAPIC presents and the CPU takes now, or -1 (TPR from CR8, 10.8.6.1). */
+    private static int pendingFixed(CpuState cpu) {
+        org.lvdcheck.emulator.irq.Lapic l = cpu.lapic();
+        return ArrivalRules.externalInterruptToTake(cpu.regs(), l.withTpr((int) (cpu.regs().cr8() << 4)));
     }
 
     public Model.VectorClass vectorClass(int vector) {
@@ -268,6 +312,8 @@ public final class Machine {
             MachineState n;
             if (a instanceof Action.Interrupt i) {
                 n = interrupt(s, c, i.vector(), ev);
+            } else if (a instanceof Action.KillIpi) {
+                n = hypervisor.killIpi(s, c, ev);
             } else if (a instanceof Action.Driver d) {
                 if (!compromised()) {
                     throw new IllegalArgumentException("driver moves belong to the compromised-driver semantics: " + a);
@@ -401,8 +447,34 @@ public final class Machine {
             MachineState n = s.withMem(mem.apply(pc.writes())).withCpu(c, cur.withRegs(pc.regsAfterPush()));
             return primitives.run(n, c, pc.name(), ev, rpcClass);
         }
+        if (out instanceof ExecOutcome.IcrWritten icr) {
+            return sendIpi(s.withCpu(c, cur.withRegs(icr.regs())), c, icr.icr(), ev);
+        }
         ExecOutcome.Halted h = (ExecOutcome.Halted) out;
         return s.withCpu(c, cur.withRegs(h.regs()).withMode(CpuMode.HALTED));
+    }
+
+    /**
+     * CPU c's write of {@code icr} to its x2APIC ICR completed (executed, or emulated by the
+     * hypervisor): the IPI it requests reaches its destinations' LAPICs (SDM Vol. 3A 10.6.1,
+     * 10.12.9), where it waits for its arrival ({@link #pendingArrivals}). What the model does
+     * not deliver is said in the trace.
+     */
+    MachineState sendIpi(MachineState s, int c, long icr, List<Event> ev) {
+        org.lvdcheck.emulator.irq.IpiRequest r = org.lvdcheck.emulator.irq.Lapic.decodeIcrX2apic(icr);
+        String ignored = org.lvdcheck.emulator.irq.IpiRouting.ignored(r);
+        if (ignored != null) {
+            ev.add(new Event.Primitive("lapic: ipi", r.describe() + ": " + ignored));
+            return s;
+        }
+        List<org.lvdcheck.emulator.irq.Lapic> lapics = s.cpus().stream().map(CpuState::lapic).toList();
+        List<Integer> to = org.lvdcheck.emulator.irq.IpiRouting.destinations(r, c, lapics);
+        ev.add(new Event.Primitive("lapic: ipi", r.describe() + " from cpu" + c + (to.isEmpty() ? ": no APIC has that ID"
+                : ": pending at " + String.join(", ", to.stream().map(k -> "cpu" + k).toList()))));
+        for (int k : to) {
+            s = s.withCpu(k, s.cpu(k).withLapic(org.lvdcheck.emulator.irq.IpiRouting.accept(r, s.cpu(k).lapic())));
+        }
+        return s;
     }
 
     /**
@@ -532,16 +604,32 @@ public final class Machine {
     }
 
     /**
-     * An interrupt arrives. Under the compromised-driver semantics an interrupt that finds the
-     * CPU in driver code finds the driver's registers clobbered (DESIGN.md §3): the driver may
-     * have set each one to anything just before.
+     * An interrupt arrives. What the LAPIC holds pending goes first: a pending NMI (vector 2)
+     * is taken and no longer pending, a pending fixed vector is acknowledged (IRR to ISR) and
+     * delivered as an external interrupt whatever the spec declares for it. Otherwise the spec's
+     * source fires and its interrupt is accepted at once ({@link org.lvdcheck.emulator.irq.Lapic#accept}).
+     * Under the compromised-driver semantics an interrupt that finds the CPU in driver code finds
+     * the driver's registers clobbered (DESIGN.md §3): the driver may have set each one to
+     * anything just before.
      */
     private MachineState interrupt(MachineState s, int c, int vector, List<Event> ev) {
+        boolean pendingNmi = vector == org.lvdcheck.emulator.irq.Vectors.NMI && s.cpu(c).lapic().nmiPending();
+        boolean pendingFixed = !pendingNmi && vector == pendingFixed(s.cpu(c));
         if (compromised() && inDriverCode(s, c)) {
             s = s.withCpu(c, s.cpu(c).withRegs(Adversary.clobber(s.cpu(c))));
         }
+        if (pendingFixed) {
+            ev.add(new Event.Primitive("lapic: accept", "pending vector 0x" + Integer.toHexString(vector)
+                    + " acknowledged (IRR to ISR)"));
+            s = s.withCpu(c, s.cpu(c).withLapic(s.cpu(c).lapic().acknowledge(vector)));
+            return deliver(s, c, vector, OptionalLong.empty(), EventKind.EXTERNAL, ev);
+        }
+        if (pendingNmi) {
+            ev.add(new Event.Primitive("lapic: accept", "the pending NMI is taken"));
+            s = s.withCpu(c, s.cpu(c).withLapic(s.cpu(c).lapic().withNmiPending(false)));
+        }
         CpuState cpu = s.cpu(c);
-        Model.VectorClass cls = vectorClass(vector);
+        Model.VectorClass cls = pendingNmi ? Model.VectorClass.NMI : vectorClass(vector);
         if (cls == Model.VectorClass.NMI && cpu.vmcs().nmiExiting()) {
             // NMI exiting: the NMI exits, the hypervisor queues it and re-injects it at VM entry
             // under the current EPTP (lvd-bflank vmexit/nmi.cpp): one exit, then guest delivery.
@@ -550,7 +638,7 @@ public final class Machine {
             return deliver(s, c, vector, OptionalLong.empty(), EventKind.NMI, ev);
         }
         if (cls != Model.VectorClass.NMI && cls != Model.VectorClass.MC) {
-            s = s.withCpu(c, s.cpu(c).withLapic(s.cpu(c).lapic().request(vector).acknowledge(vector)));
+            s = s.withCpu(c, s.cpu(c).withLapic(s.cpu(c).lapic().accept(vector)));
         }
         return deliver(s, c, vector, OptionalLong.empty(),
                 cls == Model.VectorClass.NMI ? EventKind.NMI : cls == Model.VectorClass.MC ? EventKind.EXCEPTION
