@@ -262,7 +262,11 @@ public final class Machine {
         if (cls == Model.VectorClass.EXCEPTION || cls == null) {
             return false;
         }
-        return ArrivalRules.maskableInterruptsEnabled(cpu.regs()) && !cpu.lapic().isr().contains(i.vector());
+        // A source's request is held in the IRR until its priority class is above the PPR (SDM Vol. 3A
+        // 10.8.3.1; TPR = CR8·16, 10.8.6.1): the vector in service, or any of a higher or equal class,
+        // and a TPR at or above its class hold it off; it arrives once they are gone.
+        org.lvdcheck.emulator.irq.Lapic l = cpu.lapic().withTpr((int) (cpu.regs().cr8() << 4));
+        return ArrivalRules.maskableInterruptsEnabled(cpu.regs()) && (i.vector() >>> 4) > (l.ppr() >>> 4);
     }
 
     /**

@@ -68,6 +68,23 @@ class PendingInterruptsTest {
     }
 
     @Test
+    void aSourcesFiringObeysTprAndTheInServiceClassToo() throws Exception {
+        Machine m = EndToEndTest.machine("lvd-as-built", 1);
+        int timer = 0xef;
+        int nic = 0x31;
+        MachineState s = running(m, Lapic.reset(0), true);
+        assertTrue(arrives(m, s, timer) && arrives(m, s, nic), "nothing in service, TPR 0");
+        assertFalse(arrives(m, withCr8(s, 15), timer), "TPR class 15 holds off the timer (class 14)");
+        assertTrue(arrives(m, withCr8(s, 13), timer) && !arrives(m, withCr8(s, 13), nic), "TPR class 13");
+        MachineState timerInService = running(m, Lapic.reset(0).accept(timer), true);
+        assertFalse(arrives(m, timerInService, nic), "the timer in service (class 14) holds off the device (class 3)");
+        assertFalse(arrives(m, timerInService, timer), "and itself");
+        MachineState nicInService = running(m, Lapic.reset(0).accept(nic), true);
+        assertTrue(arrives(m, nicInService, timer), "the device in service does not hold off the timer");
+        assertTrue(arrives(m, running(m, Lapic.reset(0).accept(timer).eoi(), true), nic), "after EOI it arrives");
+    }
+
+    @Test
     void aPendingNmiWaitsWhileBlockedByNmiAndArrivesAfterIret() throws Exception {
         Machine m = EndToEndTest.machine("lvd-as-built", 1);
         MachineState s = running(m, Lapic.reset(0).withNmiPending(true), false);
