@@ -31,11 +31,10 @@ vmfunc_trampoline:
         vmfunc                          # EPTP switch to the domain's slot (ECX)
         cmpl $lcd_ept_id, %ecx          # arrived through the expected switch?
         jne vmfunc_trampoline_abort
-        btl $X86_EFLAGS_IF_BIT, %ebx    # the kernel caller's IF (gate-kernel.s) # hardened: G28-kernel-view-if
+        btl $X86_EFLAGS_IF_BIT, %ebx    # the kernel caller's IF (gate-kernel.s); RBX holds nothing else # hardened: G28-kernel-view-if
         jnc 1f                          # hardened: G28-kernel-view-if
         sti                             # in the domain's view, not the kernel's # hardened: G28-kernel-view-if
-1:      xorl %ebx, %ebx                 # hardened: G28-kernel-view-if
-        call vmfunc_dispatch            # the LVD's dispatcher (this view's copy)
+1:      call vmfunc_dispatch            # the LVD's dispatcher (this view's copy) # hardened: G28-kernel-view-if
         cli                             # no VMFUNC into the kernel with IF set # hardened: G28-kernel-view-if
         movl $0, %eax                   # return path: leaf 0, slot 0
         movl $0, %ecx
