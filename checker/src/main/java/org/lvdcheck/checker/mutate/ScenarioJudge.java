@@ -17,8 +17,10 @@ import org.lvdcheck.spec.lvd.SpecLoader;
  * (its {@code scenario} lines, run as {@code lvdcheck emulate} runs them, with the driver's own
  * program and each scenario's timer) show the unmutated code doing. Each scenario runs with at
  * most {@link #CALLS} calls per thread; its outcome is how it ended, how many threads finished,
- * how many kills, CPU stops and VM exits (by reason) it saw, and whether any interrupt was
- * delivered inside a domain without a VM exit (the path the design exists for). A mutant whose outcome differs
+ * how many kills, CPU stops and VM exits (by reason) it saw, whether any interrupt was
+ * delivered inside a domain without a VM exit (the path the design exists for), and a hash of
+ * every word of every image's {@code .data} sections at the end, each read in its own view
+ * (the drivers' statistics, the kernel's counters of what came back: what the calls did). A mutant whose outcome differs
  * in any scenario is caught: whatever the properties say, a gate that no longer completes a
  * benign call, kills a well-behaved domain or stops a CPU is not the gate the spec ships.
  */
@@ -27,12 +29,13 @@ final class ScenarioJudge {
     static final int CALLS = 20;
 
     /** One scenario's outcome. */
-    record Outcome(String end, int threadsDone, int kills, int stops, Map<String, Integer> exits, boolean exitless) {
+    record Outcome(String end, int threadsDone, int kills, int stops, Map<String, Integer> exits, boolean exitless,
+                   long data) {
         @Override
         public String toString() {
             return end + ", " + threadsDone + " threads done, " + kills + " kills, " + stops + " CPU stops, VM exits "
                     + (exits.isEmpty() ? "none" : exits) + ", " + (exitless ? "an" : "no")
-                    + " interrupt delivered inside a domain without a VM exit";
+                    + " interrupt delivered inside a domain without a VM exit, data sections " + String.format("%016x", data);
         }
     }
 
@@ -84,6 +87,24 @@ final class ScenarioJudge {
         });
         steps[0] = s.steps();
         return new Outcome(s.end(), s.threadsDone(), kills[0], s.stops().size(), new TreeMap<>(s.exits()),
-                s.interruptsExitless() > 0);
+                s.interruptsExitless() > 0, data(m, s.last()));
+    }
+
+    /** A hash of every 8-byte word of every {@code .data} section of every image, read in its view on CPU 0. */
+    private static long data(Machine m, org.lvdcheck.emulator.machine.MachineState s) {
+        long h = 0x6461746173L;
+        for (String image : new java.util.TreeSet<>(m.system().images().keySet())) {
+            int view = m.system().views().indexOf(image);
+            org.lvdcheck.spec.asm.LinkedImage img = m.system().images().get(image);
+            for (String sec : new java.util.TreeSet<>(img.sectionNames())) {
+                if (view < 0 || !sec.startsWith(".data")) {
+                    continue;
+                }
+                for (long a = img.sectionStart(sec); a + 8 <= img.sectionEnd(sec); a += 8) {
+                    h = h * 0x100000001B3L ^ m.peek(s, view, 0, a, 8);
+                }
+            }
+        }
+        return h;
     }
 }

@@ -35,7 +35,8 @@ class ScenarioJudgeTest {
         String d = judge.differs(SpecLoader.loadPatched("lvd-hardened", noCall.patch(), "mutant"));
         assertNotNull(d);
         assertTrue(d.startsWith("scenario xmit: ") && d.contains("(the original: every thread exited, 2 threads done, "
-                + "0 kills, 0 CPU stops, VM exits none, an interrupt delivered inside a domain without a VM exit)"), d);
+                + "0 kills, 0 CPU stops, VM exits none, an interrupt delivered inside a domain without a VM exit, data sections "),
+                d);
 
         Mutants.Mutant unreachable = mutant(base, 50, "drop `ud2`");
         assertNull(judge.differs(SpecLoader.loadPatched("lvd-hardened", unreachable.patch(), "mutant")));
