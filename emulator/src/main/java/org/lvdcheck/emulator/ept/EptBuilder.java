@@ -112,13 +112,21 @@ public final class EptBuilder {
 
     /** {@link #leafEntry(long)} over any memory and EPT root. */
     public static long leafEntry(PhysReader mem, long rootHpa, long gpa) {
+        return leaf(mem, rootHpa, gpa, null);
+    }
+
+    /** The leaf entry mapping {@code gpa}, or 0; its level (1 for 4 KiB) in {@code level[0]} when given. */
+    private static long leaf(PhysReader mem, long rootHpa, long gpa, int[] level) {
         long table = rootHpa;
-        for (int level = 4; level >= 1; level--) {
-            long e = mem.read(table + 8L * index(gpa, level), 8);
+        for (int l = 4; l >= 1; l--) {
+            long e = mem.read(table + 8L * index(gpa, l), 8);
             if ((e & EptEntry.RWX) == 0) {
                 return 0;
             }
-            if (level == 1 || (level <= 3 && (e & EptEntry.LARGE) != 0)) {
+            if (l == 1 || (l <= 3 && (e & EptEntry.LARGE) != 0)) {
+                if (level != null) {
+                    level[0] = l;
+                }
                 return e;
             }
             table = e & EptEntry.ADDRESS_MASK;
@@ -132,19 +140,13 @@ public final class EptBuilder {
      * bits 2:0, or 0 when not mapped.
      */
     public static long pageTranslation(PhysReader mem, long rootHpa, long gpa) {
-        long table = rootHpa;
-        for (int level = 4; level >= 1; level--) {
-            long e = mem.read(table + 8L * index(gpa, level), 8);
-            if ((e & EptEntry.RWX) == 0) {
-                return 0;
-            }
-            if (level == 1 || (level <= 3 && (e & EptEntry.LARGE) != 0)) {
-                long span = (1L << (12 + 9 * (level - 1))) - 1;
-                return (e & EptEntry.ADDRESS_MASK & ~span) | (gpa & span & ~0xFFFL) | (e & EptEntry.RWX);
-            }
-            table = e & EptEntry.ADDRESS_MASK;
+        int[] level = new int[1];
+        long e = leaf(mem, rootHpa, gpa, level);
+        if (e == 0) {
+            return 0;
         }
-        return 0;
+        long span = (1L << (12 + 9 * (level[0] - 1))) - 1;
+        return (e & EptEntry.ADDRESS_MASK & ~span) | (gpa & span & ~0xFFFL) | (e & EptEntry.RWX);
     }
 
     /**

@@ -249,7 +249,7 @@ public final class Machine {
             return s.killIpiPending(a.cpu()) && ArrivalRules.canTakeNmi(cpu.regs(), cpu.vmcs());
         }
         Action.Interrupt i = (Action.Interrupt) a;
-        if (pendingArrivals(s, a.cpu()).contains(i)) {
+        if (arrivesPending(cpu, i.vector())) {
             return true;
         }
         Model.VectorClass cls = vectorClass(i.vector());
@@ -265,8 +265,7 @@ public final class Machine {
         // A source's request is held in the IRR until its priority class is above the PPR (SDM Vol. 3A
         // 10.8.3.1; TPR = CR8·16, 10.8.6.1): the vector in service, or any of a higher or equal class,
         // and a TPR at or above its class hold it off; it arrives once they are gone.
-        org.lvdcheck.emulator.irq.Lapic l = cpu.lapic().withTpr((int) (cpu.regs().cr8() << 4));
-        return ArrivalRules.maskableInterruptsEnabled(cpu.regs()) && (i.vector() >>> 4) > (l.ppr() >>> 4);
+        return ArrivalRules.maskableInterruptsEnabled(cpu.regs()) && (i.vector() >>> 4) > (prioritized(cpu).ppr() >>> 4);
     }
 
     /**
@@ -283,7 +282,7 @@ public final class Machine {
         if (cpu.mode() == CpuMode.STOPPED || cpu.mode() == CpuMode.IDLE) {
             return out;
         }
-        if (cpu.lapic().nmiPending() && ArrivalRules.canTakeNmi(cpu.regs(), cpu.vmcs())) {
+        if (arrivesPending(cpu, org.lvdcheck.emulator.irq.Vectors.NMI)) {
             out.add(new Action.Interrupt(c, org.lvdcheck.emulator.irq.Vectors.NMI));
         }
         int fixed = pendingFixed(cpu);
@@ -293,10 +292,26 @@ public final class Machine {
         return out;
     }
 
-    /** The fixed vector CPU's LAPIC presents and the CPU takes now, or -1 (TPR from CR8, 10.8.6.1). */
+    /** Whether {@code vector} is one of {@link #pendingArrivals} of a running CPU, without building the list. */
+    private static boolean arrivesPending(CpuState cpu, int vector) {
+        if (cpu.mode() == CpuMode.STOPPED || cpu.mode() == CpuMode.IDLE) {
+            return false;
+        }
+        if (vector == org.lvdcheck.emulator.irq.Vectors.NMI && cpu.lapic().nmiPending()
+                && ArrivalRules.canTakeNmi(cpu.regs(), cpu.vmcs())) {
+            return true;
+        }
+        return vector == pendingFixed(cpu);
+    }
+
+    /** The fixed vector CPU's LAPIC presents and the CPU takes now, or -1. */
     private static int pendingFixed(CpuState cpu) {
-        org.lvdcheck.emulator.irq.Lapic l = cpu.lapic();
-        return ArrivalRules.externalInterruptToTake(cpu.regs(), l.withTpr((int) (cpu.regs().cr8() << 4)));
+        return cpu.lapic().irr().isEmpty() ? -1 : ArrivalRules.externalInterruptToTake(cpu.regs(), prioritized(cpu));
+    }
+
+    /** The CPU's LAPIC with its TPR as CR8 gives it (TPR[7:4] = CR8, SDM Vol. 3A 10.8.6.1), for the priority rule. */
+    private static org.lvdcheck.emulator.irq.Lapic prioritized(CpuState cpu) {
+        return cpu.lapic().withTpr((int) (cpu.regs().cr8() << 4));
     }
 
     public Model.VectorClass vectorClass(int vector) {

@@ -213,11 +213,18 @@ class DriverMovesTest {
         // lies outside the gate's pages. HARDENING.md G27: the domain is killed; the handler's exit
         // never IRETs into the driver's context (as it did before, restoring the driver's RSP).
         Machine m = machine("lvd-hardened");
+        aTimerAtTheDriversLandingKillsTheDomain(m, pageOf(m, ".text.dummy_net"));
+    }
+
+    /**
+     * The driver, with IF set by its POPF, executes VMFUNC with ECX = 0 at {@code site}; it lands in
+     * the kernel's view three bytes on, a timer arrives there, and what follows kills net.
+     */
+    private static void aTimerAtTheDriversLandingKillsTheDomain(Machine m, long site) {
         MachineState s = move(m, inDriver(m), new DriverMove.Popf(true, false, false, false)).state();
-        long page = pageOf(m, ".text.dummy_net");
-        Step landed = move(m, s, new DriverMove.Vmfunc(0, 0, page));
+        Step landed = move(m, s, new DriverMove.Vmfunc(0, 0, site));
         assertEquals(0, m.viewOf(landed.state(), 0));
-        assertEquals(page + 3, landed.state().cpu(0).regs().rip());
+        assertEquals(site + 3, landed.state().cpu(0).regs().rip());
         Step st = m.next(landed.state(), new Action.Interrupt(0, 0xef));
         Outcome o = runOn(m, st.state());
         assertEquals("Killed", o.what(), o.events().toString());
@@ -231,15 +238,7 @@ class DriverMovesTest {
         // the gate never runs under the kernel's EPT with IF set while a domain is entered, so an
         // interrupt there follows a driver's own VMFUNC wherever it lands, and kills the domain.
         Machine m = machine("lvd-hardened");
-        MachineState s = move(m, inDriver(m), new DriverMove.Popf(true, false, false, false)).state();
-        long site = m.system().images().get("net").symbol("vmfunc_trampoline").orElseThrow();
-        Step landed = move(m, s, new DriverMove.Vmfunc(0, 0, site));
-        assertEquals(0, m.viewOf(landed.state(), 0));
-        assertEquals(site + 3, landed.state().cpu(0).regs().rip());
-        Step st = m.next(landed.state(), new Action.Interrupt(0, 0xef));
-        Outcome o = runOn(m, st.state());
-        assertEquals("Killed", o.what(), o.events().toString());
-        assertEquals("net", event(o.events(), Event.Killed.class).domain());
+        aTimerAtTheDriversLandingKillsTheDomain(m, m.system().images().get("net").symbol("vmfunc_trampoline").orElseThrow());
     }
 
     @Test
