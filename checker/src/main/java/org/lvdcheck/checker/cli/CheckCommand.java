@@ -133,6 +133,9 @@ public final class CheckCommand implements Callable<Integer> {
         if (!sys.invept().unmet().isEmpty()) {
             result = result.withoutHolds(org.lvdcheck.checker.explore.Inconclusive.INVEPT_OBLIGATION);
         }
+        if (!CheckReport.ownershipBreaches(sys).isEmpty()) {
+            result = result.withoutHolds(org.lvdcheck.checker.explore.Inconclusive.OWNERSHIP_BREACH);
+        }
         List<CheckReport.Written> traces = CheckReport.writeTraces(explorer, result, sys, loaded, fpSeed, traceDir);
         CheckReport report = new CheckReport(loaded, sys, result, checked, notChecked, traces, explorer.seenSetBytes());
         report.print(out);

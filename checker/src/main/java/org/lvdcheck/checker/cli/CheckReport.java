@@ -166,8 +166,13 @@ final class CheckReport {
         boolean allHold = !checked.isEmpty() && notChecked.isEmpty()
                 && checked.stream().allMatch(p -> status(p).equals("holds"));
         // A system that never reaches a behaviour its spec names as reachable earns no "holds".
-        return allHold && sys.witnesses().unreached().isEmpty() && sys.invept().unmet().isEmpty() ? ExitCode.HOLDS
-                : ExitCode.INCONCLUSIVE;
+        return allHold && sys.witnesses().unreached().isEmpty() && sys.invept().unmet().isEmpty()
+                && ownershipBreaches(sys).isEmpty() ? ExitCode.HOLDS : ExitCode.INCONCLUSIVE;
+    }
+
+    /** The breaches of the reduction's frame ownership the run saw (none without reduction). */
+    static List<String> ownershipBreaches(org.lvdcheck.checker.model.LvdTransitionSystem sys) {
+        return sys.ownership() == null ? List.of() : sys.ownership().breaches();
     }
 
     String verdictWord() {
@@ -202,6 +207,10 @@ final class CheckReport {
         }
         for (String o : sys.invept().unmet()) {
             out.println("INVEPT obligation unmet: " + o + " (the model keeps no EPT translation cache; the verdict cannot be holds)");
+        }
+        for (String b : ownershipBreaches(sys)) {
+            out.println("frame ownership breached: " + b + " (the partial-order reduction took that frame as not "
+                    + "shared; the verdict cannot be holds: check again with --no-reduction)");
         }
         Witnesses ws = sys.witnesses();
         for (int i = 0; i < ws.all().size(); i++) {
@@ -279,6 +288,8 @@ final class CheckReport {
         }
         ArrayNode io = root.putArray("inveptObligations");
         sys.invept().unmet().forEach(io::add);
+        ArrayNode ob = root.putArray("ownershipBreaches");
+        ownershipBreaches(sys).forEach(ob::add);
         ArrayNode wn = root.putArray("witnesses");
         Witnesses ws = sys.witnesses();
         for (int i = 0; i < ws.all().size(); i++) {

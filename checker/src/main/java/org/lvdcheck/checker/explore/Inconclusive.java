@@ -24,7 +24,9 @@ public enum Inconclusive {
     /** The system explored was an under-approximation ({@code check --coarse-interrupts}). */
     COARSE_INTERRUPTS("coarse interrupt points"),
     /** Trusted code left a stale EPT translation without INVEPT: the model's no-TLB premise failed. */
-    INVEPT_OBLIGATION("INVEPT obligation unmet");
+    INVEPT_OBLIGATION("INVEPT obligation unmet"),
+    /** A step of one CPU reached a frame the partial-order reduction took as another CPU's or thread's, or wrote a read-only one. */
+    OWNERSHIP_BREACH("frame ownership breached");
 
     private final String label;
 

@@ -3,6 +3,7 @@ package org.lvdcheck.checker.model;
 import org.lvdcheck.emulator.cpu.ArchRegs;
 import org.lvdcheck.emulator.machine.Action;
 import org.lvdcheck.emulator.machine.Event;
+import org.lvdcheck.emulator.machine.MachineState;
 import org.lvdcheck.emulator.machine.Step;
 import org.lvdcheck.spec.asm.Instruction;
 import org.lvdcheck.spec.asm.MemOp;
@@ -15,7 +16,9 @@ import org.lvdcheck.spec.asm.Reg;
  * writes belongs to c alone at that moment: c's registers, VMCS and LAPIC; the stack RSP points
  * to (the running thread's kernel stack, c's IRQ or IST stacks); c's per-CPU area through GS.
  * Such a step commutes with every step of another CPU and no property other than the acting
- * CPU's own step checks can see it. Everything that may touch shared state is global: kernel
+ * CPU's own step checks can see it. An instruction whose operands are not of those forms is local
+ * too when every frame its data accesses reached is its CPU's, its running thread's, or read-only
+ * and only read ({@link FrameOwnership}, which checks that no other CPU reaches them). Everything that may touch shared state is global: kernel
  * primitives (called C routines), VM exits (the hypervisor may rewrite EPTs and EPTP lists),
  * VMFUNC (it reads the EPTP list a kill rewrites), the scheduler, a stopped or killed CPU,
  * any memory operand not based on RSP or the GS segment.
@@ -24,8 +27,13 @@ final class CpuLocality {
     private CpuLocality() {
     }
 
-    static boolean isLocal(Action a, Step step) {
+    static boolean isLocal(Action a, Step step, MachineState pre, FrameOwnership own) {
+        boolean byFrames = true;
+        boolean needFrames = false;
         for (Event e : step.events()) {
+            if (e instanceof Event.Accessed acc) {
+                byFrames &= own != null && own.local(pre, a.cpu(), acc);
+            }
             if (e instanceof Event.VmExit || e instanceof Event.Primitive || e instanceof Event.Dispatched
                     || e instanceof Event.Switched
                     || e instanceof Event.Stopped || e instanceof Event.Killed || e instanceof Event.KillIpiTaken
@@ -33,10 +41,14 @@ final class CpuLocality {
                 return false;
             }
             if (e instanceof Event.Executed x) {
-                if (x.insn() == null || !localInstruction(x.insn().insn())) {
+                if (x.insn() == null || excluded(x.insn().insn())) {
                     return false;
                 }
+                needFrames |= !localInstruction(x.insn().insn());
             }
+        }
+        if (needFrames && !(byFrames && own != null)) {
+            return false;
         }
         if (a instanceof Action.Execute) {
             // The step must have executed an instruction (the idle loop's scheduling is global).
@@ -45,21 +57,26 @@ final class CpuLocality {
         return a instanceof Action.Interrupt;
     }
 
-    static boolean localInstruction(Instruction in) {
-        switch (in.mnemonic()) {
+    /** Instructions that are never local, whatever they reach: they exit, or they are the kernel's atomics. */
+    private static boolean excluded(Instruction in) {
+        return switch (in.mnemonic()) {
             case VMFUNC, CPUID, VMCALL, RDMSR, WRMSR, LGDT, LIDT, LLDT, LTR, SGDT, SIDT, XSETBV, IN, OUT, HLT,
-                    XSAVE, XRSTOR, XSAVEOPT, XSAVE64, XRSTOR64, CMPXCHG, XCHG -> {
+                    XSAVE, XRSTOR, XSAVEOPT, XSAVE64, XRSTOR64, CMPXCHG, XCHG -> true;
+            default -> false;
+        };
+    }
+
+    /** Whether an instruction is local by the form of its operands alone: every memory operand RSP-based or GS-relative. */
+    static boolean localInstruction(Instruction in) {
+        if (excluded(in)) {
+            return false;
+        }
+        for (Operand op : in.operands()) {
+            if (op instanceof MemOp m && !stackOrPerCpu(m)) {
                 return false;
             }
-            default -> {
-                for (Operand op : in.operands()) {
-                    if (op instanceof MemOp m && !stackOrPerCpu(m)) {
-                        return false;
-                    }
-                }
-                return true;
-            }
         }
+        return true;
     }
 
     private static boolean stackOrPerCpu(MemOp m) {

@@ -34,6 +34,8 @@ public final class LvdTransitionSystem implements TransitionSystem<CheckState> {
     private final LineCoverage coverage;
     private final Witnesses witnesses;
     private final InveptObligations invept = new InveptObligations();
+    /** The frames the reduction takes as one CPU's or thread's, and the breaches seen; null without reduction. */
+    private final FrameOwnership ownership;
     /** The dead-stack reduction, or null without reduction. */
     private final DeadStacks deadStacks;
     /** The transparency test of coarse interrupt points, or null when every boundary takes interrupts. */
@@ -63,6 +65,7 @@ public final class LvdTransitionSystem implements TransitionSystem<CheckState> {
         this.coverage = new LineCoverage(machine.system());
         this.witnesses = new Witnesses(machine);
         this.deadStacks = reduction ? DeadStacks.of(machine) : null;
+        this.ownership = reduction ? new FrameOwnership(machine) : null;
         this.transparency = reduction && coarseInterrupts ? new InterruptTransparency(machine, checks.transitionCode()) : null;
     }
 
@@ -82,6 +85,14 @@ public final class LvdTransitionSystem implements TransitionSystem<CheckState> {
     /** The INVEPT obligations the steps taken so far left unmet. */
     public InveptObligations invept() {
         return invept;
+    }
+
+    /**
+     * The frame ownership the partial-order reduction relies on, whose breaches withhold every
+     * "holds" (null without reduction).
+     */
+    public FrameOwnership ownership() {
+        return ownership;
     }
 
     /** The spec's reachability witnesses and which the steps taken so far reached. */
@@ -196,6 +207,9 @@ public final class LvdTransitionSystem implements TransitionSystem<CheckState> {
         }
         witnesses.observe(s.machine(), ch.action(), st);
         invept.observe(st);
+        if (ownership != null) {
+            ownership.observe(s.machine(), c, st);
+        }
         CheckState n = ch.source() >= 0 ? s.fired(ch.source(), cpus, c, next) : s.withMachine(next);
         StepChecks.Checked checked = forgetting(() -> checks.step(s.machine(), s.caller(), s.crossing(), ch.action(),
                 st), "a check of " + ch.action());
@@ -327,7 +341,8 @@ public final class LvdTransitionSystem implements TransitionSystem<CheckState> {
                     continue;
                 }
                 Transition<CheckState> t = transition(s, all, taken, i);
-                local = t.violations().isEmpty() && CpuLocality.isLocal(all.get(i).action(), taken[i].step());
+                local = t.violations().isEmpty()
+                        && CpuLocality.isLocal(all.get(i).action(), taken[i].step(), s.machine(), ownership);
                 ts.add(t);
             }
             if (local && !ts.isEmpty()) {

@@ -28,8 +28,11 @@ import org.lvdcheck.emulator.vmx.Vmcs;
  * frame a domain can change at any time as ⊤ ({@code havoc}); trusted code under a domain's EPT
  * is {@link #confined()}.
  */
-final class CpuContext implements ExecContext {
+final class CpuContext implements ExecContext, PagedLinearMemory.Footprint {
     private final LvdSystem system;
+    /** The instruction's data accesses: host-physical address << 4 | (size - 1) << 1 | 1 for a write. */
+    private long[] touched;
+    private int touchedCount;
     private final PhysMem mem;
     private final CpuState cpu;
     private final LongPredicate havoc;
@@ -76,11 +79,34 @@ final class CpuContext implements ExecContext {
         }
         EptGuestPhysical gp = new EptGuestPhysical(mem, cpu.eptp(), system.caps(), havoc,
                 havoc == null ? null : system.domainWrites()::domainWritable);
-        PagedLinearMemory lm = new PagedLinearMemory(PagingRegs.of(regs), gp);
+        PagedLinearMemory lm = new PagedLinearMemory(PagingRegs.of(regs), gp, this);
         LinearAccess la = kind.linearAccess();
         LinearResult r = kind.isWrite() ? lm.write(linear, size, value, tainted, la) : lm.read(linear, size, la);
         return MemResult.of(r, gp.writes());
     }
+
+    @Override
+    public void accessed(long hpa, int size, boolean write) {
+        long code = hpa << 4 | (long) (size - 1) << 1 | (write ? 1 : 0);
+        for (int i = 0; i < touchedCount; i++) {
+            if (touched[i] == code) {
+                return;
+            }
+        }
+        if (touched == null) {
+            touched = new long[4];
+        } else if (touchedCount == touched.length) {
+            touched = java.util.Arrays.copyOf(touched, touchedCount * 2);
+        }
+        touched[touchedCount++] = code;
+    }
+
+    /** The data accesses so far, as {@link Event.Accessed} encodes them, in first-access order; empty if none. */
+    long[] footprint() {
+        return touchedCount == 0 ? EMPTY : java.util.Arrays.copyOf(touched, touchedCount);
+    }
+
+    private static final long[] EMPTY = new long[0];
 
     /** A paging failure as the executor's memory result (the conversion the exec package defines). */
     static MemResult fault(PagingResult.Failure f) {

@@ -89,6 +89,29 @@ public sealed interface Event {
         }
     }
 
+    /**
+     * Where the instruction of this step reached memory with its data accesses (operands and
+     * implicit stack accesses; not its instruction fetch or paging-structure accesses), for the
+     * explorer's partial-order reduction: each element is {@code hpa << 4 | (size - 1) << 1 | w},
+     * the host-physical address and size (1 to 8 bytes, within one frame) of one access, w 1 for a
+     * write. {@code topWrite}: trusted code under a domain's EPT wrote through a ⊤
+     * address (dropped; the tracked frames its view writes on this CPU became domain-written).
+     * Not shown in traces.
+     */
+    record Accessed(long[] accesses, boolean topWrite) implements Event {
+        public static long hpa(long access) {
+            return access >>> 4;
+        }
+
+        public static int size(long access) {
+            return (int) (access >>> 1 & 7) + 1;
+        }
+
+        public static boolean write(long access) {
+            return (access & 1) != 0;
+        }
+    }
+
     /** The compromised driver made a move of its repertoire (DESIGN.md §3). */
     record DriverMoved(String move) implements Event {}
 }

@@ -425,6 +425,13 @@ public final class Machine {
         CpuContext ctx = new CpuContext(system, mem, cur, havoc, confined);
         ExecOutcome out = branch == null ? Executor.execute(cur.regs(), pi, ctx)
                 : Executor.executeBranch(cur.regs(), pi, ctx, branch);
+        if (compromised()) {
+            long[] fp = ctx.footprint();
+            boolean topWrite = out instanceof ExecOutcome.Next nx && nx.topWrite();
+            if (fp.length > 0 || topWrite) {
+                ev.add(new Event.Accessed(fp, topWrite));
+            }
+        }
         if (out instanceof ExecOutcome.TaintedUse u) {
             if (driver || confined) {
                 return driverControl(s, c, ev, u.what());

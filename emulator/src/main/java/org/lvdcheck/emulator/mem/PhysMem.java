@@ -324,6 +324,76 @@ public final class PhysMem implements PhysReader {
         return false;
     }
 
+    /**
+     * The frame numbers whose frame object differs from {@code before}'s (an earlier version of this
+     * memory): rewritten since (an edit copies each frame it touches) or allocated since. One pass
+     * over the frame lists comparing references, ascending; empty when nothing changed.
+     */
+    public long[] changedFrames(PhysMem before) {
+        if (before == this) {
+            return NO_FRAMES;
+        }
+        long[] out = null;
+        int n = 0;
+        int j = 0;
+        long[] old = before.numbers;
+        for (int i = 0; i < numbers.length; i++) {
+            long f = numbers[i];
+            while (j < old.length && old[j] < f) {
+                j++;
+            }
+            if (j < old.length && old[j] == f && frames[i] == before.frames[j]) {
+                continue;
+            }
+            if (out == null) {
+                out = new long[4];
+            } else if (n == out.length) {
+                out = Arrays.copyOf(out, n * 2);
+            }
+            out[n++] = f;
+        }
+        return out == null ? NO_FRAMES : Arrays.copyOf(out, n);
+    }
+
+    private static final long[] NO_FRAMES = new long[0];
+
+    /**
+     * Whether frame {@code frameNumber} differs from {@code before}'s in a word (its value, its ⊤
+     * label or whether it holds a value) other than the words at the given offsets within the frame
+     * ({@code allowed}: multiples of 8), or in its domain-written bit.
+     */
+    public boolean changedOutside(PhysMem before, long frameNumber, long[] allowed) {
+        int i = index.of(frameNumber);
+        int j = before.index.of(frameNumber);
+        if (i < 0) {
+            return false;
+        }
+        Frame now = frames[i];
+        Frame old = j >= 0 ? before.frames[j] : null;
+        if (now == old) {
+            return false;
+        }
+        if (old == null || now.domainWrote != old.domainWrote) {
+            return true;
+        }
+        for (int w = 0; w < WORDS; w++) {
+            boolean differs = now.words[w] != old.words[w] || bit(now.taint, w) != bit(old.taint, w)
+                    || deadByte(now.dead, w) != deadByte(old.dead, w);
+            if (differs && Arrays.binarySearch(allowed, 8L * w) < 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean bit(long[] bits, int w) {
+        return bits != null && (bits[w >>> 6] >>> (w & 63) & 1) != 0;
+    }
+
+    private static long deadByte(long[] dead, int w) {
+        return dead == null ? 0 : dead[w >>> 3] >>> ((w & 7) * 8) & 0xFF;
+    }
+
     /** The seed and value of the last {@link #contentHash(long)} (the memory is immutable). */
     private volatile Hash64.Seeded hashCache;
 

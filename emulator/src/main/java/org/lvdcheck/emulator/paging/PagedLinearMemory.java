@@ -8,10 +8,28 @@ package org.lvdcheck.emulator.paging;
 public final class PagedLinearMemory implements LinearMemory {
     private final PagingRegs regs;
     private final GuestPhysical gp;
+    private final Footprint footprint;
+
+    /** Told the host-physical bytes of every data access that completes (not the paging-structure accesses). */
+    public interface Footprint {
+        void accessed(long hpa, int size, boolean write);
+    }
 
     public PagedLinearMemory(PagingRegs regs, GuestPhysical gp) {
+        this(regs, gp, null);
+    }
+
+    /** With {@code footprint} (or null) told where each data access landed. */
+    public PagedLinearMemory(PagingRegs regs, GuestPhysical gp, Footprint footprint) {
         this.regs = regs;
         this.gp = gp;
+        this.footprint = footprint;
+    }
+
+    private void record(long hpa, int size, boolean write) {
+        if (footprint != null) {
+            footprint.accessed(hpa, size, write);
+        }
     }
 
     public GuestPhysical guestPhysical() {
@@ -26,12 +44,15 @@ public final class PagedLinearMemory implements LinearMemory {
             return new LinearResult.Fault((PagingResult.Failure) a);
         }
         if (first == size) {
+            record(okA.hpa(), size, false);
             return value(gp.readHost(okA.hpa(), size), gp.readsTop(okA.hpa(), size));
         }
         PagingResult b = GuestPaging.translate(regs, linear + first, access, gp);
         if (!(b instanceof PagingResult.Ok okB)) {
             return new LinearResult.Fault((PagingResult.Failure) b);
         }
+        record(okA.hpa(), first, false);
+        record(okB.hpa(), size - first, false);
         long v = 0;
         boolean top = false;
         for (int i = 0; i < size; i++) {
@@ -55,6 +76,7 @@ public final class PagedLinearMemory implements LinearMemory {
             return new LinearResult.Fault((PagingResult.Failure) a);
         }
         if (first == size) {
+            record(okA.hpa(), size, true);
             gp.writeHost(okA.hpa(), size, value, tainted);
             return new LinearResult.Value(value, tainted);
         }
@@ -62,6 +84,8 @@ public final class PagedLinearMemory implements LinearMemory {
         if (!(b instanceof PagingResult.Ok okB)) {
             return new LinearResult.Fault((PagingResult.Failure) b);
         }
+        record(okA.hpa(), first, true);
+        record(okB.hpa(), size - first, true);
         for (int i = 0; i < size; i++) {
             long hpa = i < first ? okA.hpa() + i : okB.hpa() + (i - first);
             gp.writeHost(hpa, 1, value >>> (8 * i), tainted);
