@@ -18,7 +18,8 @@ import org.lvdcheck.spec.asm.Reg;
  * Such a step commutes with every step of another CPU and no property other than the acting
  * CPU's own step checks can see it. An instruction whose operands are not of those forms is local
  * too when every frame its data accesses reached is its CPU's, its running thread's, or read-only
- * and only read ({@link FrameOwnership}, which checks that no other CPU reaches them). Everything that may touch shared state is global: kernel
+ * and only read ({@link FrameOwnership}, which checks that no other CPU reaches them). Everything
+ * that may touch shared state is global: kernel
  * primitives (called C routines), VM exits (the hypervisor may rewrite EPTs and EPTP lists),
  * VMFUNC (it reads the EPTP list a kill rewrites), the scheduler, a stopped or killed CPU,
  * any memory operand not based on RSP or the GS segment.
