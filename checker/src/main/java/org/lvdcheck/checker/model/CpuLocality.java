@@ -29,12 +29,8 @@ final class CpuLocality {
     }
 
     static boolean isLocal(Action a, Step step, MachineState pre, FrameOwnership own) {
-        boolean byFrames = true;
         boolean needFrames = false;
         for (Event e : step.events()) {
-            if (e instanceof Event.Accessed acc) {
-                byFrames &= own != null && own.local(pre, a.cpu(), acc);
-            }
             if (e instanceof Event.VmExit || e instanceof Event.Primitive || e instanceof Event.Dispatched
                     || e instanceof Event.Switched
                     || e instanceof Event.Stopped || e instanceof Event.Killed || e instanceof Event.KillIpiTaken
@@ -48,7 +44,7 @@ final class CpuLocality {
                 needFrames |= !localInstruction(x.insn().insn());
             }
         }
-        if (needFrames && !(byFrames && own != null)) {
+        if (needFrames && !localByFrames(a.cpu(), step, pre, own)) {
             return false;
         }
         if (a instanceof Action.Execute) {
@@ -56,6 +52,19 @@ final class CpuLocality {
             return step.events().stream().anyMatch(e -> e instanceof Event.Executed);
         }
         return a instanceof Action.Interrupt;
+    }
+
+    /** Whether every data access the step's instruction made reaches what its CPU owns ({@link FrameOwnership}). */
+    private static boolean localByFrames(int cpu, Step step, MachineState pre, FrameOwnership own) {
+        if (own == null) {
+            return false;
+        }
+        for (Event e : step.events()) {
+            if (e instanceof Event.Accessed acc && !own.local(pre, cpu, acc)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Instructions that are never local, whatever they reach: they exit, or they are the kernel's atomics. */

@@ -46,22 +46,22 @@ import org.lvdcheck.spec.lvd.Model;
  */
 public final class FrameOwnership {
     private static final int NONE = -1;
-    /** Owner per frame: CPU c as c, thread t as CPUS + t; read-only as READ_ONLY. */
-    private final Map<Long, Integer> owner = new HashMap<>();
-    private final int cpus;
     private static final int READ_ONLY = Integer.MAX_VALUE;
-    private static final int CPU_LIMIT = 1 << 16;
+    private final int cpus;
+    /** The owned frames, ascending, and per frame its owner: CPU c as c, thread t as cpus + t, or READ_ONLY. */
+    private final long[] frames;
+    private final int[] owners;
     /** Per view and CPU: whether every tracked frame the view writes on the CPU is that CPU's. */
     private final boolean[][] topWriteLocal;
     /**
-     * Host addresses (8-aligned) of the words of thread frames that other CPUs share: the fields of
-     * every task_struct the hypervisor's kill reads and writes ({@code TASK_nested_count},
+     * Host addresses (8-aligned, ascending) of the words of thread frames that other CPUs share: the
+     * fields of every task_struct the hypervisor's kill reads and writes ({@code TASK_nested_count},
      * {@code TASK_vmfunc_lcd}, {@code TASK_lvd_killed}, HARDENING.md G16). An access to one is never
      * local, and another CPU's access to one is no breach.
      */
-    private final java.util.Set<Long> sharedWords = new java.util.HashSet<>();
-    /** Per thread frame, the offsets of its shared words, ascending. */
-    private final Map<Long, long[]> sharedOffsets = new HashMap<>();
+    private final long[] sharedWords;
+    /** Per owned frame (same index as {@link #frames}), the offsets of its shared words, ascending, or null. */
+    private final long[][] sharedOffsets;
     private final ConcurrentSkipListSet<String> breaches = new ConcurrentSkipListSet<>();
     /** Distinct breaches kept for the report (one is enough to withhold every "holds"). */
     private static final int MAX_BREACHES = 50;
@@ -86,17 +86,17 @@ public final class FrameOwnership {
         for (Model.KernelObject o : objects) {
             switch (o.kind()) {
                 case STATE_PAGE -> {
-                    long[] frames = new long[cpus];
+                    long[] perCpu = new long[cpus];
                     for (int c = 0; c < cpus; c++) {
-                        frames[c] = frameOf(init, 0, c, o.gva());
+                        perCpu[c] = frameOf(init, 0, c, o.gva());
                     }
                     for (int c = 0; c < cpus; c++) {
                         boolean own = true;
                         for (int d = 0; d < cpus; d++) {
-                            own &= d == c || frames[d] != frames[c];
+                            own &= d == c || perCpu[d] != perCpu[c];
                         }
                         if (own) {
-                            claim.accept(frames[c], c);
+                            claim.accept(perCpu[c], c);
                         }
                     }
                 }
@@ -117,36 +117,17 @@ public final class FrameOwnership {
             Model.Thread th = threads.get(t);
             for (long g = th.taskGva() & ~0xFFFL; g < th.stackTop(); g += PhysMem.FRAME_SIZE) {
                 for (int c = 0; c < cpus; c++) {
-                    claim.accept(frameOf(init, 0, c, g), CPU_LIMIT + t);
+                    claim.accept(frameOf(init, 0, c, g), cpus + t);
                 }
             }
         }
-        var kernel = machine.system().images().get("kernel");
-        for (String field : new String[] {"TASK_nested_count", "TASK_vmfunc_lcd", "TASK_lvd_killed"}) {
-            java.util.OptionalLong off = kernel == null ? java.util.OptionalLong.empty() : kernel.symbol(field);
-            if (off.isEmpty()) {
-                continue;
-            }
-            for (Model.Thread th : threads) {
-                long at = frameOf(init, 0, 0, (th.taskGva() + off.getAsLong()) & ~0xFFFL);
-                if (at >= 0) {
-                    long hpa = at << PhysMem.FRAME_SHIFT | ((th.taskGva() + off.getAsLong()) & 0xFF8L);
-                    sharedWords.add(hpa);
-                    sharedWords.add(hpa + 8); // a field that straddles its word takes the next too
-                }
-            }
-        }
-        Map<Long, java.util.TreeSet<Long>> byFrame = new HashMap<>();
-        for (long w : sharedWords) {
-            byFrame.computeIfAbsent(w >>> PhysMem.FRAME_SHIFT, k -> new java.util.TreeSet<>()).add(w & 0xFFFL);
-        }
-        byFrame.forEach((f, offs) -> sharedOffsets.put(f, offs.stream().mapToLong(Long::longValue).toArray()));
-        var writes = machine.system().domainWrites();
+        Map<Long, Integer> owner = new java.util.TreeMap<>();
         for (var e : claims.entrySet()) {
             if (!conflicted.contains(e.getKey())) {
-                owner.put(e.getKey(), e.getValue() >= CPU_LIMIT ? cpus + e.getValue() - CPU_LIMIT : e.getValue());
+                owner.put(e.getKey(), e.getValue());
             }
         }
+        var writes = machine.system().domainWrites();
         java.util.Set<Long> readOnly = new java.util.HashSet<>();
         for (Model.KernelObject o : objects) {
             if (o.kind() == Model.ObjectKind.IDT) {
@@ -167,13 +148,36 @@ public final class FrameOwnership {
                 owner.put(f, READ_ONLY);
             }
         }
+        frames = owner.keySet().stream().mapToLong(Long::longValue).toArray();
+        owners = owner.values().stream().mapToInt(Integer::intValue).toArray();
+        java.util.TreeSet<Long> shared = new java.util.TreeSet<>();
+        var kernel = machine.system().images().get("kernel");
+        for (String field : new String[] {"TASK_nested_count", "TASK_vmfunc_lcd", "TASK_lvd_killed"}) {
+            java.util.OptionalLong off = kernel == null ? java.util.OptionalLong.empty() : kernel.symbol(field);
+            for (Model.Thread th : threads) {
+                long gva = th.taskGva() + (off.isPresent() ? off.getAsLong() : 0);
+                long at = off.isPresent() ? frameOf(init, 0, 0, gva & ~0xFFFL) : -1;
+                if (at >= 0) {
+                    long hpa = at << PhysMem.FRAME_SHIFT | (gva & 0xFF8L);
+                    shared.add(hpa);
+                    shared.add(hpa + 8); // a field that straddles its word takes the next too
+                }
+            }
+        }
+        sharedWords = shared.stream().mapToLong(Long::longValue).toArray();
+        sharedOffsets = new long[frames.length][];
+        for (int i = 0; i < frames.length; i++) {
+            long base = frames[i] << PhysMem.FRAME_SHIFT;
+            long[] offs = shared.subSet(base, base + PhysMem.FRAME_SIZE).stream().mapToLong(w -> w - base).toArray();
+            sharedOffsets[i] = offs.length == 0 ? null : offs;
+        }
         int views = machine.system().views().size();
         topWriteLocal = new boolean[views][cpus];
         for (int v = 0; v < views; v++) {
             for (int c = 0; c < cpus; c++) {
                 boolean all = true;
                 for (long f : writes.trackedWritable(v, c)) {
-                    all &= owner.getOrDefault(f, NONE) == c;
+                    all &= ownerOf(f) == c;
                 }
                 topWriteLocal[v][c] = all;
             }
@@ -197,20 +201,26 @@ public final class FrameOwnership {
         return -1;
     }
 
+    /** The owner code of {@code frame} (see {@link #owners}), or NONE. */
+    private int ownerOf(long frame) {
+        int i = java.util.Arrays.binarySearch(frames, frame);
+        return i >= 0 ? owners[i] : NONE;
+    }
+
     /** The CPU owning {@code frame}, or -1. */
     int cpuOf(long frame) {
-        int o = owner.getOrDefault(frame, NONE);
+        int o = ownerOf(frame);
         return o >= 0 && o < cpus ? o : NONE;
     }
 
     /** The thread owning {@code frame}, or -1. */
     int threadOf(long frame) {
-        int o = owner.getOrDefault(frame, NONE);
+        int o = ownerOf(frame);
         return o >= cpus && o != READ_ONLY ? o - cpus : NONE;
     }
 
     boolean readOnly(long frame) {
-        return owner.getOrDefault(frame, NONE) == READ_ONLY;
+        return ownerOf(frame) == READ_ONLY;
     }
 
     /**
@@ -226,7 +236,7 @@ public final class FrameOwnership {
             if (shared(hpa, Event.Accessed.size(code))) {
                 return false;
             }
-            int o = owner.getOrDefault(f, NONE);
+            int o = ownerOf(f);
             boolean mine = o == c || thread >= 0 && o == cpus + thread || o == READ_ONLY && !write;
             if (!mine) {
                 return false;
@@ -252,22 +262,26 @@ public final class FrameOwnership {
                 }
             }
         }
+        PhysMem before = pre.mem();
         PhysMem after = st.state().mem();
-        for (long f : after.changedFrames(pre.mem())) {
-            long[] offs = sharedOffsets.get(f);
-            if (offs == null || after.changedOutside(pre.mem(), f, offs)) {
-                check(pre, c, f, true);
+        if (after == before) {
+            return;
+        }
+        for (int i = 0; i < frames.length; i++) {
+            if (!after.sameFrame(before, frames[i])
+                    && (sharedOffsets[i] == null || after.changedOutside(before, frames[i], sharedOffsets[i]))) {
+                check(pre, c, frames[i], true);
             }
         }
     }
 
     /** Whether {@code [hpa, hpa + size)} touches a shared word. */
     private boolean shared(long hpa, int size) {
-        if (sharedWords.isEmpty()) {
+        if (sharedWords.length == 0) {
             return false;
         }
         for (long w = hpa & ~7L; w < hpa + size; w += 8) {
-            if (sharedWords.contains(w)) {
+            if (java.util.Arrays.binarySearch(sharedWords, w) >= 0) {
                 return true;
             }
         }
@@ -275,7 +289,7 @@ public final class FrameOwnership {
     }
 
     private void check(MachineState pre, int c, long frame, boolean write) {
-        int o = owner.getOrDefault(frame, NONE);
+        int o = ownerOf(frame);
         if (o == NONE) {
             return;
         }
@@ -311,6 +325,6 @@ public final class FrameOwnership {
 
     /** How many frames are taken as CPU, thread or read-only frames. */
     public int ownedFrames() {
-        return owner.size();
+        return frames.length;
     }
 }

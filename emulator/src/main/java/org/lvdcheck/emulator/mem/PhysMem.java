@@ -325,39 +325,6 @@ public final class PhysMem implements PhysReader {
     }
 
     /**
-     * The frame numbers whose frame object differs from {@code before}'s (an earlier version of this
-     * memory): rewritten since (an edit copies each frame it touches) or allocated since. One pass
-     * over the frame lists comparing references, ascending; empty when nothing changed.
-     */
-    public long[] changedFrames(PhysMem before) {
-        if (before == this) {
-            return NO_FRAMES;
-        }
-        long[] out = null;
-        int n = 0;
-        int j = 0;
-        long[] old = before.numbers;
-        for (int i = 0; i < numbers.length; i++) {
-            long f = numbers[i];
-            while (j < old.length && old[j] < f) {
-                j++;
-            }
-            if (j < old.length && old[j] == f && frames[i] == before.frames[j]) {
-                continue;
-            }
-            if (out == null) {
-                out = new long[4];
-            } else if (n == out.length) {
-                out = Arrays.copyOf(out, n * 2);
-            }
-            out[n++] = f;
-        }
-        return out == null ? NO_FRAMES : Arrays.copyOf(out, n);
-    }
-
-    private static final long[] NO_FRAMES = new long[0];
-
-    /**
      * Whether frame {@code frameNumber} differs from {@code before}'s in a word (its value, its ⊤
      * label or whether it holds a value) other than the words at the given offsets within the frame
      * ({@code allowed}: multiples of 8), or in its domain-written bit.
