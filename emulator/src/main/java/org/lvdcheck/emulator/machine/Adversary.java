@@ -11,6 +11,7 @@ import org.lvdcheck.emulator.cpu.Rflags;
 import org.lvdcheck.emulator.ept.Eptp;
 import org.lvdcheck.emulator.irq.Vectors;
 import org.lvdcheck.emulator.lxd.LvdSystem;
+import org.lvdcheck.emulator.mem.PhysMem;
 import org.lvdcheck.emulator.paging.EptGuestPhysical;
 import org.lvdcheck.emulator.paging.GuestPaging;
 import org.lvdcheck.emulator.paging.LinearAccess;
@@ -41,8 +42,8 @@ import org.lvdcheck.spec.lvd.Model;
  *       and the hypervisor, so the VMCS and the spec's exit policy decide; in place of WRMSR to
  *       the x2APIC ICR, {@link DriverMove.IcrWrite}: to each CPU an NMI and a fixed IPI of each
  *       vector (16 and up) the spec declares.</li>
- *   <li>{@link DriverMove.Popf} (each IF/AC/DF/TF combination), {@link DriverMove.Write} (each
- *       frame the model tracks concretely that the domain can write on this CPU),
+ *   <li>{@link DriverMove.Popf} (each IF/AC/DF/TF combination), {@link DriverMove.Write} (every
+ *       frame the model tracks concretely that the domain can write on this CPU, in one move),
  *       {@link DriverMove.Raise} (each exception vector of the spec) and
  *       {@link DriverMove.EptViolation} (an access its EPT refuses).</li>
  * </ul>
@@ -72,6 +73,8 @@ public final class Adversary {
     private final long[][][] jumpTargets;
     private final long[][][] vmfuncSites;
     private final long[] driverInstruction;
+    /** [view][cpu] the move that writes every tracked frame the view writes on that CPU; null where there is none. */
+    private final DriverMove.Write[][] writeMoves;
     private final Map<DriverMove.Kind, PlacedInstruction> templates = new EnumMap<>(DriverMove.Kind.class);
     private final PlacedInstruction vmfunc;
     private final List<Long> cpuidLeaves = new ArrayList<>();
@@ -91,6 +94,7 @@ public final class Adversary {
         jumpTargets = new long[views][cpus][];
         vmfuncSites = new long[views][cpus][];
         driverInstruction = new long[views];
+        writeMoves = new DriverMove.Write[views][cpus];
         if (!machine.compromised()) {
             vmfunc = null;
             return;
@@ -98,6 +102,10 @@ public final class Adversary {
         for (int v = 1; v < views; v++) {
             for (int c = 0; c < cpus; c++) {
                 reach(v, c);
+                long[] tracked = system.domainWrites().trackedWritable(v, c);
+                if (tracked.length > 0) {
+                    writeMoves[v][c] = new DriverMove.Write(java.util.Arrays.stream(tracked).boxed().toList());
+                }
             }
         }
         for (DriverMove.Kind k : DriverMove.Kind.values()) {
@@ -205,8 +213,8 @@ public final class Adversary {
             out.add(new Action.Driver(c, new DriverMove.Popf((bits & 1) != 0, (bits & 2) != 0, (bits & 4) != 0,
                     (bits & 8) != 0)));
         }
-        for (long f : system.domainWrites().trackedWritable(v, c)) {
-            out.add(new Action.Driver(c, new DriverMove.Write(f)));
+        if (writeMoves[v][c] != null) {
+            out.add(new Action.Driver(c, writeMoves[v][c]));
         }
         system.spec().vectors().stream().filter(x -> x.vectorClass() == Model.VectorClass.EXCEPTION)
                 .mapToInt(Model.Vector::number).sorted()
@@ -303,7 +311,11 @@ public final class Adversary {
             return s.withCpu(c, cpu.withRegs(in));
         }
         if (move instanceof DriverMove.Write w) {
-            return s.withMem(s.mem().edit().domainWrite(w.frame()).freeze());
+            PhysMem.Editor e = s.mem().edit();
+            for (long f : w.frames()) {
+                e.domainWrite(f);
+            }
+            return s.withMem(e.freeze());
         }
         if (move instanceof DriverMove.EptViolation) {
             return machine.eptViolation(s.withCpu(c, cpu.withRegs(clobber(cpu))), c, ev, move.toString());

@@ -87,11 +87,25 @@ public sealed interface DriverMove {
         }
     }
 
-    /** A write to host frame {@code frame}, one the model tracks concretely (DomainWrites): it becomes ⊤. */
-    record Write(long frame) implements DriverMove {
+    /**
+     * Writes of the driver's choosing to every host frame the model tracks concretely that its view
+     * writes on this CPU (DomainWrites; in ascending order): each becomes ⊤. One move for all of
+     * them: ⊤ already stands for any content, the unchanged one included, so a driver that writes
+     * some of them is covered by this one (docs/MODEL.md, "The driver's moves").
+     */
+    record Write(java.util.List<Long> frames) implements DriverMove {
+        public Write {
+            frames = java.util.List.copyOf(frames);
+            if (frames.isEmpty()) {
+                throw new IllegalArgumentException("a write move needs a tracked frame");
+            }
+        }
+
         @Override
         public String toString() {
-            return String.format("write frame 0x%x", frame << 12);
+            long first = frames.get(0) << 12, last = (frames.get(frames.size() - 1) << 12) + 0xFFF;
+            return frames.size() == 1 ? String.format("write frame 0x%x", first)
+                    : String.format("write %d tracked frames 0x%x-0x%x", frames.size(), first, last);
         }
     }
 

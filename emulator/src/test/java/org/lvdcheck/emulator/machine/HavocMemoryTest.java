@@ -8,6 +8,7 @@ import static org.lvdcheck.emulator.machine.CompromisedRig.inDriver;
 import static org.lvdcheck.emulator.machine.CompromisedRig.machine;
 import static org.lvdcheck.emulator.machine.CompromisedRig.move;
 
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.lvdcheck.emulator.cpu.ArchRegs;
 import org.lvdcheck.emulator.cpu.Rflags;
@@ -51,19 +52,36 @@ class HavocMemoryTest {
     }
 
     @Test
-    void aWriteMoveOnATrackedFrameSetsTheDomainWroteBitAndTaintsTheWholeFrame() throws Exception {
+    void theWriteMoveTaintsEveryTrackedFrameOfItsCpuAndSetsTheirDomainWroteBits() throws Exception {
         Machine m = machine("lvd-hardened");
         MachineState s = inDriver(m);
-        long frame = 0x2004000L >>> 12;
-        assertTrue(m.actions(s).contains(new Action.Driver(0, new DriverMove.Write(frame))));
-        assertFalse(m.actions(s).contains(new Action.Driver(0, new DriverMove.Write(0x2024000L >>> 12))),
-                "cpu1's IST stacks are not in cpu0's domain view");
-        Step st = move(m, s, new DriverMove.Write(frame));
-        assertTrue(st.state().mem().domainWrote(frame));
-        assertTrue(st.state().mem().isTainted(0x2004000L, 8));
-        assertTrue(st.state().mem().isTainted(0x2004FF8L, 8));
-        assertFalse(s.mem().domainWrote(frame));
+        DriverMove.Write w = writeMove(m, s, 0);
+        // cpu0's IST stacks: 0x2004000 up to 0x2010000 (the spec's "ept net cpu=0 gpa=0x2004000 size=48K").
+        List<Long> frames = new java.util.ArrayList<>();
+        for (long f = 0x2004000L >>> 12; f < 0x2010000L >>> 12; f++) {
+            frames.add(f);
+        }
+        assertEquals(frames, w.frames(), "one move, every frame cpu0's domain view writes, ascending");
+        assertFalse(w.frames().contains(0x2024000L >>> 12), "cpu1's IST stacks are not in cpu0's domain view");
+        assertEquals(1, m.actions(s).stream().filter(a -> a instanceof Action.Driver d && d.move() instanceof DriverMove.Write)
+                .count(), "no move per frame");
+        Step st = move(m, s, w);
+        for (long f : frames) {
+            assertTrue(st.state().mem().domainWrote(f));
+            assertTrue(st.state().mem().isTainted(f << 12, 8));
+            assertTrue(st.state().mem().isTainted((f << 12) + 0xFF8, 8));
+            assertFalse(s.mem().domainWrote(f));
+        }
+        assertFalse(st.state().mem().domainWrote(0x2024000L >>> 12));
+        assertFalse(st.state().mem().isTainted(0x2024000L, 8), "cpu1's IST stacks stay as they were");
         assertEquals(s.cpu(0), st.state().cpu(0), "a write leaves the CPU as it was: the program may go on");
+        assertEquals("write 12 tracked frames 0x2004000-0x200ffff", w.toString());
+    }
+
+    private static DriverMove.Write writeMove(Machine m, MachineState s, int cpu) {
+        return m.actions(s).stream().filter(a -> a.cpu() == cpu && a instanceof Action.Driver d
+                && d.move() instanceof DriverMove.Write).map(a -> (DriverMove.Write) ((Action.Driver) a).move())
+                .findFirst().orElseThrow();
     }
 
     @Test
@@ -72,7 +90,7 @@ class HavocMemoryTest {
         MachineState s = inDriver(m);
         long top = 0x2010000L; // cpu0's IST 5 (16 KiB from 0x200c000)
         long frame = (top - 0x1000) >>> 12;
-        s = move(m, s, new DriverMove.Write(frame)).state();
+        s = move(m, s, writeMove(m, s, 0)).state();
         long benignRip = s.cpu(0).regs().rip();
         Action timer = new Action.Interrupt(0, TIMER);
         assertTrue(m.enabled(s, timer), "the driver runs with interrupts on");
