@@ -6,9 +6,7 @@ import org.lvdcheck.checker.explore.Expansion;
 import org.lvdcheck.checker.explore.Transition;
 import org.lvdcheck.checker.explore.TransitionSystem;
 import org.lvdcheck.checker.explore.Violation;
-import org.lvdcheck.emulator.cpu.ArchRegs;
 import org.lvdcheck.emulator.machine.Action;
-import org.lvdcheck.emulator.machine.Adversary;
 import org.lvdcheck.emulator.machine.Machine;
 import org.lvdcheck.emulator.machine.MachineState;
 import org.lvdcheck.emulator.machine.Step;
@@ -201,8 +199,7 @@ public final class LvdTransitionSystem implements TransitionSystem<CheckState> {
         int c = ch.action().cpu();
         Step st = forgetting(() -> machine.next(s.machine(), ch.action()), ch.action().toString());
         MachineState next = deadStacks == null ? st.state()
-                : driverControlCanonical(forgetting(() -> deadStacks.canonical(s.machine(), st.state()),
-                        ch.action().toString()), c);
+                : forgetting(() -> deadStacks.canonical(s.machine(), st.state()), ch.action().toString());
         for (var e : st.events()) {
             if (e instanceof org.lvdcheck.emulator.machine.Event.Executed x && x.insn() != null) {
                 coverage.record(x.insn());
@@ -262,22 +259,6 @@ public final class LvdTransitionSystem implements TransitionSystem<CheckState> {
             }
         }
         return false;
-    }
-
-    /**
-     * {@code m} with CPU c's registers clobbered when the step left it in driver control (RIP ⊤ in
-     * driver code): every way out of driver control clobbers them first, so their values there are
-     * never read, and states that differ only in them are one (docs/MODEL.md, "Registers in driver
-     * control"). The step's checks have seen the registers as the step left them.
-     */
-    private MachineState driverControlCanonical(MachineState m, int c) {
-        var cpu = m.cpu(c);
-        if (cpu.mode() != org.lvdcheck.emulator.machine.CpuMode.RUNNING || !cpu.regs().tainted(ArchRegs.T_RIP)
-                || !machine.inDriverCode(m, c)) {
-            return m;
-        }
-        ArchRegs r = Adversary.clobber(cpu);
-        return r.equals(cpu.regs()) ? m : m.withCpu(c, cpu.withRegs(r));
     }
 
     /**
