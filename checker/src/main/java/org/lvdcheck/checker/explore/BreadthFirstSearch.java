@@ -48,6 +48,7 @@ final class BreadthFirstSearch<S> {
                 }
                 int nextStart = ctx.store().size();
                 List<S> next = new ArrayList<>();
+                ctx.system().newGeneration();
                 exploreLevel(level, levelStart, depth, next, pool);
                 level = next;
                 levelStart = nextStart;
@@ -61,7 +62,7 @@ final class BreadthFirstSearch<S> {
 
     private void exploreLevel(List<S> level, int levelStart, int depth, List<S> next, ExecutorService pool) {
         inBatches(level, pool, depth, next, (i, prepared) ->
-                ctx.merge(levelStart + i, level.get(i), prepared, depth, (s, id) -> next.add(s)));
+                ctx.merge(levelStart + i, level.get(i), prepared, depth, (s, id) -> next.add(ctx.system().compact(s))));
     }
 
     /**

@@ -53,4 +53,18 @@ public interface TransitionSystem<S> {
     default boolean cuts(Violation v) {
         return true;
     }
+
+    /**
+     * {@code s} as the breadth-first search keeps it until its level is expanded: an equal state
+     * (same fingerprint, same successors) that may share more of its parts with the other states
+     * kept since the last {@link #newGeneration()}. Called by one thread at a time; the default
+     * keeps {@code s} as it is.
+     */
+    default S compact(S s) {
+        return s;
+    }
+
+    /** The search starts keeping another generation of states (a breadth-first level); see {@link #compact}. */
+    default void newGeneration() {
+    }
 }

@@ -10,6 +10,7 @@ import org.lvdcheck.emulator.machine.Action;
 import org.lvdcheck.emulator.machine.Machine;
 import org.lvdcheck.emulator.machine.MachineState;
 import org.lvdcheck.emulator.machine.Step;
+import org.lvdcheck.emulator.mem.PhysMem;
 import org.lvdcheck.emulator.machine.ThreadState;
 import org.lvdcheck.emulator.machine.ThreadStatus;
 import org.lvdcheck.spec.lvd.Model;
@@ -34,6 +35,8 @@ public final class LvdTransitionSystem implements TransitionSystem<CheckState> {
     private final LineCoverage coverage;
     private final Witnesses witnesses;
     private final InveptObligations invept = new InveptObligations();
+    /** Canonical frames of the states the breadth-first search keeps (one thread uses it: the merge). */
+    private final PhysMem.Interner interner = new PhysMem.Interner();
     /** The frames the reduction takes as one CPU's or thread's, and the breaches seen; null without reduction. */
     private final FrameOwnership ownership;
     /** The dead-stack reduction, or null without reduction. */
@@ -368,6 +371,23 @@ public final class LvdTransitionSystem implements TransitionSystem<CheckState> {
             case "INV1", "INV2", "INV3", "INV5", "DSAFE", "DINTEG", "ENTRY" -> false;
             default -> true;
         };
+    }
+
+    /**
+     * {@code s} with its memory's frames and frame set shared with the other states kept in this
+     * generation ({@link PhysMem#interned}): equal contents, less heap per state waiting in a
+     * breadth-first level.
+     */
+    @Override
+    public CheckState compact(CheckState s) {
+        PhysMem m = s.machine().mem();
+        PhysMem c = m.interned(interner);
+        return c == m ? s : s.withMachine(s.machine().withMem(c));
+    }
+
+    @Override
+    public void newGeneration() {
+        interner.clear();
     }
 
     @Override

@@ -525,6 +525,95 @@ public final class PhysMem implements PhysReader {
     }
 
     /**
+     * This memory with every frame replaced by the canonical frame of the same contents, and its
+     * frame set by the canonical one of the same numbers, in {@code in}: the same memory (equal in
+     * everything a reader or a hash sees) holding less. The explorer interns the states it keeps
+     * for later (a breadth-first level holds hundreds of thousands, most of whose frames have
+     * contents another state's frame has too). Returns this memory when nothing changes.
+     */
+    public PhysMem interned(Interner in) {
+        Frame[] out = null;
+        for (int i = 0; i < frames.length; i++) {
+            Frame f = frames[i];
+            Frame c = f.internEpoch == in.epoch ? f : in.frame(f);
+            if (c != f) {
+                if (out == null) {
+                    out = frames.clone();
+                }
+                out[i] = c;
+            }
+        }
+        Interner.FrameSet set = in.frameSet(numbers, index);
+        if (out == null && set.numbers() == numbers) {
+            return this;
+        }
+        return new PhysMem(maxPhysAddrBits, set.numbers(), out == null ? frames : out, set.index());
+    }
+
+    /**
+     * The canonical frames and frame sets of one generation of kept memories (a breadth-first
+     * level); {@link #clear()} starts the next. Not thread-safe: one thread interns.
+     */
+    public static final class Interner {
+        private final java.util.HashMap<FrameKey, Frame> frames = new java.util.HashMap<>();
+        private final java.util.HashMap<NumbersKey, FrameSet> sets = new java.util.HashMap<>();
+        private int epoch = 1;
+
+        /** Forgets the canonical frames and sets: memories interned from now on share only with each other. */
+        public void clear() {
+            frames.clear();
+            sets.clear();
+            epoch++;
+        }
+
+        /** Number of distinct frame contents interned since the last {@link #clear()}. */
+        public int frames() {
+            return frames.size();
+        }
+
+        Frame frame(Frame f) {
+            Frame c = frames.putIfAbsent(new FrameKey(f), f);
+            if (c == null) {
+                f.internEpoch = epoch;
+                return f;
+            }
+            return c;
+        }
+
+        FrameSet frameSet(long[] numbers, FrameIndex index) {
+            FrameSet mine = new FrameSet(numbers, index);
+            FrameSet c = sets.putIfAbsent(new NumbersKey(numbers), mine);
+            return c == null ? mine : c;
+        }
+
+        record FrameSet(long[] numbers, FrameIndex index) {}
+
+        private record FrameKey(Frame f) {
+            @Override
+            public boolean equals(Object o) {
+                return o instanceof FrameKey k && (k.f == f || k.f.hash() == f.hash() && k.f.sameContents(f));
+            }
+
+            @Override
+            public int hashCode() {
+                return Long.hashCode(f.hash());
+            }
+        }
+
+        private record NumbersKey(long[] numbers) {
+            @Override
+            public boolean equals(Object o) {
+                return o instanceof NumbersKey k && Arrays.equals(k.numbers, numbers);
+            }
+
+            @Override
+            public int hashCode() {
+                return Arrays.hashCode(numbers);
+            }
+        }
+    }
+
+    /**
      * An immutable 4 KiB frame with its taint bits (null: none), dead bytes (null: none),
      * domain-wrote bit, cached content hash and one cached derived value.
      */
@@ -536,6 +625,8 @@ public final class PhysMem implements PhysReader {
         private volatile long hash;
         /** {key, value} of {@link PhysMem#forEachDerived}. */
         volatile Object[] derived;
+        /** The {@link Interner} epoch in which this frame is the canonical one of its contents (0: none). */
+        int internEpoch;
 
         Frame(long[] words, long[] taint, long[] dead, boolean domainWrote) {
             this.words = words;
