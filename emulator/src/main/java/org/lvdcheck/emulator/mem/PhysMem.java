@@ -827,15 +827,33 @@ public final class PhysMem implements PhysReader {
                 f.dead = new long[DEAD_LONGS];
             }
             int from = (int) (hpa & (FRAME_SIZE - 1));
-            for (int b = from; b < from + length; b++) {
-                f.dead[b >>> 6] |= 1L << b;
+            int to = from + length;
+            int b = from;
+            for (; b < to && (b & 63) != 0; b++) {
+                forgetByte(f, b);
+            }
+            // Whole 64-byte blocks: one dead long, eight words, eight taint bits at a time.
+            for (; b + 64 <= to; b += 64) {
+                f.dead[b >>> 6] = -1L;
                 int w = b >>> 3;
-                f.words[w] &= ~(0xFFL << (8 * (b & 7)));
-                if ((b & 7) == 7 && ((f.dead[b >>> 6] >>> (b & 56)) & 0xFF) == 0xFF) {
-                    f.setTaint(w, false);
+                Arrays.fill(f.words, w, w + 8, 0L);
+                if (f.taint != null) {
+                    f.taint[w >>> 6] &= ~(0xFFL << (w & 63));
                 }
             }
+            for (; b < to; b++) {
+                forgetByte(f, b);
+            }
             return this;
+        }
+
+        private static void forgetByte(Touched f, int b) {
+            f.dead[b >>> 6] |= 1L << b;
+            int w = b >>> 3;
+            f.words[w] &= ~(0xFFL << (8 * (b & 7)));
+            if ((b & 7) == 7 && ((f.dead[b >>> 6] >>> (b & 56)) & 0xFF) == 0xFF) {
+                f.setTaint(w, false);
+            }
         }
 
         @Override
