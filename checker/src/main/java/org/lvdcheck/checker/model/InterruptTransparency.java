@@ -1,5 +1,7 @@
 package org.lvdcheck.checker.model;
 
+import java.util.List;
+
 import org.lvdcheck.emulator.cpu.ArchRegs;
 import org.lvdcheck.emulator.machine.Action;
 import org.lvdcheck.emulator.machine.Event;
@@ -45,8 +47,12 @@ final class InterruptTransparency {
             return false;
         }
         int c = a.cpu();
-        if (machine.viewOf(before, c) != 0 || before.cpu(c).regs().cpl() != 0 || step.events().size() != 1
-                || !(step.events().get(0) instanceof Event.Executed x) || x.insn() == null
+        // The instruction's data accesses (Event.Accessed, for frame ownership) are its own: the
+        // operand rule below decides which it may make.
+        List<Event> events = step.events();
+        boolean accessed = events.size() == 2 && events.get(1) instanceof Event.Accessed;
+        if (machine.viewOf(before, c) != 0 || before.cpu(c).regs().cpl() != 0 || events.size() != 1 && !accessed
+                || !(events.get(0) instanceof Event.Executed x) || x.insn() == null
                 || transitionCode.contains(x.rip()) || machine.viewOf(step.state(), c) != 0) {
             return false;
         }

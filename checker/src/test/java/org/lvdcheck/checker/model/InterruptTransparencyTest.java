@@ -56,6 +56,24 @@ class InterruptTransparencyTest {
     }
 
     @Test
+    void aStepThatReportsItsStackReadIsStillTransparent() throws Exception {
+        var sys = org.lvdcheck.checker.trace.Replay.system(SmallSpecs.load("irq.lvd"), true, true);
+        var m = sys.machine();
+        var before = m.initial();
+        var pi = new org.lvdcheck.spec.asm.PlacedInstruction(0x1000, new byte[] {0x48, (byte) 0x8B, 0x44, 0x24, 0x08},
+                EntryPointsTest.parse("movq 8(%rsp), %rax"), null);
+        var executed = new org.lvdcheck.emulator.machine.Event.Executed(0x1000, 0x1000, "kernel", pi);
+        var accessed = new org.lvdcheck.emulator.machine.Event.Accessed(new long[] {0x2000L << 4 | 7 << 1}, false);
+        var t = new InterruptTransparency(m, sys.checks().transitionCode());
+        var a = new org.lvdcheck.emulator.machine.Action.Execute(0);
+        assertTrue(t.transparent(before, a, new org.lvdcheck.emulator.machine.Step(before, List.of(executed))));
+        assertTrue(t.transparent(before, a, new org.lvdcheck.emulator.machine.Step(before, List.of(executed, accessed))),
+                "the access the executor reports for frame ownership");
+        var fault = new org.lvdcheck.emulator.machine.Event.Stopped("a third event");
+        assertFalse(t.transparent(before, a, new org.lvdcheck.emulator.machine.Step(before, List.of(executed, accessed, fault))));
+    }
+
+    @Test
     void coarseInterruptPointsExploreLessFindTheSameAndNeverHold() throws Exception {
         var spec = SmallSpecs.load("irq.lvd");
         // TAINT is left out as in ReductionAgreementTest's irq case: its violation cuts, which would
