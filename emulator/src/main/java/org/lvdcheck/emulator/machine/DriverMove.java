@@ -91,7 +91,7 @@ public sealed interface DriverMove {
      * Writes of the driver's choosing to every host frame the model tracks concretely that its view
      * writes on this CPU (DomainWrites; in ascending order): each becomes ⊤. One move for all of
      * them: ⊤ already stands for any content, the unchanged one included, so a driver that writes
-     * some of them is covered by this one (docs/MODEL.md, "The driver's moves").
+     * some of them is covered by this one (docs/MODEL.md, "One write move for all tracked frames").
      */
     record Write(java.util.List<Long> frames) implements DriverMove {
         public Write {
