@@ -11,7 +11,6 @@ import org.lvdcheck.emulator.cpu.Rflags;
 import org.lvdcheck.emulator.ept.Eptp;
 import org.lvdcheck.emulator.irq.Vectors;
 import org.lvdcheck.emulator.lxd.LvdSystem;
-import org.lvdcheck.emulator.mem.PhysMem;
 import org.lvdcheck.emulator.paging.EptGuestPhysical;
 import org.lvdcheck.emulator.paging.GuestPaging;
 import org.lvdcheck.emulator.paging.LinearAccess;
@@ -310,12 +309,8 @@ public final class Adversary {
             ArchRegs in = clobber(cpu).withRflags(flags).withTaint(ArchRegs.T_RIP, true);
             return s.withCpu(c, cpu.withRegs(in));
         }
-        if (move instanceof DriverMove.Write w) {
-            PhysMem.Editor e = s.mem().edit();
-            for (long f : w.frames()) {
-                e.domainWrite(f);
-            }
-            return s.withMem(e.freeze());
+        if (move instanceof DriverMove.Write) {
+            return machine.domainWritesThroughTop(s, c, machine.viewOf(s, c));
         }
         if (move instanceof DriverMove.EptViolation) {
             return machine.eptViolation(s.withCpu(c, cpu.withRegs(clobber(cpu))), c, ev, move.toString());

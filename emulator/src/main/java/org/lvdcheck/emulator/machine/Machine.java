@@ -554,11 +554,11 @@ public final class Machine {
     }
 
     /**
-     * Confined code or a delivery wrote through the domain's ⊤ address: a write the domain could
-     * make itself. Havoc frames need nothing; every frame the model tracks that this view writes
-     * on this CPU becomes ⊤ and domain-written.
+     * Every frame the model tracks that {@code view} writes on CPU c becomes ⊤ and domain-written:
+     * confined code or a delivery wrote through the domain's ⊤ address (a write the domain could
+     * make itself; havoc frames need nothing), or the driver's {@code Write} move.
      */
-    private MachineState domainWritesThroughTop(MachineState s, int c, int view) {
+    MachineState domainWritesThroughTop(MachineState s, int c, int view) {
         long[] frames = system.domainWrites().trackedWritable(view, c);
         if (frames.length == 0) {
             return s;

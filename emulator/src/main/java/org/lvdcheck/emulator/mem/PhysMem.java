@@ -543,9 +543,11 @@ public final class PhysMem implements PhysReader {
                 out[i] = c;
             }
         }
-        Interner.FrameSet set = in.frameSet(numbers, index);
-        if (out == null && set.numbers() == numbers) {
-            return this;
+        // A frame set travels with its numbers array (both built together, shared together), so a
+        // canonical index means canonical numbers: most new states keep their parent's.
+        Interner.FrameSet set = index.internEpoch == in.epoch ? null : in.frameSet(numbers, index);
+        if (set == null || set.numbers() == numbers) {
+            return out == null ? this : new PhysMem(maxPhysAddrBits, numbers, out, index);
         }
         return new PhysMem(maxPhysAddrBits, set.numbers(), out == null ? frames : out, set.index());
     }
@@ -583,7 +585,11 @@ public final class PhysMem implements PhysReader {
         FrameSet frameSet(long[] numbers, FrameIndex index) {
             FrameSet mine = new FrameSet(numbers, index);
             FrameSet c = sets.putIfAbsent(new NumbersKey(numbers), mine);
-            return c == null ? mine : c;
+            if (c == null) {
+                index.internEpoch = epoch;
+                return mine;
+            }
+            return c;
         }
 
         record FrameSet(long[] numbers, FrameIndex index) {}
@@ -1097,6 +1103,8 @@ public final class PhysMem implements PhysReader {
      * memory many times; a binary search over hundreds of frames per read was the hot spot).
      */
     private static final class FrameIndex {
+        /** The {@link Interner} epoch in which this is the canonical index of its frame set (0: none). */
+        int internEpoch;
         private final long[] keys;
         private final int[] values;
         private final int mask;
