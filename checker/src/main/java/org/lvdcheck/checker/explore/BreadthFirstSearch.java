@@ -43,10 +43,12 @@ final class BreadthFirstSearch<S> {
         try {
             for (int depth = 0; !level.isEmpty() && !ctx.stopped(); depth++) {
                 if (depth >= ctx.options().maxDepth()) {
+                    ctx.nextLevelFrom(Integer.MAX_VALUE); // nothing is stored beyond the bound
                     lookPastTheBound(level, levelStart, pool);
                     break;
                 }
                 int nextStart = ctx.store().size();
+                ctx.nextLevelFrom(nextStart);
                 List<S> next = new ArrayList<>();
                 ctx.system().newGeneration();
                 exploreLevel(level, levelStart, depth, next, pool);

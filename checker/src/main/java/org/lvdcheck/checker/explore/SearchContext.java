@@ -36,6 +36,12 @@ final class SearchContext<S> {
     private long deadlocks;
     private long generated;
     private long provisoExpansions;
+    /**
+     * The id of the first state of the level after the one being expanded (breadth-first), or
+     * {@link Integer#MAX_VALUE} when levels are not known (depth-first, the last level a depth
+     * bound allows): what the cycle proviso counts as reaching further.
+     */
+    private volatile int nextLevel = Integer.MAX_VALUE;
     private long cutStates;
     private int depth;
     private Inconclusive incompleteReason;
@@ -99,7 +105,7 @@ final class SearchContext<S> {
         }
         Expansion<S> e = system.expand(state, true);
         Successors<S> prepared = analyse(e, false);
-        if (e.reduced() && !prepared.mayReachNewState()) {
+        if (e.reduced() && !prepared.mayReachNextLevel(nextLevel)) {
             return analyse(expandAll(state), true);
         }
         return prepared;
@@ -126,7 +132,7 @@ final class SearchContext<S> {
         int n = e.size();
         List<List<Violation>> violations = new ArrayList<>(n);
         long[] fps = new long[n];
-        boolean[] stored = new boolean[n];
+        int[] found = new int[n];
         boolean[] cut = new boolean[n];
         for (int i = 0; i < n; i++) {
             Transition<S> t = e.get(i);
@@ -136,10 +142,12 @@ final class SearchContext<S> {
             if (!cut[i]) {
                 // A target reached with non-cutting violations only is stored and expanded like any other.
                 fps[i] = fingerprint(t.target());
-                stored[i] = store.find(t.target(), fps[i]) >= 0;
+                found[i] = store.find(t.target(), fps[i]);
+            } else {
+                found[i] = -1;
             }
         }
-        return new Successors<>(e, violations, fps, stored, cut, fullByProviso);
+        return new Successors<>(e, violations, fps, found, cut, fullByProviso);
     }
 
     /**
@@ -193,12 +201,24 @@ final class SearchContext<S> {
     }
 
     /**
-     * The cycle proviso (DESIGN.md §5): a reduced expansion none of whose successors is a new
-     * state is replaced by the full expansion.
+     * Breadth-first: the states stored from {@code firstId} on are the next level's (every state
+     * the merge of the level about to be expanded stores). Depth-first: never called.
+     */
+    void nextLevelFrom(int firstId) {
+        nextLevel = firstId;
+    }
+
+    /**
+     * The cycle proviso (DESIGN.md §5, docs/MODEL.md "Partial-order reduction"): a reduced
+     * expansion none of whose successors is new or, breadth-first, in the next level is replaced
+     * by the full expansion. Every reduced state then has a successor one level deeper: from any
+     * state, following such successors, the reduced states end at a fully expanded one within the
+     * depth of the graph, with every action the reduced expansions on the way left out still
+     * enabled (they are independent of it), so none is ignored for ever.
      */
     private Successors<S> withProviso(S state, Successors<S> prepared) {
         Successors<S> r = prepared;
-        if (r.expansion().reduced() && !r.reachesNewState(store)) {
+        if (r.expansion().reduced() && !r.reachesNextLevel(store, nextLevel)) {
             r = analyse(expandAll(state), true);
         }
         if (r.fullByProviso()) {

@@ -5,23 +5,25 @@ import java.util.List;
 /**
  * One expansion prepared for the merge: for each transition the violations of checked
  * properties, whether one of them cuts the target, the target's fingerprint (of a target that is
- * not cut) and whether the target was already stored when the expansion was prepared. Workers build these in parallel; the stored flags are only ever a
- * subset of what the merge finds, since the seen set only grows.
+ * not cut) and the target's id if it was already stored when the expansion was prepared. Workers
+ * build these in parallel; the stored targets are only ever a subset of what the merge finds,
+ * since the seen set only grows and never renumbers.
  */
 final class Successors<S> {
     private final Expansion<S> expansion;
     private final List<List<Violation>> violations;
     private final long[] fingerprints;
-    private final boolean[] stored;
+    private final int[] found;
     private final boolean[] cut;
     private final boolean fullByProviso;
 
-    Successors(Expansion<S> expansion, List<List<Violation>> violations, long[] fingerprints, boolean[] stored,
+    /** {@code found[i]}: the id transition i's target had in the store when prepared, or -1. */
+    Successors(Expansion<S> expansion, List<List<Violation>> violations, long[] fingerprints, int[] found,
             boolean[] cut, boolean fullByProviso) {
         this.expansion = expansion;
         this.violations = violations;
         this.fingerprints = fingerprints;
-        this.stored = stored;
+        this.found = found;
         this.cut = cut;
         this.fullByProviso = fullByProviso;
     }
@@ -54,7 +56,7 @@ final class Successors<S> {
 
     /** Whether transition {@code i}'s target was stored when this expansion was prepared. */
     boolean stored(int i) {
-        return stored[i];
+        return found[i] >= 0;
     }
 
     /** Whether this is the full expansion that replaced a reduced one (cycle proviso). */
@@ -63,22 +65,28 @@ final class Successors<S> {
     }
 
     /**
-     * Whether some transition leads to a state that is neither cut (it will not be expanded) nor
-     * in {@code store}: the condition for keeping a reduced expansion.
+     * Whether some transition leads to a state that is not cut (it will not be expanded) and whose
+     * id is absent from {@code store} or at least {@code nextLevel}, the first id of the level
+     * after the expanded state's: the condition for keeping a reduced expansion (the cycle
+     * proviso; with {@code nextLevel} = {@link Integer#MAX_VALUE}, a state not stored at all).
      */
-    boolean reachesNewState(StateStore<S> store) {
+    boolean reachesNextLevel(StateStore<S> store, int nextLevel) {
         for (int i = 0; i < size(); i++) {
-            if (!cut[i] && !stored[i] && store.find(transition(i).target(), fingerprints[i]) < 0) {
+            if (cut[i]) {
+                continue;
+            }
+            int id = found[i] >= 0 ? found[i] : store.find(transition(i).target(), fingerprints[i]);
+            if (id < 0 || id >= nextLevel) {
                 return true;
             }
         }
         return false;
     }
 
-    /** As {@link #reachesNewState} judged when this expansion was prepared. */
-    boolean mayReachNewState() {
+    /** As {@link #reachesNextLevel} judged when this expansion was prepared. */
+    boolean mayReachNextLevel(int nextLevel) {
         for (int i = 0; i < size(); i++) {
-            if (!cut[i] && !stored[i]) {
+            if (!cut[i] && (found[i] < 0 || found[i] >= nextLevel)) {
                 return true;
             }
         }

@@ -104,6 +104,29 @@ class BreadthFirstSearchTest {
     }
 
     @Test
+    void aSuccessorASiblingStoredInTheNextLevelKeepsTheExpansionReduced() {
+        for (int workers : new int[] {1, 2}) {
+            ExplorationResult result = new Explorer<>(new SharedSuccessorSystem(),
+                    Explorer.Options.defaults().withWorkers(workers)).run();
+            // Depth 1: p0 at 1 reached left, then right; both reduce to "finish", whose target the
+            // left one stores in level 2 first. The right one keeps its reduced expansion.
+            assertEquals(0, result.stats().provisoExpansions(), "workers " + workers);
+            assertEquals(8, result.stats().distinctStates());
+            assertEquals(3, result.stats().depth());
+            assertEquals(0, result.stats().deadlocks());
+            assertTrue(result.complete());
+        }
+    }
+
+    @Test
+    void aReducedExpansionWhoseSuccessorsAreAllShallowerExpandsFully() {
+        // ProvisoSystem: p0's loop closes at the last state, whose successor is at depth 0.
+        ExplorationResult result = new Explorer<>(new ProvisoSystem(3), bfs("BAD")).run();
+        assertEquals(1, result.stats().provisoExpansions());
+        assertEquals(3, result.counterexample("BAD").orElseThrow().length());
+    }
+
+    @Test
     void aReducedExpansionIsKeptWhileItReachesNewStates() {
         ExplorationResult result = new Explorer<>(new ProvisoSystem(50), bfs("BAD", "OTHER")).run();
         // p0's loop of 50 under reduction, then the proviso at state 49; the rest of p1 = 0's
