@@ -3,10 +3,12 @@ package org.lvdcheck.checker.model;
 import org.lvdcheck.emulator.cpu.ArchRegs;
 import org.lvdcheck.emulator.machine.Action;
 import org.lvdcheck.emulator.machine.Event;
+import org.lvdcheck.emulator.machine.Machine;
 import org.lvdcheck.emulator.machine.MachineState;
 import org.lvdcheck.emulator.machine.Step;
 import org.lvdcheck.spec.asm.Instruction;
 import org.lvdcheck.spec.asm.MemOp;
+import org.lvdcheck.spec.asm.Mnemonic;
 import org.lvdcheck.spec.asm.Operand;
 import org.lvdcheck.spec.asm.Reg;
 
@@ -20,17 +22,28 @@ import org.lvdcheck.spec.asm.Reg;
  * too when every frame its data accesses reached is its CPU's, its running thread's, or read-only
  * and only read ({@link FrameOwnership}, which checks that no other CPU reaches them). Everything
  * that may touch shared state is global: kernel
- * primitives (called C routines), VM exits (the hypervisor may rewrite EPTs and EPTP lists),
- * VMFUNC (it reads the EPTP list a kill rewrites), the scheduler, a stopped or killed CPU,
- * any memory operand not based on RSP or the GS segment.
+ * primitives (called C routines) other than the read of the CPU's in-service vector, VM exits
+ * (the hypervisor may rewrite EPTs and EPTP lists), VMFUNC other than trusted code's switch back
+ * to the kernel's view (any other slot is one a kill rewrites), the scheduler, a stopped or killed
+ * CPU, any memory operand not based on RSP or the GS segment.
  */
 final class CpuLocality {
     private CpuLocality() {
     }
 
-    static boolean isLocal(Action a, Step step, MachineState pre, FrameOwnership own) {
+    /**
+     * Whether a step is CPU-local. {@code crossingsVisible}: the spec names crossings as a
+     * witness, so no crossing is.
+     */
+    static boolean isLocal(Action a, Step step, MachineState pre, Machine machine, FrameOwnership own,
+                           boolean crossingsVisible) {
         boolean needFrames = false;
+        boolean toKernelView = !crossingsVisible && toKernelView(a, step, pre, machine, own);
         for (Event e : step.events()) {
+            if (e instanceof Event.Crossing && toKernelView
+                    || e instanceof Event.Primitive p && p.name().equals(IN_SERVICE)) {
+                continue;
+            }
             if (e instanceof Event.VmExit || e instanceof Event.Primitive || e instanceof Event.Dispatched
                     || e instanceof Event.Switched
                     || e instanceof Event.Stopped || e instanceof Event.Killed || e instanceof Event.KillIpiTaken
@@ -38,20 +51,47 @@ final class CpuLocality {
                 return false;
             }
             if (e instanceof Event.Executed x) {
-                if (x.insn() == null || excluded(x.insn().insn())) {
+                if (x.insn() == null
+                        || excluded(x.insn().insn()) && !(toKernelView && x.insn().insn().mnemonic() == Mnemonic.VMFUNC)) {
                     return false;
                 }
-                needFrames |= !localInstruction(x.insn().insn());
+                needFrames |= !localInstruction(x.insn().insn()) && x.insn().insn().mnemonic() != Mnemonic.VMFUNC;
             }
         }
         if (needFrames && !localByFrames(a.cpu(), step, pre, own)) {
             return false;
         }
-        if (a instanceof Action.Execute) {
-            // The step must have executed an instruction (the idle loop's scheduling is global).
+        if (a instanceof Action.Execute || a instanceof Action.Branch) {
+            // The step must have executed an instruction (the idle loop's scheduling is global). A
+            // branch on ⊤ flags is one outcome of a jump: it reads and writes RIP alone.
             return step.events().stream().anyMatch(e -> e instanceof Event.Executed);
         }
         return a instanceof Action.Interrupt;
+    }
+
+    /** The primitive that reads this CPU's local APIC in-service register and nothing else (HARDENING.md G26). */
+    private static final String IN_SERVICE = "lvd_irq_in_service";
+
+    /**
+     * Whether the step is trusted code's VMFUNC to the kernel's view (slot 0) through the EPTP list the
+     * hypervisor built for this CPU, without a VM exit: it reads that list's entry 0, which no step
+     * changes ({@link FrameOwnership#observe} checks it), and writes only this CPU's EPTP.
+     */
+    private static boolean toKernelView(Action a, Step step, MachineState pre, Machine machine, FrameOwnership own) {
+        if (own == null || !(a instanceof Action.Execute) || !own.ownEptpList(pre, a.cpu())
+                || machine.viewOf(step.state(), a.cpu()) != 0) {
+            return false;
+        }
+        boolean vmfunc = false;
+        for (Event e : step.events()) {
+            if (e instanceof Event.VmExit) {
+                return false;
+            }
+            if (e instanceof Event.Executed x) {
+                vmfunc = x.insn() != null && x.insn().insn().mnemonic() == Mnemonic.VMFUNC;
+            }
+        }
+        return vmfunc;
     }
 
     /** Whether every data access the step's instruction made reaches what its CPU owns ({@link FrameOwnership}). */

@@ -62,6 +62,13 @@ public final class FrameOwnership {
     private final long[] sharedWords;
     /** Per owned frame (same index as {@link #frames}), the offsets of its shared words, ascending, or null. */
     private final long[][] sharedOffsets;
+    /**
+     * Host address of each CPU's EPTP-list entry 0 (the kernel's view) in the list the hypervisor
+     * built for it: a VMFUNC back to the kernel's view reads only that word of shared memory, which
+     * the kill (it clears the domain's slots) and every other step leave as it is ({@link #observe}
+     * checks it).
+     */
+    private final long[] kernelSlots;
     private final ConcurrentSkipListSet<String> breaches = new ConcurrentSkipListSet<>();
     /** Distinct breaches kept for the report (one is enough to withhold every "holds"). */
     private static final int MAX_BREACHES = 50;
@@ -171,6 +178,7 @@ public final class FrameOwnership {
             long[] offs = shared.subSet(base, base + PhysMem.FRAME_SIZE).stream().mapToLong(w -> w - base).toArray();
             sharedOffsets[i] = offs.length == 0 ? null : offs;
         }
+        kernelSlots = machine.system().eptpLists().clone();
         int views = machine.system().views().size();
         topWriteLocal = new boolean[views][cpus];
         for (int v = 0; v < views; v++) {
@@ -246,6 +254,15 @@ public final class FrameOwnership {
     }
 
     /**
+     * Whether CPU {@code c}, in {@code pre}, uses the EPTP list the hypervisor built for it, whose
+     * entry 0 is the kernel's view: a VMFUNC to slot 0 from there reads nothing any other step
+     * writes (docs/MODEL.md, "Partial-order reduction").
+     */
+    boolean ownEptpList(MachineState pre, int c) {
+        return pre.cpu(c).vmcs().eptpListAddress() == kernelSlots[c];
+    }
+
+    /**
      * Records every breach of the ownership step {@code st} of CPU {@code c} from {@code pre} shows:
      * an instruction's access, or any write of the step (the hypervisor's, a primitive's, the
      * hardware's included), to a frame of another CPU or of a thread running on another CPU, or a
@@ -271,6 +288,14 @@ public final class FrameOwnership {
             if (!after.sameFrame(before, frames[i])
                     && (sharedOffsets[i] == null || after.changedOutside(before, frames[i], sharedOffsets[i]))) {
                 check(pre, c, frames[i], true);
+            }
+        }
+        for (int d = 0; d < kernelSlots.length; d++) {
+            long w = kernelSlots[d];
+            if (!after.sameFrame(before, w >>> PhysMem.FRAME_SHIFT) && after.read(w, 8) != before.read(w, 8)
+                    && breaches.size() < MAX_BREACHES) {
+                breaches.add("cpu" + c + " changed the kernel's entry (slot 0) of cpu" + d + "'s EPTP list (HPA 0x"
+                        + Long.toHexString(w) + ") at RIP 0x" + Long.toHexString(pre.cpu(c).regs().rip()));
             }
         }
     }

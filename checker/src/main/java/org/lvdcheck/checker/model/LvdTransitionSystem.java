@@ -43,6 +43,8 @@ public final class LvdTransitionSystem implements TransitionSystem<CheckState> {
     private final DeadStacks deadStacks;
     /** The transparency test of coarse interrupt points, or null when every boundary takes interrupts. */
     private final InterruptTransparency transparency;
+    /** Whether a witness names crossings: then every crossing is a visible, global step. */
+    private final boolean crossingsVisible;
 
     public LvdTransitionSystem(Machine machine, StepChecks checks, boolean reduction) {
         this(machine, checks, reduction, false);
@@ -67,6 +69,7 @@ public final class LvdTransitionSystem implements TransitionSystem<CheckState> {
         }
         this.coverage = new LineCoverage(machine.system());
         this.witnesses = new Witnesses(machine);
+        this.crossingsVisible = witnesses.namesCrossings();
         this.deadStacks = reduction ? DeadStacks.of(machine) : null;
         this.ownership = reduction ? new FrameOwnership(machine) : null;
         this.transparency = reduction && coarseInterrupts ? new InterruptTransparency(machine, checks.transitionCode()) : null;
@@ -345,7 +348,8 @@ public final class LvdTransitionSystem implements TransitionSystem<CheckState> {
                 }
                 Transition<CheckState> t = transition(s, all, taken, i);
                 local = t.violations().isEmpty()
-                        && CpuLocality.isLocal(all.get(i).action(), taken[i].step(), s.machine(), ownership);
+                        && CpuLocality.isLocal(all.get(i).action(), taken[i].step(), s.machine(), machine, ownership,
+                                crossingsVisible);
                 ts.add(t);
             }
             if (local && !ts.isEmpty()) {

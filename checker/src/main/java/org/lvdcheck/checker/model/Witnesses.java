@@ -17,10 +17,11 @@ import org.lvdcheck.spec.lvd.Model;
  * must show. Every step the explorer takes is offered to {@link #observe}; a witness is reached
  * once any step matched it. Safe for the explorer's worker threads.
  *
- * <p>Under the CPU-local reduction the events stay reachable: crossings, kills, dispatches,
- * thread switches and VM exits are global steps, which the reduction never leaves out, and an
- * interrupt delivery is an action of the CPU it arrives at, which every reduced expansion of that
- * CPU includes.
+ * <p>Under the CPU-local reduction the events stay reachable: kills, dispatches, thread switches
+ * and VM exits are global steps, which the reduction never leaves out, as are crossings when a
+ * witness names them ({@link #namesCrossings}; otherwise trusted code's switch back to the
+ * kernel's view may be local); and an interrupt delivery is an action of the CPU it arrives at,
+ * which every reduced expansion of that CPU includes.
  */
 public final class Witnesses {
     private final Machine machine;
@@ -31,6 +32,11 @@ public final class Witnesses {
         this.machine = machine;
         this.witnesses = machine.system().spec().witnesses();
         this.reached = new AtomicIntegerArray(witnesses.size());
+    }
+
+    /** Whether some witness names crossings (event {@code crossing}). */
+    public boolean namesCrossings() {
+        return witnesses.stream().anyMatch(w -> w.kind().equals("crossing"));
     }
 
     public List<Model.Witness> all() {

@@ -98,6 +98,28 @@ class FrameOwnershipTest {
         assertEquals(1, third.breaches().size(), "a write to a read-only frame");
     }
 
+    @Test
+    void eachCpuUsesItsOwnEptpListAndAChangeToItsKernelSlotIsABreach() {
+        MachineState s = machine.initial();
+        long[] lists = machine.system().eptpLists();
+        for (int c = 0; c < lists.length; c++) {
+            assertTrue(own.ownEptpList(s, c), "cpu" + c + " starts with the list the hypervisor built for it");
+        }
+        MachineState other = s.withCpu(1, s.cpu(1).withVmcs(s.cpu(1).vmcs().withEptpListAddress(lists[0])));
+        assertFalse(own.ownEptpList(other, 1), "cpu1 on cpu0's list (as after an install hypercall)");
+
+        FrameOwnership kill = new FrameOwnership(machine);
+        MachineState cleared = s.withMem(s.mem().edit().write(lists[1] + 8, 8, 0).freeze());
+        kill.observe(s, 0, new Step(cleared, List.of()));
+        assertEquals(List.of(), kill.breaches(), "the kill clears a domain's slot, not the kernel's");
+
+        FrameOwnership bad = new FrameOwnership(machine);
+        MachineState rewritten = s.withMem(s.mem().edit().write(lists[1], 8, 0).freeze());
+        bad.observe(s, 0, new Step(rewritten, List.of()));
+        assertEquals(1, bad.breaches().size(), bad.breaches().toString());
+        assertTrue(bad.breaches().get(0).contains("kernel's entry (slot 0) of cpu1's EPTP list"), bad.breaches().toString());
+    }
+
     private static long taskField(String field, int thread) {
         long off = machine.system().images().get("kernel").symbol(field).orElseThrow();
         long gva = machine.system().spec().threads().get(thread).taskGva() + off;

@@ -1,0 +1,102 @@
+package org.lvdcheck.checker.model;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.lvdcheck.checker.trace.Replay;
+import org.lvdcheck.emulator.cpu.ArchRegs;
+import org.lvdcheck.emulator.lxd.LvdSystem;
+import org.lvdcheck.emulator.machine.Action;
+import org.lvdcheck.emulator.machine.CpuMode;
+import org.lvdcheck.emulator.machine.Event;
+import org.lvdcheck.emulator.machine.Machine;
+import org.lvdcheck.emulator.machine.MachineState;
+import org.lvdcheck.emulator.machine.Step;
+import org.lvdcheck.spec.asm.Mnemonic;
+import org.lvdcheck.spec.lvd.SpecLoader;
+
+/**
+ * Which steps the partial-order reduction takes as CPU-local (docs/MODEL.md, "Partial-order
+ * reduction"), on hand-placed states of lvd-hardened: trusted code's VMFUNC back to the kernel's
+ * view through the CPU's own EPTP list, and either outcome of a jump on ⊤ flags, are local; a
+ * VMFUNC to a domain's slot, or any VMFUNC when a witness names crossings, is not.
+ */
+class CpuLocalityTest {
+    private static Machine machine;
+    private static FrameOwnership own;
+    private static long entryVmfunc;
+    private static long entryJcc;
+
+    @BeforeAll
+    static void build() throws Exception {
+        machine = Replay.system(SpecLoader.load("lvd-hardened"), true).machine();
+        own = new FrameOwnership(machine);
+        for (Map.Entry<Long, LvdSystem.CodeAt> e : new java.util.TreeMap<>(machine.system().code()).entrySet()) {
+            var at = e.getValue();
+            long a = at.insn().address();
+            if (!at.view().equals("kernel") || a < 0xffffffff81000000L || a >= 0xffffffff81000859L) {
+                continue; // .entry.text: mapped in every view
+            }
+            if (entryVmfunc == 0 && at.insn().insn().mnemonic() == Mnemonic.VMFUNC) {
+                entryVmfunc = a;
+            }
+            if (entryJcc == 0 && at.insn().insn().mnemonic() == Mnemonic.JCC) {
+                entryJcc = a;
+            }
+        }
+    }
+
+    /** cpu0 under net's view (slot 1) at {@code rip}, with RAX = 0 and RCX = {@code ecx}. */
+    private static MachineState underNet(long rip, long ecx) {
+        MachineState s = machine.initial();
+        var cpu = s.cpu(0).withMode(CpuMode.RUNNING).withThread(0);
+        ArchRegs r = cpu.regs().withRip(rip).withGpr(ArchRegs.RAX, 0).withGpr(ArchRegs.RCX, ecx);
+        long net = machine.system().eptps()[1][0];
+        return s.withCpu(0, cpu.withRegs(r).withVmcs(cpu.vmcs().withEptp(net).withEptpIndex(1)));
+    }
+
+    @Test
+    void trustedCodesVmfuncBackToTheKernelsViewIsLocalUnlessAWitnessNamesCrossings() {
+        MachineState s = underNet(entryVmfunc, 0);
+        assertEquals(1, machine.viewOf(s, 0));
+        Action a = new Action.Execute(0);
+        Step st = machine.next(s, a);
+        assertEquals(0, machine.viewOf(st.state(), 0), st.events().toString());
+        assertTrue(st.events().stream().anyMatch(e -> e instanceof Event.Crossing), st.events().toString());
+        assertTrue(CpuLocality.isLocal(a, st, s, machine, own, false));
+        assertFalse(CpuLocality.isLocal(a, st, s, machine, own, true), "a crossing witness makes it visible");
+        assertFalse(CpuLocality.isLocal(a, st, s, machine, null, false), "no ownership check: no reduction");
+
+        MachineState foreign = s.withCpu(0, s.cpu(0).withVmcs(s.cpu(0).vmcs()
+                .withEptpListAddress(machine.system().eptpLists()[1])));
+        Step viaOther = machine.next(foreign, a);
+        assertFalse(CpuLocality.isLocal(a, viaOther, foreign, machine, own, false), "another CPU's EPTP list");
+    }
+
+    @Test
+    void aVmfuncToADomainsSlotIsGlobal() {
+        MachineState s = underNet(entryVmfunc, 1);
+        Action a = new Action.Execute(0);
+        Step st = machine.next(s, a);
+        assertEquals(1, machine.viewOf(st.state(), 0), st.events().toString());
+        assertFalse(CpuLocality.isLocal(a, st, s, machine, own, false), "slot 1 is one a kill rewrites");
+    }
+
+    @Test
+    void eitherOutcomeOfAJumpOnTopFlagsIsLocal() {
+        MachineState s = machine.initial();
+        var cpu = s.cpu(0).withMode(CpuMode.RUNNING).withThread(0);
+        s = s.withCpu(0, cpu.withRegs(cpu.regs().withRip(entryJcc).withTaint(ArchRegs.T_FLAGS, true)));
+        for (boolean taken : new boolean[] {false, true}) {
+            Action a = new Action.Branch(0, taken);
+            Step st = machine.next(s, a);
+            assertTrue(st.events().stream().anyMatch(e -> e instanceof Event.Executed x
+                    && x.insn().insn().mnemonic() == Mnemonic.JCC), st.events().toString());
+            assertTrue(CpuLocality.isLocal(a, st, s, machine, own, false), "taken " + taken);
+        }
+    }
+}
