@@ -94,7 +94,7 @@ class TinyStateCountTest {
 
     @Test
     void theNaiveSearchCoversTheDriversMovesAndFindsNoViolation() {
-        assertTrue(naive.seen.size() > 1_000, "the whole compromised driver is explored: " + naive.seen.size());
+        assertTrue(naive.seen.size() > 500, "the whole compromised driver is explored: " + naive.seen.size());
         assertTrue(naive.perLabel.keySet().stream().anyMatch(l -> l.startsWith("driver: vmfunc")), naive.perLabel.keySet().toString());
         assertTrue(naive.perLabel.keySet().stream().anyMatch(l -> l.startsWith("driver: popf")), naive.perLabel.keySet().toString());
         assertEquals(Map.of(), naive.shortest, "tiny.lvd is built to hold every checked property");

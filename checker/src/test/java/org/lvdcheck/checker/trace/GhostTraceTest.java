@@ -60,7 +60,7 @@ class GhostTraceTest {
                 .toList());
     }
 
-    /** t0 into net, the driver's POPF with DF = 1, a jump to the trampoline's way back, on to t0's return into the wrapper. */
+    /** t0 into net, the driver's POPF with AC, DF and TF = 1, a jump to the trampoline's way back, on to t0's return into the wrapper. */
     static Path dfThroughTheGate(LvdTransitionSystem sys) {
         LvdSystem ls = sys.machine().system();
         long dispatch = ls.images().get("net").symbol("vmfunc_dispatch").orElseThrow();
@@ -74,7 +74,7 @@ class GhostTraceTest {
         }
         assertTrue(sys.machine().inDriverCode(s.machine(), 0), "t0 reached net's code");
         assertEquals(2, s.crossing().calls(0).length, "the wrapper's and the trampoline entry's calls are open");
-        s = take(sys, s, "driver: popf IF=0 AC=0 DF=1 TF=0", p);
+        s = take(sys, s, "driver: popf IF=0 AC=1 DF=1 TF=1", p);
         s = take(sys, s, "driver: jump to 0x" + Long.toHexString(back) + " with IF=0", p);
         for (int i = 0; i < 200 && s.crossing().calls(0).length == 2; i++) {
             s = take(sys, s, "execute", p);
@@ -100,7 +100,7 @@ class GhostTraceTest {
         assertEquals(1, l.size(), l.toString());
         String e = l.get(0).evidence();
         assertTrue(e.startsWith("cpu0, thread t0: the return from vmfunc_trampoline_entry"), e);
-        assertTrue(e.contains("resumes the kernel with rflags (DF, AC, TF, IF, IOPL) 0x200 at the call, 0x400 now"), e);
+        assertTrue(e.contains("resumes the kernel with rflags (DF, AC, TF, IF, IOPL) 0x200 at the call, 0x40500 now"), e);
         List<CheckState> states = new ArrayList<>();
         List<TraceStep> steps = new TraceRecorder(sys).record(p.choices(), states);
         GhostTrace.Annotated a = GhostTrace.annotate(sys, "INV5", states, steps, e);

@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.OptionalLong;
 import java.util.TreeSet;
 import org.lvdcheck.emulator.cpu.ArchRegs;
+import org.lvdcheck.emulator.cpu.Cr4;
 import org.lvdcheck.emulator.cpu.Rflags;
 import org.lvdcheck.emulator.ept.Eptp;
 import org.lvdcheck.emulator.irq.Vectors;
@@ -84,6 +85,12 @@ public final class Adversary {
      * one write per CPU.
      */
     private final List<Long> icrValues = new ArrayList<>();
+    /**
+     * Whether the driver's POPF sets AC together with DF and TF (flag classes, docs/MODEL.md "The
+     * driver's moves"): no CPU starts with CR4.SMAP, the only thing in the machine that reads AC;
+     * {@link #checkFlagClasses} stops any step that gives a CPU CR4.SMAP.
+     */
+    private final boolean acWithDfTf;
 
     Adversary(LvdSystem system, Machine machine) {
         this.system = system;
@@ -94,6 +101,11 @@ public final class Adversary {
         vmfuncSites = new long[views][cpus][];
         driverInstruction = new long[views];
         writeMoves = new DriverMove.Write[views][cpus];
+        boolean smap = false;
+        for (int c = 0; c < cpus; c++) {
+            smap |= (machine.initial().cpu(c).regs().cr4() & Cr4.SMAP) != 0;
+        }
+        acWithDfTf = !smap;
         if (!machine.compromised()) {
             vmfunc = null;
             return;
@@ -208,9 +220,11 @@ public final class Adversary {
         for (DriverMove p : privileged(s, c)) {
             out.add(new Action.Driver(c, p));
         }
-        for (int bits = 0; bits < 16; bits++) {
-            out.add(new Action.Driver(c, new DriverMove.Popf((bits & 1) != 0, (bits & 2) != 0, (bits & 4) != 0,
-                    (bits & 8) != 0)));
+        for (int bits = 0; bits < 8; bits++) {
+            boolean ifFlag = (bits & 1) != 0, ac = (bits & 2) != 0, dfTf = (bits & 4) != 0;
+            if (!acWithDfTf || ac == dfTf) {
+                out.add(new Action.Driver(c, new DriverMove.Popf(ifFlag, ac, dfTf, dfTf)));
+            }
         }
         if (writeMoves[v][c] != null) {
             out.add(new Action.Driver(c, writeMoves[v][c]));
@@ -270,6 +284,35 @@ public final class Adversary {
             }
         }
         return out;
+    }
+
+    /**
+     * The premise of the flag classes, checked on every step of the compromised machine: when the
+     * driver's POPF sets AC with DF and TF, no CPU may get CR4.SMAP (with it, AC decides whether
+     * trusted code's access to a user page faults, and the classes no longer cover every value).
+     */
+    void checkFlagClasses(MachineState n, List<Event> ev) {
+        if (!acWithDfTf) {
+            return;
+        }
+        for (int c = 0; c < n.cpus().size(); c++) {
+            if ((n.cpu(c).regs().cr4() & Cr4.SMAP) != 0) {
+                throw new FlagClassesBroken("cpu" + c + " has CR4.SMAP set, where the driver's POPF moves set AC with DF "
+                        + "and TF (they cover every AC value only while no CPU has SMAP)");
+            }
+        }
+    }
+
+    /** Whether the driver's POPF sets AC together with DF and TF. */
+    public boolean acWithDfTf() {
+        return acWithDfTf;
+    }
+
+    /** A step gave a CPU CR4.SMAP while the driver's POPF moves set AC with DF and TF: the classes do not apply. */
+    public static final class FlagClassesBroken extends RuntimeException {
+        FlagClassesBroken(String message) {
+            super(message);
+        }
     }
 
     // ---- application ---------------------------------------------------------------------

@@ -323,6 +323,11 @@ public final class Machine {
         return null;
     }
 
+    /** Whether the compromised driver's POPF sets AC together with DF and TF (docs/MODEL.md, "The driver's moves"). */
+    public boolean adversaryTiesAcWithDfTf() {
+        return compromised() && adversary.acWithDfTf();
+    }
+
     public Step next(MachineState s, Action a) {
         List<Event> ev = new ArrayList<>();
         int c = a.cpu();
@@ -348,6 +353,9 @@ public final class Machine {
                     case IDLE -> schedule(s, c, ev);
                     default -> s;
                 };
+            }
+            if (compromised()) {
+                adversary.checkFlagClasses(n, ev);
             }
             return new Step(n, ev);
         } catch (KernelAccess.Oops oops) {

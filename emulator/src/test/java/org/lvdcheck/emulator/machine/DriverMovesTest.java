@@ -1,6 +1,7 @@
 package org.lvdcheck.emulator.machine;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -14,6 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.lvdcheck.emulator.cpu.ArchRegs;
+import org.lvdcheck.emulator.cpu.Cr4;
 import org.lvdcheck.emulator.cpu.Rflags;
 import org.lvdcheck.spec.asm.Mnemonic;
 import org.lvdcheck.spec.asm.PlacedInstruction;
@@ -289,11 +291,28 @@ class DriverMovesTest {
                 popfs.add(a);
             }
         }
-        assertEquals(16, popfs.size());
-        ArchRegs r = move(m, s, new DriverMove.Popf(false, true, true, false)).state().cpu(0).regs();
-        assertEquals(Rflags.AC | Rflags.DF, r.rflags() & (Rflags.IF | Rflags.AC | Rflags.DF | Rflags.TF));
+        // Flag classes: DF and TF are data to the machine, and AC is too while no CPU has CR4.SMAP
+        // (lvd-hardened's CPUs do not), so the driver sets the three together, IF either way.
+        assertTrue(m.adversaryTiesAcWithDfTf());
+        assertEquals(List.of(new DriverMove.Popf(false, false, false, false), new DriverMove.Popf(true, false, false, false),
+                new DriverMove.Popf(false, true, true, true), new DriverMove.Popf(true, true, true, true)),
+                popfs.stream().map(a -> ((Action.Driver) a).move()).toList());
+        ArchRegs r = move(m, s, new DriverMove.Popf(false, true, true, true)).state().cpu(0).regs();
+        assertEquals(Rflags.AC | Rflags.DF | Rflags.TF, r.rflags() & (Rflags.IF | Rflags.AC | Rflags.DF | Rflags.TF));
         assertTrue(r.tainted(ArchRegs.T_FLAGS));
         assertTrue(r.tainted(ArchRegs.T_RIP));
+    }
+
+    @Test
+    void aStepThatLeavesACpuWithSmapEndsTheFlagClasses() throws Exception {
+        Machine m = machine("lvd-hardened");
+        MachineState s = inDriver(m);
+        var cpu1 = s.cpu(1);
+        MachineState smap = s.withCpu(1, cpu1.withRegs(cpu1.regs().withCr4(cpu1.regs().cr4() | Cr4.SMAP)));
+        Adversary.FlagClassesBroken e = assertThrows(Adversary.FlagClassesBroken.class,
+                () -> move(m, smap, new DriverMove.Popf(true, false, false, false)));
+        assertTrue(e.getMessage().contains("cpu1 has CR4.SMAP"), e.getMessage());
+        move(m, s, new DriverMove.Popf(true, false, false, false)); // without SMAP: no complaint
     }
 
     @Test
