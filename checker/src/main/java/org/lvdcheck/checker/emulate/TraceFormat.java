@@ -74,6 +74,10 @@ public final class TraceFormat {
         if (e instanceof Event.DriverControl d) {
             return "the driver takes control at 0x" + Long.toHexString(d.rip()) + ": " + d.why();
         }
+        if (e instanceof Event.TransitionCodeInterrupted t) {
+            return "the interrupt finds the driver's registers in transition code at 0x" + Long.toHexString(t.rip())
+                    + ": the frame saves RIP ⊤, and its IRETQ resumes with one of the driver's jumps";
+        }
         if (e instanceof Event.DriverMoved m) {
             return "driver move: " + m.move();
         }

@@ -1,6 +1,7 @@
 package org.lvdcheck.checker.model;
 
 import java.util.Arrays;
+import org.lvdcheck.emulator.cpu.Rflags;
 import org.lvdcheck.emulator.machine.MachineState;
 
 /**
@@ -18,8 +19,12 @@ import org.lvdcheck.emulator.machine.MachineState;
  *                 they were explored at an earlier point of the same run of interrupt-transparent
  *                 instructions (docs/MODEL.md, "Coarse interrupt points"); always 0 unless
  *                 {@code check --coarse-interrupts}
+ * @param resume one byte per CPU (CPU c at bits 8c..8c+7): bit 7 set while the CPU resumes in
+ *               transition code ({@link #resumesInTransitionCode}), bits 0–3 the control flags
+ *               AC, DF, TF, IF its interrupt frame held
  */
-public record CheckState(MachineState machine, int[] firesLeft, int[] caller, CrossingGhost crossing, int deferred) {
+public record CheckState(MachineState machine, int[] firesLeft, int[] caller, CrossingGhost crossing, int deferred,
+                         long resume) {
     public CheckState {
         firesLeft = firesLeft.clone();
         caller = caller.clone();
@@ -28,7 +33,7 @@ public record CheckState(MachineState machine, int[] firesLeft, int[] caller, Cr
 
     /** A state with nothing crossing. */
     public CheckState(MachineState machine, int[] firesLeft, int[] caller) {
-        this(machine, firesLeft, caller, CrossingGhost.NONE, 0);
+        this(machine, firesLeft, caller, CrossingGhost.NONE, 0, 0L);
     }
 
     /** Whether the arrivals at {@code cpu} are deferred in this state. */
@@ -37,7 +42,45 @@ public record CheckState(MachineState machine, int[] firesLeft, int[] caller, Cr
     }
 
     public CheckState withDeferred(int mask) {
-        return mask == deferred ? this : new CheckState(machine, firesLeft, caller, crossing, mask);
+        return mask == deferred ? this : new CheckState(machine, firesLeft, caller, crossing, mask, resume);
+    }
+
+    /** The control flags a resumption keeps, in the order of their bits in {@link #resume}. */
+    private static final long[] RESUMED = {Rflags.AC, Rflags.DF, Rflags.TF, Rflags.IF};
+
+    /**
+     * Whether {@code cpu} has just popped, with an IRETQ, the frame of an interrupt that found the
+     * driver's registers in transition code, and resumes at a transition-code instruction of the
+     * explorer's choice (docs/MODEL.md, "Resuming in transition code").
+     */
+    public boolean resumesInTransitionCode(int cpu) {
+        return (resume >>> (8 * cpu) & 0x80) != 0;
+    }
+
+    /** The control flags (AC, DF, TF, IF) the frame {@code cpu} resumes from held, as RFLAGS bits. */
+    public long resumedFlags(int cpu) {
+        long out = 0;
+        for (int i = 0; i < RESUMED.length; i++) {
+            if ((resume >>> (8 * cpu + i) & 1) != 0) {
+                out |= RESUMED[i];
+            }
+        }
+        return out;
+    }
+
+    /** This state with {@code cpu} resuming from a frame whose RFLAGS is {@code rflags}, or not resuming (-1). */
+    public CheckState withResume(int cpu, long rflags) {
+        long b = 0;
+        if (rflags != -1) {
+            b = 0x80;
+            for (int i = 0; i < RESUMED.length; i++) {
+                if ((rflags & RESUMED[i]) != 0) {
+                    b |= 1L << i;
+                }
+            }
+        }
+        long r = resume & ~(0xFFL << (8 * cpu)) | b << (8 * cpu);
+        return r == resume ? this : new CheckState(machine, firesLeft, caller, crossing, deferred, r);
     }
 
     public int firesLeft(int source, int cpus, int cpu) {
@@ -52,15 +95,15 @@ public record CheckState(MachineState machine, int[] firesLeft, int[] caller, Cr
             f = f.clone();
             f[i]--;
         }
-        return new CheckState(next, f, caller, crossing, deferred);
+        return new CheckState(next, f, caller, crossing, deferred, resume);
     }
 
     public CheckState withMachine(MachineState next) {
-        return new CheckState(next, firesLeft, caller, crossing, deferred);
+        return new CheckState(next, firesLeft, caller, crossing, deferred, resume);
     }
 
     public CheckState withCrossing(CrossingGhost g) {
-        return g == crossing ? this : new CheckState(machine, firesLeft, caller, g, deferred);
+        return g == crossing ? this : new CheckState(machine, firesLeft, caller, g, deferred, resume);
     }
 
     public CheckState withCaller(int cpu, int view) {
@@ -69,24 +112,26 @@ public record CheckState(MachineState machine, int[] firesLeft, int[] caller, Cr
         }
         int[] c = caller.clone();
         c[cpu] = view;
-        return new CheckState(machine, firesLeft, c, crossing, deferred);
+        return new CheckState(machine, firesLeft, c, crossing, deferred, resume);
     }
 
     @Override
     public boolean equals(Object o) {
         return o instanceof CheckState c && machine.equals(c.machine) && Arrays.equals(firesLeft, c.firesLeft)
-                && Arrays.equals(caller, c.caller) && crossing.equals(c.crossing) && deferred == c.deferred;
+                && Arrays.equals(caller, c.caller) && crossing.equals(c.crossing) && deferred == c.deferred
+                && resume == c.resume;
     }
 
     @Override
     public int hashCode() {
         return 31 * (31 * (31 * machine.hashCode() + Arrays.hashCode(firesLeft)) + Arrays.hashCode(caller))
-                + crossing.hashCode() + 977 * deferred;
+                + crossing.hashCode() + 977 * deferred + Long.hashCode(resume);
     }
 
     @Override
     public String toString() {
         return "CheckState" + Arrays.toString(firesLeft) + Arrays.toString(caller) + crossing
-                + (deferred == 0 ? "" : " deferred=" + Integer.toBinaryString(deferred));
+                + (deferred == 0 ? "" : " deferred=" + Integer.toBinaryString(deferred))
+                + (resume == 0 ? "" : " resume=" + Long.toHexString(resume));
     }
 }

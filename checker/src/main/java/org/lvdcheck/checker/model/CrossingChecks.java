@@ -179,11 +179,16 @@ final class CrossingChecks {
      * gate's error return ends its handlers.
      */
     private CrossingGhost opened(CrossingGhost g, MachineState before, MachineState after, Step st, int c, int t) {
+        boolean inTransitionCode = false;
         for (Event e : st.events()) {
-            if (e instanceof Event.Delivered d && t >= 0) {
+            if (e instanceof Event.TransitionCodeInterrupted) {
+                inTransitionCode = true;
+            } else if (e instanceof Event.Delivered d && t >= 0) {
                 int view = system.views().indexOf(d.view());
-                g = g.withHandler(t, CrossingGhost.Handler.of(d.vector(), view, d.interrupted(),
-                        view == 0 ? stackHash(before, c, t, d.interrupted()) : 0));
+                CrossingGhost.Handler h = CrossingGhost.Handler.of(d.vector(), view, d.interrupted(),
+                        view == 0 ? stackHash(before, c, t, d.interrupted()) : 0);
+                g = g.withHandler(t, inTransitionCode ? h.resumingInTransitionCode() : h);
+                inTransitionCode = false;
             } else if ((e instanceof Event.Killed || e instanceof Event.KillIpiTaken k && k.resumed()) && errorReturn >= 0) {
                 for (int k = 0; k < after.cpus().size(); k++) {
                     CpuState cpu = after.cpu(k);

@@ -53,7 +53,8 @@ public final class CrossingGhost {
      * exactly" compares at the IRETQ (docs/PROPERTIES.md, IRQ).
      */
     public record Handler(int vector, int view, long rip, int cs, long rflags, long rsp, int ss, boolean ripTop,
-                          boolean rspTop, boolean flagsTop, long[] gprs, int gprTop, long stack) {
+                          boolean rspTop, boolean flagsTop, long[] gprs, int gprTop, long stack,
+                          boolean resumesInTransitionCode) {
         public Handler {
             gprs = gprs.clone();
         }
@@ -74,7 +75,17 @@ public final class CrossingGhost {
                 }
             }
             return new Handler(vector, view, r.rip(), r.cs().selector(), r.rflags(), r.rsp(), r.ss().selector(),
-                    r.tainted(ArchRegs.T_RIP), r.gprTainted(ArchRegs.RSP), r.tainted(ArchRegs.T_FLAGS), g, top, stack);
+                    r.tainted(ArchRegs.T_RIP), r.gprTainted(ArchRegs.RSP), r.tainted(ArchRegs.T_FLAGS), g, top, stack,
+                    false);
+        }
+
+        /**
+         * This handler, opened by an interrupt that found the driver's registers in transition code
+         * (Event.TransitionCodeInterrupted): its IRETQ resumes at a transition-code instruction the
+         * explorer chooses (docs/MODEL.md, "Resuming in transition code").
+         */
+        public Handler resumingInTransitionCode() {
+            return new Handler(vector, view, rip, cs, rflags, rsp, ss, ripTop, rspTop, flagsTop, gprs, gprTop, stack, true);
         }
 
         /** Whether the driver chose the place or the stack it resumes at: an IRET may hand the CPU back to it. */
@@ -95,14 +106,15 @@ public final class CrossingGhost {
             for (long w : gprs) {
                 h = Hash64.combine(h, w);
             }
-            return Hash64.combine(Hash64.combine(h, gprTop), stack);
+            return Hash64.combine(Hash64.combine(Hash64.combine(h, gprTop), stack), resumesInTransitionCode ? 1 : 0);
         }
 
         @Override
         public boolean equals(Object o) {
             return o instanceof Handler x && vector == x.vector && view == x.view && rip == x.rip && cs == x.cs
                     && rflags == x.rflags && rsp == x.rsp && ss == x.ss && ripTop == x.ripTop && rspTop == x.rspTop
-                    && flagsTop == x.flagsTop && Arrays.equals(gprs, x.gprs) && gprTop == x.gprTop && stack == x.stack;
+                    && flagsTop == x.flagsTop && Arrays.equals(gprs, x.gprs) && gprTop == x.gprTop && stack == x.stack
+                    && resumesInTransitionCode == x.resumesInTransitionCode;
         }
 
         @Override

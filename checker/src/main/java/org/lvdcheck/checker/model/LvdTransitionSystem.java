@@ -7,6 +7,8 @@ import org.lvdcheck.checker.explore.Transition;
 import org.lvdcheck.checker.explore.TransitionSystem;
 import org.lvdcheck.checker.explore.Violation;
 import org.lvdcheck.emulator.machine.Action;
+import org.lvdcheck.emulator.machine.DriverMove;
+import org.lvdcheck.emulator.cpu.Rflags;
 import org.lvdcheck.emulator.machine.Machine;
 import org.lvdcheck.emulator.machine.MachineState;
 import org.lvdcheck.emulator.machine.Step;
@@ -173,6 +175,19 @@ public final class LvdTransitionSystem implements TransitionSystem<CheckState> {
         List<Action> enabled = machine.actions(m);
         List<Choice> out = new ArrayList<>();
         for (int c = 0; c < cpus; c++) {
+            if (s.resumesInTransitionCode(c)) {
+                // The IRETQ popped RIP ⊤ for trusted code the interrupt found with the driver's registers:
+                // it resumes at one of the transition-code instructions, with the frame's IF.
+                int v = machine.viewOf(m, c);
+                boolean frameIf = (s.resumedFlags(c) & Rflags.IF) != 0;
+                for (Action a : enabled) {
+                    if (a.cpu() == c && a instanceof Action.Driver d && d.move() instanceof DriverMove.Jump j
+                            && j.interruptsEnabled() == frameIf && machine.transitionTarget(v, c, j.target())) {
+                        out.add(new Choice(a, -1));
+                    }
+                }
+                continue;
+            }
             for (Action a : enabled) {
                 if (a.cpu() == c && !(a instanceof Action.Interrupt) && !(a instanceof Action.Driver)) {
                     out.add(new Choice(a, -1));
@@ -200,10 +215,22 @@ public final class LvdTransitionSystem implements TransitionSystem<CheckState> {
         return out;
     }
 
+    /** The RFLAGS image of the interrupt frame at RSP of CPU c (at the IRETQ that pops it). */
+    private long frameRflags(MachineState m, int c) {
+        long hpa = machine.hostAddress(m, c, m.cpu(c).regs().rsp() + 16);
+        if (hpa < 0) {
+            throw new IllegalStateException("cpu" + c + " pops an interrupt frame it cannot address");
+        }
+        return m.mem().read(hpa, 8);
+    }
+
+    /** The control flags an IRETQ restores from the frame and a resumption in transition code takes from it. */
+    private static final long RESUMED_FLAGS = Rflags.AC | Rflags.DF | Rflags.TF | Rflags.IF;
+
     /** Takes one choice: the next state and what happened. */
     public Taken take(CheckState s, Choice ch) {
         int c = ch.action().cpu();
-        Step st = forgetting(() -> machine.next(s.machine(), ch.action()), ch.action().toString());
+        Step st = forgetting(() -> resume(s, ch.action(), machine.next(s.machine(), ch.action())), ch.action().toString());
         MachineState next = deadStacks == null ? st.state()
                 : forgetting(() -> deadStacks.canonical(s.machine(), st.state()), ch.action().toString());
         for (var e : st.events()) {
@@ -224,6 +251,7 @@ public final class LvdTransitionSystem implements TransitionSystem<CheckState> {
             n = n.withCaller(c, from);
         }
         n = n.withCrossing(checked.crossing());
+        n = n.withResume(c, resumesInTransitionCode(s, c, next, checked.crossing()) ? frameRflags(s.machine(), c) : -1);
         if (transparency != null) {
             n = n.withDeferred(deferred(s, ch.action(), st, next, checked.violations().isEmpty()));
         }
@@ -251,6 +279,37 @@ public final class LvdTransitionSystem implements TransitionSystem<CheckState> {
             }
         }
         return mask;
+    }
+
+    /**
+     * A step from a state where CPU c resumes in transition code: the driver's jump, with the
+     * control flags (AC, DF, TF, IF) the frame holds, as the IRETQ restores them, instead of the
+     * handler's left in the registers.
+     */
+    private Step resume(CheckState s, Action a, Step st) {
+        int c = a.cpu();
+        if (!s.resumesInTransitionCode(c) || !(a instanceof Action.Driver)) {
+            return st;
+        }
+        long frame = s.resumedFlags(c);
+        var cpu = st.state().cpu(c);
+        long flags = cpu.regs().rflags() & ~RESUMED_FLAGS | frame & RESUMED_FLAGS;
+        return new Step(st.state().withCpu(c, cpu.withRegs(cpu.regs().withRflags(flags))), st.events());
+    }
+
+    /**
+     * Whether CPU c's step from {@code s} was the IRETQ that popped the frame of an interrupt that found
+     * the driver's registers in transition code (its handler, the thread's top one, is gone and RIP is
+     * ⊤): the CPU then resumes at a transition-code instruction the next step chooses.
+     */
+    private boolean resumesInTransitionCode(CheckState s, int c, MachineState next, CrossingGhost after) {
+        int t = s.machine().cpu(c).thread();
+        if (t < 0 || !s.crossing().handling(t) || !s.crossing().topHandler(t).resumesInTransitionCode()) {
+            return false;
+        }
+        return after.handlers(t).length == s.crossing().handlers(t).length - 1
+                && next.cpu(c).regs().tainted(org.lvdcheck.emulator.cpu.ArchRegs.T_RIP)
+                && next.cpu(c).mode() == org.lvdcheck.emulator.machine.CpuMode.RUNNING;
     }
 
     /** Whether something pending can arrive at {@code cpu}, or some source can still fire there and its vector is deliverable. */

@@ -44,6 +44,9 @@ public final class StateFingerprint {
             h = Hash64.combine(h, v);
         }
         h = s.crossing().hash(h);
+        if (s.resume() != 0) {
+            h = Hash64.combine(h, 0x726573756d65L ^ s.resume());
+        }
         if (s.deferred() != 0) {
             h = Hash64.combine(h, 0x6465666572726564L ^ s.deferred());
         }

@@ -71,6 +71,8 @@ public final class Adversary {
     private final Machine machine;
     /** [view][cpu] instruction addresses a jump may target; [view][cpu] VMFUNC sites; [view] a driver instruction. */
     private final long[][][] jumpTargets;
+    /** [view][cpu] the jump targets that are transition code (not the driver's labels), ascending. */
+    private final long[][][] transitionTargets;
     private final long[][][] vmfuncSites;
     private final long[] driverInstruction;
     /** [view][cpu] the move that writes every tracked frame the view writes on that CPU; null where there is none. */
@@ -98,6 +100,7 @@ public final class Adversary {
         int views = system.views().size();
         int cpus = system.cpus();
         jumpTargets = new long[views][cpus][];
+        transitionTargets = new long[views][cpus][];
         vmfuncSites = new long[views][cpus][];
         driverInstruction = new long[views];
         writeMoves = new DriverMove.Write[views][cpus];
@@ -158,6 +161,7 @@ public final class Adversary {
     private void reach(int v, int c) {
         String name = system.viewName(v);
         TreeSet<Long> targets = new TreeSet<>();
+        TreeSet<Long> transition = new TreeSet<>();
         TreeSet<Long> sites = new TreeSet<>();
         long first = Long.MAX_VALUE;
         PagingRegs regs = PagingRegs.of(machine.initial().cpu(c).regs()).withCpl(0);
@@ -179,12 +183,14 @@ public final class Adversary {
                 }
             } else {
                 targets.add(a);
+                transition.add(a);
                 if (at.insn().insn().mnemonic() == Mnemonic.VMFUNC) {
                     sites.add(a);
                 }
             }
         }
         jumpTargets[v][c] = targets.stream().mapToLong(Long::longValue).toArray();
+        transitionTargets[v][c] = transition.stream().mapToLong(Long::longValue).toArray();
         vmfuncSites[v][c] = sites.stream().mapToLong(Long::longValue).toArray();
         driverInstruction[v] = first == Long.MAX_VALUE ? 0 : first;
     }
@@ -301,6 +307,32 @@ public final class Adversary {
                         + "and TF (they cover every AC value only while no CPU has SMAP)");
             }
         }
+    }
+
+    /**
+     * Whether CPU c runs trusted code under a domain's EPT at an instruction the driver's jumps
+     * reach (transition code), with every register a driver move leaves ⊤ already ⊤: the state
+     * the driver's jump to that instruction makes. An interrupt there is delivered as one in
+     * driver control (docs/MODEL.md, "Resuming in transition code").
+     */
+    boolean driverRegistersInTransitionCode(MachineState s, int c) {
+        CpuState cpu = s.cpu(c);
+        if (!machine.compromised() || cpu.mode() != CpuMode.RUNNING || cpu.regs().tainted(ArchRegs.T_RIP)) {
+            return false;
+        }
+        int v = machine.viewOf(s, c);
+        if (v < 1 || transitionTargets[v][c] == null
+                || java.util.Arrays.binarySearch(transitionTargets[v][c], cpu.regs().rip()) < 0
+                || machine.inDriverCode(s, c)) {
+            return false;
+        }
+        return clobber(cpu).equals(cpu.regs());
+    }
+
+    /** Whether {@code target} is a transition-code instruction the driver of view v can jump to on CPU c. */
+    public boolean transitionTarget(int v, int c, long target) {
+        return v >= 1 && v < transitionTargets.length && transitionTargets[v][c] != null
+                && java.util.Arrays.binarySearch(transitionTargets[v][c], target) >= 0;
     }
 
     /** Whether the driver's POPF sets AC together with DF and TF. */

@@ -29,6 +29,14 @@ public sealed interface Event {
      * involved. {@code interrupted}: the registers the delivery started from, whose RIP, CS,
      * RFLAGS, RSP and SS (with their labels) are the context the hardware saved in the frame.
      */
+    /**
+     * An interrupt arrived while trusted code ran under a domain's EPT at transition-code
+     * instruction {@code rip} with every register the driver sets ⊤: it is delivered as one in
+     * driver control (the frame saves RIP ⊤), and its IRETQ resumes at a transition-code
+     * instruction the explorer chooses (docs/MODEL.md, "Resuming in transition code").
+     */
+    record TransitionCodeInterrupted(long rip) implements Event {}
+
     record Delivered(int vector, String view, boolean exitless, boolean fromDomain,
                      org.lvdcheck.emulator.cpu.ArchRegs interrupted) implements Event {}
 

@@ -323,6 +323,11 @@ public final class Machine {
         return null;
     }
 
+    /** Whether {@code target} is a transition-code instruction the driver of view v can jump to on CPU c. */
+    public boolean transitionTarget(int v, int c, long target) {
+        return compromised() && adversary.transitionTarget(v, c, target);
+    }
+
     /** Whether the compromised driver's POPF sets AC together with DF and TF (docs/MODEL.md, "The driver's moves"). */
     public boolean adversaryTiesAcWithDfTf() {
         return compromised() && adversary.acWithDfTf();
@@ -651,6 +656,10 @@ public final class Machine {
         boolean pendingFixed = !pendingNmi && vector == pendingFixed(s.cpu(c));
         if (compromised() && inDriverCode(s, c)) {
             s = s.withCpu(c, s.cpu(c).withRegs(Adversary.clobber(s.cpu(c))));
+        } else if (!pendingNmi && vectorClass(vector) != Model.VectorClass.NMI
+                && adversary.driverRegistersInTransitionCode(s, c)) {
+            ev.add(new Event.TransitionCodeInterrupted(s.cpu(c).regs().rip()));
+            s = s.withCpu(c, s.cpu(c).withRegs(s.cpu(c).regs().withTaint(ArchRegs.T_RIP, true)));
         }
         if (pendingFixed) {
             ev.add(new Event.Primitive("lapic: accept", "pending vector 0x" + Integer.toHexString(vector)
