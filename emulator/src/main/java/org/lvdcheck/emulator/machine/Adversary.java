@@ -323,10 +323,10 @@ public final class Adversary {
         int v = machine.viewOf(s, c);
         if (v < 1 || transitionTargets[v][c] == null
                 || java.util.Arrays.binarySearch(transitionTargets[v][c], cpu.regs().rip()) < 0
-                || machine.inDriverCode(s, c)) {
+                || !clobber(cpu).equals(cpu.regs())) {
             return false;
         }
-        return clobber(cpu).equals(cpu.regs());
+        return !machine.inDriverCode(s, c); // a page walk: last (under another CR3 the address may be the driver's)
     }
 
     /** Whether {@code target} is a transition-code instruction the driver of view v can jump to on CPU c. */
