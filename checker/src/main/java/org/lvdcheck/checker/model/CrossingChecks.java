@@ -523,7 +523,9 @@ final class CrossingChecks {
                     + ", where RFLAGS 0x" + Long.toHexString(h.rflags() & IRET_FLAGS)
                     + (h.flagsTop() ? " (status ⊤)" : "") + " was interrupted";
         }
-        if (wrong == null && !driverControl && !h.driverContext()) {
+        if (wrong == null && (!driverControl && !h.driverContext() || h.resumesInTransitionCode())) {
+            // A frame saved for trusted code the driver's jump entered pops RIP ⊤, but the registers the
+            // handler restored before its IRETQ must still be the interrupted ones (every GPR the driver's).
             wrong = unrestored(h, after, c, t, r);
         }
         if (wrong != null) {

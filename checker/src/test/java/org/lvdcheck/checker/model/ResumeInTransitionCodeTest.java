@@ -41,10 +41,21 @@ class ResumeInTransitionCodeTest {
         assertTrue(s.crossing().topHandler(0).resumesInTransitionCode());
         assertTrue(s.crossing().topHandler(0).ripTop(), "the frame saved RIP ⊤");
 
+        CheckState beforeIret = s;
         for (int i = 0; i < 600 && s.crossing().handlers(0).length > handlers; i++) {
             assertFalse(s.resumesInTransitionCode(0));
+            beforeIret = s;
             s = takeFirst(sys, s);
         }
+        // The same IRETQ after a handler that left a kernel value in R12: IRQ names it.
+        var cpu = beforeIret.machine().cpu(0);
+        CheckState leaky = beforeIret.withMachine(beforeIret.machine().withCpu(0, cpu.withRegs(cpu.regs()
+                .withGpr(org.lvdcheck.emulator.cpu.ArchRegs.R12, 0xffff888003100800L)
+                .withTaint(org.lvdcheck.emulator.cpu.ArchRegs.tGpr(org.lvdcheck.emulator.cpu.ArchRegs.R12), false))));
+        LvdTransitionSystem.Choice iret = sys.choices(leaky).stream().filter(c -> c.action().cpu() == 0
+                && c.action() instanceof Action.Execute).findFirst().orElseThrow();
+        List<org.lvdcheck.checker.explore.Violation> bad = sys.take(leaky, iret).violations();
+        assertTrue(bad.stream().anyMatch(v -> v.property().equals("IRQ") && v.evidence().contains("R12")), bad.toString());
         assertEquals(handlers, s.crossing().handlers(0).length, "the handler returned");
         assertTrue(s.resumesInTransitionCode(0), "the IRETQ popped RIP ⊤");
         List<LvdTransitionSystem.Choice> mine = sys.choices(s).stream().filter(c -> c.action().cpu() == 0).toList();
@@ -55,6 +66,11 @@ class ResumeInTransitionCodeTest {
         }
         assertTrue(mine.stream().anyMatch(c -> c.label().equals("driver: jump to 0x" + Long.toHexString(ENTRY) + " with IF=1")),
                 "where the interrupt arrived is among them");
+        // The handler restored every GPR it interrupted (the driver's): its IRETQ broke nothing. Had it
+        // left a kernel value in one, IRQ would name it (CrossingChecks compares them).
+        var restored = s.machine().cpu(0).regs();
+        assertTrue(java.util.stream.IntStream.range(0, 16).filter(n -> n != org.lvdcheck.emulator.cpu.ArchRegs.RSP)
+                .allMatch(restored::gprTainted));
         CheckState after = take(sys, s, "driver: jump to 0x" + Long.toHexString(ENTRY) + " with IF=1");
         assertFalse(after.resumesInTransitionCode(0), "the jump ends the resumption");
         long flags = after.machine().cpu(0).regs().rflags();
