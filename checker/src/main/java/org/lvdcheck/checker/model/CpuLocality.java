@@ -38,24 +38,39 @@ final class CpuLocality {
     static boolean isLocal(Action a, Step step, MachineState pre, Machine machine, FrameOwnership own,
                            boolean crossingsVisible) {
         boolean needFrames = false;
-        boolean toKernelView = !crossingsVisible && toKernelView(a, step, pre, machine, own);
+        boolean kernelSwitch = false; // this step's VMFUNC is trusted code's switch back to the kernel's view
+        boolean executed = false;
         for (Event e : step.events()) {
-            if (e instanceof Event.Crossing && toKernelView
-                    || e instanceof Event.Primitive p && p.name().equals(IN_SERVICE)) {
+            if (e instanceof Event.Primitive p && p.name().equals(IN_SERVICE)) {
                 continue;
+            }
+            if (e instanceof Event.Crossing) {
+                if (kernelSwitch) {
+                    continue; // the VMFUNC's own crossing, which follows its Executed event
+                }
+                return false;
             }
             if (e instanceof Event.VmExit || e instanceof Event.Primitive || e instanceof Event.Dispatched
                     || e instanceof Event.Switched
-                    || e instanceof Event.Stopped || e instanceof Event.Killed || e instanceof Event.KillIpiTaken
-                    || e instanceof Event.Crossing) {
+                    || e instanceof Event.Stopped || e instanceof Event.Killed || e instanceof Event.KillIpiTaken) {
                 return false;
             }
             if (e instanceof Event.Executed x) {
-                if (x.insn() == null
-                        || excluded(x.insn().insn()) && !(toKernelView && x.insn().insn().mnemonic() == Mnemonic.VMFUNC)) {
+                if (x.insn() == null) {
                     return false;
                 }
-                needFrames |= !localInstruction(x.insn().insn()) && x.insn().insn().mnemonic() != Mnemonic.VMFUNC;
+                executed = true;
+                Instruction in = x.insn().insn();
+                if (in.mnemonic() == Mnemonic.VMFUNC) {
+                    kernelSwitch = !crossingsVisible && toKernelView(a, step, pre, machine, own);
+                    if (!kernelSwitch) {
+                        return false;
+                    }
+                } else if (excluded(in)) {
+                    return false;
+                } else {
+                    needFrames |= !localInstruction(in);
+                }
             }
         }
         if (needFrames && !localByFrames(a.cpu(), step, pre, own)) {
@@ -64,7 +79,7 @@ final class CpuLocality {
         if (a instanceof Action.Execute || a instanceof Action.Branch) {
             // The step must have executed an instruction (the idle loop's scheduling is global). A
             // branch on ⊤ flags is one outcome of a jump: it reads and writes RIP alone.
-            return step.events().stream().anyMatch(e -> e instanceof Event.Executed);
+            return executed;
         }
         return a instanceof Action.Interrupt;
     }
@@ -73,8 +88,8 @@ final class CpuLocality {
     private static final String IN_SERVICE = "lvd_irq_in_service";
 
     /**
-     * Whether the step is trusted code's VMFUNC to the kernel's view (slot 0) through the EPTP list the
-     * hypervisor built for this CPU, without a VM exit: it reads that list's entry 0, which no step
+     * Whether the step, whose instruction is a VMFUNC, is trusted code's switch to the kernel's view (slot
+     * 0) through the EPTP list the hypervisor built for this CPU, without a VM exit: it reads that list's entry 0, which no step
      * changes ({@link FrameOwnership#observe} checks it), and writes only this CPU's EPTP.
      */
     private static boolean toKernelView(Action a, Step step, MachineState pre, Machine machine, FrameOwnership own) {
@@ -82,16 +97,12 @@ final class CpuLocality {
                 || machine.viewOf(step.state(), a.cpu()) != 0) {
             return false;
         }
-        boolean vmfunc = false;
         for (Event e : step.events()) {
             if (e instanceof Event.VmExit) {
                 return false;
             }
-            if (e instanceof Event.Executed x) {
-                vmfunc = x.insn() != null && x.insn().insn().mnemonic() == Mnemonic.VMFUNC;
-            }
         }
-        return vmfunc;
+        return true;
     }
 
     /** Whether every data access the step's instruction made reaches what its CPU owns ({@link FrameOwnership}). */

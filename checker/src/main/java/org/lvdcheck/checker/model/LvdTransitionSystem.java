@@ -6,9 +6,11 @@ import org.lvdcheck.checker.explore.Expansion;
 import org.lvdcheck.checker.explore.Transition;
 import org.lvdcheck.checker.explore.TransitionSystem;
 import org.lvdcheck.checker.explore.Violation;
-import org.lvdcheck.emulator.machine.Action;
-import org.lvdcheck.emulator.machine.DriverMove;
+import org.lvdcheck.emulator.cpu.ArchRegs;
 import org.lvdcheck.emulator.cpu.Rflags;
+import org.lvdcheck.emulator.machine.Action;
+import org.lvdcheck.emulator.machine.CpuMode;
+import org.lvdcheck.emulator.machine.DriverMove;
 import org.lvdcheck.emulator.machine.Machine;
 import org.lvdcheck.emulator.machine.MachineState;
 import org.lvdcheck.emulator.machine.Step;
@@ -308,8 +310,7 @@ public final class LvdTransitionSystem implements TransitionSystem<CheckState> {
             return false;
         }
         return after.handlers(t).length == s.crossing().handlers(t).length - 1
-                && next.cpu(c).regs().tainted(org.lvdcheck.emulator.cpu.ArchRegs.T_RIP)
-                && next.cpu(c).mode() == org.lvdcheck.emulator.machine.CpuMode.RUNNING;
+                && next.cpu(c).regs().tainted(ArchRegs.T_RIP) && next.cpu(c).mode() == CpuMode.RUNNING;
     }
 
     /** Whether something pending can arrive at {@code cpu}, or some source can still fire there and its vector is deliverable. */
