@@ -21,20 +21,25 @@ public final class CrossingGhost {
     /** No thread has anything open. */
     public static final CrossingGhost NONE = new CrossingGhost(new Open[0]);
 
-    /** What one thread has open: gate calls and handlers, innermost last. */
-    private record Open(GateCall[] calls, Handler[] handlers) {
+    /**
+     * What one thread has open: gate calls and handlers, innermost last; for each handler, how many
+     * gate calls the thread had open when it was opened (a handler opened inside a crossing is
+     * abandoned when the crossing returns, see {@link #withoutTopCall}).
+     */
+    private record Open(GateCall[] calls, Handler[] handlers, int[] callsAtOpen) {
         boolean empty() {
             return calls.length == 0 && handlers.length == 0;
         }
 
         @Override
         public boolean equals(Object o) {
-            return o instanceof Open x && Arrays.equals(calls, x.calls) && Arrays.equals(handlers, x.handlers);
+            return o instanceof Open x && Arrays.equals(calls, x.calls) && Arrays.equals(handlers, x.handlers)
+                    && Arrays.equals(callsAtOpen, x.callsAtOpen);
         }
 
         @Override
         public int hashCode() {
-            return 31 * Arrays.hashCode(calls) + Arrays.hashCode(handlers);
+            return 31 * (31 * Arrays.hashCode(calls) + Arrays.hashCode(handlers)) + Arrays.hashCode(callsAtOpen);
         }
     }
 
@@ -171,31 +176,51 @@ public final class CrossingGhost {
     public CrossingGhost withCall(int t, GateCall c) {
         Open o = open(t);
         GateCall[] calls = o == null ? new GateCall[] {c} : append(o.calls, c);
-        return with(t, new Open(calls, o == null ? new Handler[0] : o.handlers));
+        return with(t, o == null ? new Open(calls, new Handler[0], new int[0]) : new Open(calls, o.handlers, o.callsAtOpen));
     }
 
+    /**
+     * Thread {@code t} returned from its innermost gate call, to the kernel context it made the call
+     * from: a handler opened while that call was open (an interrupt or exception inside the
+     * crossing) has had its frame abandoned. Hardened, the entry code's kill path does that: a
+     * handler that finds the domain killed moves RSP to the gate frame and returns through
+     * lvd_gate_error_return; that handler never comes back to the context it interrupted, and no
+     * IRETQ is compared with it.
+     */
     public CrossingGhost withoutTopCall(int t) {
         Open o = open(t);
-        return o == null || o.calls.length == 0 ? this
-                : with(t, new Open(Arrays.copyOf(o.calls, o.calls.length - 1), o.handlers));
+        if (o == null || o.calls.length == 0) {
+            return this;
+        }
+        int kept = o.handlers.length;
+        while (kept > 0 && o.callsAtOpen[kept - 1] >= o.calls.length) {
+            kept--;
+        }
+        return with(t, new Open(Arrays.copyOf(o.calls, o.calls.length - 1), Arrays.copyOf(o.handlers, kept),
+                Arrays.copyOf(o.callsAtOpen, kept)));
     }
 
     public CrossingGhost withHandler(int t, Handler h) {
         Open o = open(t);
-        Handler[] hs = o == null ? new Handler[] {h} : append(o.handlers, h);
-        return with(t, new Open(o == null ? new GateCall[0] : o.calls, hs));
+        if (o == null) {
+            return with(t, new Open(new GateCall[0], new Handler[] {h}, new int[] {0}));
+        }
+        int[] at = Arrays.copyOf(o.callsAtOpen, o.callsAtOpen.length + 1);
+        at[o.callsAtOpen.length] = o.calls.length;
+        return with(t, new Open(o.calls, append(o.handlers, h), at));
     }
 
     public CrossingGhost withoutTopHandler(int t) {
         Open o = open(t);
         return o == null || o.handlers.length == 0 ? this
-                : with(t, new Open(o.calls, Arrays.copyOf(o.handlers, o.handlers.length - 1)));
+                : with(t, new Open(o.calls, Arrays.copyOf(o.handlers, o.handlers.length - 1),
+                        Arrays.copyOf(o.callsAtOpen, o.handlers.length - 1)));
     }
 
     /** Thread {@code t} with no open handler (a kill resumed it below all of them). */
     public CrossingGhost withoutHandlers(int t) {
         Open o = open(t);
-        return o == null || o.handlers.length == 0 ? this : with(t, new Open(o.calls, new Handler[0]));
+        return o == null || o.handlers.length == 0 ? this : with(t, new Open(o.calls, new Handler[0], new int[0]));
     }
 
     private static <T> T[] append(T[] a, T x) {
@@ -231,8 +256,8 @@ public final class CrossingGhost {
                 h = c.kernel().hash(h);
             }
             h = Hash64.combine(h, o.handlers.length);
-            for (Handler x : o.handlers) {
-                h = x.hash(h);
+            for (int i = 0; i < o.handlers.length; i++) {
+                h = Hash64.combine(o.handlers[i].hash(h), o.callsAtOpen[i]);
             }
         }
         return h;

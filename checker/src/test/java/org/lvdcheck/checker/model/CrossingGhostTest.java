@@ -129,4 +129,27 @@ class CrossingGhostTest {
         assertEquals(StateFingerprint.of(s, 0), StateFingerprint.of(t.withCrossing(CrossingGhost.NONE), 0));
         assertSame(s, s.withCrossing(CrossingGhost.NONE));
     }
+
+    @Test
+    void aGateReturnAbandonsTheHandlersOpenedInsideTheCallAndKeepsTheOnesBelowIt() {
+        CrossingGhost.GateCall call = new CrossingGhost.GateCall("vmfunc_klcd_wrapper", 0x10, 0x15,
+                CrossingGhost.KernelContext.of(kernel(), PERCPU0));
+        CrossingGhost.Handler outer = CrossingGhost.Handler.of(0x31, 0, kernel());
+        CrossingGhost.Handler inDriver = CrossingGhost.Handler.of(0xef, 1, kernel().withRip(0xa0000000L));
+        CrossingGhost.Handler nested = CrossingGhost.Handler.of(0xef, 0, kernel().withRip(0x81000100L));
+        // A call made inside a device handler; inside it a timer in the driver and one nested in the kernel.
+        CrossingGhost g = CrossingGhost.NONE.withHandler(0, outer).withCall(0, call).withHandler(0, inDriver)
+                .withHandler(0, nested);
+        assertEquals(3, g.handlers(0).length);
+        CrossingGhost back = g.withoutTopCall(0);
+        assertEquals(0, back.calls(0).length);
+        assertEquals(List.of(outer), List.of(back.handlers(0)), "the entry code's kill path left both frames behind");
+        assertEquals(CrossingGhost.NONE.withHandler(0, outer), back);
+        // The same handlers without the call are a different ghost (when each was opened is state).
+        assertNotEquals(CrossingGhost.NONE.withHandler(0, outer).withHandler(0, inDriver).withCall(0, call),
+                CrossingGhost.NONE.withHandler(0, outer).withCall(0, call).withHandler(0, inDriver));
+        // A handler that ended normally before the return leaves nothing to abandon.
+        CrossingGhost closed = CrossingGhost.NONE.withCall(0, call).withHandler(0, inDriver).withoutTopHandler(0);
+        assertSame(CrossingGhost.NONE, closed.withoutTopCall(0));
+    }
 }
