@@ -6,6 +6,8 @@ import org.lvdcheck.emulator.machine.Event;
 import org.lvdcheck.emulator.machine.Machine;
 import org.lvdcheck.emulator.machine.MachineState;
 import org.lvdcheck.emulator.machine.Step;
+import org.lvdcheck.emulator.machine.ThreadState;
+import org.lvdcheck.emulator.machine.ThreadStatus;
 import org.lvdcheck.spec.asm.Instruction;
 import org.lvdcheck.spec.asm.MemOp;
 import org.lvdcheck.spec.asm.Mnemonic;
@@ -22,7 +24,9 @@ import org.lvdcheck.spec.asm.Reg;
  * too when every frame its data accesses reached is its CPU's, its running thread's, or read-only
  * and only read ({@link FrameOwnership}, which checks that no other CPU reaches them). Everything
  * that may touch shared state is global: kernel
- * primitives (called C routines) other than the read of the CPU's in-service vector, VM exits
+ * primitives (called C routines) other than the read of the CPU's in-service vector and, once no
+ * thread can be switched in, the interrupt's {@code do_IRQ} and a {@code __schedule} that keeps
+ * the current thread, VM exits
  * (the hypervisor may rewrite EPTs and EPTP lists), VMFUNC other than trusted code's switch back
  * to the kernel's view (any other slot is one a kill rewrites), the scheduler, a stopped or killed
  * CPU, any memory operand not based on RSP or the GS segment.
@@ -41,7 +45,7 @@ final class CpuLocality {
         boolean kernelSwitch = false; // this step's VMFUNC is trusted code's switch back to the kernel's view
         boolean executed = false;
         for (Event e : step.events()) {
-            if (e instanceof Event.Primitive p && p.name().equals(IN_SERVICE)) {
+            if (e instanceof Event.Primitive p && localPrimitive(p, pre)) {
                 continue;
             }
             if (e instanceof Event.Crossing) {
@@ -82,6 +86,36 @@ final class CpuLocality {
             return executed;
         }
         return a instanceof Action.Interrupt;
+    }
+
+    /**
+     * The primitives a local step may run: the read of this CPU's in-service vector, and, once no
+     * thread can ever be switched in ({@link #noThreadCanBeSwitchedIn}), {@code do_IRQ} (it EOIs this
+     * CPU's local APIC, reads the frame at RDI, and for the timer asks whether another thread is
+     * runnable, to set this CPU's need_resched) and {@code __schedule} without a switch (it finds no
+     * other thread runnable; a switch is an {@link Event.Switched}, global).
+     */
+    private static boolean localPrimitive(Event.Primitive p, MachineState pre) {
+        return switch (p.name()) {
+            case IN_SERVICE -> true;
+            case "do_IRQ", "__schedule" -> noThreadCanBeSwitchedIn(pre);
+            default -> false;
+        };
+    }
+
+    /**
+     * Whether no thread is runnable (NEW or RUNNABLE) in {@code pre}, which then holds in every state
+     * reachable from it: a thread becomes RUNNABLE only when a CPU's {@code __schedule} switches it out
+     * for another runnable thread, and NEW only at the build. What the timer's {@code do_IRQ} and
+     * {@code __schedule} read of the thread table is then the same whatever other CPUs do.
+     */
+    static boolean noThreadCanBeSwitchedIn(MachineState pre) {
+        for (ThreadState t : pre.threads()) {
+            if (t.status() == ThreadStatus.RUNNABLE || t.status() == ThreadStatus.NEW) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** The primitive that reads this CPU's local APIC in-service register and nothing else (HARDENING.md G26). */

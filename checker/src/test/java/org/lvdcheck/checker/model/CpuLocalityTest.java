@@ -16,6 +16,7 @@ import org.lvdcheck.emulator.machine.Event;
 import org.lvdcheck.emulator.machine.Machine;
 import org.lvdcheck.emulator.machine.MachineState;
 import org.lvdcheck.emulator.machine.Step;
+import org.lvdcheck.emulator.machine.ThreadStatus;
 import org.lvdcheck.spec.asm.Mnemonic;
 import org.lvdcheck.spec.lvd.SpecLoader;
 
@@ -23,7 +24,8 @@ import org.lvdcheck.spec.lvd.SpecLoader;
  * Which steps the partial-order reduction takes as CPU-local (docs/MODEL.md, "Partial-order
  * reduction"), on hand-placed states of lvd-hardened: trusted code's VMFUNC back to the kernel's
  * view through the CPU's own EPTP list, and either outcome of a jump on ⊤ flags, are local; a
- * VMFUNC to a domain's slot, or any VMFUNC when a witness names crossings, is not.
+ * VMFUNC to a domain's slot, or any VMFUNC when a witness names crossings, is not; the timer's
+ * do_IRQ and a __schedule that keeps the thread are local once no thread can be switched in.
  */
 class CpuLocalityTest {
     private static Machine machine;
@@ -98,5 +100,66 @@ class CpuLocalityTest {
                     && x.insn().insn().mnemonic() == Mnemonic.JCC), st.events().toString());
             assertTrue(CpuLocality.isLocal(a, st, s, machine, own, false), "taken " + taken);
         }
+    }
+
+    /** The first step of cpu0 from {@code s} (Execute) whose events name primitive {@code name}; its pre-state. */
+    private static MachineState before(MachineState s, String name) {
+        for (int i = 0; i < 400; i++) {
+            Step st = machine.next(s, new Action.Execute(0));
+            if (st.events().stream().anyMatch(e -> e instanceof Event.Primitive p && p.name().equals(name)
+                    || e instanceof Event.Switched && name.equals("__schedule"))) {
+                return s;
+            }
+            s = st.state();
+        }
+        throw new AssertionError("cpu0 never ran " + name);
+    }
+
+    /** cpu0 runs t0 and takes a timer interrupt at t0's first instruction; t1 is NEW. */
+    private static MachineState timerInT0() {
+        MachineState s = machine.initial();
+        while (s.cpu(0).mode() != CpuMode.RUNNING) {
+            s = machine.next(s, new Action.Execute(0)).state();
+        }
+        assertEquals(0, s.cpu(0).thread());
+        return machine.next(s, new Action.Interrupt(0, 0xef)).state();
+    }
+
+    /** {@code s} with t1 given the status {@code st} (running on cpu1 when RUNNING). */
+    private static MachineState t1(MachineState s, ThreadStatus st) {
+        var th = s.threads().get(1);
+        s = s.withThread(1, th.with(st, 1, th.saved()));
+        return st == ThreadStatus.RUNNING ? s.withCpu(1, s.cpu(1).withMode(CpuMode.RUNNING).withThread(1)) : s;
+    }
+
+    private static boolean local(MachineState pre, String primitive) {
+        Action a = new Action.Execute(0);
+        Step st = machine.next(pre, a);
+        assertTrue(st.events().stream().anyMatch(e -> e instanceof Event.Primitive p && p.name().equals(primitive)
+                || e instanceof Event.Switched), st.events().toString());
+        return CpuLocality.isLocal(a, st, pre, machine, own, false);
+    }
+
+    @Test
+    void theTimersDoIrqIsLocalOnlyOnceNoThreadCanBeSwitchedIn() {
+        MachineState pre = before(timerInT0(), "do_IRQ");
+        assertFalse(local(pre, "do_IRQ"), "t1 NEW: do_IRQ sets need_resched by a thread table another CPU changes");
+        assertFalse(local(t1(pre, ThreadStatus.RUNNABLE), "do_IRQ"), "t1 RUNNABLE");
+        assertTrue(local(t1(pre, ThreadStatus.RUNNING), "do_IRQ"), "t1 running on cpu1: nothing can be switched in");
+        assertTrue(local(t1(pre, ThreadStatus.DONE), "do_IRQ"), "t1 done");
+        assertFalse(CpuLocality.noThreadCanBeSwitchedIn(pre));
+        assertTrue(CpuLocality.noThreadCanBeSwitchedIn(t1(pre, ThreadStatus.DONE)));
+    }
+
+    @Test
+    void aScheduleThatKeepsTheThreadIsLocalOnlyOnceNoThreadCanBeSwitchedIn() {
+        // t1 NEW: do_IRQ sets need_resched; the return path's preemption loop calls __schedule.
+        MachineState pre = before(timerInT0(), "__schedule");
+        assertFalse(local(pre, "__schedule"), "t1 NEW: the switch to it is global");
+        // t1 started on cpu1 meanwhile: __schedule finds nobody and t0 continues.
+        MachineState running = t1(pre, ThreadStatus.RUNNING);
+        Step st = machine.next(running, new Action.Execute(0));
+        assertTrue(st.events().stream().noneMatch(e -> e instanceof Event.Switched), st.events().toString());
+        assertTrue(local(running, "__schedule"));
     }
 }
