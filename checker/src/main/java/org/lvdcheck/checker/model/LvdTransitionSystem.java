@@ -2,6 +2,7 @@ package org.lvdcheck.checker.model;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
 import org.lvdcheck.checker.explore.Expansion;
 import org.lvdcheck.checker.explore.Transition;
 import org.lvdcheck.checker.explore.TransitionSystem;
@@ -129,7 +130,7 @@ public final class LvdTransitionSystem implements TransitionSystem<CheckState> {
         }
         MachineState m = machine.initial();
         if (deadStacks != null) {
-            m = forgetting(() -> deadStacks.canonicalInitial(machine.initial()), "the initial state");
+            m = forgetting(() -> deadStacks.canonicalInitial(machine.initial()), () -> "the initial state");
         }
         return new CheckState(m, fires, new int[cpus]);
     }
@@ -162,9 +163,13 @@ public final class LvdTransitionSystem implements TransitionSystem<CheckState> {
             if (action instanceof Action.KillIpi) {
                 return "kill IPI";
             }
-            return "driver: " + ((Action.Driver) action).move();
+            return DRIVER_LABELS.computeIfAbsent(((Action.Driver) action).move(), m -> "driver: " + m);
         }
     }
+
+    /** The label of each driver move met so far: formatting one anew for every transition costs more than the step. */
+    private static final ConcurrentHashMap<DriverMove, String> DRIVER_LABELS =
+            new ConcurrentHashMap<>();
 
     /**
      * Every enabled action of {@code s} in the fixed order: per CPU, its instruction (or the
@@ -232,9 +237,9 @@ public final class LvdTransitionSystem implements TransitionSystem<CheckState> {
     /** Takes one choice: the next state and what happened. */
     public Taken take(CheckState s, Choice ch) {
         int c = ch.action().cpu();
-        Step st = forgetting(() -> resume(s, ch.action(), machine.next(s.machine(), ch.action())), ch.action().toString());
+        Step st = forgetting(() -> resume(s, ch.action(), machine.next(s.machine(), ch.action())), ch.action()::toString);
         MachineState next = deadStacks == null ? st.state()
-                : forgetting(() -> deadStacks.canonical(s.machine(), st.state()), ch.action().toString());
+                : forgetting(() -> deadStacks.canonical(s.machine(), st.state()), ch.action()::toString);
         for (var e : st.events()) {
             if (e instanceof org.lvdcheck.emulator.machine.Event.Executed x && x.insn() != null) {
                 coverage.record(x.insn());
@@ -247,7 +252,7 @@ public final class LvdTransitionSystem implements TransitionSystem<CheckState> {
         }
         CheckState n = ch.source() >= 0 ? s.fired(ch.source(), cpus, c, next) : s.withMachine(next);
         StepChecks.Checked checked = forgetting(() -> checks.step(s.machine(), s.caller(), s.crossing(), ch.action(),
-                st), "a check of " + ch.action());
+                st), () -> "a check of " + ch.action());
         int from = machine.viewOf(s.machine(), c);
         if (from > 0 && machine.viewOf(next, c) == 0) {
             n = n.withCaller(c, from);
@@ -332,11 +337,11 @@ public final class LvdTransitionSystem implements TransitionSystem<CheckState> {
      * ({@link DeadStacks.Forgotten}): the reduction's assumption failed, so nothing explored
      * with it can be trusted.
      */
-    private static <T> T forgetting(java.util.function.Supplier<T> what, String during) {
+    private static <T> T forgetting(java.util.function.Supplier<T> what, java.util.function.Supplier<String> during) {
         try {
             return what.get();
         } catch (org.lvdcheck.emulator.mem.PhysMem.DeadRead e) {
-            throw new DeadStacks.Forgotten("the dead-stack reduction forgot a byte that " + during + " reads ("
+            throw new DeadStacks.Forgotten("the dead-stack reduction forgot a byte that " + during.get() + " reads ("
                     + e.getMessage() + "); check again with --no-reduction", e);
         }
     }

@@ -843,18 +843,21 @@ public final class ArchRegs {
     }
 
     /** Mutable builder; {@link #build()} snapshots it. */
+    /** The reset value of every segment register of a {@link Builder} (an immutable value, shared). */
+    private static final Segment NULL_SEGMENT = Segment.nullSelector(0);
+
     public static final class Builder {
         private final long[] gprs;
         private long rip;
         private long rflags = Rflags.FIXED1;
-        private Segment es = Segment.nullSelector(0);
-        private Segment cs = Segment.nullSelector(0);
-        private Segment ss = Segment.nullSelector(0);
-        private Segment ds = Segment.nullSelector(0);
-        private Segment fs = Segment.nullSelector(0);
-        private Segment gs = Segment.nullSelector(0);
-        private Segment ldtr = Segment.nullSelector(0);
-        private Segment tr = Segment.nullSelector(0);
+        private Segment es = NULL_SEGMENT;
+        private Segment cs = NULL_SEGMENT;
+        private Segment ss = NULL_SEGMENT;
+        private Segment ds = NULL_SEGMENT;
+        private Segment fs = NULL_SEGMENT;
+        private Segment gs = NULL_SEGMENT;
+        private Segment ldtr = NULL_SEGMENT;
+        private Segment tr = NULL_SEGMENT;
         private DescriptorTableReg gdtr = DescriptorTableReg.ZERO;
         private DescriptorTableReg idtr = DescriptorTableReg.ZERO;
         private long kernelGsBase;
