@@ -842,10 +842,10 @@ public final class ArchRegs {
                 taint == 0 ? "" : String.format(" taint=%x", taint));
     }
 
-    /** Mutable builder; {@link #build()} snapshots it. */
     /** The reset value of every segment register of a {@link Builder} (an immutable value, shared). */
     private static final Segment NULL_SEGMENT = Segment.nullSelector(0);
 
+    /** Mutable builder; {@link #build()} snapshots it. */
     public static final class Builder {
         private final long[] gprs;
         private long rip;
