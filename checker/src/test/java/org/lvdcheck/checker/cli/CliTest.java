@@ -120,4 +120,19 @@ class CliTest {
         assertEquals(ExitCode.INCONCLUSIVE, ExitCode.HOLDS.and(ExitCode.INCONCLUSIVE));
         assertEquals(ExitCode.HOLDS, ExitCode.HOLDS.and(ExitCode.HOLDS));
     }
+
+    @Test
+    void benchExplorerReportsStatesPerSecondAndBytesPerStateForEachWorkerCount() {
+        Run r = run("bench", "--explorer", "--spec", "src/test/resources/small/tiny.lvd", "--max-states", "400",
+                "--runs", "1", "--workers", "1,2");
+        assertEquals(0, r.code(), r.err());
+        for (String w : new String[] {"1 worker:", "2 workers:"}) {
+            assertTrue(r.out().contains("tiny           explorer, " + w + " 400 distinct states"), r.out());
+        }
+        assertTrue(r.out().matches("(?s).*states/s: best [0-9,]+, mean [0-9,]+ over 1 runs; seen set [0-9.]+ bytes/state.*"),
+                r.out());
+        assertFalse(r.out().contains("not comparable"), r.out());
+        assertEquals(2, run("bench", "--explorer", "--workers", "0").code());
+        assertEquals(2, run("bench", "--explorer", "--max-states", "0").code());
+    }
 }
