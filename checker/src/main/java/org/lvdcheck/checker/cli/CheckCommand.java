@@ -73,6 +73,10 @@ public final class CheckCommand implements Callable<Integer> {
     @Option(names = "--no-reduction", description = "Turn the CPU-local partial-order reduction off.")
     boolean noReduction;
 
+    @Option(names = "--state-profile", description = "After the run, print where the expanded states are: the "
+            + "places (thread, view, source line) each CPU was at most often, and the most frequent combinations.")
+    boolean stateProfile;
+
     @Option(names = "--coarse-interrupts", description = "Let interrupts arrive only where a run of "
             + "interrupt-transparent kernel instructions starts (docs/MODEL.md): fewer states, but no property is "
             + "reported as holding.")
@@ -112,6 +116,11 @@ public final class CheckCommand implements Callable<Integer> {
                     + "%.0f s%n", p.distinctStates(), p.queue(), p.depth(), p.statesPerSecond(), p.seconds()),
                     Duration.ofSeconds(5));
         }
+        org.lvdcheck.checker.model.StateProfile profile = null;
+        if (stateProfile) {
+            profile = new org.lvdcheck.checker.model.StateProfile(sys.machine());
+            sys.profile(profile);
+        }
         CheckReport.header(out, loaded, sys);
         Explorer<CheckState> explorer = new Explorer<>(sys, opts);
         ExplorationResult result;
@@ -139,6 +148,9 @@ public final class CheckCommand implements Callable<Integer> {
         List<CheckReport.Written> traces = CheckReport.writeTraces(explorer, result, sys, loaded, fpSeed, traceDir);
         CheckReport report = new CheckReport(loaded, sys, result, checked, notChecked, traces, explorer.seenSetBytes());
         report.print(out);
+        if (profile != null) {
+            CheckReport.printProfile(out, profile);
+        }
         if (reports.json != null) {
             report.writeJson(reports.json, fpSeed);
             out.println("report: " + reports.json);

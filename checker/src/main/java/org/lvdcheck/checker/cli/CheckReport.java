@@ -227,6 +227,21 @@ final class CheckReport {
         out.println("verdict: " + verdictWord());
     }
 
+    /** The state profile of {@code check --state-profile}: the places and combinations counted most. */
+    static void printProfile(PrintWriter out, org.lvdcheck.checker.model.StateProfile p) {
+        out.printf(Locale.ROOT, "state profile: %,d states expanded; the places CPUs were at most often:%n", p.expanded());
+        for (var c : p.topPlaces(PROFILE_LINES)) {
+            out.printf(Locale.ROOT, "  %,12d  %s%n", c.states(), c.place());
+        }
+        out.println("state profile: the combinations of all CPUs' places met most often:");
+        for (var c : p.topCombinations(PROFILE_LINES)) {
+            out.printf(Locale.ROOT, "  %,12d  %s%n", c.states(), c.place());
+        }
+    }
+
+    /** Lines of each list of the state profile. */
+    static final int PROFILE_LINES = 20;
+
     void writeJson(Path to, long fpSeed) {
         ObjectMapper m = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
         ObjectNode root = m.createObjectNode();

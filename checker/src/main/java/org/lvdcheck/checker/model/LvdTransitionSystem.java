@@ -38,6 +38,8 @@ public final class LvdTransitionSystem implements TransitionSystem<CheckState> {
     private final boolean reduction;
     private final int cpus;
     private final LineCoverage coverage;
+    /** Where the expanded states are, when asked for ({@code check --state-profile}); null otherwise. */
+    private volatile StateProfile profile;
     private final Witnesses witnesses;
     private final InveptObligations invept = new InveptObligations();
     /** Canonical frames of the states the breadth-first search keeps (one thread uses it: the merge). */
@@ -359,8 +361,17 @@ public final class LvdTransitionSystem implements TransitionSystem<CheckState> {
     /** A taken choice. */
     public record Taken(Choice choice, Step step, CheckState target, List<Violation> violations) {}
 
+    /** Counts every state this system expands from now on in {@code p} (once per state: its first expansion). */
+    public void profile(StateProfile p) {
+        this.profile = p;
+    }
+
     @Override
     public Expansion<CheckState> expand(CheckState s, boolean reduced) {
+        StateProfile p = profile;
+        if (p != null && (reduced || !reduction)) {
+            p.record(s);
+        }
         List<Choice> all = choices(s);
         Taken[] taken = new Taken[all.size()];
         if (reduced && reduction) {

@@ -1,0 +1,100 @@
+package org.lvdcheck.checker.model;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
+import org.lvdcheck.emulator.cpu.ArchRegs;
+import org.lvdcheck.emulator.lxd.LvdSystem;
+import org.lvdcheck.emulator.machine.CpuMode;
+import org.lvdcheck.emulator.machine.CpuState;
+import org.lvdcheck.emulator.machine.Machine;
+import org.lvdcheck.emulator.machine.MachineState;
+
+/**
+ * Where the explored states are (`check --state-profile`): for every state the explorer expands,
+ * the place each CPU is at (its thread, the view it runs under and the source line of its next
+ * instruction, or driver control, or idle) and the combination of all CPUs' places. A state space
+ * that is too large to finish shows here which code multiplies it. Safe for the explorer's worker
+ * threads.
+ */
+public final class StateProfile {
+    /** One place or combination of places and how many expanded states had it. */
+    public record Count(String place, long states) {}
+
+    private final Machine machine;
+    private final LvdSystem system;
+    private final ConcurrentHashMap<String, LongAdder> places = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, LongAdder> combinations = new ConcurrentHashMap<>();
+    private final LongAdder expanded = new LongAdder();
+
+    public StateProfile(Machine machine) {
+        this.machine = machine;
+        this.system = machine.system();
+    }
+
+    /** Counts one expanded state. */
+    void record(CheckState s) {
+        MachineState m = s.machine();
+        StringBuilder all = new StringBuilder();
+        for (int c = 0; c < m.cpus().size(); c++) {
+            String p = place(m, c);
+            places.computeIfAbsent(p, k -> new LongAdder()).increment();
+            if (c > 0) {
+                all.append("  |  ");
+            }
+            all.append(p);
+        }
+        combinations.computeIfAbsent(all.toString(), k -> new LongAdder()).increment();
+        expanded.increment();
+    }
+
+    /** CPU c's place in {@code m}, e.g. {@code cpu0 t1 kernel entry.s:172 call}. */
+    String place(MachineState m, int c) {
+        CpuState cpu = m.cpu(c);
+        StringBuilder b = new StringBuilder("cpu").append(c).append(' ');
+        b.append(cpu.thread() >= 0 ? system.spec().threads().get(cpu.thread()).name() : "-").append(' ');
+        if (cpu.mode() != CpuMode.RUNNING) {
+            return b.append(cpu.mode().name().toLowerCase()).toString();
+        }
+        int view = machine.viewOf(m, c);
+        b.append(view >= 0 ? system.viewName(view) : "?").append(' ');
+        ArchRegs r = cpu.regs();
+        if (r.tainted(ArchRegs.T_RIP)) {
+            return b.append("driver control (RIP ⊤)").toString();
+        }
+        long hpa = machine.hostAddress(m, c, r.rip());
+        LvdSystem.CodeAt at = hpa < 0 ? null : system.code().get(hpa);
+        if (at == null || at.insn().address() != r.rip()) {
+            return b.append("0x").append(Long.toHexString(r.rip())).toString();
+        }
+        String file = at.insn().pos().file();
+        b.append(file.substring(file.lastIndexOf('/') + 1)).append(':').append(at.insn().pos().line()).append(' ')
+                .append(at.insn().insn().mnemonic().name().toLowerCase());
+        return at.driver() ? b.append(" (driver code)").toString() : b.toString();
+    }
+
+    /** How many states were counted. */
+    public long expanded() {
+        return expanded.sum();
+    }
+
+    /** The {@code n} places counted most, most first (ties by name). */
+    public List<Count> topPlaces(int n) {
+        return top(places, n);
+    }
+
+    /** The {@code n} combinations of all CPUs' places counted most, most first (ties by name). */
+    public List<Count> topCombinations(int n) {
+        return top(combinations, n);
+    }
+
+    private static List<Count> top(Map<String, LongAdder> counts, int n) {
+        List<Count> all = new ArrayList<>();
+        counts.forEach((k, v) -> all.add(new Count(k, v.sum())));
+        all.sort(Comparator.comparingLong(Count::states).reversed().thenComparing(Count::place));
+        return all.subList(0, Math.min(n, all.size()));
+    }
+}
