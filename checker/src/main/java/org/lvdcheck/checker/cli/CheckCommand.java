@@ -10,6 +10,7 @@ import org.lvdcheck.checker.explore.ExplorationResult;
 import org.lvdcheck.checker.explore.Explorer;
 import org.lvdcheck.checker.model.CheckState;
 import org.lvdcheck.checker.model.LvdTransitionSystem;
+import org.lvdcheck.checker.model.StateProfile;
 import org.lvdcheck.checker.model.StepChecks;
 import org.lvdcheck.checker.trace.Replay;
 import org.lvdcheck.properties.PropertyId;
@@ -116,9 +117,9 @@ public final class CheckCommand implements Callable<Integer> {
                     + "%.0f s%n", p.distinctStates(), p.queue(), p.depth(), p.statesPerSecond(), p.seconds()),
                     Duration.ofSeconds(5));
         }
-        org.lvdcheck.checker.model.StateProfile profile = null;
+        StateProfile profile = null;
         if (stateProfile) {
-            profile = new org.lvdcheck.checker.model.StateProfile(sys.machine());
+            profile = new StateProfile(sys.machine());
             sys.profile(profile);
         }
         CheckReport.header(out, loaded, sys);

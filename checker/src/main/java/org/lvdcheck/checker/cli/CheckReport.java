@@ -21,6 +21,7 @@ import org.lvdcheck.checker.io.OutputFiles;
 import org.lvdcheck.checker.model.CheckState;
 import org.lvdcheck.checker.model.LineCoverage;
 import org.lvdcheck.checker.model.LvdTransitionSystem;
+import org.lvdcheck.checker.model.StateProfile;
 import org.lvdcheck.checker.model.TransitionCode;
 import org.lvdcheck.checker.model.Witnesses;
 import org.lvdcheck.checker.trace.GhostTrace;
@@ -228,7 +229,7 @@ final class CheckReport {
     }
 
     /** The state profile of {@code check --state-profile}: the places and combinations counted most. */
-    static void printProfile(PrintWriter out, org.lvdcheck.checker.model.StateProfile p) {
+    static void printProfile(PrintWriter out, StateProfile p) {
         out.printf(Locale.ROOT, "state profile: %,d states expanded; the places CPUs were at most often:%n", p.expanded());
         for (var c : p.topPlaces(PROFILE_LINES)) {
             out.printf(Locale.ROOT, "  %,12d  %s%n", c.states(), c.place());

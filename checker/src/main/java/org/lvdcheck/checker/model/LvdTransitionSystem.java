@@ -2,7 +2,6 @@ package org.lvdcheck.checker.model;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ConcurrentHashMap;
 import org.lvdcheck.checker.explore.Expansion;
 import org.lvdcheck.checker.explore.Transition;
 import org.lvdcheck.checker.explore.TransitionSystem;
@@ -165,13 +164,9 @@ public final class LvdTransitionSystem implements TransitionSystem<CheckState> {
             if (action instanceof Action.KillIpi) {
                 return "kill IPI";
             }
-            return DRIVER_LABELS.computeIfAbsent(((Action.Driver) action).move(), m -> "driver: " + m);
+            return "driver: " + ((Action.Driver) action).move();
         }
     }
-
-    /** The label of each driver move met so far: formatting one anew for every transition costs more than the step. */
-    private static final ConcurrentHashMap<DriverMove, String> DRIVER_LABELS =
-            new ConcurrentHashMap<>();
 
     /**
      * Every enabled action of {@code s} in the fixed order: per CPU, its instruction (or the

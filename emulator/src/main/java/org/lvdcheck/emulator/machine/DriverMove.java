@@ -18,7 +18,7 @@ public sealed interface DriverMove {
     record Vmfunc(long eax, long ecx, long site) implements DriverMove {
         @Override
         public String toString() {
-            return String.format("vmfunc eax=%d ecx=%d at 0x%x", eax, ecx, site);
+            return "vmfunc eax=" + eax + " ecx=" + ecx + " at 0x" + Long.toHexString(site);
         }
     }
 
@@ -26,7 +26,7 @@ public sealed interface DriverMove {
     record Jump(long target, boolean interruptsEnabled) implements DriverMove {
         @Override
         public String toString() {
-            return String.format("jump to 0x%x with IF=%d", target, interruptsEnabled ? 1 : 0);
+            return "jump to 0x" + Long.toHexString(target) + " with IF=" + (interruptsEnabled ? 1 : 0);
         }
     }
 
@@ -59,7 +59,7 @@ public sealed interface DriverMove {
     record Privileged(Kind kind, long operand) implements DriverMove {
         @Override
         public String toString() {
-            return kind.source() + (operand >= 0 ? String.format(" (0x%x)", operand) : "");
+            return operand >= 0 ? kind.source() + " (0x" + Long.toHexString(operand) + ")" : kind.source();
         }
     }
 
@@ -75,7 +75,7 @@ public sealed interface DriverMove {
                     ? "cpu" + Integer.toUnsignedString(r.destination()) : r.describe().replaceFirst("^.* to ", "");
             return "wrmsr ICR: " + (r.mode() == org.lvdcheck.emulator.irq.IpiRequest.DeliveryMode.NMI ? "NMI"
                     : r.mode() == org.lvdcheck.emulator.irq.IpiRequest.DeliveryMode.FIXED
-                    ? "vector 0x" + Integer.toHexString(r.vector()) : String.format("0x%x", icr)) + " to " + to;
+                    ? "vector 0x" + Integer.toHexString(r.vector()) : "0x" + Long.toHexString(icr)) + " to " + to;
         }
     }
 
@@ -83,7 +83,7 @@ public sealed interface DriverMove {
     record Popf(boolean ifFlag, boolean ac, boolean df, boolean tf) implements DriverMove {
         @Override
         public String toString() {
-            return String.format("popf IF=%d AC=%d DF=%d TF=%d", ifFlag ? 1 : 0, ac ? 1 : 0, df ? 1 : 0, tf ? 1 : 0);
+            return "popf IF=" + (ifFlag ? 1 : 0) + " AC=" + (ac ? 1 : 0) + " DF=" + (df ? 1 : 0) + " TF=" + (tf ? 1 : 0);
         }
     }
 
@@ -104,8 +104,8 @@ public sealed interface DriverMove {
         @Override
         public String toString() {
             long first = frames.get(0) << 12, last = (frames.get(frames.size() - 1) << 12) + 0xFFF;
-            return frames.size() == 1 ? String.format("write frame 0x%x", first)
-                    : String.format("write %d tracked frames 0x%x-0x%x", frames.size(), first, last);
+            return frames.size() == 1 ? "write frame 0x" + Long.toHexString(first)
+                    : "write " + frames.size() + " tracked frames 0x" + Long.toHexString(first) + "-0x" + Long.toHexString(last);
         }
     }
 
