@@ -54,10 +54,10 @@ public sealed interface Action {
     }
 
     /**
-     * CPU {@code cpu}'s next instruction calls the kernel's {@code __vmfunc_dispatch} on a message
-     * whose ids are ⊤, the driver's (DESIGN.md §3: declared data): the dispatcher takes class
-     * {@code rpcClass} of its comparison against the RPC table (each known function, then every
-     * other id).
+     * CPU {@code cpu}'s next instruction calls a {@code __vmfunc_dispatch} (the kernel's, or a
+     * domain's own) on a message whose ids are ⊤, the driver's (DESIGN.md §3: declared data): the
+     * dispatcher takes class {@code rpcClass} of its comparison against the RPC table (each known
+     * function, then every other id).
      */
     record Dispatch(int cpu, int rpcClass) implements Action {
         @Override

@@ -61,15 +61,13 @@ final class KernelPrimitives {
     }
 
     /**
-     * Memory as the primitive at CPU c's RIP reads it: the kernel's primitives are trusted readers
-     * (havoc frames ⊤); the domain's dispatcher is driver code and reads what is stored.
+     * Memory as the primitive at CPU c's RIP reads it: havoc frames read as ⊤ under the
+     * compromised-driver semantics, for the kernel's primitives (trusted readers) and for the
+     * domain's dispatcher (driver code: no havoc frame holds anything, docs/MODEL.md).
      */
     private KernelAccess access(MachineState s, int c) {
         CpuState cpu = s.cpu(c);
-        LvdSystem.PrimitiveAt at = system.primitives().get(cpu.regs().rip());
-        return at != null && !at.view().equals("kernel")
-                ? new KernelAccess(s.mem(), cpu.eptp(), cpu.regs(), system.caps())
-                : machine.kernelAccess(s.mem(), cpu.eptp(), cpu.regs());
+        return machine.kernelAccess(s.mem(), cpu.eptp(), cpu.regs());
     }
 
     /** A clean argument register the primitive uses as a pointer or index. */
@@ -318,10 +316,9 @@ final class KernelPrimitives {
         LvdSystem.PrimitiveAt at = system.primitives().get(r.rip());
         LinkedImage img = system.images().get(at.view());
         if (rpcWord.top() || vmfuncWord.top()) {
-            if (!at.view().equals("kernel")) {
-                throw new KernelAccess.TopUse("the driver's dispatcher reads ⊤ ids");
-            }
             // ⊤ ids are declared data: the comparison against the table forks per class (DESIGN.md §3).
+            // A domain's own dispatcher is driver code; its classes are behaviours of the benign
+            // dispatcher, and the driver's moves at its call cover every other.
             if (rpcClass < 0) {
                 throw new IllegalStateException("__vmfunc_dispatch reads ⊤ ids: pick a class with Action.Dispatch");
             }
@@ -365,16 +362,21 @@ final class KernelPrimitives {
 
     /**
      * The classes of {@code __vmfunc_dispatch}'s comparison of ⊤ ids in a view's dispatcher, in a
-     * fixed order: each function with an {@code RPC_ID_} constant that the view's code defines
-     * (declared in the IDL or not: the dispatcher decides), by id, then null for every other id
-     * (an unknown vmfunc_id or an rpc_id out of the table), which gets the unknown-call reply.
+     * fixed order: each function with an {@code RPC_ID_} constant that the view's code defines, by
+     * id — in the kernel's dispatcher whether the IDL declares it or not (the dispatcher decides),
+     * in a domain's own only those its enforced IDL exports — then null for every other id (an
+     * unknown vmfunc_id or an rpc_id out of the table), which gets the unknown-call reply.
      */
     List<String> rpcClasses(String view) {
         LinkedImage img = system.images().get(view);
+        // A domain's own dispatcher refuses what its IDL does not export (G9): those ids get the
+        // same reply as every other, one class.
+        LvdSystem.DomainInterface itf = view.equals("kernel") ? null : system.interfaces().get(view);
         java.util.TreeMap<Long, String> byId = new java.util.TreeMap<>();
         for (Map.Entry<String, Long> e : system.images().get("kernel").symbols().entrySet()) {
             String fn = e.getKey().startsWith("RPC_ID_") ? e.getKey().substring("RPC_ID_".length()) : null;
-            if (fn != null && img.symbol(fn).isPresent()) {
+            if (fn != null && img.symbol(fn).isPresent()
+                    && (itf == null || !itf.enforced() || itf.driverFunctions().contains(fn))) {
                 byId.putIfAbsent(e.getValue(), fn);
             }
         }

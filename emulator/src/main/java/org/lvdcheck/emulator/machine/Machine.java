@@ -64,8 +64,11 @@ public final class Machine {
 
     public Machine(LvdSystem system, MachineState initial, Semantics semantics) {
         this.system = system;
-        this.initial = initial;
         this.semantics = semantics;
+        // Under the compromised driver no reader observes a havoc frame (trusted readers and the
+        // driver's own program read it as ⊤), so its contents are not state: edits are dropped.
+        this.initial = semantics == Semantics.COMPROMISED_DRIVER
+                ? initial.withMem(initial.mem().discarding(system.domainWrites()::havoc)) : initial;
         this.hypervisor = new Hypervisor(system, this);
         this.primitives = new KernelPrimitives(system, this);
         this.adversary = new Adversary(system, this);
@@ -201,15 +204,17 @@ public final class Machine {
         return dispatchesTop(s, c, f.insn()) ? Choice.DISPATCH : Choice.NONE;
     }
 
-    /** A direct call to the kernel view's __vmfunc_dispatch with ⊤ ids in the message RDI points at. */
+    /**
+     * A direct call to a view's __vmfunc_dispatch (the kernel's, or a domain's own) with ⊤ ids in
+     * the message RDI points at.
+     */
     private boolean dispatchesTop(MachineState s, int c, PlacedInstruction pi) {
         if (pi.insn().mnemonic() != Mnemonic.CALL || !(pi.insn().operand(0) instanceof org.lvdcheck.spec.asm.TargetOp t)) {
             return false;
         }
         LvdSystem.PrimitiveAt at = system.primitives().get(t.address());
         ArchRegs r = s.cpu(c).regs();
-        if (at == null || !at.name().equals("__vmfunc_dispatch") || !at.view().equals("kernel")
-                || r.gprTainted(ArchRegs.RDI)) {
+        if (at == null || !at.name().equals("__vmfunc_dispatch") || r.gprTainted(ArchRegs.RDI)) {
             return false;
         }
         KernelAccess k = kernelAccess(s.mem(), s.cpu(c).eptp(), r);
@@ -426,7 +431,8 @@ public final class Machine {
 
     /**
      * Runs one placed instruction on CPU c from its current registers and applies the outcome.
-     * {@code driver}: the instruction is the driver's (untrusted: no havoc, not confined).
+     * {@code driver}: the instruction is the driver's (untrusted: not confined; it too reads havoc
+     * frames as ⊤, whose contents are not kept).
      */
     MachineState run(MachineState s, int c, PlacedInstruction pi, boolean driver, Boolean branch, int rpcClass,
                      List<Event> ev) {
@@ -434,7 +440,7 @@ public final class Machine {
         PhysMem mem = s.mem();
         int view = viewOf(s, c);
         boolean confined = compromised() && !driver && view >= 1;
-        LongPredicate havoc = compromised() && !driver ? system.domainWrites()::havoc : null;
+        LongPredicate havoc = compromised() ? system.domainWrites()::havoc : null;
         CpuContext ctx = new CpuContext(system, mem, cur, havoc, confined);
         ExecOutcome out = branch == null ? Executor.execute(cur.regs(), pi, ctx)
                 : Executor.executeBranch(cur.regs(), pi, ctx, branch);

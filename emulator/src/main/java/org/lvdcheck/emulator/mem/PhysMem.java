@@ -22,6 +22,11 @@ import java.util.List;
  * {@link DeadRead}, so a reduction that forgot a byte somebody still needed fails loudly instead
  * of answering with a stale or canonical value. A write gives the byte a value again.
  *
+ * <p>Discarded frames (the compromised-driver semantics, docs/MODEL.md "Havoc memory and tracked
+ * frames"): a memory may name frames whose contents nobody observes ({@link #discarding}); every
+ * edit of such a frame (a write, a forget, a domain write, an allocation) is dropped, so they keep
+ * the contents they had when the predicate was set, in every memory derived from this one.
+ *
  * <p>Equality is on contents: the same set of allocated frames with the same bytes, taint bits,
  * dead bytes and domain-wrote bits. The model checker's fingerprint is {@link #contentHash(long)}, not
  * {@link #hashCode()}.
@@ -60,11 +65,16 @@ public final class PhysMem implements PhysReader {
     /** Whether any frame has dead bytes (reads of a memory without any need no check). */
     private final boolean hasDead;
 
-    private PhysMem(int maxPhysAddrBits, long[] numbers, Frame[] frames, FrameIndex index) {
+    /** Frames whose edits are dropped ({@link #discarding}), or null; not part of the contents. */
+    private final java.util.function.LongPredicate discard;
+
+    private PhysMem(int maxPhysAddrBits, long[] numbers, Frame[] frames, FrameIndex index,
+                    java.util.function.LongPredicate discard) {
         this.maxPhysAddrBits = maxPhysAddrBits;
         this.numbers = numbers;
         this.frames = frames;
         this.index = index;
+        this.discard = discard;
         boolean dead = false;
         for (Frame f : frames) {
             dead |= f.dead != null;
@@ -77,7 +87,21 @@ public final class PhysMem implements PhysReader {
         if (maxPhysAddrBits < 32 || maxPhysAddrBits > 52) {
             throw new IllegalArgumentException("MAXPHYADDR " + maxPhysAddrBits);
         }
-        return new PhysMem(maxPhysAddrBits, new long[0], new Frame[0], new FrameIndex(new long[0]));
+        return new PhysMem(maxPhysAddrBits, new long[0], new Frame[0], new FrameIndex(new long[0]), null);
+    }
+
+    /**
+     * This memory, and every memory derived from it, dropping every edit of a frame
+     * {@code frames} accepts (frame numbers): they keep their present contents. The model checker
+     * gives it the havoc frames, whose contents no reader it explores observes.
+     */
+    public PhysMem discarding(java.util.function.LongPredicate frames) {
+        return new PhysMem(maxPhysAddrBits, numbers, this.frames, index, frames);
+    }
+
+    /** Whether edits of frame {@code frameNumber} are dropped ({@link #discarding}). */
+    public boolean discards(long frameNumber) {
+        return discard != null && discard.test(frameNumber);
     }
 
     @Override
@@ -547,9 +571,9 @@ public final class PhysMem implements PhysReader {
         // canonical index means canonical numbers: most new states keep their parent's.
         Interner.FrameSet set = index.internEpoch == in.epoch ? null : in.frameSet(numbers, index);
         if (set == null || set.numbers() == numbers) {
-            return out == null ? this : new PhysMem(maxPhysAddrBits, numbers, out, index);
+            return out == null ? this : new PhysMem(maxPhysAddrBits, numbers, out, index, discard);
         }
-        return new PhysMem(maxPhysAddrBits, set.numbers(), out == null ? frames : out, set.index());
+        return new PhysMem(maxPhysAddrBits, set.numbers(), out == null ? frames : out, set.index(), discard);
     }
 
     /**
@@ -828,6 +852,9 @@ public final class PhysMem implements PhysReader {
                 throw new IllegalArgumentException(String.format("forget 0x%x+%d crosses a frame", hpa, length));
             }
             base.checkAddress(hpa, 1);
+            if (base.discards(frame)) {
+                return this;
+            }
             Touched f = own(frame);
             if (f.dead == null) {
                 f.dead = new long[DEAD_LONGS];
@@ -882,6 +909,9 @@ public final class PhysMem implements PhysReader {
             base.checkAddress(hpa, size);
             int offsetInWord = (int) (hpa & 7);
             if (offsetInWord + size <= 8) {
+                if (base.discards(hpa >>> FRAME_SHIFT)) {
+                    return this;
+                }
                 Touched f = own(hpa >>> FRAME_SHIFT);
                 int idx = (int) ((hpa >>> 3) & (WORDS - 1));
                 f.revive((int) (hpa & (FRAME_SIZE - 1)), size);
@@ -909,6 +939,9 @@ public final class PhysMem implements PhysReader {
          */
         public Editor domainWrite(long frameNumber) {
             base.checkAddress(frameNumber << FRAME_SHIFT, 8);
+            if (base.discards(frameNumber)) {
+                return this;
+            }
             Touched f = own(frameNumber);
             java.util.Arrays.fill(f.words, 0);
             if (f.taint == null) {
@@ -923,7 +956,9 @@ public final class PhysMem implements PhysReader {
         /** Allocates frame {@code frameNumber} (zero-filled if new); contents are kept if present. */
         public Editor allocateFrame(long frameNumber) {
             base.checkAddress(frameNumber << FRAME_SHIFT, 8);
-            own(frameNumber);
+            if (!base.discards(frameNumber)) {
+                own(frameNumber);
+            }
             return this;
         }
 
@@ -960,7 +995,7 @@ public final class PhysMem implements PhysReader {
                 for (int t = 0; t < touched; t++) {
                     fs[base.index.of(touchedNumbers[t])] = touchedFrames[t].freeze();
                 }
-                return new PhysMem(base.maxPhysAddrBits, bn, fs, base.index);
+                return new PhysMem(base.maxPhysAddrBits, bn, fs, base.index, base.discard);
             }
             long[] newNumbers = new long[bn.length + touched];
             Frame[] newFrames = new Frame[bn.length + touched];
@@ -985,7 +1020,7 @@ public final class PhysMem implements PhysReader {
                 }
             }
             long[] numbers = Arrays.copyOf(newNumbers, n);
-            return new PhysMem(base.maxPhysAddrBits, numbers, Arrays.copyOf(newFrames, n), new FrameIndex(numbers));
+            return new PhysMem(base.maxPhysAddrBits, numbers, Arrays.copyOf(newFrames, n), new FrameIndex(numbers), base.discard);
         }
 
         /** Indices of the touched frames in ascending frame-number order (insertion sort: few). */

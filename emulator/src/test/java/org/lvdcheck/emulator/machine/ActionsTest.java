@@ -97,11 +97,13 @@ class ActionsTest {
 
     @Test
     void theKernelsDispatcherForksPerClassOfTheTopIds() throws Exception {
-        // The benign driver's consume_skb callback: the springboard reads the message from the
-        // driver's stack, a frame every CPU's domain view writes, so the kernel sees ⊤ ids.
+        // The driver jumps into the springboard to call the kernel: the springboard reads the
+        // message from the driver's stack, a frame every CPU's domain view writes, so the kernel
+        // sees ⊤ ids.
         Machine m = machine("lvd-hardened");
-        MachineState s = runUntil(m, m.initial(),
-                x -> m.actions(x).stream().anyMatch(a -> a instanceof Action.Dispatch));
+        MachineState wrapper = move(m, inDriver(m),
+                new DriverMove.Jump(symbol(m, "net", "vmfunc_springboard_entry"), false)).state();
+        MachineState s = runUntil(m, wrapper, x -> m.actions(x).stream().anyMatch(a -> a instanceof Action.Dispatch));
         List<Action> actions = m.actions(s);
         List<String> classes = List.of("consume_skb", "blk_mq_end_request");
         for (int k = 0; k <= classes.size(); k++) {

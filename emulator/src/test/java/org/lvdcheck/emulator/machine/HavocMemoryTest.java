@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.lvdcheck.emulator.machine.CompromisedRig.inDriver;
 import static org.lvdcheck.emulator.machine.CompromisedRig.machine;
 import static org.lvdcheck.emulator.machine.CompromisedRig.move;
+import static org.lvdcheck.emulator.machine.CompromisedRig.symbol;
 
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -15,7 +16,9 @@ import org.lvdcheck.emulator.cpu.Rflags;
 import org.lvdcheck.emulator.exec.AccessKind;
 import org.lvdcheck.emulator.exec.MemResult;
 import org.lvdcheck.emulator.lxd.LvdSystem;
+import org.lvdcheck.emulator.lxd.SystemBuilder;
 import org.lvdcheck.emulator.mem.PhysMem;
+import org.lvdcheck.spec.lvd.SpecLoader;
 
 /**
  * Havoc memory and the tracked frames (DESIGN.md §3) on lvd-hardened: what trusted readers and
@@ -26,12 +29,11 @@ class HavocMemoryTest {
     private static final int TIMER = 0xef;
 
     @Test
-    void trustedReadsOfAFrameEveryCpusDomainWritesAreTopAndTheDriversOwnReadsAreStored() throws Exception {
+    void trustedReadsOfAFrameEveryCpusDomainWritesAreTop() throws Exception {
         Machine m = machine("lvd-hardened");
         LvdSystem sys = m.system();
         int net = sys.views().indexOf("net");
-        long stackHpa = sys.spec().region("net.stack").orElseThrow().hpa();
-        PhysMem mem = m.initial().mem().edit().write(stackHpa + 0x100, 8, 0x1234).freeze();
+        PhysMem mem = m.initial().mem();
         CpuState cpu = m.initial().cpu(0).withVmcs(m.initial().cpu(0).vmcs().withEptp(sys.eptps()[net][0]));
         ArchRegs regs = cpu.regs();
         CpuContext trusted = new CpuContext(sys, mem, cpu, sys.domainWrites()::havoc, true);
@@ -39,16 +41,46 @@ class HavocMemoryTest {
                 trusted.read(regs, ArchRegs.DS, LVD_STACK_GVA, 8, AccessKind.DATA_READ));
         assertTrue(t.tainted(), "another CPU's driver may have written it: ⊤");
         assertEquals(0, t.value());
-        CpuContext driver = new CpuContext(sys, mem, cpu, null, false);
-        MemResult.Ok d = assertInstanceOf(MemResult.Ok.class,
-                driver.read(regs, ArchRegs.DS, LVD_STACK_GVA, 8, AccessKind.DATA_READ));
-        assertFalse(d.tainted(), "the driver reads its own stack as stored");
-        assertEquals(0x1234, d.value());
         CpuState kernel = m.initial().cpu(0);
         long task = sys.layout().taskGva()[0];
         MemResult.Ok k = assertInstanceOf(MemResult.Ok.class, new CpuContext(sys, mem, kernel, sys.domainWrites()::havoc,
                 false).read(kernel.regs(), ArchRegs.DS, task, 8, AccessKind.DATA_READ));
         assertFalse(k.tainted(), "kernel data no domain maps stays concrete");
+    }
+
+    @Test
+    void aHavocFrameHoldsNothingUnderTheCompromisedDriverAndKeepsItsWritesInTheConcreteMachine() throws Exception {
+        Machine m = machine("lvd-hardened");
+        LvdSystem sys = m.system();
+        long stackHpa = sys.spec().region("net.stack").orElseThrow().hpa();
+        assertTrue(sys.domainWrites().havoc(stackHpa >>> 12), "every CPU's net view writes the LVD stacks");
+        PhysMem written = m.initial().mem().edit().write(stackHpa + 0x100, 8, 0x1234).domainWrite(stackHpa >>> 12)
+                .forget(stackHpa + 0x200, 16).allocateFrame((stackHpa >>> 12) + 1).freeze();
+        assertEquals(m.initial().mem(), written, "every edit of a havoc frame is dropped");
+        assertEquals(m.initial().mem().contentHash(7), written.contentHash(7));
+        long task = sys.layout().taskGva()[0];
+        long taskHpa = m.hostAddress(m.initial(), 0, task);
+        PhysMem kernel = m.initial().mem().edit().write(taskHpa, 8, 0x1234).freeze();
+        assertEquals(0x1234, kernel.read(taskHpa, 8), "kernel memory keeps its writes");
+        Machine concrete = new Machine(sys, SystemBuilder.build(SpecLoader.load("lvd-hardened"), 1).initial());
+        PhysMem kept = concrete.initial().mem().edit().write(stackHpa + 0x100, 8, 0x1234).freeze();
+        assertEquals(0x1234, kept.read(stackHpa + 0x100, 8), "the concrete machine keeps the driver's stack");
+    }
+
+    @Test
+    void theDriversOwnDispatcherReadsItsStackAsTopAndHandsTheCpuToTheDriver() throws Exception {
+        // The LVD-side vmfunc_dispatch pushes the message words onto the LVD stack (dropped) and
+        // calls its __vmfunc_dispatch, which reads ⊤ ids: the driver has the CPU from there.
+        Machine m = machine("lvd-hardened");
+        MachineState s = inDriver(m);
+        assertEquals(symbol(m, "net", "vmfunc_dispatch"), s.cpu(0).regs().rip());
+        MachineState after = CompromisedRig.runUntil(m, s, x -> x.cpu(0).regs().tainted(ArchRegs.T_RIP));
+        assertTrue(m.inDriverCode(after, 0), "driver control");
+        for (long f : s.mem().frameNumbers()) {
+            if (m.system().domainWrites().havoc(f)) {
+                assertEquals(m.initial().mem().frameHash(f), after.mem().frameHash(f), "the pushes left it as built");
+            }
+        }
     }
 
     @Test

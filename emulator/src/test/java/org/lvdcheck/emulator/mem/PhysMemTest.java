@@ -169,4 +169,24 @@ class PhysMemTest {
         assertEquals(x.hashCode(), y.hashCode());
         assertEquals(x.contentHash(1), y.contentHash(1));
     }
+
+    @Test
+    void aDiscardedFrameKeepsItsContentsThroughEveryEditAndInEveryDerivedMemory() {
+        PhysMem built = PhysMem.empty(39).edit().write(0x5000, 8, 0x1111).write(0x7000, 8, 0x2222).freeze();
+        PhysMem m = built.discarding(f -> f == 5 || f == 6);
+        assertTrue(m.discards(5));
+        assertFalse(m.discards(7));
+        assertEquals(built, m, "the predicate is not contents");
+        PhysMem after = m.edit().write(0x5000, 8, 0x9999).write(0x5ffe, 4, 0x7777).domainWrite(5).forget(0x5010, 8)
+                .allocateFrame(6).write(0x7000, 8, 0x3333).freeze();
+        assertEquals(0x1111, after.read(0x5000, 8));
+        assertFalse(after.isTainted(0x5000, 8));
+        assertFalse(after.isDead(0x5010, 8));
+        assertFalse(after.isAllocated(6), "no frame is allocated for a discarded number");
+        assertEquals(0x3333, after.read(0x7000, 8), "other frames keep their writes");
+        PhysMem later = after.apply(List.of(new MemWrite(0x5008, 8, 0x4444, false)));
+        assertEquals(0, later.read(0x5008, 8), "the predicate travels with every derived memory");
+        PhysMem plain = built.edit().write(0x5000, 8, 0x9999).freeze();
+        assertEquals(0x9999, plain.read(0x5000, 8), "without it, edits are kept");
+    }
 }
