@@ -68,13 +68,22 @@ class HavocMemoryTest {
     }
 
     @Test
-    void theDriversOwnDispatcherReadsItsStackAsTopAndHandsTheCpuToTheDriver() throws Exception {
+    void theDriversOwnDispatcherReadsTopIdsForksPerExportedFunctionAndItsProgramEndsInDriverControl() throws Exception {
         // The LVD-side vmfunc_dispatch pushes the message words onto the LVD stack (dropped) and
-        // calls its __vmfunc_dispatch, which reads ⊤ ids: the driver has the CPU from there.
+        // calls its __vmfunc_dispatch, which reads ⊤ ids: one class per function net's IDL
+        // exports (ndo_start_xmit), then every other id. dummy-net's program then returns through
+        // a return address it reads back as ⊤: the driver has the CPU.
         Machine m = machine("lvd-hardened");
         MachineState s = inDriver(m);
         assertEquals(symbol(m, "net", "vmfunc_dispatch"), s.cpu(0).regs().rip());
-        MachineState after = CompromisedRig.runUntil(m, s, x -> x.cpu(0).regs().tainted(ArchRegs.T_RIP));
+        MachineState call = CompromisedRig.runUntil(m, s,
+                x -> m.actions(x).stream().anyMatch(a -> a instanceof Action.Dispatch));
+        List<Action> actions = m.actions(call);
+        assertTrue(actions.contains(new Action.Dispatch(0, 0)));
+        assertTrue(actions.contains(new Action.Dispatch(0, 1)));
+        assertFalse(actions.contains(new Action.Dispatch(0, 2)), "ndo_start_xmit, then every other id");
+        assertEquals(symbol(m, "net", "ndo_start_xmit"), m.next(call, new Action.Dispatch(0, 0)).state().cpu(0).regs().rip());
+        MachineState after = CompromisedRig.runUntil(m, call, x -> x.cpu(0).regs().tainted(ArchRegs.T_RIP));
         assertTrue(m.inDriverCode(after, 0), "driver control");
         for (long f : s.mem().frameNumbers()) {
             if (m.system().domainWrites().havoc(f)) {
