@@ -238,6 +238,14 @@ final class CheckReport {
         for (var c : p.topCombinations(PROFILE_LINES)) {
             out.printf(Locale.ROOT, "  %,12d  %s%n", c.states(), c.place());
         }
+        StateProfile.Differences d = p.differences(PROFILE_LINES);
+        if (d != null) {
+            out.printf(Locale.ROOT, "state profile: what differs among %d states sampled at %s (pairs of them that differ "
+                    + "in each part):%n", d.states(), d.combination());
+            for (var c : d.parts()) {
+                out.printf(Locale.ROOT, "  %,12d  %s%n", c.states(), c.place());
+            }
+        }
     }
 
     /** Lines of each list of the state profile. */

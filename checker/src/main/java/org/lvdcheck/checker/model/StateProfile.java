@@ -29,6 +29,18 @@ public final class StateProfile {
     private final ConcurrentHashMap<String, LongAdder> places = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, LongAdder> combinations = new ConcurrentHashMap<>();
     private final LongAdder expanded = new LongAdder();
+    /** States kept per frequent combination, for {@link #differences}. */
+    private final ConcurrentHashMap<String, List<CheckState>> samples = new ConcurrentHashMap<>();
+
+    /** A combination's states are sampled once it has been met this often... */
+    static final int SAMPLE_AFTER = 64;
+    /** ...this many of them... */
+    static final int SAMPLES = 24;
+    /** ...for at most this many combinations. */
+    static final int SAMPLED_COMBINATIONS = 64;
+
+    /** What differs among the sampled states at one combination: how many pairs differ in each part. */
+    public record Differences(String combination, int states, List<Count> parts) {}
 
     public StateProfile(Machine machine) {
         this.machine = machine;
@@ -47,8 +59,56 @@ public final class StateProfile {
             }
             all.append(p);
         }
-        combinations.computeIfAbsent(all.toString(), k -> new LongAdder()).increment();
+        String key = all.toString();
+        LongAdder n = combinations.computeIfAbsent(key, k -> new LongAdder());
+        n.increment();
         expanded.increment();
+        if (n.sum() >= SAMPLE_AFTER) {
+            sample(key, s);
+        }
+    }
+
+    private void sample(String key, CheckState s) {
+        List<CheckState> kept = samples.get(key);
+        if (kept == null) {
+            if (samples.size() >= SAMPLED_COMBINATIONS) {
+                return;
+            }
+            kept = samples.computeIfAbsent(key, k -> new ArrayList<>());
+        }
+        synchronized (kept) {
+            if (kept.size() < SAMPLES) {
+                kept.add(s);
+            }
+        }
+    }
+
+    /**
+     * What differs among the states sampled at the most frequent combination that has samples
+     * (null when none has: no combination was met {@link #SAMPLE_AFTER} times): for each part
+     * (StateDifference), the number of pairs of sampled states that differ in it, most first, at
+     * most {@code n} parts. Call after the run.
+     */
+    public Differences differences(int n) {
+        for (Count c : topCombinations(Integer.MAX_VALUE)) {
+            List<CheckState> kept = samples.get(c.place());
+            if (kept == null || kept.size() < 2) {
+                continue;
+            }
+            Map<String, Long> pairs = new java.util.HashMap<>();
+            for (int i = 0; i < kept.size(); i++) {
+                for (int j = i + 1; j < kept.size(); j++) {
+                    for (String part : StateDifference.of(kept.get(i), kept.get(j))) {
+                        pairs.merge(part, 1L, Long::sum);
+                    }
+                }
+            }
+            List<Count> parts = new ArrayList<>();
+            pairs.forEach((k, v) -> parts.add(new Count(k, v)));
+            parts.sort(Comparator.comparingLong(Count::states).reversed().thenComparing(Count::place));
+            return new Differences(c.place(), kept.size(), parts.subList(0, Math.min(n, parts.size())));
+        }
+        return null;
     }
 
     /** CPU c's place in {@code m}, e.g. {@code cpu0 t1 kernel entry.s:172 call}. */

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.lvdcheck.checker.explore.ExplorationResult;
@@ -13,7 +14,8 @@ import org.lvdcheck.spec.lvd.SpecLoader;
 
 /**
  * `check --state-profile` counts every state the explorer expands once, with the place of each
- * CPU: on the small specs, with and without reduction, the counts add up to the distinct states.
+ * CPU: on the small specs, with and without reduction, the counts add up to the distinct states;
+ * and it names the parts in which the states sampled at the most frequent combination differ.
  */
 class StateProfileTest {
     @ParameterizedTest(name = "{0}, reduction {1}")
@@ -39,5 +41,49 @@ class StateProfileTest {
         List<StateProfile.Count> top = p.topPlaces(3);
         assertEquals(3, top.size());
         assertTrue(top.get(0).states() >= top.get(1).states() && top.get(1).states() >= top.get(2).states());
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"tiny", "mini"})
+    void theStatesSampledAtTheMostFrequentCombinationAreComparedPartByPart(String spec) throws Exception {
+        LvdTransitionSystem sys = Replay.system(SpecLoader.load("src/test/resources/small/" + spec + ".lvd"), true);
+        StateProfile p = new StateProfile(sys.machine());
+        sys.profile(p);
+        new Explorer<>(sys, Explorer.Options.defaults().withWorkers(2)).run();
+        StateProfile.Count top = p.topCombinations(1).get(0);
+        StateProfile.Differences d = p.differences(5);
+        assertTrue(top.states() > StateProfile.SAMPLE_AFTER, "the small specs meet their top combination often: " + top);
+        assertEquals(top.place(), d.combination());
+        assertTrue(d.states() >= 2 && d.states() <= StateProfile.SAMPLES, d.toString());
+        assertTrue(!d.parts().isEmpty() && d.parts().size() <= 5, d.toString());
+        long pairs = (long) d.states() * (d.states() - 1) / 2;
+        for (int i = 0; i < d.parts().size(); i++) {
+            assertTrue(d.parts().get(i).states() >= 1 && d.parts().get(i).states() <= pairs, d.toString());
+            if (i > 0) {
+                assertTrue(d.parts().get(i - 1).states() >= d.parts().get(i).states(), d.toString());
+            }
+        }
+    }
+
+    @Test
+    void twoStatesDifferInThePartsAUserNames() throws Exception {
+        LvdTransitionSystem sys = Replay.system(SpecLoader.load("src/test/resources/small/tiny.lvd"), true);
+        CheckState s = sys.initialStates().get(0);
+        assertEquals(List.of(), StateDifference.of(s, s));
+        var m = s.machine();
+        var cpu = m.cpu(0);
+        var rax = m.withCpu(0, cpu.withRegs(cpu.regs().withGpr(org.lvdcheck.emulator.cpu.ArchRegs.RAX, 0x1234)));
+        long frame = m.mem().frameNumbers()[0];
+        var mem = rax.withMem(m.mem().edit().write((frame << 12) + 8, 8, 0x5678).freeze());
+        int[] fires = s.firesLeft().clone();
+        CheckState t = new CheckState(mem, fires, s.caller(), s.crossing(), s.deferred(), s.resume());
+        assertEquals(List.of("cpu0 rax", "frame 0x" + Long.toHexString(frame) + " contents"), StateDifference.of(s, t));
+        var topFlags = m.withCpu(0, cpu.withRegs(cpu.regs().withTaint(org.lvdcheck.emulator.cpu.ArchRegs.T_FLAGS, true)));
+        assertEquals(List.of("cpu0 rflags"), StateDifference.of(s, s.withMachine(topFlags)));
+        if (fires.length > 0) {
+            fires[0]++;
+            assertEquals(List.of("interrupt budget"), StateDifference.of(s,
+                    new CheckState(m, fires, s.caller(), s.crossing(), s.deferred(), s.resume())));
+        }
     }
 }

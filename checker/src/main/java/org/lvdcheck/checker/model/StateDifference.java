@@ -1,0 +1,120 @@
+package org.lvdcheck.checker.model;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.TreeSet;
+import org.lvdcheck.emulator.cpu.ArchRegs;
+import org.lvdcheck.emulator.machine.CpuState;
+import org.lvdcheck.emulator.machine.MachineState;
+import org.lvdcheck.emulator.mem.PhysMem;
+
+/**
+ * The parts in which two explored states differ, named as a user reads a state: a CPU's
+ * registers (each general-purpose register by name, RIP, RFLAGS, the segment bases, the
+ * labels), its VMCS, LAPIC and mode; a thread's saved context; each memory frame by host-physical
+ * frame number (its contents, or whether it exists); the killed domains, the kill IPIs, the interrupt budget
+ * and the ghost fields. `check --state-profile` uses it on states at the same CPU places: what
+ * distinguishes them is what multiplies the state space there.
+ */
+final class StateDifference {
+    private static final String[] GPR = {"rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi", "r8", "r9", "r10",
+        "r11", "r12", "r13", "r14", "r15"};
+
+    private StateDifference() {
+    }
+
+    /** The parts in which {@code a} and {@code b} differ, in a fixed order; empty when they are equal. */
+    static List<String> of(CheckState a, CheckState b) {
+        List<String> out = new ArrayList<>();
+        MachineState x = a.machine();
+        MachineState y = b.machine();
+        for (int c = 0; c < x.cpus().size(); c++) {
+            CpuState p = x.cpu(c);
+            CpuState q = y.cpu(c);
+            registers(out, "cpu" + c + " ", p.regs(), q.regs());
+            if (!p.vmcs().equals(q.vmcs())) {
+                out.add("cpu" + c + " vmcs");
+            }
+            if (!p.lapic().equals(q.lapic())) {
+                out.add("cpu" + c + " lapic");
+            }
+            if (p.mode() != q.mode() || p.thread() != q.thread()) {
+                out.add("cpu" + c + " mode or thread");
+            }
+        }
+        for (int t = 0; t < x.threads().size(); t++) {
+            if (!x.threads().get(t).equals(y.threads().get(t))) {
+                out.add("thread " + t + " status or saved context");
+            }
+        }
+        memory(out, x.mem(), y.mem());
+        if (x.killedDomains() != y.killedDomains()) {
+            out.add("killed domains");
+        }
+        if (x.killIpis() != y.killIpis()) {
+            out.add("kill IPIs in flight");
+        }
+        if (!Arrays.equals(a.firesLeft(), b.firesLeft())) {
+            out.add("interrupt budget");
+        }
+        if (!Arrays.equals(a.caller(), b.caller())) {
+            out.add("ghost: caller view");
+        }
+        if (!a.crossing().equals(b.crossing())) {
+            out.add("ghost: open calls and handlers");
+        }
+        if (a.deferred() != b.deferred() || a.resume() != b.resume()) {
+            out.add("deferred arrivals or resumption");
+        }
+        return out;
+    }
+
+    private static void registers(List<String> out, String cpu, ArchRegs p, ArchRegs q) {
+        List<String> mine = new ArrayList<>();
+        for (int n = 0; n < 16; n++) {
+            if (p.gpr(n) != q.gpr(n) || p.gprTainted(n) != q.gprTainted(n)) {
+                mine.add(cpu + GPR[n]);
+            }
+        }
+        if (p.rip() != q.rip() || p.tainted(ArchRegs.T_RIP) != q.tainted(ArchRegs.T_RIP)) {
+            mine.add(cpu + "rip");
+        }
+        if (p.rflags() != q.rflags() || p.tainted(ArchRegs.T_FLAGS) != q.tainted(ArchRegs.T_FLAGS)) {
+            mine.add(cpu + "rflags");
+        }
+        long bases = ArchRegs.T_FS_BASE | ArchRegs.T_GS_BASE | ArchRegs.T_KERNEL_GS_BASE;
+        if (p.fsBase() != q.fsBase() || p.gsBase() != q.gsBase() || p.kernelGsBase() != q.kernelGsBase()
+                || (p.taintMask() & bases) != (q.taintMask() & bases)) {
+            mine.add(cpu + "segment bases");
+        }
+        if (mine.isEmpty() && !p.equals(q)) {
+            mine.add(cpu + "other registers");
+        }
+        out.addAll(mine);
+    }
+
+    private static void memory(List<String> out, PhysMem x, PhysMem y) {
+        long[] fx = x.frameNumbers();
+        long[] fy = y.frameNumbers();
+        if (!Arrays.equals(fx, fy)) {
+            TreeSet<Long> only = new TreeSet<>();
+            for (long f : fx) {
+                only.add(f);
+            }
+            for (long f : fy) {
+                if (!only.remove(f)) {
+                    only.add(f);
+                }
+            }
+            for (long f : only) {
+                out.add("frame 0x" + Long.toHexString(f) + " allocated");
+            }
+        }
+        for (long f : fx) {
+            if (y.isAllocated(f) && x.frameHash(f) != y.frameHash(f)) {
+                out.add("frame 0x" + Long.toHexString(f) + " contents");
+            }
+        }
+    }
+}
