@@ -11,11 +11,11 @@ import org.lvdcheck.emulator.mem.PhysMem;
 
 /**
  * The parts in which two explored states differ, named as a user reads a state: a CPU's
- * registers (each general-purpose register by name, RIP, RFLAGS, the segment bases, the
- * labels), its VMCS, LAPIC and mode; a thread's saved context; each memory frame by host-physical
- * frame number (its contents, or whether it exists); the killed domains, the kill IPIs, the interrupt budget
- * and the ghost fields. `check --state-profile` uses it on states at the same CPU places: what
- * distinguishes them is what multiplies the state space there.
+ * registers (each general-purpose register by name, RIP, RFLAGS, the segment bases, the rest
+ * together; values and labels), its VMCS, LAPIC and mode; a thread's saved context; each memory
+ * frame by host-physical frame number (its contents, or whether it exists); the killed domains,
+ * the kill IPIs, the interrupt budget and the ghost fields. `check --state-profile` uses it on
+ * states at the same CPU places: what distinguishes them is what multiplies the state space there.
  */
 final class StateDifference {
     private static final String[] GPR = {"rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi", "r8", "r9", "r10",
@@ -88,7 +88,15 @@ final class StateDifference {
                 || (p.taintMask() & bases) != (q.taintMask() & bases)) {
             mine.add(cpu + "segment bases");
         }
-        if (mine.isEmpty() && !p.equals(q)) {
+        long listed = ArchRegs.T_GPRS | ArchRegs.T_RIP | ArchRegs.T_FLAGS | bases;
+        boolean other = p.cr0() != q.cr0() || p.cr2() != q.cr2() || p.cr3() != q.cr3() || p.cr4() != q.cr4()
+                || p.cr8() != q.cr8() || p.efer() != q.efer() || p.interruptibility() != q.interruptibility()
+                || p.blockingByNmi() != q.blockingByNmi() || !p.activity().equals(q.activity())
+                || (p.taintMask() & ~listed) != (q.taintMask() & ~listed);
+        for (int x = 0; x < 3 && !other; x++) {
+            other = p.xstate(x) != q.xstate(x);
+        }
+        if (other || mine.isEmpty() && !p.equals(q)) {
             mine.add(cpu + "other registers");
         }
         out.addAll(mine);
