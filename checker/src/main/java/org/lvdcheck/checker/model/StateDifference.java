@@ -26,13 +26,25 @@ final class StateDifference {
 
     /** The parts in which {@code a} and {@code b} differ, in a fixed order; empty when they are equal. */
     static List<String> of(CheckState a, CheckState b) {
+        return of(a, b, (m, c) -> RegisterLiveness.ALL);
+    }
+
+    /**
+     * As {@link #of(CheckState, CheckState)}, marking "(dead)" a general-purpose register that
+     * differs where both states have the CPU at the same instruction and {@code live} says the
+     * code from there writes it before reading it.
+     */
+    static List<String> of(CheckState a, CheckState b, java.util.function.ToIntBiFunction<MachineState, Integer> live) {
         List<String> out = new ArrayList<>();
         MachineState x = a.machine();
         MachineState y = b.machine();
         for (int c = 0; c < x.cpus().size(); c++) {
             CpuState p = x.cpu(c);
             CpuState q = y.cpu(c);
-            registers(out, "cpu" + c + " ", p.regs(), q.regs());
+            boolean sameInsn = p.regs().rip() == q.regs().rip() && !p.regs().tainted(ArchRegs.T_RIP)
+                    && !q.regs().tainted(ArchRegs.T_RIP);
+            int dead = sameInsn ? ~(live.applyAsInt(x, c) | live.applyAsInt(y, c)) : 0;
+            registers(out, "cpu" + c + " ", p.regs(), q.regs(), dead);
             if (!p.vmcs().equals(q.vmcs())) {
                 out.add("cpu" + c + " vmcs");
             }
@@ -70,11 +82,11 @@ final class StateDifference {
         return out;
     }
 
-    private static void registers(List<String> out, String cpu, ArchRegs p, ArchRegs q) {
+    private static void registers(List<String> out, String cpu, ArchRegs p, ArchRegs q, int dead) {
         List<String> mine = new ArrayList<>();
         for (int n = 0; n < 16; n++) {
             if (p.gpr(n) != q.gpr(n) || p.gprTainted(n) != q.gprTainted(n)) {
-                mine.add(cpu + GPR[n]);
+                mine.add(cpu + GPR[n] + ((dead & (1 << n)) != 0 ? " (dead)" : ""));
             }
         }
         if (p.rip() != q.rip() || p.tainted(ArchRegs.T_RIP) != q.tainted(ArchRegs.T_RIP)) {

@@ -98,7 +98,7 @@ public final class StateProfile {
             Map<String, Long> pairs = new java.util.HashMap<>();
             for (int i = 0; i < kept.size(); i++) {
                 for (int j = i + 1; j < kept.size(); j++) {
-                    for (String part : StateDifference.of(kept.get(i), kept.get(j))) {
+                    for (String part : StateDifference.of(kept.get(i), kept.get(j), this::liveRegisters)) {
                         pairs.merge(part, 1L, Long::sum);
                     }
                 }
@@ -109,6 +109,32 @@ public final class StateProfile {
             return new Differences(c.place(), kept.size(), parts.subList(0, Math.min(n, parts.size())));
         }
         return null;
+    }
+
+    /** Liveness of each view's code, built when first asked. */
+    private final Map<String, RegisterLiveness> liveness = new ConcurrentHashMap<>();
+
+    /**
+     * The registers CPU c's code may still read at its instruction in {@code m}: from the liveness
+     * of the image of the view it runs under, or the kernel's when the instruction is the kernel's
+     * code mapped into that view (the entry text); every register when neither links it.
+     */
+    int liveRegisters(MachineState m, int c) {
+        CpuState cpu = m.cpu(c);
+        if (cpu.mode() != CpuMode.RUNNING || cpu.regs().tainted(ArchRegs.T_RIP)) {
+            return RegisterLiveness.ALL;
+        }
+        long rip = cpu.regs().rip();
+        int view = machine.viewOf(m, c);
+        int live = RegisterLiveness.ALL;
+        for (String v : view > 0 ? List.of(system.viewName(view), "kernel") : List.of("kernel")) {
+            var image = system.images().get(v);
+            if (image != null && image.instructions().stream().anyMatch(i -> i.address() == rip)) {
+                live = liveness.computeIfAbsent(v, k -> RegisterLiveness.of(image)).liveAt(rip);
+                break;
+            }
+        }
+        return live;
     }
 
     /** CPU c's place in {@code m}, e.g. {@code cpu0 t1 kernel entry.s:172 call}. */
