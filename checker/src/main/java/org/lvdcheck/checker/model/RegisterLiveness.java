@@ -4,6 +4,7 @@ import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.lvdcheck.emulator.cpu.ArchRegs;
 import org.lvdcheck.spec.asm.Instruction;
 import org.lvdcheck.spec.asm.LinkedImage;
 import org.lvdcheck.spec.asm.MemOp;
@@ -51,6 +52,11 @@ final class RegisterLiveness {
     int liveAt(long address) {
         Integer v = liveIn.get(address);
         return v == null ? ALL : v;
+    }
+
+    /** Whether the image has an instruction at {@code address}. */
+    boolean covers(long address) {
+        return liveIn.containsKey(address);
     }
 
     private void solve(List<PlacedInstruction> insns) {
@@ -149,31 +155,31 @@ final class RegisterLiveness {
                 def = whole(dst);
                 use |= regs(dst) & ~def;
                 if (in.mnemonic() == Mnemonic.POP) {
-                    use |= bit(RSP);
+                    use |= bit(ArchRegs.RSP);
                 }
             }
             case PUSH, PUSHF, POPF, CALL, RET, IRETQ -> {
                 for (Operand o : ops) {
                     use |= regs(o);
                 }
-                use |= bit(RSP);
+                use |= bit(ArchRegs.RSP);
             }
             case CPUID -> {
-                use |= bit(RAX) | bit(RCX);
-                def = bit(RBX) | bit(RDX);
+                use |= bit(ArchRegs.RAX) | bit(ArchRegs.RCX);
+                def = bit(ArchRegs.RBX) | bit(ArchRegs.RDX);
             }
             case RDMSR, XGETBV, RDPKRU -> {
-                use |= bit(RCX);
-                def = bit(RAX) | bit(RDX);
+                use |= bit(ArchRegs.RCX);
+                def = bit(ArchRegs.RAX) | bit(ArchRegs.RDX);
             }
-            case WRMSR, XSETBV, WRPKRU, IN, OUT -> use |= bit(RAX) | bit(RCX) | bit(RDX);
-            case XSAVE, XRSTOR, XSAVEOPT, XSAVE64, XRSTOR64 -> use |= bit(RAX) | bit(RDX);
-            case VMFUNC -> use |= bit(RAX) | bit(RCX);
+            case WRMSR, XSETBV, WRPKRU, IN, OUT -> use |= bit(ArchRegs.RAX) | bit(ArchRegs.RCX) | bit(ArchRegs.RDX);
+            case XSAVE, XRSTOR, XSAVEOPT, XSAVE64, XRSTOR64 -> use |= bit(ArchRegs.RAX) | bit(ArchRegs.RDX);
+            case VMFUNC -> use |= bit(ArchRegs.RAX) | bit(ArchRegs.RCX);
             case CMPXCHG -> {
                 for (Operand o : ops) {
                     use |= regs(o);
                 }
-                use |= bit(RAX);
+                use |= bit(ArchRegs.RAX);
             }
             default -> {
                 // Compares, arithmetic (read-modify-write), exchanges, flag and system instructions:
@@ -185,12 +191,6 @@ final class RegisterLiveness {
         }
         return new int[] {use, def & ~use};
     }
-
-    private static final int RAX = 0;
-    private static final int RCX = 1;
-    private static final int RDX = 2;
-    private static final int RBX = 3;
-    private static final int RSP = 4;
 
     private static int bit(int gpr) {
         return 1 << gpr;

@@ -126,15 +126,16 @@ public final class StateProfile {
         }
         long rip = cpu.regs().rip();
         int view = machine.viewOf(m, c);
-        int live = RegisterLiveness.ALL;
         for (String v : view > 0 ? List.of(system.viewName(view), "kernel") : List.of("kernel")) {
             var image = system.images().get(v);
-            if (image != null && image.instructions().stream().anyMatch(i -> i.address() == rip)) {
-                live = liveness.computeIfAbsent(v, k -> RegisterLiveness.of(image)).liveAt(rip);
-                break;
+            if (image != null) {
+                RegisterLiveness l = liveness.computeIfAbsent(v, k -> RegisterLiveness.of(image));
+                if (l.covers(rip)) {
+                    return l.liveAt(rip);
+                }
             }
         }
-        return live;
+        return RegisterLiveness.ALL;
     }
 
     /** CPU c's place in {@code m}, e.g. {@code cpu0 t1 kernel entry.s:172 call}. */

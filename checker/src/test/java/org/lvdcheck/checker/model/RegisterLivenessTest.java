@@ -1,6 +1,7 @@
 package org.lvdcheck.checker.model;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -66,5 +67,7 @@ class RegisterLivenessTest {
                 .orElseThrow().address();
         assertEquals(RegisterLiveness.ALL, l.liveAt(ret));
         assertEquals(RegisterLiveness.ALL, l.liveAt(0x1234), "not an instruction of the image");
+        assertTrue(l.covers(popf));
+        assertTrue(!l.covers(0x1234));
     }
 }
