@@ -33,8 +33,8 @@ import org.lvdcheck.spec.lvd.Model;
  * breach.
  *
  * <ul>
- *   <li><b>CPU frames</b>: each CPU's state page as its kernel view maps it (where the views of
- *       the CPUs map different frames), its GDT, TSS, IST stacks and IRQ stack — the per-CPU
+ *   <li><b>CPU frames</b>: each CPU's state page and landing-ticket page as its kernel view maps
+ *       them (where the views of the CPUs map different frames), its GDT, TSS, IST stacks and IRQ stack — the per-CPU
  *       objects of the spec other than the per-CPU area, whose stack bitmap {@code drop_stack}
  *       writes from another CPU (its GS-relative words keep their own argument).</li>
  *   <li><b>Thread frames</b>: each thread's task page up to its stack top (task_struct, work block,
@@ -92,7 +92,7 @@ public final class FrameOwnership {
         List<Model.KernelObject> objects = machine.system().spec().objects();
         for (Model.KernelObject o : objects) {
             switch (o.kind()) {
-                case STATE_PAGE -> {
+                case STATE_PAGE, LANDING_TICKET -> {
                     long[] perCpu = new long[cpus];
                     for (int c = 0; c < cpus; c++) {
                         perCpu[c] = frameOf(init, 0, c, o.gva());

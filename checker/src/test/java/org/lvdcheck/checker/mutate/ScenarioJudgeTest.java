@@ -31,14 +31,14 @@ class ScenarioJudgeTest {
         assertEquals(List.of("xmit", "migrate", "block"), judge.names());
         assertNull(judge.differs(SpecLoader.load("lvd-hardened")), "the original does what it does");
 
-        Mutants.Mutant noCall = mutant(base, 37, "drop `call vmfunc_dispatch`");
+        Mutants.Mutant noCall = mutant(base, 39, "drop `call vmfunc_dispatch`");
         String d = judge.differs(SpecLoader.loadPatched("lvd-hardened", noCall.patch(), "mutant"));
         assertNotNull(d);
         assertTrue(d.startsWith("scenario xmit: ") && d.contains("(the original: every thread exited, 2 threads done, "
                 + "0 kills, 0 CPU stops, VM exits none, an interrupt delivered inside a domain without a VM exit, data sections "),
                 d);
 
-        Mutants.Mutant unreachable = mutant(base, 50, "drop `ud2`");
+        Mutants.Mutant unreachable = mutant(base, 52, "drop `ud2`");
         assertNull(judge.differs(SpecLoader.loadPatched("lvd-hardened", unreachable.patch(), "mutant")));
     }
 }

@@ -407,6 +407,7 @@ public final class SystemBuilder {
         ext.put(EPT_ID_SYMBOL, v == 0 ? -1L : slots[v]);
         spec.objects(ObjectKind.STATE_PAGE).forEach(o -> ext.put("vmfunc_state_page", o.gva()));
         spec.objects(ObjectKind.IDT).forEach(o -> ext.put("idt_table", o.gva()));
+        spec.objects(ObjectKind.LANDING_TICKET).forEach(o -> ext.put("lvd_landing_ticket", o.gva()));
         return ext;
     }
 

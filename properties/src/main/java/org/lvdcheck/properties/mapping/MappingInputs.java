@@ -44,7 +44,9 @@ import org.lvdcheck.spec.lvd.Model;
  * preset); each IST stack of CPU n read-write, in CPU n's views only (the processor pushes the
  * interrupt frame there); the pages of each kernel section holding an IDT handler (LVD's
  * {@code .entry.text}) execute-only (the entry code runs under the domain's EPT up to its
- * VMFUNC); every frame of a region labelled {@code shared} read-write. A kernel object's frames
+ * VMFUNC); the landing-ticket page read-only (each CPU's, through that CPU's kernel EPT: the
+ * gate's domain-side landings read it, docs/HARDENING.md G29); every frame of a region labelled
+ * {@code shared} read-write. A kernel object's frames
  * are those the kernel's root page table (the kernel PGD without {@code kernel-half}) maps at
  * its address, through the kernel EPT of each CPU, in the state analysed.
  *
@@ -340,7 +342,8 @@ public record MappingInputs(CpuCaps caps, int cpus, List<View> views, List<Root>
      * The kernel objects exitless interrupt delivery needs inside a domain (LVD-AS-BUILT.md §2.2),
      * with the rights the hardware and the entry code need (docs/HARDENING.md S2): the IDT, every
      * CPU's GDT and TSS read-only; each CPU's IST stacks read-write on that CPU only; the sections
-     * holding IDT handlers execute-only.
+     * holding IDT handlers execute-only; and the landing-ticket page the gate's domain-side landings
+     * read, read-only.
      */
     private static List<SharedObject> sharedObjects(LvdSystem system) {
         int r = EptEntry.R;
@@ -348,6 +351,7 @@ public record MappingInputs(CpuCaps caps, int cpus, List<View> views, List<Root>
         for (Model.KernelObject k : system.spec().objects()) {
             switch (k.kind()) {
                 case IDT -> out.add(new SharedObject("idt", k.gva(), 4096, r, -1));
+                case LANDING_TICKET -> out.add(new SharedObject("landing ticket", k.gva(), 4096, r, -1));
                 case GDT -> out.add(new SharedObject("gdt of cpu" + k.cpu(), k.gva(), 4096, r, -1));
                 case TSS -> out.add(new SharedObject("tss of cpu" + k.cpu(), k.gva(), 4096, r, -1));
                 case IST -> out.add(new SharedObject("ist" + k.index() + " stack of cpu" + k.cpu(), k.gva(), k.size(),

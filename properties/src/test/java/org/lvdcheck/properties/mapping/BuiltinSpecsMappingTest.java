@@ -77,6 +77,36 @@ class BuiltinSpecsMappingTest {
     }
 
     @Test
+    void theLandingTicketIsSharedReadOnlyOnItsOwnCpuAndAWritableMappingOfItBreaksInv1AndInv3() throws Exception {
+        SystemBuilder.Built b = built("lvd-hardened");
+        MappingAnalysis a = MappingAnalysis.of(b.system(), b.initial());
+        assertEquals(List.of(new Ownership.Share(0x2003000L, org.lvdcheck.emulator.ept.EptEntry.R, 0, "landing ticket")),
+                a.ownership().sharesOf(0x2003000L), "cpu0's ticket, through cpu0's kernel EPT (G29)");
+        assertEquals(List.of(new Ownership.Share(0x2023000L, org.lvdcheck.emulator.ept.EptEntry.R, 1, "landing ticket")),
+                a.ownership().sharesOf(0x2023000L));
+        String file = "lvd-hardened.lvd";
+        String text = SpecLoader.load("lvd-hardened").sources().read("", file).orElseThrow().text();
+        List<String> lines = List.of(text.split("\n", -1));
+        int line = 0;
+        for (int i = 0; i < lines.size(); i++) {
+            if (lines.get(i).startsWith("ept net cpu=0 gpa=0x7f81804000 ")) {
+                line = i + 1;
+            }
+        }
+        String old = lines.get(line - 1);
+        org.lvdcheck.spec.lvd.Patch writable = new org.lvdcheck.spec.lvd.Patch(file, line, old,
+                java.util.Optional.of(old.replace("rights=r--", "rights=rw-")), null);
+        SystemBuilder.Built w = SystemBuilder.build(SpecLoader.loadPatched("lvd-hardened", writable, "ticket-writable"), 1);
+        MappingAnalysis wa = MappingAnalysis.of(w.system(), w.initial());
+        assertEquals(Set.of(0x2003000L), wa.violations(PropertyId.INV3).stream().filter(v -> v.view().equals("net"))
+                .map(MappingViolation::address).collect(Collectors.toSet()), wa.violations(PropertyId.INV3).toString());
+        assertTrue(wa.violations(PropertyId.INV3).stream().allMatch(v -> v.cpu() == 0 && v.view().equals("net")),
+                wa.violations(PropertyId.INV3).toString());
+        assertEquals(Set.of(0xffffffff81804000L), addresses(wa.violations(PropertyId.INV1), 0, "net"),
+                wa.violations(PropertyId.INV1).toString());
+    }
+
+    @Test
     void hardenedSatisfiesInv1To3AlongAnEmulatedRun() throws Exception {
         SystemBuilder.Built b = SystemBuilder.build(SpecLoader.load("lvd-hardened"), 20);
         Machine m = new Machine(b.system(), b.initial());

@@ -65,9 +65,12 @@ public final class Model {
      */
     public record Kernel(boolean eptAccessedDirty, String eptPool, String eptpLists, SourcePos pos) {}
 
-    public enum ObjectKind { IDT, GDT, TSS, IST, PERCPU, STATE_PAGE, IRQ_STACK }
+    public enum ObjectKind { IDT, GDT, TSS, IST, PERCPU, STATE_PAGE, IRQ_STACK, LANDING_TICKET }
 
-    /** A kernel object the hardware or the gate uses: {@code idt|gdt|tss|ist|percpu|state-page|irq-stack}. cpu -1 = not per CPU. */
+    /**
+     * A kernel object the hardware or the gate uses: {@code idt|gdt|tss|ist|percpu|state-page|irq-stack|landing-ticket}.
+     * cpu -1 = not per CPU.
+     */
     public record KernelObject(ObjectKind kind, int cpu, int index, long gva, long size, SourcePos pos) {}
 
     /**

@@ -165,7 +165,7 @@ public final class SpecParser {
                 domains.add(new Domain(n.text(), slot, opt(s, "ept-ad", false), pool.text(),
                         idl == null ? null : idl.text(), check, s.pos()));
             }
-            case "idt", "gdt", "tss", "ist", "percpu", "state-page", "irq-stack" -> object(s);
+            case "idt", "gdt", "tss", "ist", "percpu", "state-page", "irq-stack", "landing-ticket" -> object(s);
             case "stacks" -> {
                 Token d = s.next("a domain name");
                 ref("domain", d);

@@ -216,6 +216,8 @@ restore_vmfunc_regs_and_iret:
         movq %gs:current_task, %rax     # hardened: G16-kill-path
         cmpq $0, TASK_lvd_killed(%rax)  # hardened: G16-kill-path
         jne .Lrestore_vmfunc_killed     # hardened: G16-kill-path
+        movl TASK_vmfunc_lcd(%rax), %eax # the thread's domain, not the slot the interrupted view names # hardened: G29-landing-ticket
+        movl %eax, lvd_landing_ticket   # its landing checks it # hardened: G29-landing-ticket
         call lvd_enter_domain_state     # hardened: G4-fpu
         movq %r13, vmfunc_state_page + VMFUNC_kernel_esp # this thread's, this CPU's page # hardened: G13-kernel-esp
         movq %r12, vmfunc_state_page + VMFUNC_entered_lcd # hardened: G13-kernel-esp

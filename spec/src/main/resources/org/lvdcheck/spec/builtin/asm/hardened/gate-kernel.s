@@ -113,6 +113,7 @@ vmfunc_trampoline_entry:
         wrgsbase %rax                   # the domain's GS base, not the kernel's # hardened: G1-gs-base
         movl $0, %eax                   # VMFUNC leaf 0
         movl TASK_vmfunc_lcd(%r13), %ecx # current->vmfunc_lcd's slot (1 as built)
+        movl %ecx, lvd_landing_ticket   # the slot this CPU is sent into, for its landing # hardened: G29-landing-ticket
         xorq %r13, %r13
         xorq %r14, %r14
         xorq %r15, %r15
@@ -233,6 +234,7 @@ vmfunc_kernel_springboard:
         movq (%rax,%rbx), %rsp          # LVD stack back
         movq $0, vmfunc_state_page + VMFUNC_lcd_stack_saved
         movq TASK_vmfunc_lcd(%rax), %rcx # the slot to return to: current->vmfunc_lcd's
+        movl %ecx, lvd_landing_ticket   # hardened: G29-landing-ticket
         movq TASK_lvd_domain_gs(%rax), %rax # hardened: G1-gs-base
         wrgsbase %rax                   # hardened: G1-gs-base
         xorq %rbx, %rbx                 # zero callee-saved registers

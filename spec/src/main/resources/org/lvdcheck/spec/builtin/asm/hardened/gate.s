@@ -31,6 +31,8 @@ vmfunc_trampoline:
         vmfunc                          # EPTP switch to the domain's slot (ECX)
         cmpl $lcd_ept_id, %ecx          # arrived through the expected switch?
         jne vmfunc_trampoline_abort
+        cmpl $lcd_ept_id, lvd_landing_ticket # and sent by the kernel, on this CPU? # hardened: G29-landing-ticket
+        jne vmfunc_trampoline_abort     # hardened: G29-landing-ticket
         btl $X86_EFLAGS_IF_BIT, %ebx    # the kernel caller's IF (gate-kernel.s); RBX holds nothing else # hardened: G28-kernel-view-if
         jnc 1f                          # hardened: G28-kernel-view-if
         sti                             # in the domain's view, not the kernel's # hardened: G28-kernel-view-if
@@ -65,6 +67,8 @@ vmfunc_irq_return:                      # hardened: G24-irq-return-landing
         vmfunc                          # to the slot in ECX # hardened: G24-irq-return-landing
         cmpl $lcd_ept_id, %ecx          # this view's own slot # hardened: G24-irq-return-landing
         jne vmfunc_trampoline_abort     # hardened: G24-irq-return-landing
+        cmpl $lcd_ept_id, lvd_landing_ticket # the thread's own domain, sent by the kernel # hardened: G29-landing-ticket
+        jne vmfunc_trampoline_abort     # hardened: G29-landing-ticket
         movq PT_R15(%rsp), %r15         # RESTORE_EXTRA_REGS # hardened: G24-irq-return-landing
         movq PT_R14(%rsp), %r14         # hardened: G24-irq-return-landing
         movq PT_R13(%rsp), %r13         # hardened: G24-irq-return-landing
@@ -121,6 +125,8 @@ vmfunc_springboard_return:              # from vmfunc_kernel_springboard: RAX=0,
         vmfunc                          # back into the LVD
         cmpl $lcd_ept_id, %ecx
         jne vmfunc_springboard_abort
+        cmpl $lcd_ept_id, lvd_landing_ticket # hardened: G29-landing-ticket
+        jne vmfunc_springboard_abort    # hardened: G29-landing-ticket
         btl $X86_EFLAGS_IF_BIT, %ebx    # the kernel's IF for this crossing # hardened: G28-kernel-view-if
         jnc 2f                          # hardened: G28-kernel-view-if
         sti                             # in the domain's view # hardened: G28-kernel-view-if
