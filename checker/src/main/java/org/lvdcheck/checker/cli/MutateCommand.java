@@ -78,7 +78,8 @@ public final class MutateCommand implements Callable<Integer> {
         int w = workers == null ? Runtime.getRuntime().availableProcessors() : workers;
         MutationRun run = new MutationRun(specOption.spec, maxStates, w);
         out.printf(Locale.ROOT, "lvdcheck mutate: spec %s, %d mutants of %s; each: the spec's scenarios, then BFS then DFS, "
-                + "<= %,d states, stop at the first violation%n", loaded.spec().name(), mutants.size(), String.join(", ", chosen), maxStates);
+                + "<= %,d states, then one action at each of CPU 0's first driver entries followed by its own program, "
+                + "stop at the first violation%n", loaded.spec().name(), mutants.size(), String.join(", ", chosen), maxStates);
         java.util.Set<String> broken = run.baseline();
         if (!broken.isEmpty()) {
             out.println("the unmutated spec already breaks " + broken + " within these bounds: mutants are judged "
@@ -105,7 +106,9 @@ public final class MutateCommand implements Callable<Integer> {
             out.printf(Locale.ROOT, "%-8s %s:%d %s%s%n", r.outcome().name().toLowerCase(Locale.ROOT),
                     r.mutant().patch().file(), r.mutant().patch().line(), r.mutant().description(),
                     r.property() != null && r.property().startsWith("scenario") ? " (" + firstLine(r.detail()) + ")"
-                    : r.property() != null ? " (" + r.property() + ")" : r.outcome() == MutationRun.Outcome.INVALID
+                    : r.property() != null && r.property().startsWith("witness") ? " (" + r.property() + ")"
+                    : r.property() != null ? " (" + r.property() + (r.detail().isEmpty() ? "" : ", " + r.detail()) + ")"
+                    : r.outcome() == MutationRun.Outcome.INVALID
                             ? " (" + firstLine(r.detail()) + ")" : "");
             out.flush();
         });

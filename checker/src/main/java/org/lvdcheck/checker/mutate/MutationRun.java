@@ -37,6 +37,7 @@ public final class MutationRun {
     private final String spec;
     private final long maxStates;
     private final int workers;
+    private final boolean actionWalks;
     private java.util.Set<String> judged;
     /** The scenarios' outcomes on the unmutated spec (null before {@link #baseline}). */
     private ScenarioJudge scenarios;
@@ -47,12 +48,25 @@ public final class MutationRun {
      * What a mutant's (or the original's) searches found: the first property violated, or null;
      * and, when the breadth-first search was complete, the witnesses it reached (else null).
      */
-    private record Search(String violated, java.util.Set<String> reached) {}
+    private record Search(String violated, java.util.Set<String> reached, String how) {
+        Search(String violated, java.util.Set<String> reached) {
+            this(violated, reached, "");
+        }
+    }
 
     public MutationRun(String spec, long maxStates, int workers) {
+        this(spec, maxStates, workers, true);
+    }
+
+    /**
+     * With {@code actionWalks}, a mutant the bounded searches do not catch also gets the action
+     * walks of {@link ActionWalks}.
+     */
+    public MutationRun(String spec, long maxStates, int workers, boolean actionWalks) {
         this.spec = spec;
         this.maxStates = maxStates;
         this.workers = workers;
+        this.actionWalks = actionWalks;
         this.judged = new java.util.TreeSet<>();
         StepChecks.CHECKED.forEach(p -> judged.add(p.name()));
     }
@@ -126,7 +140,7 @@ public final class MutationRun {
         try {
             Search s = search(loaded);
             if (s.violated() != null) {
-                return new Result(m, Outcome.CAUGHT, s.violated(), "");
+                return new Result(m, Outcome.CAUGHT, s.violated(), s.how());
             }
             if (s.reached() != null) {
                 for (String w : baseWitnesses) {
@@ -146,7 +160,7 @@ public final class MutationRun {
         }
     }
 
-    /** A bounded BFS, then (unless the BFS was complete) a bounded DFS, each stopping at the first violation. */
+    /** A bounded BFS, then (unless the BFS was complete) a bounded DFS, each stopping at the first violation; then the action walks. */
     private Search search(SpecLoader.Loaded loaded) throws InputError {
         for (Strategy strategy : new Strategy[] {Strategy.BFS, Strategy.DFS}) {
             LvdTransitionSystem sys = Replay.system(loaded, true);
@@ -164,6 +178,12 @@ public final class MutationRun {
                 sys.witnesses().all().forEach(w -> reached.add(w.name()));
                 sys.witnesses().unreached().forEach(w -> reached.remove(w.name()));
                 return new Search(null, reached); // complete: a depth-first search finds nothing more
+            }
+        }
+        if (actionWalks) {
+            String v = new ActionWalks(Replay.system(loaded, true), judged).firstViolation();
+            if (v != null) {
+                return new Search(v, null, "by an action walk");
             }
         }
         return new Search(null, null);

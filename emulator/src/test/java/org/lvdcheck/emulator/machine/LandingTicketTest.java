@@ -58,6 +58,38 @@ class LandingTicketTest {
     }
 
     @Test
+    void anInterruptAtTheLandingBeforeItsCheckReturnsWithATicketForTheThreadsOwnDomain() throws Exception {
+        // Net's driver lands in blk's trampoline and a timer arrives before blk's copy compares
+        // anything. The interrupt exit VMFUNCs back into the view it interrupted (blk, the slot
+        // blk's state page names) but writes the ticket of the thread's domain (net): blk's copy
+        // of vmfunc_irq_return refuses the landing. The workload is t0 alone, so that the
+        // timer's preemption has no other thread to switch to.
+        SpecLoader.Loaded base = SpecLoader.load("lvd-hardened");
+        String file = "lvd-hardened.lvd";
+        String[] lines = base.sources().read("", file).orElseThrow().text().split("\n", -1);
+        int line = 0;
+        for (int i = 0; i < lines.length; i++) {
+            if (lines[i].startsWith("workload calls=1 threads=t0,t1 ")) {
+                line = i + 1;
+            }
+        }
+        Patch alone = new Patch(file, line, lines[line - 1],
+                Optional.of(lines[line - 1].replace("threads=t0,t1 ", "threads=t0 ")), null);
+        SystemBuilder.Built b = SystemBuilder.build(SpecLoader.loadPatched("lvd-hardened", alone, "t0-alone"), 1);
+        Machine m = new Machine(b.system(), b.initial(), Machine.Semantics.COMPROMISED_DRIVER);
+        MachineState s = driverControl(m);
+        Step st = move(m, s, new DriverMove.Vmfunc(0, 2, symbol(m, "net", "vmfunc_trampoline")));
+        Action timer = new Action.Interrupt(0, 0xef);
+        assertTrue(m.enabled(st.state(), timer), "the driver left IF set");
+        Step irq = m.next(st.state(), timer);
+        Run r = run(m, irq.state(), symbol(m, "blk", "vmfunc_dispatch"), 5_000);
+        assertEquals(Optional.of("blk"), r.killed(), "refused at blk's interrupt-return landing: " + r.events());
+        long landing = symbol(m, "blk", "vmfunc_irq_return") + 3;
+        assertTrue(r.rips().contains(landing), "the interrupt exit VMFUNCed into blk");
+        assertTrue(!r.reachedDispatcher());
+    }
+
+    @Test
     void withoutTheTicketsBranchTheSameMoveRunsBlksDispatcherOnNetsCrossing() throws Exception {
         SpecLoader.Loaded base = SpecLoader.load("lvd-hardened");
         String text = base.sources().read("", GATE).orElseThrow().text();
@@ -96,10 +128,14 @@ class LandingTicketTest {
 
     /** Runs CPU 0's program from {@code s} until a kill, the dispatcher at {@code dispatcher}, or 64 steps. */
     private static Run run(Machine m, MachineState s, long dispatcher) {
+        return run(m, s, dispatcher, 64);
+    }
+
+    private static Run run(Machine m, MachineState s, long dispatcher, int steps) {
         List<Long> rips = new ArrayList<>();
         List<Event> events = new ArrayList<>();
         int blk = m.system().views().indexOf("blk");
-        for (int i = 0; i < 64; i++) {
+        for (int i = 0; i < steps; i++) {
             long rip = s.cpu(0).regs().rip();
             rips.add(rip);
             if (rip == dispatcher && m.viewOf(s, 0) == blk) {

@@ -1,0 +1,111 @@
+package org.lvdcheck.checker.mutate;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.lvdcheck.checker.explore.Violation;
+import org.lvdcheck.checker.model.CheckState;
+import org.lvdcheck.checker.model.LvdTransitionSystem;
+import org.lvdcheck.emulator.machine.Action;
+
+/**
+ * A mutation oracle for the kernel's answers to one adversarial action: the code a bounded
+ * search from the initial state rarely reaches, because the driver gets control only some
+ * hundred steps in and then has about 1,250 moves. CPU 0 runs its own program (the thread's,
+ * and the driver's benign one: no interrupts, no moves) from the initial state; at each point
+ * where it enters driver code (the first {@link #STARTS}), every other action CPU 0 has there —
+ * each move of the compromised driver, each interrupt — is taken once, and CPU 0's program
+ * then runs alone for up to {@link #WALK} steps: the kill paths, the entry code's checks, the
+ * gate's landings, each to where the thread goes on. A walk stops at a state an earlier walk
+ * reached (its continuation is the same). (Letting the other CPU's thread run on after CPU 0's
+ * caught no more mutants of lvd-hardened's gate and entry code, in twice the time.) Every step is checked as the explorer checks it, and
+ * every state walked is reachable, so a violation is one of the mutant's.
+ */
+final class ActionWalks {
+    /** The points of driver entry the walks start from. */
+    static final int STARTS = 4;
+    /** The steps of CPU 0's program after each action. */
+    static final int WALK = 400;
+    /** The steps of CPU 0's program from the initial state to the last start. */
+    static final int PATH = 20_000;
+
+    private final LvdTransitionSystem sys;
+    private final Set<String> judged;
+
+    ActionWalks(LvdTransitionSystem sys, Set<String> judged) {
+        this.sys = sys;
+        this.judged = judged;
+    }
+
+    /** The first judged property a walk breaks, or null. */
+    String firstViolation() {
+        List<CheckState> starts = new ArrayList<>();
+        CheckState s = sys.initialState();
+        boolean inDriver = false;
+        for (int i = 0; i < PATH && starts.size() < STARTS; i++) {
+            boolean d = sys.machine().inDriverCode(s.machine(), 0);
+            if (d && !inDriver) {
+                starts.add(s);
+            }
+            inDriver = d;
+            LvdTransitionSystem.Choice ch = program(s);
+            if (ch == null) {
+                break;
+            }
+            LvdTransitionSystem.Taken t = sys.take(s, ch);
+            String v = judgedIn(t.violations());
+            if (v != null) {
+                return v;
+            }
+            s = t.target();
+        }
+        Set<Long> seen = new HashSet<>();
+        for (CheckState start : starts) {
+            for (LvdTransitionSystem.Choice first : sys.choices(start)) {
+                if (first.action().cpu() != 0 || isProgram(first.action())) {
+                    continue;
+                }
+                CheckState x = start;
+                LvdTransitionSystem.Choice ch = first;
+                for (int k = 0; k < WALK && ch != null; k++) {
+                    LvdTransitionSystem.Taken t = sys.take(x, ch);
+                    String v = judgedIn(t.violations());
+                    if (v != null) {
+                        return v;
+                    }
+                    x = t.target();
+                    if (!seen.add(sys.fingerprint(x, 0))) {
+                        break;
+                    }
+                    ch = program(x);
+                }
+            }
+        }
+        return null;
+    }
+
+    private String judgedIn(List<Violation> violations) {
+        for (Violation v : violations) {
+            if (judged.contains(v.property())) {
+                return v.property();
+            }
+        }
+        return null;
+    }
+
+    /** CPU 0's instruction, or an outcome of its decision on ⊤ or of its dispatch of ⊤ ids. */
+    private static boolean isProgram(Action a) {
+        return a instanceof Action.Execute || a instanceof Action.Branch || a instanceof Action.Dispatch;
+    }
+
+    /** CPU 0's own next step (its instruction, or the first outcome of a decision on ⊤), or null. */
+    private LvdTransitionSystem.Choice program(CheckState s) {
+        for (LvdTransitionSystem.Choice ch : sys.choices(s)) {
+            if (ch.action().cpu() == 0 && isProgram(ch.action())) {
+                return ch;
+            }
+        }
+        return null;
+    }
+}
