@@ -31,8 +31,8 @@ import org.lvdcheck.spec.lvd.SeededFault;
  * and the same steps on the base spec do not break it (the violation is due to the changed
  * line). A fault whose run takes seconds (the initial state, depth-first, simulation) is also
  * checked afresh here. For each fault not caught today: no trace is committed, and a shallow
- * check finds nothing. The breadth-first runs to depth 95, which take minutes each, are in
- * {@link SeededFaultsExplorationTest} (profile {@code faults}).
+ * check finds nothing. The breadth-first runs to depth 100 (5 to 15 s each; the whole profile
+ * takes about two minutes) are in {@link SeededFaultsExplorationTest} (profile {@code faults}).
  */
 class SeededFaultsTest {
     static Stream<SeededFault> faults() {
@@ -109,7 +109,7 @@ class SeededFaultsTest {
      * The runs that take seconds are repeated here and must report exactly the catalogued
      * properties and write exactly the committed trace: a fault caught in its initial state, a
      * depth-first run and a seeded simulation, each of which stops at its first violation. The
-     * breadth-first runs to depth 95 are in {@link SeededFaultsExplorationTest}.
+     * breadth-first runs to depth 100 are in {@link SeededFaultsExplorationTest}.
      */
     @ParameterizedTest(name = "{0}")
     @MethodSource("caught")

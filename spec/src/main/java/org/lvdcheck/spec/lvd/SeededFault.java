@@ -11,7 +11,7 @@ import org.lvdcheck.spec.SourcePos;
  * @param patch  the one-line change
  * @param breaks the property the change is designed to break (DESIGN.md §4 id)
  * @param check  the options of the {@code lvdcheck check} run that decides {@code caught}
- *               ({@code --stop-at-first --max-depth 95 --time-limit 0})
+ *               ({@code --stop-at-first --max-depth 100 --time-limit 0})
  * @param caught the properties that run reports, space-separated in the order it prints them, or
  *               {@code none} when it reports no violation; when {@code breaks} is among them its
  *               trace is the committed one; the tests hold the catalogue to it
