@@ -18,9 +18,10 @@ import org.lvdcheck.emulator.machine.Action;
  * each move of the compromised driver, each interrupt — is taken once, and CPU 0's program
  * then runs alone for up to {@link #WALK} steps: the kill paths, the entry code's checks, the
  * gate's landings, each to where the thread goes on. A walk stops at a state an earlier walk
- * reached (its continuation is the same). (Letting the other CPU's thread run on after CPU 0's
- * caught no more mutants of lvd-hardened's gate and entry code, in twice the time.) Every step is checked as the explorer checks it, and
- * every state walked is reachable, so a violation is one of the mutant's.
+ * reached (its continuation is the same). Every step is checked as the explorer checks it, and
+ * every state walked is reachable, so a violation is one of the mutant's. (Letting the other
+ * CPU's thread run on after CPU 0's caught no more mutants of lvd-hardened's gate and entry code,
+ * in twice the time.)
  */
 final class ActionWalks {
     /** The points of driver entry the walks start from. */

@@ -1,6 +1,7 @@
 package org.lvdcheck.emulator.machine;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.lvdcheck.emulator.machine.CompromisedRig.inDriver;
@@ -11,13 +12,13 @@ import static org.lvdcheck.emulator.machine.CompromisedRig.symbol;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.lvdcheck.emulator.lxd.SystemBuilder;
 import org.lvdcheck.spec.lvd.Model;
 import org.lvdcheck.spec.lvd.Patch;
 import org.lvdcheck.spec.lvd.SpecLoader;
-import org.junit.jupiter.api.Test;
 
 /**
  * The landing ticket of lvd-hardened (docs/HARDENING.md G29): before each VMFUNC into a domain the
@@ -39,7 +40,7 @@ class LandingTicketTest {
         assertEquals(1, m.peek(s, 0, 0, ticket, 4), "t0 calls net, slot 1");
         assertEquals(1, m.peek(s, net, 0, ticket, 4), "net's view of cpu0 reads the same frame");
         assertEquals(0, m.peek(s, 0, 1, ticket, 4), "cpu1's ticket is its own");
-        assertEquals(m.hostAddress(s, 0, ticket) >>> 12, 0x2003L, "the frame the spec names for cpu0");
+        assertEquals(0x2003L, m.hostAddress(s, 0, ticket) >>> 12, "the frame the spec names for cpu0");
     }
 
     @ParameterizedTest(name = "{0}")
@@ -54,7 +55,7 @@ class LandingTicketTest {
         Run r = run(m, st.state(), symbol(m, "blk", "vmfunc_dispatch"));
         assertEquals(Optional.of("blk"), r.killed(), "the abort kills the domain it landed in: " + r.events());
         assertTrue(r.rips().contains(symbol(m, "blk", landing) + 3), "its ECX check ran");
-        assertTrue(!r.reachedDispatcher(), "blk's dispatcher never runs");
+        assertFalse(r.reachedDispatcher(), "blk's dispatcher never runs");
     }
 
     @Test
@@ -86,7 +87,7 @@ class LandingTicketTest {
         assertEquals(Optional.of("blk"), r.killed(), "refused at blk's interrupt-return landing: " + r.events());
         long landing = symbol(m, "blk", "vmfunc_irq_return") + 3;
         assertTrue(r.rips().contains(landing), "the interrupt exit VMFUNCed into blk");
-        assertTrue(!r.reachedDispatcher());
+        assertFalse(r.reachedDispatcher());
     }
 
     @Test
