@@ -18,7 +18,9 @@ import org.lvdcheck.emulator.machine.Action;
  * each move of the compromised driver, each interrupt — is taken once, and CPU 0's program
  * then runs alone for up to {@link #WALK} steps: the kill paths, the entry code's checks, the
  * gate's landings, each to where the thread goes on. A walk stops at a state an earlier walk
- * reached (its continuation is the same). Every step is checked as the explorer checks it, and
+ * reached (its continuation is the same). A walk that ends with another domain's driver in
+ * control (the first domain's VMFUNC landed there and the landing let it in) gives that driver
+ * one action too, walked the same way. Every step is checked as the explorer checks it, and
  * every state walked is reachable, so a violation is one of the mutant's. (Letting the other
  * CPU's thread run on after CPU 0's caught no more mutants of lvd-hardened's gate and entry code,
  * in twice the time.)
@@ -62,7 +64,19 @@ final class ActionWalks {
             s = t.target();
         }
         Set<Long> seen = new HashSet<>();
+        List<CheckState> elsewhere = new ArrayList<>();
+        String v = walks(starts, seen, elsewhere);
+        return v != null ? v : walks(elsewhere, seen, new ArrayList<>());
+    }
+
+    /**
+     * The walks from {@code starts}; a walk that ends with another domain's driver in control of
+     * CPU 0 (a VMFUNC of the first domain's landed there) adds its last state to {@code elsewhere},
+     * whose driver then gets its one action too. Returns the first judged property broken, or null.
+     */
+    private String walks(List<CheckState> starts, Set<Long> seen, List<CheckState> elsewhere) {
         for (CheckState start : starts) {
+            int view = sys.machine().viewOf(start.machine(), 0);
             for (LvdTransitionSystem.Choice first : sys.choices(start)) {
                 if (first.action().cpu() != 0 || isProgram(first.action())) {
                     continue;
@@ -80,6 +94,10 @@ final class ActionWalks {
                         break;
                     }
                     ch = program(x);
+                    if (ch == null && sys.machine().inDriverCode(x.machine(), 0)
+                            && sys.machine().viewOf(x.machine(), 0) != view) {
+                        elsewhere.add(x);
+                    }
                 }
             }
         }

@@ -11,10 +11,11 @@ import org.lvdcheck.checker.trace.Replay;
 import org.lvdcheck.spec.lvd.SpecLoader;
 
 /**
- * The action walks of a mutation run: on lvd-hardened they find nothing in the original, and
- * they catch a mutant of the domain's abort stub that the bounded searches of 20,000 states do
- * not reach — without `movl $LVD_GATE_ABORT, %eax`, a landing whose check fails issues the
- * hypercall with the leaf the driver left in EAX.
+ * The action walks of a mutation run: on lvd-hardened they find nothing in the original; they
+ * catch a mutant of the domain's abort stub that the bounded searches of 20,000 states do not
+ * reach (without `movl $LVD_GATE_ABORT, %eax`, a landing whose check fails issues the hypercall
+ * with the leaf the driver left in EAX); and, giving the other domain's driver its action after
+ * a landing let net in, the landings without their ticket's branch (G29).
  */
 class ActionWalksTest {
     private static final String GATE = "asm/hardened/gate.s";
@@ -28,6 +29,25 @@ class ActionWalksTest {
     @Test
     void theOriginalBreaksNothingOnItsWalks() throws Exception {
         assertNull(new ActionWalks(Replay.system(SpecLoader.load("lvd-hardened"), true), all()).firstViolation());
+    }
+
+    @Test
+    void aLandingWithoutItsTicketBranchIsCaughtOnceTheOtherDomainsDriverHasItsAction() throws Exception {
+        // Net's driver VMFUNCs into blk (ECX = 2); without the branch after the ticket's compare
+        // blk's copy lets it in, blk's dispatcher ends in blk's driver, whose one action (a call
+        // through its springboard with ids it chose) has the kernel run consume_skb for blk.
+        SpecLoader.Loaded base = SpecLoader.load("lvd-hardened");
+        String text = base.sources().read("", GATE).orElseThrow().text();
+        int branches = 0;
+        for (Mutants.Mutant m : Mutants.of(GATE, text)) {
+            if (m.description().startsWith("drop `jne") && text.split("\n")[m.patch().line() - 2]
+                    .contains("lvd_landing_ticket")) {
+                branches++;
+                assertEquals("CALL", new ActionWalks(Replay.system(SpecLoader.loadPatched("lvd-hardened", m.patch(),
+                        "mutant"), true), all()).firstViolation(), m.toString());
+            }
+        }
+        assertEquals(3, branches, "the trampoline, the interrupt return and the springboard return");
     }
 
     @Test
