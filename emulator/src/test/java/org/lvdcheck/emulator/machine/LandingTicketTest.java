@@ -45,7 +45,7 @@ class LandingTicketTest {
 
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"vmfunc_trampoline", "vmfunc_springboard_return", "vmfunc_irq_return"})
-    void aDomainToDomainLandingFindsNoTicketAndTheGateAbortsInTheViewItLandedIn(String landing) throws Exception {
+    void aLandingFromAnotherDomainsVmfuncFindsNoTicketAndTheGateAbortsInTheViewItLandedIn(String landing) throws Exception {
         Machine m = CompromisedRig.machine("lvd-hardened");
         MachineState s = driverControl(m);
         long site = symbol(m, "net", landing);
