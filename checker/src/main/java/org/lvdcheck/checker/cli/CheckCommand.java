@@ -128,7 +128,8 @@ public final class CheckCommand implements Callable<Integer> {
         ExplorationResult result;
         try {
             result = explorer.run();
-        } catch (org.lvdcheck.checker.model.DeadStacks.Forgotten | org.lvdcheck.emulator.machine.Adversary.FlagClassesBroken e) {
+        } catch (org.lvdcheck.checker.model.DeadStacks.Forgotten | org.lvdcheck.checker.model.WriteOnlyWords.Observed
+                | org.lvdcheck.emulator.machine.Adversary.FlagClassesBroken e) {
             out.println("error: " + e.getMessage());
             out.println("verdict: inconclusive");
             out.flush();

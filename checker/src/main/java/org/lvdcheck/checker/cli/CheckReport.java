@@ -82,6 +82,10 @@ final class CheckReport {
             out.println("adversary: not modelled: the driver runs its own program only, so no property can be "
                     + "reported as holding");
         }
+        for (var w : sys.writeOnlyWords()) {
+            out.printf(Locale.ROOT, "write-only word: %s (%d bytes at %x), kept at its initial value 0x%x: only its "
+                    + "increments reach it (docs/MODEL.md)%n", w.name(), w.size(), w.gva(), w.initial());
+        }
         if (sys.coarseInterrupts()) {
             out.println("interrupts: only where a run of interrupt-transparent kernel instructions starts "
                     + "(--coarse-interrupts), so no property can be reported as holding");

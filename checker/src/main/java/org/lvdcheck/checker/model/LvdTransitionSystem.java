@@ -47,6 +47,7 @@ public final class LvdTransitionSystem implements TransitionSystem<CheckState> {
     private final FrameOwnership ownership;
     /** The dead-stack reduction, or null without reduction. */
     private final DeadStacks deadStacks;
+    private final WriteOnlyWords writeOnly;
     /** The transparency test of coarse interrupt points, or null when every boundary takes interrupts. */
     private final InterruptTransparency transparency;
     /** Whether a witness names crossings: then every crossing is a visible, global step. */
@@ -77,6 +78,7 @@ public final class LvdTransitionSystem implements TransitionSystem<CheckState> {
         this.witnesses = new Witnesses(machine);
         this.crossingsVisible = witnesses.namesCrossings();
         this.deadStacks = reduction ? DeadStacks.of(machine) : null;
+        this.writeOnly = reduction ? WriteOnlyWords.of(machine) : null;
         this.ownership = reduction ? new FrameOwnership(machine) : null;
         this.transparency = reduction && coarseInterrupts ? new InterruptTransparency(machine, checks.transitionCode()) : null;
     }
@@ -235,8 +237,13 @@ public final class LvdTransitionSystem implements TransitionSystem<CheckState> {
     public Taken take(CheckState s, Choice ch) {
         int c = ch.action().cpu();
         Step st = forgetting(() -> resume(s, ch.action(), machine.next(s.machine(), ch.action())), ch.action()::toString);
-        MachineState next = deadStacks == null ? st.state()
+        MachineState canonical = deadStacks == null ? st.state()
                 : forgetting(() -> deadStacks.canonical(s.machine(), st.state()), ch.action()::toString);
+        if (writeOnly != null) {
+            writeOnly.observe(st.events(), ch.action()::toString);
+            canonical = writeOnly.canonical(canonical);
+        }
+        MachineState next = canonical;
         for (var e : st.events()) {
             if (e instanceof org.lvdcheck.emulator.machine.Event.Executed x && x.insn() != null) {
                 coverage.record(x.insn());
@@ -346,6 +353,11 @@ public final class LvdTransitionSystem implements TransitionSystem<CheckState> {
     /** Whether interrupts arrive only at coarse interrupt points (an incomplete exploration). */
     public boolean coarseInterrupts() {
         return transparency != null;
+    }
+
+    /** The write-only words the reduction keeps at their initial values (none without reduction). */
+    public java.util.List<WriteOnlyWords.Word> writeOnlyWords() {
+        return writeOnly == null ? java.util.List.of() : writeOnly.words();
     }
 
     /** The stacks the dead-stack reduction tracks (none without reduction). */

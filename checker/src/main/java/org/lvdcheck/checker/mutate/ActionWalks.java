@@ -41,9 +41,15 @@ final class ActionWalks {
         this.judged = judged;
     }
 
+    /** A judged property a walk broke, and which walks found it. */
+    record Found(String property, String how) {
+    }
+
     /** The first judged property a walk breaks, or null. */
-    String firstViolation() {
+    Found firstViolation() {
         List<CheckState> starts = new ArrayList<>();
+        List<CheckState> interruptible = new ArrayList<>();
+        Set<Long> path = new HashSet<>();
         CheckState s = sys.initialState();
         boolean inDriver = false;
         for (int i = 0; i < PATH && starts.size() < STARTS; i++) {
@@ -52,6 +58,10 @@ final class ActionWalks {
                 starts.add(s);
             }
             inDriver = d;
+            path.add(sys.fingerprint(s, 0));
+            if (!d) {
+                interruptible.add(s);
+            }
             LvdTransitionSystem.Choice ch = program(s);
             if (ch == null) {
                 break;
@@ -59,14 +69,58 @@ final class ActionWalks {
             LvdTransitionSystem.Taken t = sys.take(s, ch);
             String v = judgedIn(t.violations());
             if (v != null) {
-                return v;
+                return new Found(v, "by an action walk");
             }
             s = t.target();
         }
         Set<Long> seen = new HashSet<>();
         List<CheckState> elsewhere = new ArrayList<>();
         String v = walks(starts, seen, elsewhere);
-        return v != null ? v : walks(elsewhere, seen, new ArrayList<>());
+        if (v == null) {
+            v = walks(elsewhere, seen, new ArrayList<>());
+        }
+        if (v != null) {
+            return new Found(v, "by an action walk");
+        }
+        v = interruptWalks(interruptible, path);
+        return v == null ? null : new Found(v, "by an interrupt walk");
+    }
+
+    /**
+     * The interrupt walks: at each state of CPU 0's program outside driver code, each interrupt
+     * CPU 0 can take there (a source's firing, a pending vector or NMI) is taken once and CPU 0's
+     * program runs on for up to {@link #WALK} steps, stopping where it meets a state of the
+     * program's path (the handler has returned what it interrupted: the dead-stack reduction maps
+     * the state after the IRETQ back to the interrupted one) or of an earlier interrupt walk. This
+     * is where the entry code's saves and restores meet concrete kernel registers: a restore that
+     * hands back a register's stale slot is an IRQ violation at the IRETQ, which an interrupt
+     * inside the driver (whose registers are all ⊤, as a stale slot of its IST stack is) cannot
+     * show.
+     */
+    private String interruptWalks(List<CheckState> points, Set<Long> path) {
+        Set<Long> seen = new HashSet<>(path);
+        for (CheckState at : points) {
+            for (LvdTransitionSystem.Choice first : sys.choices(at)) {
+                if (first.action().cpu() != 0 || !(first.action() instanceof Action.Interrupt)) {
+                    continue;
+                }
+                CheckState x = at;
+                LvdTransitionSystem.Choice ch = first;
+                for (int k = 0; k < WALK && ch != null; k++) {
+                    LvdTransitionSystem.Taken t = sys.take(x, ch);
+                    String v = judgedIn(t.violations());
+                    if (v != null) {
+                        return v;
+                    }
+                    x = t.target();
+                    if (!seen.add(sys.fingerprint(x, 0))) {
+                        break;
+                    }
+                    ch = program(x);
+                }
+            }
+        }
+        return null;
     }
 
     /**

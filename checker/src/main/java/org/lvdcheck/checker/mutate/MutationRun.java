@@ -181,9 +181,9 @@ public final class MutationRun {
             }
         }
         if (actionWalks) {
-            String v = new ActionWalks(Replay.system(loaded, true), judged).firstViolation();
-            if (v != null) {
-                return new Search(v, null, "by an action walk");
+            ActionWalks.Found f = new ActionWalks(Replay.system(loaded, true), judged).firstViolation();
+            if (f != null) {
+                return new Search(f.property(), null, f.how());
             }
         }
         return new Search(null, null);
