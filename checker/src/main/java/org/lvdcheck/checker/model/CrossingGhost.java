@@ -239,10 +239,26 @@ public final class CrossingGhost {
         return len == 0 ? NONE : new CrossingGhost(len == n.length ? n : Arrays.copyOf(n, len));
     }
 
+    /** The seed and value of the last {@link #contentHash(long)} (the ghost is immutable; most steps keep it). */
+    private volatile Hash64.Seeded hashCache;
+
     /** Folds the ghost into a state fingerprint (DESIGN.md §5: ghost fields are fingerprinted like the rest). */
-    public long hash(long h) {
+    public long hash(long h, long seed) {
         if (threads.length == 0) {
             return h; // NONE: a ghost with anything open combines at least its length
+        }
+        Hash64.Seeded c = hashCache;
+        if (!Hash64.Seeded.holds(c, seed)) {
+            c = new Hash64.Seeded(seed, hash(Hash64.mix(seed ^ 0x67686f7374L)));
+            hashCache = c;
+        }
+        return Hash64.combine(h, c.value());
+    }
+
+    /** The ghost's own hash chained onto {@code h}. */
+    long hash(long h) {
+        if (threads.length == 0) {
+            return h;
         }
         h = Hash64.combine(h, threads.length);
         for (int t = 0; t < threads.length; t++) {

@@ -43,7 +43,7 @@ public final class StateFingerprint {
         for (int v : s.caller()) {
             h = Hash64.combine(h, v);
         }
-        h = s.crossing().hash(h);
+        h = s.crossing().hash(h, seed);
         if (s.resume() != 0) {
             h = Hash64.combine(h, 0x726573756d65L ^ s.resume());
         }

@@ -385,26 +385,60 @@ public final class PhysMem implements PhysReader {
         return dead == null ? 0 : dead[w >>> 3] >>> ((w & 7) * 8) & 0xFF;
     }
 
-    /** The seed and value of the last {@link #contentHash(long)} (the memory is immutable). */
-    private volatile Hash64.Seeded hashCache;
+    /**
+     * The seed and the sum of {@link #term}s of the last {@link #contentHash(long)} (the memory is
+     * immutable).
+     */
+    private volatile Hash64.Seeded sumCache;
+    /**
+     * The memory this one was frozen from with the same frame numbers, and the indices of the
+     * frames that differ, until this memory's hash is computed: a hash of the base for the same
+     * seed then gives this one's by the changed frames' terms alone.
+     */
+    private PhysMem hashBase;
+    private int[] hashChanged;
 
-    /** 64-bit hash over the allocated frames (numbers and contents), deterministic across runs. */
+    /**
+     * 64-bit hash over the allocated frames (numbers and contents), deterministic across runs: a
+     * mix of the sum of one mixed term per frame (its number and content hash), so that a memory
+     * frozen from another with the same frames is hashed by the frames it changed.
+     */
     public long contentHash(long seed) {
-        Hash64.Seeded c = hashCache;
+        return Hash64.mix(frameSum(seed) ^ numbers.length);
+    }
+
+    private long frameSum(long seed) {
+        Hash64.Seeded c = sumCache;
         if (!Hash64.Seeded.holds(c, seed)) {
-            c = new Hash64.Seeded(seed, computeHash(seed));
-            hashCache = c;
+            PhysMem b = hashBase;
+            int[] changed = hashChanged;
+            Hash64.Seeded bc = b == null ? null : b.sumCache;
+            long sum;
+            if (changed != null && b.numbers == numbers && Hash64.Seeded.holds(bc, seed)) {
+                sum = bc.value();
+                java.util.BitSet done = new java.util.BitSet(numbers.length);
+                for (int i : changed) {
+                    if (!done.get(i)) {
+                        done.set(i);
+                        sum += term(seed, numbers[i], frames[i].hash()) - term(seed, numbers[i], b.frames[i].hash());
+                    }
+                }
+            } else {
+                sum = 0;
+                for (int i = 0; i < numbers.length; i++) {
+                    sum += term(seed, numbers[i], frames[i].hash());
+                }
+            }
+            c = new Hash64.Seeded(seed, sum);
+            sumCache = c;
+            hashBase = null;
+            hashChanged = null;
         }
         return c.value();
     }
 
-    private long computeHash(long seed) {
-        long acc = Hash64.mix(seed ^ 0x5DEECE66DL);
-        for (int i = 0; i < numbers.length; i++) {
-            acc = Hash64.combine(acc, numbers[i]);
-            acc = Hash64.combine(acc, frames[i].hash());
-        }
-        return Hash64.mix(acc ^ numbers.length);
+    private static long term(long seed, long number, long frameHash) {
+        return Hash64.mix(Hash64.combine(Hash64.combine(seed ^ 0x5DEECE66DL, number), frameHash));
     }
 
     /** One 8-byte word that differs between two memories: its host-physical address, old and new value. */
@@ -571,9 +605,15 @@ public final class PhysMem implements PhysReader {
         // canonical index means canonical numbers: most new states keep their parent's.
         Interner.FrameSet set = index.internEpoch == in.epoch ? null : in.frameSet(numbers, index);
         if (set == null || set.numbers() == numbers) {
-            return out == null ? this : new PhysMem(maxPhysAddrBits, numbers, out, index, discard);
+            return out == null ? this : sameHash(new PhysMem(maxPhysAddrBits, numbers, out, index, discard));
         }
-        return new PhysMem(maxPhysAddrBits, set.numbers(), out == null ? frames : out, set.index(), discard);
+        return sameHash(new PhysMem(maxPhysAddrBits, set.numbers(), out == null ? frames : out, set.index(), discard));
+    }
+
+    /** {@code m}, a memory of the same contents as this one, with this one's hash if it has one. */
+    private PhysMem sameHash(PhysMem m) {
+        m.sumCache = sumCache;
+        return m;
     }
 
     /**
@@ -992,10 +1032,28 @@ public final class PhysMem implements PhysReader {
             }
             if (sameNumbers) {
                 Frame[] fs = base.frames.clone();
+                int[] changed = new int[touched];
                 for (int t = 0; t < touched; t++) {
-                    fs[base.index.of(touchedNumbers[t])] = touchedFrames[t].freeze();
+                    changed[t] = base.index.of(touchedNumbers[t]);
+                    fs[changed[t]] = touchedFrames[t].freeze();
                 }
-                return new PhysMem(base.maxPhysAddrBits, bn, fs, base.index, base.discard);
+                PhysMem out = new PhysMem(base.maxPhysAddrBits, bn, fs, base.index, base.discard);
+                // Link to the nearest hashed ancestor (the base, or the one the base links to), so
+                // a link never keeps more than that one memory alive; past 64 changed frames (a
+                // long run nobody hashes) the hash is computed whole.
+                PhysMem anchor = base.hashBase;
+                int[] prior = base.hashChanged;
+                if (base.sumCache != null) {
+                    anchor = base;
+                    prior = new int[0];
+                }
+                if (anchor != null && prior != null && anchor.numbers == bn && prior.length + changed.length <= 64) {
+                    int[] all = Arrays.copyOf(prior, prior.length + changed.length);
+                    System.arraycopy(changed, 0, all, prior.length, changed.length);
+                    out.hashChanged = all;
+                    out.hashBase = anchor;
+                }
+                return out;
             }
             long[] newNumbers = new long[bn.length + touched];
             Frame[] newFrames = new Frame[bn.length + touched];
