@@ -21,7 +21,9 @@ import org.lvdcheck.emulator.machine.Action;
  * reached (its continuation is the same). A walk that ends with another domain's driver in
  * control (the first domain's VMFUNC landed there and the landing let it in) gives that driver
  * one action too, walked the same way. Every step is checked as the explorer checks it, and
- * every state walked is reachable, so a violation is one of the mutant's. (Letting the other
+ * every state walked is reachable, so a violation is one of the mutant's. Then the interrupt
+ * walks: an interrupt at each state of CPU 0's program outside driver code, walked the same way
+ * to where it meets the program's path again ({@link #interruptWalks}). (Letting the other
  * CPU's thread run on after CPU 0's caught no more mutants of lvd-hardened's gate and entry code,
  * in twice the time.)
  */
