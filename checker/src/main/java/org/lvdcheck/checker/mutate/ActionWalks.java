@@ -103,22 +103,11 @@ final class ActionWalks {
         Set<Long> seen = new HashSet<>(path);
         for (CheckState at : points) {
             for (LvdTransitionSystem.Choice first : sys.choices(at)) {
-                if (first.action().cpu() != 0 || !(first.action() instanceof Action.Interrupt)) {
-                    continue;
-                }
-                CheckState x = at;
-                LvdTransitionSystem.Choice ch = first;
-                for (int k = 0; k < WALK && ch != null; k++) {
-                    LvdTransitionSystem.Taken t = sys.take(x, ch);
-                    String v = judgedIn(t.violations());
-                    if (v != null) {
-                        return v;
+                if (first.action().cpu() == 0 && first.action() instanceof Action.Interrupt) {
+                    Walked w = walk(at, first, seen);
+                    if (w.violation() != null) {
+                        return w.violation();
                     }
-                    x = t.target();
-                    if (!seen.add(sys.fingerprint(x, 0))) {
-                        break;
-                    }
-                    ch = program(x);
                 }
             }
         }
@@ -137,27 +126,44 @@ final class ActionWalks {
                 if (first.action().cpu() != 0 || isProgram(first.action())) {
                     continue;
                 }
-                CheckState x = start;
-                LvdTransitionSystem.Choice ch = first;
-                for (int k = 0; k < WALK && ch != null; k++) {
-                    LvdTransitionSystem.Taken t = sys.take(x, ch);
-                    String v = judgedIn(t.violations());
-                    if (v != null) {
-                        return v;
-                    }
-                    x = t.target();
-                    if (!seen.add(sys.fingerprint(x, 0))) {
-                        break;
-                    }
-                    ch = program(x);
-                    if (ch == null && sys.machine().inDriverCode(x.machine(), 0)
-                            && sys.machine().viewOf(x.machine(), 0) != view) {
-                        elsewhere.add(x);
-                    }
+                Walked w = walk(start, first, seen);
+                if (w.violation() != null) {
+                    return w.violation();
+                }
+                if (w.stuck() && sys.machine().inDriverCode(w.end().machine(), 0)
+                        && sys.machine().viewOf(w.end().machine(), 0) != view) {
+                    elsewhere.add(w.end());
                 }
             }
         }
         return null;
+    }
+
+    /** How a walk ended: the judged property it broke (or null), its last state, and whether CPU 0's program had no step there. */
+    private record Walked(String violation, CheckState end, boolean stuck) {
+    }
+
+    /**
+     * One walk: {@code first} from {@code start}, then CPU 0's program for up to {@link #WALK}
+     * steps, stopping at the first violation of a judged property or at a state {@code seen}
+     * already holds (every new state is added).
+     */
+    private Walked walk(CheckState start, LvdTransitionSystem.Choice first, Set<Long> seen) {
+        CheckState x = start;
+        LvdTransitionSystem.Choice ch = first;
+        for (int k = 0; k < WALK && ch != null; k++) {
+            LvdTransitionSystem.Taken t = sys.take(x, ch);
+            String v = judgedIn(t.violations());
+            if (v != null) {
+                return new Walked(v, x, false);
+            }
+            x = t.target();
+            if (!seen.add(sys.fingerprint(x, 0))) {
+                return new Walked(null, x, false);
+            }
+            ch = program(x);
+        }
+        return new Walked(null, x, ch == null);
     }
 
     private String judgedIn(List<Violation> violations) {

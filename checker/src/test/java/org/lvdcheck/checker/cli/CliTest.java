@@ -27,6 +27,21 @@ class CliTest {
         return new Run(code, out.toString(), err.toString());
     }
 
+    /** Copies the small specs' directory (src/test/resources/small: specs, assembly, IDL) into {@code to}. */
+    static void copySmallSpecs(Path to) throws IOException {
+        Path small = Path.of("src/test/resources/small");
+        try (Stream<Path> files = Files.walk(small)) {
+            for (Path p : (Iterable<Path>) files::iterator) {
+                Path target = to.resolve(small.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(p, target);
+                }
+            }
+        }
+    }
+
     static Stream<Path> malformedSpecs() throws IOException {
         return Files.list(Path.of("../spec/src/test/resources/malformed")).filter(p -> p.toString().endsWith(".lvd")).sorted();
     }

@@ -27,17 +27,7 @@ class InveptObligationTest {
     Path dir;
 
     private CliTest.Run checkWithHypercall(long gpa, long hpa) throws IOException {
-        Path small = Path.of("src/test/resources/small");
-        try (Stream<Path> files = Files.walk(small)) {
-            for (Path p : (Iterable<Path>) files::iterator) {
-                Path to = dir.resolve(small.relativize(p).toString());
-                if (Files.isDirectory(p)) {
-                    Files.createDirectories(to);
-                } else {
-                    Files.copy(p, to);
-                }
-            }
-        }
+        CliTest.copySmallSpecs(dir);
         Path kernel = dir.resolve("asm/kernel.s");
         String text = Files.readString(kernel);
         String call = "        call gate_call\n";

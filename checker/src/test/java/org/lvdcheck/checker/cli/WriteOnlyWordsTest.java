@@ -9,7 +9,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.lvdcheck.checker.explore.ExplorationResult;
@@ -50,17 +49,7 @@ class WriteOnlyWordsTest {
 
     /** tiny.lvd whose thread counts for ever, with {@code between} after the increment and {@code data} after the counter. */
     private Path counting(String between, String data) throws IOException {
-        Path small = Path.of("src/test/resources/small");
-        try (Stream<Path> files = Files.walk(small)) {
-            for (Path p : (Iterable<Path>) files::iterator) {
-                Path to = dir.resolve(small.relativize(p).toString());
-                if (Files.isDirectory(p)) {
-                    Files.createDirectories(to);
-                } else {
-                    Files.copy(p, to);
-                }
-            }
-        }
+        CliTest.copySmallSpecs(dir);
         Path kernel = dir.resolve("asm/kernel.s");
         String text = Files.readString(kernel);
         String label = "(?m)^call_thread:.*\n";
