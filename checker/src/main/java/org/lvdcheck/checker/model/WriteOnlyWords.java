@@ -22,6 +22,7 @@ import org.lvdcheck.spec.asm.MemOp;
 import org.lvdcheck.spec.asm.Mnemonic;
 import org.lvdcheck.spec.asm.Operand;
 import org.lvdcheck.spec.asm.PlacedInstruction;
+import org.lvdcheck.spec.asm.Reg;
 
 /**
  * The write-only-word reduction (DESIGN.md §5; argued in docs/MODEL.md, "Write-only words"). A
@@ -33,8 +34,8 @@ import org.lvdcheck.spec.asm.PlacedInstruction;
  *
  * <p>A word qualifies when, in the code of every view:
  * <ul>
- *   <li>every instruction whose memory operand has a constant address (absolute or RIP-relative)
- *       overlapping the word is an INC, DEC, or ADD or SUB of an immediate, of exactly that word,
+ *   <li>every instruction whose memory operand has a constant address (absolute or RIP-relative,
+ *       with no FS or GS override, whose bases are per CPU) overlapping the word is an INC, DEC, or ADD or SUB of an immediate, of exactly that word,
  *       a read-modify-write whose value flows nowhere but back into the word;</li>
  *   <li>the status flags each of those instructions sets are dead: on the instruction's own
  *       fall-through, an instruction that writes all six (ADD, SUB, CMP, XOR, AND, OR, TEST, NEG)
@@ -105,7 +106,8 @@ public final class WriteOnlyWords {
                 for (Operand o : in.operands()) {
                     if (o instanceof ImmOp imm) {
                         disqualified.add(new long[] {imm.value(), 1});
-                    } else if (o instanceof MemOp m && m.base() == null && m.index() == null && m.segment() == null) {
+                    } else if (o instanceof MemOp m && m.base() == null && m.index() == null && m.segment() != Reg.FS
+                            && m.segment() != Reg.GS) {
                         long at = m.disp();
                         if (in.mnemonic() == Mnemonic.LEA || m.width() <= 0) {
                             disqualified.add(new long[] {at, 1});
