@@ -138,4 +138,20 @@ class WriteOnlyWordsTest {
         assertTrue(r.out().contains("check again with --no-reduction"), r.out());
         assertTrue(r.out().contains("verdict: inconclusive"), r.out());
     }
+
+    @Test
+    void replayingStepsThroughSuchAReadSaysTheyDoNotReproduce() throws Exception {
+        // Steps recorded without the reduction, replayed with it: the replay says where it stops
+        // reproducing (not an internal error).
+        Path spec = counting("        movq $stat_count - 8, %rax\n        movq 8(%rax), %rdx", "");
+        SpecLoader.Loaded loaded = SpecLoader.load(spec.toString());
+        List<org.lvdcheck.checker.trace.TraceStep> steps = new org.lvdcheck.checker.trace.TraceRecorder(
+                Replay.system(loaded, false)).record(java.util.Collections.nCopies(8, 0));
+        org.lvdcheck.checker.trace.TraceFile t = new org.lvdcheck.checker.trace.TraceFile("lvdcheck", loaded.spec().sdm(),
+                loaded.spec().name(), loaded.specPath(), loaded.files(), 0, "AVAIL", "availability", "", steps);
+        Replay.Outcome o = Replay.run(t);
+        assertFalse(o.reproduced());
+        assertTrue(o.message().startsWith("the write-only-word reduction keeps stat_count at its initial value"),
+                o.message());
+    }
 }
