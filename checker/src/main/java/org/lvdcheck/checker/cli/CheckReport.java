@@ -82,6 +82,9 @@ final class CheckReport {
             out.println("adversary: not modelled: the driver runs its own program only, so no property can be "
                     + "reported as holding");
         }
+        for (String note : org.lvdcheck.checker.model.DeadExitRules.of(sys.machine())) {
+            out.println("note: " + note);
+        }
         for (var w : sys.writeOnlyWords()) {
             out.printf(Locale.ROOT, "write-only word: %s (%d bytes at %x), kept at its initial value 0x%x: only its "
                     + "increments reach it (docs/MODEL.md)%n", w.name(), w.size(), w.gva(), w.initial());
