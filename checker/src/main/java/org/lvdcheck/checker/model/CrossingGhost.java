@@ -239,7 +239,7 @@ public final class CrossingGhost {
         return len == 0 ? NONE : new CrossingGhost(len == n.length ? n : Arrays.copyOf(n, len));
     }
 
-    /** The seed and value of the last {@link #contentHash(long)} (the ghost is immutable; most steps keep it). */
+    /** The seed and the ghost's own hash under it (the ghost is immutable; most steps keep it): see {@link #hash(long, long)}. */
     private volatile Hash64.Seeded hashCache;
 
     /** Folds the ghost into a state fingerprint (DESIGN.md §5: ghost fields are fingerprinted like the rest). */

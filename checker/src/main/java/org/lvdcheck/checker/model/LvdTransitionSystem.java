@@ -237,13 +237,12 @@ public final class LvdTransitionSystem implements TransitionSystem<CheckState> {
     public Taken take(CheckState s, Choice ch) {
         int c = ch.action().cpu();
         Step st = forgetting(() -> resume(s, ch.action(), machine.next(s.machine(), ch.action())), ch.action()::toString);
-        MachineState canonical = deadStacks == null ? st.state()
+        MachineState next = deadStacks == null ? st.state()
                 : forgetting(() -> deadStacks.canonical(s.machine(), st.state()), ch.action()::toString);
         if (writeOnly != null) {
             writeOnly.observe(st.events(), ch.action()::toString);
-            canonical = writeOnly.canonical(canonical);
+            next = writeOnly.canonical(next);
         }
-        MachineState next = canonical;
         for (var e : st.events()) {
             if (e instanceof org.lvdcheck.emulator.machine.Event.Executed x && x.insn() != null) {
                 coverage.record(x.insn());

@@ -4,17 +4,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import org.lvdcheck.emulator.cpu.ArchRegs;
 import org.lvdcheck.emulator.lxd.LvdSystem;
 import org.lvdcheck.emulator.machine.Event;
 import org.lvdcheck.emulator.machine.Machine;
 import org.lvdcheck.emulator.machine.MachineState;
 import org.lvdcheck.emulator.mem.PhysMem;
-import org.lvdcheck.emulator.paging.EptGuestPhysical;
-import org.lvdcheck.emulator.paging.GuestPaging;
-import org.lvdcheck.emulator.paging.LinearAccess;
-import org.lvdcheck.emulator.paging.PagingRegs;
-import org.lvdcheck.emulator.paging.PagingResult;
 import org.lvdcheck.spec.asm.ImmOp;
 import org.lvdcheck.spec.asm.Instruction;
 import org.lvdcheck.spec.asm.LinkedImage;
@@ -34,16 +28,18 @@ import org.lvdcheck.spec.asm.Reg;
  *
  * <p>A word qualifies when, in the code of every view:
  * <ul>
- *   <li>every instruction whose memory operand has a constant address (absolute or RIP-relative,
- *       with no FS or GS override, whose bases are per CPU) overlapping the word is an INC, DEC, or ADD or SUB of an immediate, of exactly that word,
- *       a read-modify-write whose value flows nowhere but back into the word;</li>
+ *   <li>every instruction whose memory operand has a constant address (absolute or RIP-relative;
+ *       FS and GS, whose bases are per CPU, aside) overlapping the word is, in the kernel's image,
+ *       an INC, DEC, or ADD or SUB of an immediate, of exactly that word: a read-modify-write
+ *       whose value flows nowhere but back into the word;</li>
  *   <li>the status flags each of those instructions sets are dead: on the instruction's own
  *       fall-through, an instruction that writes all six (ADD, SUB, CMP, XOR, AND, OR, TEST, NEG)
  *       comes before any instruction that reads them or leaves the straight line;</li>
- *   <li>no instruction takes its address (LEA, or an immediate inside it), and no word of any
- *       section's bytes holds an address inside it (no pointer to it can exist);</li>
+ *   <li>no instruction takes its address (LEA, or an immediate inside it), no word of any
+ *       section's bytes holds an address inside it (no pointer to it can exist), and no other
+ *       such word overlaps it;</li>
  *   <li>the kernel's view maps it, on every CPU, to the same host frame, which no domain can
- *       write.</li>
+ *       write and which is no paging structure of the initial state.</li>
  * </ul>
  * The rest is checked, not assumed: every data access of every explored step
  * ({@link Event.Accessed}) that reaches such a word must be made by one of its read-modify-write
@@ -157,7 +153,7 @@ public final class WriteOnlyWords {
             }
             long hpa = -1;
             for (int c = 0; c < system.cpus() && ok; c++) {
-                long h = hpaOf(machine, init, c, gva);
+                long h = machine.hostAddress(init, c, gva); // the initial state runs the kernel's view
                 ok = h >= 0 && (hpa < 0 || h == hpa) && ((h + size - 1) >>> PhysMem.FRAME_SHIFT) == h >>> PhysMem.FRAME_SHIFT
                         && !writes.domainWritable(h >>> PhysMem.FRAME_SHIFT) && !paging.containsKey(h >>> PhysMem.FRAME_SHIFT)
                         && !init.mem().isDead(h, size);
@@ -208,21 +204,9 @@ public final class WriteOnlyWords {
         return false;
     }
 
-    /** The host address the kernel's view of CPU {@code cpu} maps {@code gva} to in {@code s}, or -1. */
-    private static long hpaOf(Machine machine, MachineState s, int cpu, long gva) {
-        ArchRegs r = s.cpu(cpu).regs();
-        long eptp = machine.system().eptps()[0][cpu];
-        if (eptp == 0) {
-            return -1;
-        }
-        var gp = new EptGuestPhysical(s.mem(), eptp, machine.system().caps());
-        PagingResult p = GuestPaging.translate(PagingRegs.of(r).withCpl(0), gva, LinearAccess.SUPERVISOR_READ, gp);
-        return p instanceof PagingResult.Ok ok ? ok.hpa() : -1;
-    }
-
     /**
-     * Checks that the data accesses of a step by CPU {@code cpu} reach no write-only word except
-     * through one of its updates; throws {@link Observed} otherwise.
+     * Checks that the data accesses of a step ({@code events}) reach no write-only word except
+     * through one of its updates; throws {@link Observed} otherwise, naming {@code action}.
      */
     void observe(List<Event> events, java.util.function.Supplier<String> action) {
         if (words.length == 0) {

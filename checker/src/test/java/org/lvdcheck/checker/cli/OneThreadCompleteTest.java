@@ -29,10 +29,10 @@ import org.lvdcheck.spec.lvd.SpecLoader;
 class OneThreadCompleteTest {
     @Test
     void lvdHardenedWithOneThreadIsExploredCompletelyAndEveryPropertyHolds() throws Exception {
-        Model.Workload w = SpecLoader.load("lvd-hardened").spec().workload();
+        SpecLoader.Loaded base = SpecLoader.load("lvd-hardened");
+        Model.Workload w = base.spec().workload();
         int line = w.pos().line();
-        String old = SpecLoader.load("lvd-hardened").sources().read("", "lvd-hardened.lvd").orElseThrow().text()
-                .split("\n", -1)[line - 1];
+        String old = base.sources().read("", "lvd-hardened.lvd").orElseThrow().text().split("\n", -1)[line - 1];
         assertTrue(old.startsWith("workload calls=1 threads=t0,t1 "), old);
         SpecLoader.Loaded one = SpecLoader.loadPatched("lvd-hardened", Patch.replace("lvd-hardened.lvd", line, old,
                 old.replace("threads=t0,t1 ", "threads=t0 ")), "lvd-hardened-one-thread");

@@ -416,10 +416,13 @@ public final class PhysMem implements PhysReader {
             long sum;
             if (changed != null && b.numbers == numbers && Hash64.Seeded.holds(bc, seed)) {
                 sum = bc.value();
-                java.util.BitSet done = new java.util.BitSet(numbers.length);
-                for (int i : changed) {
-                    if (!done.get(i)) {
-                        done.set(i);
+                for (int k = 0; k < changed.length; k++) {
+                    int i = changed[k];
+                    boolean again = false;
+                    for (int j = 0; j < k && !again; j++) {
+                        again = changed[j] == i; // a frame changed twice on the way counts once
+                    }
+                    if (!again) {
                         sum += term(seed, numbers[i], frames[i].hash()) - term(seed, numbers[i], b.frames[i].hash());
                     }
                 }
