@@ -75,8 +75,9 @@ public final class CheckCommand implements Callable<Integer> {
     boolean noReduction;
 
     @Option(names = "--state-profile", description = "After the run, print where the expanded states are: the "
-            + "places (thread, view, source line) each CPU was at most often, the most frequent combinations, and "
-            + "what differs among states sampled at the most frequent one.")
+            + "places (thread, view, source line) each CPU was at most often, the most frequent combinations, the "
+            + "source files, what each thread had open (gate calls, events being handled), and what differs among "
+            + "states sampled at the most frequent combination.")
     boolean stateProfile;
 
     @Option(names = "--coarse-interrupts", description = "Let interrupts arrive only where a run of "

@@ -245,6 +245,15 @@ final class CheckReport {
         for (var c : p.topCombinations(PROFILE_LINES)) {
             out.printf(Locale.ROOT, "  %,12d  %s%n", c.states(), c.place());
         }
+        out.println("state profile: the source files CPUs were in (per CPU, per thread):");
+        for (var c : p.topFiles(PROFILE_LINES)) {
+            out.printf(Locale.ROOT, "  %,12d  %s%n", c.states(), c.place());
+        }
+        out.println("state profile: what the threads had open (gate calls, then the events being handled and the view "
+                + "each interrupted):");
+        for (var c : p.topNestings(PROFILE_LINES)) {
+            out.printf(Locale.ROOT, "  %,12d  %s%n", c.states(), c.place());
+        }
         StateProfile.Differences d = p.differences(PROFILE_LINES);
         if (d != null) {
             out.printf(Locale.ROOT, "state profile: what differs among %d states sampled at %s (pairs of them that differ "

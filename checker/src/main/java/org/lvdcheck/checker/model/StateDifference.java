@@ -54,6 +54,9 @@ final class StateDifference {
             if (p.mode() != q.mode() || p.thread() != q.thread()) {
                 out.add("cpu" + c + " mode or thread");
             }
+            if (p.driverEntered() != q.driverEntered()) {
+                out.add("cpu" + c + " transition code the driver entered");
+            }
         }
         for (int t = 0; t < x.threads().size(); t++) {
             if (!x.threads().get(t).equals(y.threads().get(t))) {

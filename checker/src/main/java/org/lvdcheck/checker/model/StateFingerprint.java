@@ -28,7 +28,7 @@ public final class StateFingerprint {
             h = Hash64.combine(h, c.vmcs().contentHash(seed));
             h = lapic(h, c.lapic());
             h = Hash64.combine(h, c.mode().ordinal());
-            h = Hash64.combine(h, c.thread());
+            h = Hash64.combine(h, c.thread() * 2L + (c.driverEntered() ? 1 : 0));
         }
         for (ThreadState t : m.threads()) {
             h = Hash64.combine(h, t.status().ordinal());

@@ -28,6 +28,8 @@ public final class StateProfile {
     private final LvdSystem system;
     private final ConcurrentHashMap<String, LongAdder> places = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, LongAdder> combinations = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, LongAdder> files = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, LongAdder> nestings = new ConcurrentHashMap<>();
     private final LongAdder expanded = new LongAdder();
     /** States kept per frequent combination, for {@link #differences}. */
     private final ConcurrentHashMap<String, List<CheckState>> samples = new ConcurrentHashMap<>();
@@ -59,6 +61,10 @@ public final class StateProfile {
             }
             all.append(p);
         }
+        for (int c = 0; c < m.cpus().size(); c++) {
+            files.computeIfAbsent(file(m, c), k -> new LongAdder()).increment();
+        }
+        nestings.computeIfAbsent(nesting(s), k -> new LongAdder()).increment();
         String key = all.toString();
         LongAdder n = combinations.computeIfAbsent(key, k -> new LongAdder());
         n.increment();
@@ -161,6 +167,52 @@ public final class StateProfile {
         b.append(file.substring(file.lastIndexOf('/') + 1)).append(':').append(at.insn().pos().line()).append(' ')
                 .append(at.insn().insn().mnemonic().name().toLowerCase());
         return at.driver() ? b.append(" (driver code)").toString() : b.toString();
+    }
+
+    /** CPU c's place in {@code m} down to the file: its thread and source file, driver control, or its mode. */
+    String file(MachineState m, int c) {
+        String p = place(m, c);
+        String rest = p.substring(p.indexOf(' ') + 1);
+        int colon = rest.lastIndexOf(':');
+        if (colon >= 0 && rest.lastIndexOf(".s", colon) == colon - 2) {
+            return rest.substring(0, colon) + (rest.endsWith("(driver code)") ? " (driver code)" : "");
+        }
+        int hex = rest.indexOf(" 0x");
+        return hex < 0 ? rest : rest.substring(0, hex) + " elsewhere";
+    }
+
+    /**
+     * What every thread has open in {@code s}'s ghost, outermost first: its gate calls and the events
+     * it is handling (vector and the view each interrupted), e.g. {@code t0: calls 1 > 0xef@net > 0x2@kernel}.
+     */
+    String nesting(CheckState s) {
+        StringBuilder b = new StringBuilder();
+        CrossingGhost g = s.crossing();
+        for (int t = 0; t < system.spec().threads().size(); t++) {
+            if (!g.handling(t) && g.topCall(t) == null) {
+                continue;
+            }
+            if (b.length() > 0) {
+                b.append("  |  ");
+            }
+            b.append(system.spec().threads().get(t).name()).append(':');
+            b.append(" calls ").append(g.calls(t).length);
+            for (CrossingGhost.Handler h : g.handlers(t)) {
+                b.append(" > 0x").append(Integer.toHexString(h.vector())).append('@')
+                        .append(h.view() >= 0 ? system.viewName(h.view()) : "?");
+            }
+        }
+        return b.length() == 0 ? "nothing open" : b.toString();
+    }
+
+    /** The {@code n} source files (per CPU's thread; or driver control, or a mode) counted most. */
+    public List<Count> topFiles(int n) {
+        return top(files, n);
+    }
+
+    /** The {@code n} nestings of open gate calls and handlers counted most. */
+    public List<Count> topNestings(int n) {
+        return top(nestings, n);
     }
 
     /** How many states were counted. */

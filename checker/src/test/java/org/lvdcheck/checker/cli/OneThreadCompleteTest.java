@@ -39,7 +39,7 @@ class OneThreadCompleteTest {
         LvdTransitionSystem sys = Replay.system(one, true);
         ExplorationResult r = new Explorer<CheckState>(sys, Explorer.Options.defaults()).run();
         assertTrue(r.complete(), String.valueOf(r.incompleteReason()));
-        assertEquals(18_558_869L, r.stats().distinctStates());
+        assertEquals(12_938_871L, r.stats().distinctStates());
         assertEquals(665, r.stats().depth());
         for (Verdict v : r.verdicts()) {
             assertEquals(Status.HOLDS, v.status(), v.property());

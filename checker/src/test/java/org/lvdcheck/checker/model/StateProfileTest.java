@@ -38,6 +38,13 @@ class StateProfileTest {
         assertEquals(distinct, p.topCombinations(Integer.MAX_VALUE).stream().mapToLong(StateProfile.Count::states).sum());
         assertTrue(places.stream().anyMatch(x -> x.place().endsWith("driver control (RIP ⊤)")), places.toString());
         assertTrue(places.stream().anyMatch(x -> x.place().matches("cpu0 t0 kernel \\w+\\.s:\\d+ \\w+")), places.toString());
+        assertEquals(distinct * cpus, p.topFiles(Integer.MAX_VALUE).stream().mapToLong(StateProfile.Count::states).sum(),
+                "every CPU of every state is in one file, mode or driver control");
+        assertTrue(p.topFiles(Integer.MAX_VALUE).stream().anyMatch(x -> x.place().matches("t0 kernel \\w+\\.s")),
+                p.topFiles(Integer.MAX_VALUE).toString());
+        List<StateProfile.Count> nestings = p.topNestings(Integer.MAX_VALUE);
+        assertEquals(distinct, nestings.stream().mapToLong(StateProfile.Count::states).sum());
+        assertTrue(nestings.stream().anyMatch(x -> x.place().equals("nothing open")), nestings.toString());
         List<StateProfile.Count> top = p.topPlaces(3);
         assertEquals(3, top.size());
         assertTrue(top.get(0).states() >= top.get(1).states() && top.get(1).states() >= top.get(2).states());
@@ -63,6 +70,20 @@ class StateProfileTest {
                 assertTrue(d.parts().get(i - 1).states() >= d.parts().get(i).states(), d.toString());
             }
         }
+    }
+
+    @Test
+    void aThreadsOpenCallsAndHandlersAreNamedOutermostFirst() throws Exception {
+        LvdTransitionSystem sys = Replay.system(SpecLoader.load("src/test/resources/small/tiny.lvd"), true);
+        StateProfile p = new StateProfile(sys.machine());
+        CheckState s = sys.initialStates().get(0);
+        assertEquals("nothing open", p.nesting(s));
+        var regs = s.machine().cpu(0).regs();
+        CrossingGhost g = CrossingGhost.NONE
+                .withCall(0, new CrossingGhost.GateCall("gate", 1, 2, CrossingGhost.KernelContext.of(regs, 0)))
+                .withHandler(0, CrossingGhost.Handler.of(0xef, 1, regs))
+                .withHandler(0, CrossingGhost.Handler.of(2, 0, regs));
+        assertEquals("t0: calls 1 > 0xef@net > 0x2@kernel", p.nesting(s.withCrossing(g)));
     }
 
     @Test

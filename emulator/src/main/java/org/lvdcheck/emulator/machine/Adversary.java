@@ -311,22 +311,67 @@ public final class Adversary {
 
     /**
      * Whether CPU c runs trusted code under a domain's EPT at an instruction the driver's jumps
-     * reach (transition code), with every register a driver move leaves ⊤ already ⊤: the state
-     * the driver's jump to that instruction makes. An interrupt there is delivered as one in
-     * driver control (docs/MODEL.md, "Resuming in transition code").
+     * reach (transition code), whatever its registers hold.
      */
-    boolean driverRegistersInTransitionCode(MachineState s, int c) {
+    boolean trustedInTransitionCode(MachineState s, int c) {
         CpuState cpu = s.cpu(c);
         if (!machine.compromised() || cpu.mode() != CpuMode.RUNNING || cpu.regs().tainted(ArchRegs.T_RIP)) {
             return false;
         }
         int v = machine.viewOf(s, c);
         if (v < 1 || transitionTargets[v][c] == null
-                || java.util.Arrays.binarySearch(transitionTargets[v][c], cpu.regs().rip()) < 0
-                || !clobber(cpu).equals(cpu.regs())) {
+                || java.util.Arrays.binarySearch(transitionTargets[v][c], cpu.regs().rip()) < 0) {
             return false;
         }
         return !machine.inDriverCode(s, c); // a page walk: last (under another CR3 the address may be the driver's)
+    }
+
+    /**
+     * Whether an interrupt that finds CPU c where it is is delivered as one in driver control
+     * (docs/MODEL.md, "Resuming in transition code"): the CPU runs trusted transition code under a
+     * domain's EPT, and either the driver's jump entered that run (its registers are then the
+     * driver's, or values trusted code computed from them) or every register a driver move leaves ⊤
+     * is ⊤ (the state a jump there makes).
+     */
+    boolean interruptedAsDriver(MachineState s, int c) {
+        CpuState cpu = s.cpu(c);
+        return trustedInTransitionCode(s, c) && (cpu.driverEntered() || clobber(cpu).equals(cpu.regs()));
+    }
+
+    /**
+     * Keeps each CPU's {@link CpuState#driverEntered} mark true to a step by {@code a} that reached
+     * {@code n} with events {@code ev}: the driver's jump into transition code sets it; a delivery on the acting CPU
+     * clears it (the handler's entry runs from the hardware's frame, not from the driver's jump), and
+     * so does every state in which a CPU no longer runs trusted transition code under a domain's EPT.
+     */
+    MachineState settleDriverEntered(MachineState n, Action a, List<Event> ev) {
+        int c = a.cpu();
+        if (a instanceof Action.Driver d && d.move() instanceof DriverMove.Jump && trustedInTransitionCode(n, c)) {
+            n = n.withCpu(c, n.cpu(c).withDriverEntered(true));
+        } else if (n.cpu(c).driverEntered() && ev.stream().anyMatch(e -> e instanceof Event.Delivered)) {
+            n = n.withCpu(c, n.cpu(c).withDriverEntered(false));
+        }
+        for (int k = 0; k < n.cpus().size(); k++) {
+            if (n.cpu(k).driverEntered() && !trustedInTransitionCode(n, k)) {
+                n = n.withCpu(k, n.cpu(k).withDriverEntered(false));
+            }
+        }
+        return n;
+    }
+
+    /**
+     * The registers of {@code cpu} as the driver's jump to its instruction leaves them: every register
+     * a driver move clobbers is ⊤ with the canonical value 0 (a ⊤ word of memory holds 0 too), so
+     * states that differ only in what trusted code had computed from the driver's registers before
+     * an interrupt are one.
+     */
+    static ArchRegs clobberCanonical(CpuState cpu) {
+        ArchRegs r = cpu.regs();
+        for (int n = 0; n < 16; n++) {
+            r = r.withGpr(n, 0);
+        }
+        r = r.withRflags(r.rflags() & ~ArchRegs.STATUS_FLAGS).withFsBase(0).withGsBase(0).withKernelGsBase(0);
+        return clobber(cpu.withRegs(r));
     }
 
     /** Whether {@code target} is a transition-code instruction the driver of view v can jump to on CPU c. */

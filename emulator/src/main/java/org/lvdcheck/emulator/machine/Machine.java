@@ -366,11 +366,12 @@ public final class Machine {
             }
             if (compromised()) {
                 adversary.checkFlagClasses(n, ev);
+                n = adversary.settleDriverEntered(n, a, ev);
             }
             return new Step(n, ev);
         } catch (KernelAccess.Oops oops) {
             ev.add(new Event.Stopped("kernel oops: " + oops.getMessage()));
-            return new Step(s.withCpu(c, s.cpu(c).withMode(CpuMode.STOPPED)), ev);
+            return new Step(s.withCpu(c, s.cpu(c).withMode(CpuMode.STOPPED).withDriverEntered(false)), ev);
         } catch (KernelAccess.TopUse use) {
             ev.add(new Event.TaintUse(use.getMessage(), rip));
             return new Step(s, ev);
@@ -663,9 +664,9 @@ public final class Machine {
         if (compromised() && inDriverCode(s, c)) {
             s = s.withCpu(c, s.cpu(c).withRegs(Adversary.clobber(s.cpu(c))));
         } else if (!pendingNmi && vectorClass(vector) != Model.VectorClass.NMI
-                && adversary.driverRegistersInTransitionCode(s, c)) {
+                && adversary.interruptedAsDriver(s, c)) {
             ev.add(new Event.TransitionCodeInterrupted(s.cpu(c).regs().rip()));
-            s = s.withCpu(c, s.cpu(c).withRegs(s.cpu(c).regs().withTaint(ArchRegs.T_RIP, true)));
+            s = s.withCpu(c, s.cpu(c).withRegs(Adversary.clobberCanonical(s.cpu(c)).withRip(0).withTaint(ArchRegs.T_RIP, true)));
         }
         if (pendingFixed) {
             ev.add(new Event.Primitive("lapic: accept", "pending vector 0x" + Integer.toHexString(vector)

@@ -11,10 +11,12 @@ import org.junit.jupiter.api.Test;
 import org.lvdcheck.emulator.cpu.ArchRegs;
 
 /**
- * An interrupt that finds trusted code under a domain's EPT at a transition-code instruction with
- * every register the driver sets ⊤ (the state a driver's jump there makes) is delivered as one in
- * driver control: the frame saves RIP ⊤ (docs/MODEL.md, "Resuming in transition code"); with a
- * register of its own the trusted code keeps its RIP in the frame.
+ * An interrupt that finds trusted code under a domain's EPT at a transition-code instruction (one
+ * the driver's jumps reach), in a run the driver's jump entered, is delivered as one in driver
+ * control, whatever the trusted code had computed there: the frame saves RIP ⊤, and every register a
+ * driver move clobbers is ⊤ with the canonical value 0, the state the driver's jump there makes
+ * (docs/MODEL.md, "Resuming in transition code"). Transition code the kernel entered keeps its
+ * registers and RIP, unless every one is ⊤ already.
  */
 class TransitionCodeInterruptTest {
     private static final int TIMER = 0xef;
@@ -39,16 +41,63 @@ class TransitionCodeInterruptTest {
     }
 
     @Test
-    void trustedCodeWithARegisterOfItsOwnKeepsItsRip() throws Exception {
+    void trustedCodeWithRegistersOfItsOwnIsInterruptedAsTheDriversJumpWouldLeaveIt() throws Exception {
         Machine m = machine("lvd-hardened");
         MachineState s = move(m, inDriver(m), new DriverMove.Jump(ENTRY, true)).state();
         var cpu = s.cpu(0);
-        s = s.withCpu(0, cpu.withRegs(cpu.regs().withGpr(ArchRegs.RAX, 0).withTaint(ArchRegs.tGpr(ArchRegs.RAX), false)));
+        s = s.withCpu(0, cpu.withRegs(cpu.regs().withGpr(ArchRegs.RAX, 0x1234).withGpr(ArchRegs.RBX, 0xffff888003100800L)
+                .withRflags(cpu.regs().rflags() | org.lvdcheck.emulator.cpu.Rflags.ZF).withTaint(ArchRegs.T_FLAGS, false)));
+        Step st = m.next(s, new Action.Interrupt(0, TIMER));
+        assertTrue(st.events().contains(new Event.TransitionCodeInterrupted(ENTRY)), st.events().toString());
+        assertTrue(savedRipTop(m, st.state()), "the frame's RIP is ⊤");
+        Event.Delivered d = (Event.Delivered) st.events().stream().filter(e -> e instanceof Event.Delivered)
+                .findFirst().orElseThrow();
+        ArchRegs r = d.interrupted();
+        for (int n = 0; n < 16; n++) {
+            assertTrue(r.gprTainted(n), "GPR " + n + " is the driver's");
+            assertEquals(0, r.gpr(n), "GPR " + n + " holds the canonical 0 of ⊤");
+        }
+        assertTrue(r.tainted(ArchRegs.T_FLAGS));
+        assertEquals(0, r.rflags() & ArchRegs.STATUS_FLAGS, "status flags canonical");
+    }
+
+    @Test
+    void theDriversJumpMarksTheRunAndLeavingTransitionCodeClearsTheMark() throws Exception {
+        Machine m = machine("lvd-hardened");
+        MachineState driver = inDriver(m);
+        assertFalse(driver.cpu(0).driverEntered());
+        MachineState s = move(m, driver, new DriverMove.Jump(ENTRY, true)).state();
+        assertTrue(s.cpu(0).driverEntered(), "the jump entered transition code");
+        Step st = m.next(s, new Action.Interrupt(0, TIMER));
+        assertFalse(st.state().cpu(0).driverEntered(), "the handler's entry is not the driver's run");
+    }
+
+    @Test
+    void transitionCodeTheKernelEnteredKeepsItsRegistersAndRip() throws Exception {
+        Machine m = machine("lvd-hardened");
+        MachineState s = move(m, inDriver(m), new DriverMove.Jump(ENTRY, true)).state();
+        var cpu = s.cpu(0);
+        s = s.withCpu(0, cpu.withDriverEntered(false).withRegs(cpu.regs().withGpr(ArchRegs.RAX, 0x1234)));
         Step st = m.next(s, new Action.Interrupt(0, TIMER));
         assertFalse(st.events().stream().anyMatch(e -> e instanceof Event.TransitionCodeInterrupted), st.events().toString());
         assertFalse(savedRipTop(m, st.state()));
         long rsp = st.state().cpu(0).regs().rsp();
         assertEquals(ENTRY, st.state().mem().read(m.hostAddress(st.state(), 0, rsp), 8), "RIP saved as it was");
+        Event.Delivered d = (Event.Delivered) st.events().stream().filter(e -> e instanceof Event.Delivered)
+                .findFirst().orElseThrow();
+        assertEquals(0x1234, d.interrupted().gpr(ArchRegs.RAX));
+        assertFalse(d.interrupted().gprTainted(ArchRegs.RAX));
+    }
+
+    @Test
+    void interruptsAtTwoPointsOfOneTransitionCodeRunReachOneState() throws Exception {
+        Machine m = machine("lvd-hardened");
+        MachineState jumped = move(m, inDriver(m), new DriverMove.Jump(ENTRY, true)).state();
+        var cpu = jumped.cpu(0);
+        MachineState other = jumped.withCpu(0, cpu.withRegs(cpu.regs().withGpr(ArchRegs.RCX, 7).withGpr(ArchRegs.RSI, 0x42)));
+        MachineState a = m.next(jumped, new Action.Interrupt(0, TIMER)).state();
+        MachineState b = m.next(other, new Action.Interrupt(0, TIMER)).state();
+        assertEquals(a, b, "what trusted code computed before the interrupt is not kept");
     }
 
     @Test
