@@ -54,15 +54,13 @@ public final class StateProfile {
         MachineState m = s.machine();
         StringBuilder all = new StringBuilder();
         for (int c = 0; c < m.cpus().size(); c++) {
-            String p = place(m, c);
-            places.computeIfAbsent(p, k -> new LongAdder()).increment();
+            Where w = where(m, c);
+            places.computeIfAbsent(w.place(), k -> new LongAdder()).increment();
+            files.computeIfAbsent(w.file(), k -> new LongAdder()).increment();
             if (c > 0) {
                 all.append("  |  ");
             }
-            all.append(p);
-        }
-        for (int c = 0; c < m.cpus().size(); c++) {
-            files.computeIfAbsent(file(m, c), k -> new LongAdder()).increment();
+            all.append(w.place());
         }
         nestings.computeIfAbsent(nesting(s), k -> new LongAdder()).increment();
         String key = all.toString();
@@ -146,39 +144,45 @@ public final class StateProfile {
 
     /** CPU c's place in {@code m}, e.g. {@code cpu0 t1 kernel entry.s:172 call}. */
     String place(MachineState m, int c) {
+        return where(m, c).place();
+    }
+
+    /** CPU c's place in {@code m} down to the file: its thread, view and source file, driver control, or its mode. */
+    String file(MachineState m, int c) {
+        return where(m, c).file();
+    }
+
+    /** A CPU's place at two grains: to the instruction ({@code cpu0 t1 kernel entry.s:172 call}) and to the file. */
+    private record Where(String place, String file) {}
+
+    private Where where(MachineState m, int c) {
         CpuState cpu = m.cpu(c);
-        StringBuilder b = new StringBuilder("cpu").append(c).append(' ');
+        StringBuilder b = new StringBuilder();
         b.append(cpu.thread() >= 0 ? system.spec().threads().get(cpu.thread()).name() : "-").append(' ');
+        String cpuName = "cpu" + c + " ";
         if (cpu.mode() != CpuMode.RUNNING) {
-            return b.append(cpu.mode().name().toLowerCase()).toString();
+            String w = b.append(cpu.mode().name().toLowerCase()).toString();
+            return new Where(cpuName + w, w);
         }
         int view = machine.viewOf(m, c);
         b.append(view >= 0 ? system.viewName(view) : "?").append(' ');
         ArchRegs r = cpu.regs();
         if (r.tainted(ArchRegs.T_RIP)) {
-            return b.append("driver control (RIP ⊤)").toString();
+            String w = b.append("driver control (RIP ⊤)").toString();
+            return new Where(cpuName + w, w);
         }
         long hpa = machine.hostAddress(m, c, r.rip());
         LvdSystem.CodeAt at = hpa < 0 ? null : system.code().get(hpa);
         if (at == null || at.insn().address() != r.rip()) {
-            return b.append("0x").append(Long.toHexString(r.rip())).toString();
+            String w = b.toString();
+            return new Where(cpuName + w + "0x" + Long.toHexString(r.rip()), w + "elsewhere");
         }
-        String file = at.insn().pos().file();
-        b.append(file.substring(file.lastIndexOf('/') + 1)).append(':').append(at.insn().pos().line()).append(' ')
-                .append(at.insn().insn().mnemonic().name().toLowerCase());
-        return at.driver() ? b.append(" (driver code)").toString() : b.toString();
-    }
-
-    /** CPU c's place in {@code m} down to the file: its thread and source file, driver control, or its mode. */
-    String file(MachineState m, int c) {
-        String p = place(m, c);
-        String rest = p.substring(p.indexOf(' ') + 1);
-        int colon = rest.lastIndexOf(':');
-        if (colon >= 0 && rest.lastIndexOf(".s", colon) == colon - 2) {
-            return rest.substring(0, colon) + (rest.endsWith("(driver code)") ? " (driver code)" : "");
-        }
-        int hex = rest.indexOf(" 0x");
-        return hex < 0 ? rest : rest.substring(0, hex) + " elsewhere";
+        String path = at.insn().pos().file();
+        b.append(path.substring(path.lastIndexOf('/') + 1));
+        String driver = at.driver() ? " (driver code)" : "";
+        String file = b + driver;
+        b.append(':').append(at.insn().pos().line()).append(' ').append(at.insn().insn().mnemonic().name().toLowerCase());
+        return new Where(cpuName + b + driver, file);
     }
 
     /**

@@ -366,10 +366,11 @@ public final class Adversary {
      * an interrupt are one.
      */
     static ArchRegs clobberCanonical(CpuState cpu) {
-        ArchRegs r = cpu.regs();
+        ArchRegs.Builder b = cpu.regs().toBuilder();
         for (int n = 0; n < 16; n++) {
-            r = r.withGpr(n, 0);
+            b.gpr(n, 0);
         }
+        ArchRegs r = b.build();
         r = r.withRflags(r.rflags() & ~ArchRegs.STATUS_FLAGS).withFsBase(0).withGsBase(0).withKernelGsBase(0);
         return clobber(cpu.withRegs(r));
     }

@@ -62,7 +62,25 @@ class TransitionCodeInterruptTest {
     }
 
     @Test
-    void theDriversJumpMarksTheRunAndLeavingTransitionCodeClearsTheMark() throws Exception {
+    void theMarkLastsExactlyWhileTheRunStaysInTransitionCode() throws Exception {
+        Machine m = machine("lvd-hardened");
+        MachineState s = move(m, inDriver(m), new DriverMove.Jump(ENTRY, false)).state();
+        assertTrue(s.cpu(0).driverEntered());
+        boolean left = false;
+        for (int i = 0; i < 300 && !left; i++) {
+            Action next = m.actions(s).stream().filter(a -> a.cpu() == 0 && !(a instanceof Action.Interrupt)
+                    && !(a instanceof Action.KillIpi)).findFirst().orElseThrow();
+            s = m.next(s, next).state();
+            boolean inTransition = s.cpu(0).mode() == CpuMode.RUNNING && !s.cpu(0).regs().tainted(ArchRegs.T_RIP)
+                    && m.transitionTarget(m.viewOf(s, 0), 0, s.cpu(0).regs().rip()) && !m.inDriverCode(s, 0);
+            assertEquals(inTransition, s.cpu(0).driverEntered(), "step " + i + " at 0x" + Long.toHexString(s.cpu(0).regs().rip()));
+            left = !inTransition;
+        }
+        assertTrue(left, "the entry text run left transition code under net's view");
+    }
+
+    @Test
+    void theDriversJumpMarksTheRunAndADeliveryClearsTheMark() throws Exception {
         Machine m = machine("lvd-hardened");
         MachineState driver = inDriver(m);
         assertFalse(driver.cpu(0).driverEntered());
