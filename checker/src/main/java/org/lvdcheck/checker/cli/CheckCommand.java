@@ -74,6 +74,19 @@ public final class CheckCommand implements Callable<Integer> {
     @Option(names = "--no-reduction", description = "Turn the CPU-local partial-order reduction off.")
     boolean noReduction;
 
+    @Option(names = "--no-sleep-sets", description = "Keep no sleep sets in the reduced breadth-first search "
+            + "(docs/MODEL.md, \"Sleep sets\").")
+    boolean noSleepSets;
+
+    /** How the cycle proviso of the partial-order reduction is judged. */
+    enum Proviso { reach, level }
+
+    @Option(names = "--proviso", paramLabel = "P", defaultValue = "reach", description = "The cycle proviso of the "
+            + "reduced breadth-first search: reach (a reduced state whose successors are all shallower is expanded "
+            + "fully only if none reaches an expansion of what it left out, judged when the search ends) or level "
+            + "(expanded fully at once). Default: ${DEFAULT-VALUE}.")
+    Proviso proviso;
+
     @Option(names = "--state-profile", description = "After the run, print where the expanded states are: the "
             + "places (thread, view, source line) each CPU was at most often, the most frequent combinations, the "
             + "source files, what each thread had open (gate calls, events being handled), and what differs among "
@@ -190,7 +203,8 @@ public final class CheckCommand implements Callable<Integer> {
                     case simulate -> org.lvdcheck.checker.explore.Strategy.SIMULATE;
                 })
                 .withSeed(seed).withFpSeed(fpSeed).withExact(exact).withStopAtFirst(stopAtFirst)
-                .withReduction(!noReduction);
+                .withReduction(!noReduction).withSleepSets(!noSleepSets)
+                .withReachProviso(proviso == Proviso.reach);
         if (workers != null) {
             o = o.withWorkers(workers);
         }

@@ -320,6 +320,8 @@ final class CheckReport {
         stats.put("deadlocks", st.deadlocks());
         stats.put("cutStates", st.cutStates());
         stats.put("provisoExpansions", st.provisoExpansions());
+        stats.put("provisoDeferred", st.provisoDeferred());
+        stats.put("sleepRevisits", st.sleepRevisits());
         ObjectNode cov = stats.putObject("coverage");
         st.coverage().forEach(cov::put);
         ObjectNode lines = stats.putObject("lineCoverage");

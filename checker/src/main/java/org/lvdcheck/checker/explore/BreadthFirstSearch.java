@@ -21,6 +21,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>Memory: whole states are held for the current level and the next one only; a state is
  * dropped from the current level as soon as it is merged. The ids of a level are contiguous.
+ *
+ * <p>Sleep sets (with reduction; docs/MODEL.md "Sleep sets"): each state of the next level keeps
+ * the agents asleep at it, narrowed when another path reaches it before it is expanded; a state
+ * of this or an earlier level reached again with agents woken is expanded again for those agents
+ * in the next level, after its states (a revisit: its successors' traces are shorter than the
+ * level's, and a shorter counterexample found there replaces a longer one).
  */
 final class BreadthFirstSearch<S> {
     /** States per task handed to a worker. */
@@ -36,24 +42,80 @@ final class BreadthFirstSearch<S> {
         this.workers = workers;
     }
 
+    /** A stored state reached again with agents woken (sleep sets): their actions are explored from it. */
+    private record Revisit<S>(S state, int id, Sleep sleep, int woken) {
+    }
+
+    /**
+     * One level: the states stored in it (ids {@code firstId} on, in order), the agents asleep at
+     * each (null: none), then the states of earlier levels reached again with agents woken.
+     */
+    private static final class Level<S> {
+        final int firstId;
+        final List<S> states = new ArrayList<>();
+        final List<Sleep> sleeps = new ArrayList<>();
+        /** The number of steps from an initial state to each state (a level after a proviso round mixes them). */
+        final IntChunks depths = new IntChunks();
+        final List<Revisit<S>> revisits = new ArrayList<>();
+
+        Level(int firstId) {
+            this.firstId = firstId;
+        }
+
+        int size() {
+            return states.size() + revisits.size();
+        }
+
+        boolean isEmpty() {
+            return size() == 0;
+        }
+    }
+
     void run() {
-        List<S> level = ctx.admitInitialStates();
-        int levelStart = 0;
+        List<S> initial = ctx.admitInitialStates();
+        Level<S> level = new Level<>(0);
+        for (S s : initial) {
+            level.states.add(s);
+            level.sleeps.add(null);
+            level.depths.add(0);
+        }
+        ctx.deferProviso();
         ExecutorService pool = workers > 1 ? Executors.newFixedThreadPool(workers, new WorkerThreads()) : null;
         try {
-            for (int depth = 0; !level.isEmpty() && !ctx.stopped(); depth++) {
+            for (int depth = 0; !ctx.stopped(); depth++) {
+                if (level.isEmpty()) {
+                    level = provisoRound();
+                    if (level == null) {
+                        break;
+                    }
+                }
                 if (depth >= ctx.options().maxDepth()) {
                     ctx.nextLevelFrom(Integer.MAX_VALUE); // nothing is stored beyond the bound
-                    lookPastTheBound(level, levelStart, pool);
+                    lookPastTheBound(level, pool);
+                    if (!ctx.stopped() && ctx.hasDeferred() && !ctx.unresolved().isEmpty()) {
+                        // A deferred proviso would expand a state fully beyond what the bound lets the search see.
+                        ctx.stop(Inconclusive.DEPTH_BOUND);
+                    }
                     break;
                 }
                 int nextStart = ctx.store().size();
                 ctx.nextLevelFrom(nextStart);
-                List<S> next = new ArrayList<>();
+                Level<S> next = new Level<>(nextStart);
+                ctx.keepSleepSets((state, id, remaining, woken) -> {
+                    if (id >= next.firstId) {
+                        // Not expanded yet: it sleeps only what every path to it lets sleep.
+                        int i = id - next.firstId;
+                        Sleep had = next.sleeps.get(i);
+                        int mask = had == null ? 0 : had.mask() & remaining.mask();
+                        next.sleeps.set(i, mask == 0 ? null : new Sleep(mask, had.keys()));
+                    } else {
+                        ctx.revisited();
+                        next.revisits.add(new Revisit<>(ctx.system().compact(state), id, remaining, woken));
+                    }
+                });
                 ctx.system().newGeneration();
-                exploreLevel(level, levelStart, depth, next, pool);
+                exploreLevel(level, depth, next, pool);
                 level = next;
-                levelStart = nextStart;
             }
         } finally {
             if (pool != null) {
@@ -62,18 +124,60 @@ final class BreadthFirstSearch<S> {
         }
     }
 
-    private void exploreLevel(List<S> level, int levelStart, int depth, List<S> next, ExecutorService pool) {
-        inBatches(level, pool, depth, next, (i, prepared) ->
-                ctx.merge(levelStart + i, level.get(i), prepared, depth, (s, id) -> next.add(ctx.system().compact(s))));
+    /**
+     * The search has run out of states: the reduced expansions whose cycle proviso waited
+     * (docs/MODEL.md, "Partial-order reduction", C3) and whose successors reach no expansion of the
+     * agents they left out are expanded fully, as a level of their own; null when there are none.
+     * Under a depth bound the search stops instead, inconclusive.
+     */
+    private Level<S> provisoRound() {
+        if (!ctx.hasDeferred()) {
+            return null;
+        }
+        List<Integer> ids = ctx.unresolved();
+        if (ids.isEmpty()) {
+            return null;
+        }
+        if (ctx.options().maxDepth() != Integer.MAX_VALUE) {
+            ctx.stop(Inconclusive.DEPTH_BOUND);
+            return null;
+        }
+        Level<S> level = new Level<>(ctx.store().size());
+        for (int id : ids) {
+            int asleep = ctx.store().sleep(id);
+            level.revisits.add(new Revisit<>(ctx.system().compact(ctx.rebuild(id)), id, new Sleep(asleep, null),
+                    SearchContext.ALL_AGENTS & ~asleep));
+        }
+        ctx.expandedByProviso(ids.size());
+        return level;
+    }
+
+    private void exploreLevel(Level<S> level, int depth, Level<S> next, ExecutorService pool) {
+        inBatches(level, pool, depth, next, (i, prepared) -> {
+            S state = state(level, i);
+            boolean revisit = i >= level.states.size();
+            int id = revisit ? level.revisits.get(i - level.states.size()).id() : level.firstId + i;
+            int at = revisit ? ctx.pathLength(id) : level.depths.get(i);
+            ctx.merge(id, state, prepared, at, (s, child, sleep) -> {
+                next.states.add(ctx.system().compact(s));
+                next.sleeps.add(sleep);
+                next.depths.add(at + 1);
+            });
+        });
+    }
+
+    private static <S> S state(Level<S> level, int i) {
+        return i < level.states.size() ? level.states.get(i) : level.revisits.get(i - level.states.size()).state();
     }
 
     /**
      * The last level the depth bound allows: its states are expanded but nothing is stored;
      * the exploration is incomplete as soon as a step leads beyond what is stored.
      */
-    private void lookPastTheBound(List<S> level, int levelStart, ExecutorService pool) {
-        inBatches(level, pool, ctx.options().maxDepth(), List.of(), (i, prepared) -> {
-            ctx.boundary(levelStart + i, level.get(i), prepared);
+    private void lookPastTheBound(Level<S> level, ExecutorService pool) {
+        inBatches(level, pool, ctx.options().maxDepth(), null, (i, prepared) -> {
+            int id = i < level.states.size() ? level.firstId + i : level.revisits.get(i - level.states.size()).id();
+            ctx.boundary(id, state(level, i), prepared);
             if (ctx.incomplete()) {
                 ctx.stop(Inconclusive.DEPTH_BOUND);
             }
@@ -86,10 +190,11 @@ final class BreadthFirstSearch<S> {
     }
 
     /** Prepares the level batch by batch in parallel and hands each state to {@code merge} in order. */
-    private void inBatches(List<S> level, ExecutorService pool, int depth, List<S> next, Merge<S> merge) {
+    private void inBatches(Level<S> level, ExecutorService pool, int depth, Level<S> next, Merge<S> merge) {
         int batch = CHUNK * CHUNKS_PER_WORKER * workers;
-        for (int from = 0; from < level.size() && !ctx.stopped(); from += batch) {
-            int to = Math.min(level.size(), from + batch);
+        int n = level.size();
+        for (int from = 0; from < n && !ctx.stopped(); from += batch) {
+            int to = Math.min(n, from + batch);
             List<Successors<S>> prepared = prepare(level, from, to, pool);
             if (prepared == null) {
                 ctx.stop(Inconclusive.INTERRUPTED);
@@ -97,14 +202,24 @@ final class BreadthFirstSearch<S> {
             }
             for (int i = from; i < to && !ctx.stopped(); i++) {
                 merge.accept(i, prepared.get(i - from));
-                level.set(i, null);
+                drop(level, i);
             }
-            ctx.checkpoint(level.size() - to + next.size(), depth);
+            ctx.checkpoint(n - to + (next == null ? 0 : next.size()), depth);
+        }
+    }
+
+    /** Forgets {@code level[i]} once merged. */
+    private static <S> void drop(Level<S> level, int i) {
+        if (i < level.states.size()) {
+            level.states.set(i, null);
+            level.sleeps.set(i, null);
+        } else {
+            level.revisits.set(i - level.states.size(), null);
         }
     }
 
     /** Expands {@code level[from, to)} in order; null if interrupted. */
-    private List<Successors<S>> prepare(List<S> level, int from, int to, ExecutorService pool) {
+    private List<Successors<S>> prepare(Level<S> level, int from, int to, ExecutorService pool) {
         if (pool == null) {
             return prepareRange(level, from, to);
         }
@@ -128,10 +243,15 @@ final class BreadthFirstSearch<S> {
         }
     }
 
-    private List<Successors<S>> prepareRange(List<S> level, int from, int to) {
+    private List<Successors<S>> prepareRange(Level<S> level, int from, int to) {
         List<Successors<S>> out = new ArrayList<>(to - from);
         for (int i = from; i < to; i++) {
-            out.add(ctx.prepare(level.get(i)));
+            if (i < level.states.size()) {
+                out.add(ctx.prepare(level.states.get(i), level.sleeps.get(i), 0));
+            } else {
+                Revisit<S> r = level.revisits.get(i - level.states.size());
+                out.add(ctx.prepare(r.state(), r.sleep(), r.woken()));
+            }
         }
         return out;
     }

@@ -5,14 +5,42 @@ import java.util.List;
 /**
  * The successors of one state, in the system's fixed order.
  *
+ * <p>For sleep sets (DESIGN.md §5, docs/MODEL.md "Sleep sets") a system may also say who acts:
+ * each transition's <em>agent</em> (a CPU), which agents are <em>independent</em> here (every
+ * enabled action of the agent commutes with every action of every other agent, here and in every
+ * state other agents' steps lead to, and none disables another), a <em>key</em> per agent that
+ * equals another state's key exactly when the agent has the same enabled actions there, which
+ * agents' enabled actions are all among the transitions, and which agents' were left out because
+ * they were asleep. Without that information ({@link #agents()} null) the explorer keeps no sleep
+ * sets.
+ *
  * @param transitions the transitions, each with its index in the full successor list
  * @param reduced whether this is a partial-order-reduced (ample) subset of the full list
  *        (DESIGN.md §5); the explorer then applies the cycle proviso
+ * @param agents the agent of each transition (0 to {@link #MAX_AGENTS} - 1), or null
+ * @param independentAgents the agents independent here (bit per agent)
+ * @param keys the key of each agent's enabled actions, indexed by agent, or null
+ * @param completeAgents the agents all of whose enabled actions are among the transitions
+ * @param asleep the agents whose actions were left out because they were asleep (a state with no
+ *        transitions and asleep agents is not a deadlock)
  * @param <S> the state type
  */
-public record Expansion<S>(List<Transition<S>> transitions, boolean reduced) {
+public record Expansion<S>(List<Transition<S>> transitions, boolean reduced, int[] agents, int independentAgents,
+        Object[] keys, int completeAgents, int asleep) {
+    /** The most agents sleep sets track; an agent numbered higher never sleeps. */
+    public static final int MAX_AGENTS = 8;
+
     public Expansion {
         transitions = List.copyOf(transitions);
+        if (agents != null && agents.length != transitions.size()) {
+            throw new IllegalArgumentException("one agent per transition: " + agents.length + " for "
+                    + transitions.size());
+        }
+    }
+
+    /** Successors without agent information (no sleep sets). */
+    public Expansion(List<Transition<S>> transitions, boolean reduced) {
+        this(transitions, reduced, null, 0, null, 0, 0);
     }
 
     /** Every successor of the state. */
@@ -31,5 +59,20 @@ public record Expansion<S>(List<Transition<S>> transitions, boolean reduced) {
 
     public Transition<S> get(int i) {
         return transitions.get(i);
+    }
+
+    /** Whether this expansion names agents (the system supports sleep sets). */
+    public boolean hasAgents() {
+        return agents != null && keys != null;
+    }
+
+    /** The agent of transition {@code i}. */
+    public int agent(int i) {
+        return agents[i];
+    }
+
+    /** The key of {@code agent}'s enabled actions here (null when it has none or is unknown). */
+    public Object key(int agent) {
+        return keys != null && agent < keys.length ? keys[agent] : null;
     }
 }

@@ -20,10 +20,14 @@ import java.util.TreeMap;
  * @param cutStates violating transitions whose target was not expanded
  * @param deadlocks states with no successor that are not final
  * @param seenSetBytes bytes held by the seen set (see {@link Explorer#seenSetBytes()})
+ * @param provisoDeferred reduced expansions whose cycle proviso waited for the end of the search
+ *        (judged by reachability; those found unresolved are among {@code provisoExpansions})
+ * @param sleepRevisits stored states expanded again for the CPUs a later path woke (sleep sets)
  */
 public record ExplorationStats(long distinctStates, long generatedStates, int depth, double seconds,
         double statesPerSecond, int workers, double collisionProbability, Map<String, Long> coverage,
-        long provisoExpansions, long cutStates, long deadlocks, long seenSetBytes) {
+        long provisoExpansions, long cutStates, long deadlocks, long seenSetBytes, long provisoDeferred,
+        long sleepRevisits) {
     public ExplorationStats {
         coverage = Collections.unmodifiableSortedMap(new TreeMap<>(coverage));
     }

@@ -17,20 +17,23 @@ import java.util.function.LongSupplier;
  * <ul>
  *   <li><b>BFS</b> (default), level by level with a fixed pool of workers and a sequential
  *       merge in the order (parent id, transition order): distinct-state counts, ids and every
- *       trace are identical for any worker count, and each counterexample is shortest. DFS and
+ *       trace are identical for any worker count, and each counterexample is the shortest the
+ *       search found (shortest in the reduced graph but for the states a proviso round or a
+ *       revisit expands after deeper ones). DFS and
  *       seeded random simulation are options.</li>
  *   <li><b>Seen set</b> of 64-bit seeded fingerprints, 21.3 to 24 bytes per state (fingerprint,
  *       parent id, action index, and an open-addressing index; see {@link #seenSetBytes()}),
  *       or whole states in exact mode. The collision estimate n²/2^65 is reported; above
  *       {@link ExplorationResult#COLLISION_LIMIT} "holds" becomes inconclusive.</li>
- *   <li><b>Partial-order reduction</b>: the system returns an ample set when asked; a reduced
- *       expansion none of whose successors is a new state (one not already seen and not
- *       violating) is replaced by the full expansion, at merge time (the cycle proviso). A
- *       reduced expansion is thus kept only when it stores a state that is expanded later, so
- *       from every reduced state a fully expanded state is reachable and no transition is
- *       ignored forever.</li>
+ *   <li><b>Partial-order reduction</b>: the system returns an ample set when asked. The cycle
+ *       proviso keeps a reduced expansion that reaches a state one level deeper; breadth-first,
+ *       by default, one that does not is noted and, when the search runs out of states, expanded
+ *       fully unless one of its successors reaches, through explored steps, a state that explores
+ *       the agents it left out ({@code reachProviso}); otherwise (depth-first, or without agents)
+ *       it is expanded fully at once. No transition is ignored forever. Breadth-first search
+ *       also keeps sleep sets when the system names agents ({@link Expansion}).</li>
  *   <li><b>Cut</b>: a step that violates a checked property is recorded as that property's
- *       counterexample if it is the first, and its target is not stored or expanded. Each
+ *       counterexample if it is the first found or shorter than the one recorded, and its target is not stored or expanded. Each
  *       verdict says whether anything was cut; {@link ExplorationResult#withCutSensitive} lets
  *       the caller turn such "holds" into "inconclusive (cut)".</li>
  *   <li><b>Bounds</b> ({@code maxStates}, {@code maxDepth}, {@code timeLimit}) make every
@@ -123,11 +126,17 @@ public final class Explorer<S> {
      * @param clock monotonic nanoseconds ({@code System::nanoTime}); injectable for tests
      * @param maxWalks the most random walks of a simulation ({@code Long.MAX_VALUE}: no bound)
      * @param deadlocksKept how many deadlock ids the result keeps (all are counted)
+     * @param sleepSets whether breadth-first search with reduction also keeps sleep sets (the
+     *        system must name each transition's agent; see {@link Expansion})
+     * @param reachProviso whether breadth-first search with reduction applies the cycle proviso by
+     *        reachability (docs/MODEL.md "Partial-order reduction", C3): a reduced state none of
+     *        whose successors is one level deeper is expanded fully only if, once the search ends,
+     *        no successor reaches a state that explores the agents it left out
      */
     public record Options(Strategy strategy, int workers, long seed, long fpSeed, long maxStates, int maxDepth,
             Duration timeLimit, boolean exact, boolean stopAtFirst, boolean reduction, Set<String> properties,
             Consumer<Progress> progress, Duration progressInterval, LongSupplier clock, long maxWalks,
-            int deadlocksKept) {
+            int deadlocksKept, boolean sleepSets, boolean reachProviso) {
         public Options {
             Objects.requireNonNull(strategy, "strategy");
             require(workers >= 1, "workers must be at least 1: " + workers);
@@ -157,62 +166,62 @@ public final class Explorer<S> {
         public static Options defaults() {
             return new Options(Strategy.BFS, Runtime.getRuntime().availableProcessors(), 0, 0, Long.MAX_VALUE,
                     Integer.MAX_VALUE, null, false, false, true, Set.of(), null, Duration.ofSeconds(5),
-                    System::nanoTime, Long.MAX_VALUE, 10);
+                    System::nanoTime, Long.MAX_VALUE, 10, true, true);
         }
 
         public Options withStrategy(Strategy value) {
             return new Options(value, workers, seed, fpSeed, maxStates, maxDepth, timeLimit, exact, stopAtFirst,
-                    reduction, properties, progress, progressInterval, clock, maxWalks, deadlocksKept);
+                    reduction, properties, progress, progressInterval, clock, maxWalks, deadlocksKept, sleepSets, reachProviso);
         }
 
         public Options withWorkers(int value) {
             return new Options(strategy, value, seed, fpSeed, maxStates, maxDepth, timeLimit, exact, stopAtFirst,
-                    reduction, properties, progress, progressInterval, clock, maxWalks, deadlocksKept);
+                    reduction, properties, progress, progressInterval, clock, maxWalks, deadlocksKept, sleepSets, reachProviso);
         }
 
         public Options withSeed(long value) {
             return new Options(strategy, workers, value, fpSeed, maxStates, maxDepth, timeLimit, exact, stopAtFirst,
-                    reduction, properties, progress, progressInterval, clock, maxWalks, deadlocksKept);
+                    reduction, properties, progress, progressInterval, clock, maxWalks, deadlocksKept, sleepSets, reachProviso);
         }
 
         public Options withFpSeed(long value) {
             return new Options(strategy, workers, seed, value, maxStates, maxDepth, timeLimit, exact, stopAtFirst,
-                    reduction, properties, progress, progressInterval, clock, maxWalks, deadlocksKept);
+                    reduction, properties, progress, progressInterval, clock, maxWalks, deadlocksKept, sleepSets, reachProviso);
         }
 
         public Options withMaxStates(long value) {
             return new Options(strategy, workers, seed, fpSeed, value, maxDepth, timeLimit, exact, stopAtFirst,
-                    reduction, properties, progress, progressInterval, clock, maxWalks, deadlocksKept);
+                    reduction, properties, progress, progressInterval, clock, maxWalks, deadlocksKept, sleepSets, reachProviso);
         }
 
         public Options withMaxDepth(int value) {
             return new Options(strategy, workers, seed, fpSeed, maxStates, value, timeLimit, exact, stopAtFirst,
-                    reduction, properties, progress, progressInterval, clock, maxWalks, deadlocksKept);
+                    reduction, properties, progress, progressInterval, clock, maxWalks, deadlocksKept, sleepSets, reachProviso);
         }
 
         public Options withTimeLimit(Duration value) {
             return new Options(strategy, workers, seed, fpSeed, maxStates, maxDepth, value, exact, stopAtFirst,
-                    reduction, properties, progress, progressInterval, clock, maxWalks, deadlocksKept);
+                    reduction, properties, progress, progressInterval, clock, maxWalks, deadlocksKept, sleepSets, reachProviso);
         }
 
         public Options withExact(boolean value) {
             return new Options(strategy, workers, seed, fpSeed, maxStates, maxDepth, timeLimit, value, stopAtFirst,
-                    reduction, properties, progress, progressInterval, clock, maxWalks, deadlocksKept);
+                    reduction, properties, progress, progressInterval, clock, maxWalks, deadlocksKept, sleepSets, reachProviso);
         }
 
         public Options withStopAtFirst(boolean value) {
             return new Options(strategy, workers, seed, fpSeed, maxStates, maxDepth, timeLimit, exact, value,
-                    reduction, properties, progress, progressInterval, clock, maxWalks, deadlocksKept);
+                    reduction, properties, progress, progressInterval, clock, maxWalks, deadlocksKept, sleepSets, reachProviso);
         }
 
         public Options withReduction(boolean value) {
             return new Options(strategy, workers, seed, fpSeed, maxStates, maxDepth, timeLimit, exact, stopAtFirst,
-                    value, properties, progress, progressInterval, clock, maxWalks, deadlocksKept);
+                    value, properties, progress, progressInterval, clock, maxWalks, deadlocksKept, sleepSets, reachProviso);
         }
 
         public Options withProperties(Set<String> value) {
             return new Options(strategy, workers, seed, fpSeed, maxStates, maxDepth, timeLimit, exact, stopAtFirst,
-                    reduction, value, progress, progressInterval, clock, maxWalks, deadlocksKept);
+                    reduction, value, progress, progressInterval, clock, maxWalks, deadlocksKept, sleepSets, reachProviso);
         }
 
         /** The properties to check, in the order the verdicts list them. */
@@ -222,22 +231,32 @@ public final class Explorer<S> {
 
         public Options withProgress(Consumer<Progress> value, Duration interval) {
             return new Options(strategy, workers, seed, fpSeed, maxStates, maxDepth, timeLimit, exact, stopAtFirst,
-                    reduction, properties, value, interval, clock, maxWalks, deadlocksKept);
+                    reduction, properties, value, interval, clock, maxWalks, deadlocksKept, sleepSets, reachProviso);
         }
 
         public Options withClock(LongSupplier value) {
             return new Options(strategy, workers, seed, fpSeed, maxStates, maxDepth, timeLimit, exact, stopAtFirst,
-                    reduction, properties, progress, progressInterval, value, maxWalks, deadlocksKept);
+                    reduction, properties, progress, progressInterval, value, maxWalks, deadlocksKept, sleepSets, reachProviso);
         }
 
         public Options withMaxWalks(long value) {
             return new Options(strategy, workers, seed, fpSeed, maxStates, maxDepth, timeLimit, exact, stopAtFirst,
-                    reduction, properties, progress, progressInterval, clock, value, deadlocksKept);
+                    reduction, properties, progress, progressInterval, clock, value, deadlocksKept, sleepSets, reachProviso);
+        }
+
+        public Options withSleepSets(boolean value) {
+            return new Options(strategy, workers, seed, fpSeed, maxStates, maxDepth, timeLimit, exact, stopAtFirst,
+                    reduction, properties, progress, progressInterval, clock, maxWalks, deadlocksKept, value, reachProviso);
+        }
+
+        public Options withReachProviso(boolean value) {
+            return new Options(strategy, workers, seed, fpSeed, maxStates, maxDepth, timeLimit, exact, stopAtFirst,
+                    reduction, properties, progress, progressInterval, clock, maxWalks, deadlocksKept, sleepSets, value);
         }
 
         public Options withDeadlocksKept(int value) {
             return new Options(strategy, workers, seed, fpSeed, maxStates, maxDepth, timeLimit, exact, stopAtFirst,
-                    reduction, properties, progress, progressInterval, clock, maxWalks, value);
+                    reduction, properties, progress, progressInterval, clock, maxWalks, value, sleepSets, reachProviso);
         }
     }
 }

@@ -4,7 +4,8 @@ package org.lvdcheck.checker.explore;
  * The seen set of 64-bit fingerprints (DESIGN.md §5), within the budget of 24 bytes per state.
  *
  * <p>Per id, in chunked columns: the fingerprint (8 bytes), the parent id (4) and the action
- * index (4), 16 bytes. An open-addressing index of {@code int} slots (id + 1; 0 is empty)
+ * index (16 bits) with the state's sleep mask and the agents its expansions explored (8 bits each,
+ * {@link StateStore#sleep}, {@link StateStore#expanded}), 16 bytes. An open-addressing index of {@code int} slots (id + 1; 0 is empty)
  * finds an id by fingerprint with linear probing; it grows by half when its load would exceed
  * 0.75, so its load stays between 0.5 and 0.75 once past its initial size, costing 5.3 to 8
  * bytes per state. Together: 21.3 to 24 bytes per state, plus at most one chunk per column
@@ -19,6 +20,13 @@ final class FingerprintStore<S> implements StateStore<S> {
     static final int INITIAL_SLOTS = 1024;
     private static final int MAX_SLOTS = Integer.MAX_VALUE - 8;
     private static final long GOLDEN = 0x9E3779B97F4A7C15L;
+    /**
+     * The action index's bits in the action column; the sleep mask takes the 8 above them and the
+     * agents the state's expansions explored ({@link StateStore#expanded}) the top 8.
+     */
+    static final int ACTION_MASK = (1 << 16) - 1;
+    static final int SLEEP_SHIFT = 16;
+    static final int EXPANDED_SHIFT = 24;
 
     private final LongChunks fingerprints = new LongChunks();
     private final IntChunks parents = new IntChunks();
@@ -62,6 +70,10 @@ final class FingerprintStore<S> implements StateStore<S> {
         table[pos] = size + 1;
         fingerprints.add(fingerprint);
         parents.add(parent);
+        if (action < 0 || action > ACTION_MASK) {
+            throw new IllegalStateException("a state has more than " + (ACTION_MASK + 1)
+                    + " successors; the seen set records action indices below that");
+        }
         actions.add(action);
         return size++;
     }
@@ -99,7 +111,30 @@ final class FingerprintStore<S> implements StateStore<S> {
 
     @Override
     public int action(int id) {
-        return actions.get(id);
+        return actions.get(id) & ACTION_MASK;
+    }
+
+    @Override
+    public int sleep(int id) {
+        return actions.get(id) >>> SLEEP_SHIFT & 0xFF;
+    }
+
+    @Override
+    public void sleep(int id, int mask) {
+        if ((mask & ~0xFF) != 0) {
+            throw new IllegalArgumentException("sleep mask out of range: " + mask);
+        }
+        actions.set(id, actions.get(id) & ~(0xFF << SLEEP_SHIFT) | mask << SLEEP_SHIFT);
+    }
+
+    @Override
+    public int expanded(int id) {
+        return actions.get(id) >>> EXPANDED_SHIFT;
+    }
+
+    @Override
+    public void expanded(int id, int agents) {
+        actions.set(id, actions.get(id) | (agents & 0xFF) << EXPANDED_SHIFT);
     }
 
     @Override

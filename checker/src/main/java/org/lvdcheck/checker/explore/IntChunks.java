@@ -30,6 +30,13 @@ final class IntChunks {
         return chunks[i >>> CHUNK_BITS][i & MASK];
     }
 
+    void set(int i, int value) {
+        if (i < 0 || i >= size) {
+            throw new IndexOutOfBoundsException(i);
+        }
+        chunks[i >>> CHUNK_BITS][i & MASK] = value;
+    }
+
     /** Bytes allocated: the chunks in use and the chunk directory. */
     long bytes() {
         long used = (size + MASK) >>> CHUNK_BITS;

@@ -17,9 +17,18 @@ import java.util.Set;
  * thread.
  */
 final class SearchContext<S> {
-    /** Receives a state the merge stored for the first time. */
+    /** Receives a state the merge stored for the first time, with the agents asleep there (null: none). */
     interface NewState<S> {
-        void accept(S state, int id);
+        void accept(S state, int id, Sleep sleep);
+    }
+
+    /**
+     * What the breadth-first search does when a stored state is reached again with fewer agents
+     * asleep than it was stored with (sleep sets): {@code woken} are the agents no longer asleep,
+     * {@code remaining} the agents asleep on every path so far, with the state's own keys.
+     */
+    interface Woken<S> {
+        void accept(S state, int id, Sleep remaining, int woken);
     }
 
     private final TransitionSystem<S> system;
@@ -46,6 +55,17 @@ final class SearchContext<S> {
     private int depth;
     private Inconclusive incompleteReason;
     private boolean stopped;
+    /** Where states reached again with agents woken go; null: no sleep sets (depth-first, or turned off). */
+    private Woken<S> woken;
+    private long revisits;
+    /** Whether the cycle proviso is judged by reachability once the search ends (breadth-first). */
+    private boolean deferProviso;
+    /**
+     * Reduced expansions the proviso deferred, each {@code {id, agents left out, successor ids...}}:
+     * judged by {@link #unresolved()}.
+     */
+    private final List<int[]> pending = new ArrayList<>();
+    private long deferred;
 
     SearchContext(TransitionSystem<S> system, Explorer.Options options) {
         this.system = system;
@@ -67,6 +87,75 @@ final class SearchContext<S> {
 
     StateStore<S> store() {
         return store;
+    }
+
+    /**
+     * Turns sleep sets on (breadth-first, with reduction): states reached again with fewer agents
+     * asleep go to {@code sink}.
+     */
+    void keepSleepSets(Woken<S> sink) {
+        this.woken = options.reduction() && options.sleepSets() ? sink : null;
+    }
+
+    /** Judges the cycle proviso by reachability when the search ends (breadth-first, with reduction). */
+    void deferProviso() {
+        this.deferProviso = options.reduction() && options.reachProviso();
+    }
+
+    /**
+     * The deferred reduced expansions whose successors reach no state that explores every agent
+     * they left out, through the stored states' first-reached links (each such link is an
+     * explored step): they must be expanded fully. Clears the deferred list.
+     */
+    List<Integer> unresolved() {
+        int n = store.size();
+        byte[] reach = new byte[n];
+        for (int id = 0; id < n; id++) {
+            reach[id] = (byte) store.expanded(id);
+        }
+        for (int id = n - 1; id >= 0; id--) {
+            int parent = store.parent(id);
+            if (parent >= 0) {
+                reach[parent] |= reach[id];
+            }
+        }
+        List<Integer> out = new ArrayList<>();
+        for (int[] p : pending) {
+            int got = 0;
+            for (int i = 2; i < p.length; i++) {
+                got |= reach[p[i]] & 0xFF;
+            }
+            if ((got & p[1]) != p[1]) {
+                out.add(p[0]);
+            }
+        }
+        pending.clear();
+        return out;
+    }
+
+    /** Counts states a proviso round expands fully. */
+    void expandedByProviso(int n) {
+        provisoExpansions += n;
+    }
+
+    /** Whether reduced expansions are waiting for {@link #unresolved()}. */
+    boolean hasDeferred() {
+        return !pending.isEmpty();
+    }
+
+    /** The stored state {@code id}, rebuilt by re-executing its path. */
+    S rebuild(int id) {
+        return new TraceReplay<>(this).toState(id).lastState();
+    }
+
+    /** Whether this search keeps sleep sets. */
+    boolean sleepSets() {
+        return woken != null;
+    }
+
+    /** Counts a state reached again with an agent woken, whose woken agents' actions are explored again. */
+    void revisited() {
+        revisits++;
     }
 
     List<S> initialStates() {
@@ -100,25 +189,56 @@ final class SearchContext<S> {
      * only grows, so the merge would decide the same).
      */
     Successors<S> prepare(S state) {
+        return prepare(state, null, 0);
+    }
+
+    /**
+     * As {@link #prepare(Object)} with the agents of {@code sleep} asleep (those whose key changed
+     * are woken first); with {@code only} non-zero, a state reached again with those agents woken:
+     * their actions alone, all of them.
+     */
+    Successors<S> prepare(S state, Sleep sleep, int only) {
+        if (only != 0) {
+            Expansion<S> e = system.expand(state, false, ALL_AGENTS & ~only);
+            return analyse(e, false, sleep == null ? 0 : sleep.mask());
+        }
         if (!options.reduction()) {
             return analyse(expandAll(state), false);
         }
-        Expansion<S> e = system.expand(state, true);
-        Successors<S> prepared = analyse(e, false);
-        if (e.reduced() && !prepared.mayReachNextLevel(nextLevel)) {
-            return analyse(expandAll(state), true);
+        int asleep = sleep == null ? 0 : sleep.mask();
+        Expansion<S> e = system.expand(state, true, asleep);
+        if (asleep != 0) {
+            int w = sleep.woken(e);
+            if (w != 0) {
+                asleep &= ~w;
+                e = system.expand(state, true, asleep);
+            }
+        }
+        Successors<S> prepared = analyse(e, false, asleep);
+        if (e.reduced() && !defers(e) && !prepared.mayReachNextLevel(nextLevel)) {
+            return analyse(expandAll(state, asleep), true, asleep);
         }
         return prepared;
     }
 
+    /** Every agent sleep sets track. */
+    static final int ALL_AGENTS = (1 << Expansion.MAX_AGENTS) - 1;
+
     /** The full expansion, checked against the numbering contract of {@link TransitionSystem}. */
     Expansion<S> expandAll(S state) {
-        Expansion<S> e = system.expand(state, false);
+        return expandAll(state, 0);
+    }
+
+    /** The full expansion but the asleep agents' transitions, checked against the numbering contract. */
+    Expansion<S> expandAll(S state, int asleep) {
+        Expansion<S> e = system.expand(state, false, asleep);
         if (e.reduced()) {
             throw new IllegalStateException("expand(s, false) returned a reduced expansion");
         }
         for (int i = 0; i < e.size(); i++) {
-            if (e.get(i).actionIndex() != i) {
+            boolean ok = asleep == 0 ? e.get(i).actionIndex() == i
+                    : i == 0 || e.get(i).actionIndex() > e.get(i - 1).actionIndex();
+            if (!ok) {
                 throw new IllegalStateException("expand(s, false) must number its transitions 0.."
                         + (e.size() - 1) + " in order; transition " + i + " has actionIndex "
                         + e.get(i).actionIndex());
@@ -129,6 +249,11 @@ final class SearchContext<S> {
 
     /** Prepares an expansion: checked violations, fingerprints and stored flags per transition. */
     Successors<S> analyse(Expansion<S> e, boolean fullByProviso) {
+        return analyse(e, fullByProviso, 0);
+    }
+
+    /** As {@link #analyse(Expansion, boolean)}, for a state where the agents {@code asleep} sleep. */
+    Successors<S> analyse(Expansion<S> e, boolean fullByProviso, int asleep) {
         int n = e.size();
         List<List<Violation>> violations = new ArrayList<>(n);
         long[] fps = new long[n];
@@ -147,18 +272,27 @@ final class SearchContext<S> {
                 found[i] = -1;
             }
         }
-        return new Successors<>(e, violations, fps, found, cut, fullByProviso);
+        return new Successors<>(e, violations, fps, found, cut, fullByProviso, asleep);
     }
 
     /**
      * Merges one prepared expansion of the stored state {@code id} at {@code depth}: applies
      * the cycle proviso, counts a deadlock, records violations (their targets are cut, never
-     * stored) and stores new successors in transition order, handing each to {@code sink}.
+     * stored) and stores new successors in transition order, handing each to {@code sink}. With
+     * sleep sets, each successor gets the agents asleep after its step; a stored one reached with
+     * fewer agents asleep than it was stored with goes to the search's {@link Woken} sink.
      */
     void merge(int id, S state, Successors<S> prepared, int depth, NewState<S> sink) {
-        Successors<S> r = withProviso(state, prepared);
+        Successors<S> r = withProviso(id, state, prepared);
+        boolean sleeping = woken != null && r.expansion().hasAgents();
+        if (sleeping && store.sleep(id) != r.asleep()) {
+            store.sleep(id, r.asleep() & store.sleep(id));
+        }
+        if (deferProviso && r.expansion().hasAgents()) {
+            store.expanded(id, r.expansion().completeAgents());
+        }
         if (r.size() == 0) {
-            if (!system.isFinal(state)) {
+            if (r.expansion().asleep() == 0 && !system.isFinal(state)) {
                 deadlock(id);
             }
             return;
@@ -171,14 +305,60 @@ final class SearchContext<S> {
             }
             if (r.cut(i)) {
                 cut();
-            } else if (!r.stored(i)) {
+                continue;
+            }
+            int mask = sleeping ? Sleep.after(r.expansion(), i, r.asleep()) : 0;
+            Sleep after = mask == 0 ? null : new Sleep(mask, r.expansion().keys());
+            int at = r.found(i);
+            if (at < 0) {
                 int child = admit(t.target(), r.fingerprint(i), id, t.actionIndex());
                 if (child >= 0) {
+                    if (mask != 0) {
+                        store.sleep(child, mask);
+                    }
                     reachedDepth(depth + 1);
-                    sink.accept(t.target(), child);
+                    sink.accept(t.target(), child, after);
+                    continue;
+                }
+                if (stopped || !sleeping) {
+                    continue;
+                }
+                at = store.find(t.target(), r.fingerprint(i));
+            }
+            if (sleeping && at >= 0) {
+                reachedAgain(at, t.target(), after);
+            }
+        }
+    }
+
+    /**
+     * The stored state {@code at}, reached again with {@code after} asleep (null: none): the agents
+     * it was stored with asleep that are not asleep on this path (or whose key on this path is not
+     * the state's own) are woken, and the state goes to the {@link Woken} sink.
+     */
+    private void reachedAgain(int at, S target, Sleep after) {
+        int had = store.sleep(at);
+        if (had == 0) {
+            return;
+        }
+        int still = after == null ? 0 : after.mask() & had;
+        Object[] own = null;
+        if (still != 0) {
+            own = system.agentKeys(target);
+            for (int c = 0; c < Expansion.MAX_AGENTS; c++) {
+                int bit = 1 << c;
+                if ((still & bit) != 0 && (own == null || c >= own.length
+                        || !java.util.Objects.equals(after.key(c), own[c]))) {
+                    still &= ~bit;
                 }
             }
         }
+        int w = had & ~still;
+        if (w == 0) {
+            return;
+        }
+        store.sleep(at, still);
+        woken.accept(target, at, new Sleep(still, own), w);
     }
 
     /**
@@ -187,8 +367,8 @@ final class SearchContext<S> {
      * stored, which the bound hides.
      */
     void boundary(int id, S state, Successors<S> prepared) {
-        Successors<S> r = withProviso(state, prepared);
-        if (r.size() == 0 && !system.isFinal(state)) {
+        Successors<S> r = withProviso(-1, state, prepared);
+        if (r.size() == 0 && r.expansion().asleep() == 0 && !system.isFinal(state)) {
             deadlock(id);
         }
         for (int i = 0; i < r.size(); i++) {
@@ -209,22 +389,63 @@ final class SearchContext<S> {
     }
 
     /**
-     * The cycle proviso (DESIGN.md §5, docs/MODEL.md "Partial-order reduction"): a reduced
+     * The cycle proviso (DESIGN.md §5, docs/MODEL.md "Partial-order reduction", C3): a reduced
      * expansion none of whose successors is new or, breadth-first, in the next level is replaced
-     * by the full expansion. Every reduced state then has a successor one level deeper: from any
-     * state, following such successors, the reduced states end at a fully expanded one within the
-     * depth of the graph, with every action the reduced expansions on the way left out still
-     * enabled (they are independent of it), so none is ignored for ever.
+     * by the full expansion, or, when the proviso is judged by reachability, noted for
+     * {@link #unresolved()} and kept. Every reduced state then either has a successor one level
+     * deeper or reaches, through explored steps, a state that explores the agents it left out
+     * (or is expanded fully when the search ends); every action a reduced expansion left out is
+     * independent of the ample steps taken on the way (C1), so it is still enabled there and taken.
+     * {@code id} -1: a state looked past at the depth bound, whose proviso is judged at once.
      */
-    private Successors<S> withProviso(S state, Successors<S> prepared) {
+    private Successors<S> withProviso(int id, S state, Successors<S> prepared) {
         Successors<S> r = prepared;
         if (r.expansion().reduced() && !r.reachesNextLevel(store, nextLevel)) {
-            r = analyse(expandAll(state), true);
+            if (id >= 0 && defers(r.expansion())) {
+                defer(id, r);
+            } else {
+                r = analyse(expandAll(state, r.asleep()), true, r.asleep());
+            }
         }
         if (r.fullByProviso()) {
             provisoExpansions++;
         }
         return r;
+    }
+
+    /** Whether the proviso of this reduced expansion waits for the end of the search. */
+    private boolean defers(Expansion<S> e) {
+        return deferProviso && e.hasAgents();
+    }
+
+    /**
+     * Defers the proviso of the reduced expansion {@code r} of {@code id}: the agents it leaves out
+     * (present, not explored, not asleep) must be explored below one of its successors.
+     */
+    private void defer(int id, Successors<S> r) {
+        Expansion<S> e = r.expansion();
+        int present = 0;
+        for (int c = 0; c < Expansion.MAX_AGENTS; c++) {
+            if (e.key(c) != null) {
+                present |= 1 << c;
+            }
+        }
+        int needed = present & ~e.completeAgents() & ~r.asleep();
+        if (needed == 0) {
+            return;
+        }
+        int[] p = new int[2 + r.size()];
+        p[0] = id;
+        p[1] = needed;
+        int k = 2;
+        for (int i = 0; i < r.size(); i++) {
+            int at = r.found(i) >= 0 ? r.found(i) : store.find(r.transition(i).target(), r.fingerprint(i));
+            if (!r.cut(i) && at >= 0) {
+                p[k++] = at;
+            }
+        }
+        pending.add(java.util.Arrays.copyOf(p, k));
+        deferred++;
     }
 
     /** Stores a state unless present; stops with a state bound when a new state would exceed it. */
@@ -257,8 +478,9 @@ final class SearchContext<S> {
      */
     void record(List<Violation> violations, int sourceId, int actionIndex, int length) {
         for (Violation v : violations) {
-            counterexamples.putIfAbsent(v.property(),
-                    new Counterexample(v.property(), v, sourceId, actionIndex, length));
+            // A state reached again with an agent woken is expanded after deeper ones: keep the shortest.
+            counterexamples.merge(v.property(), new Counterexample(v.property(), v, sourceId, actionIndex, length),
+                    (old, found) -> found.length() < old.length() ? found : old);
         }
         if (options.stopAtFirst() || counterexamples.size() == options.properties().size()) {
             stop(Inconclusive.STOPPED);
@@ -341,7 +563,7 @@ final class SearchContext<S> {
         coverage.forEach((label, count) -> perLabel.put(label, count[0]));
         ExplorationStats stats = new ExplorationStats(distinct, generated, depth, seconds,
                 seconds > 0 ? distinct / seconds : 0, workers, collision, perLabel, provisoExpansions, cutStates,
-                deadlocks, store.bytes());
+                deadlocks, store.bytes(), deferred, revisits);
         List<Verdict> verdicts = ExplorationResult.verdicts(options.properties(), counterexamples, strategy,
                 incompleteReason, collision, cutStates);
         return new ExplorationResult(strategy, incompleteReason, verdicts, deadlockIds, stats);

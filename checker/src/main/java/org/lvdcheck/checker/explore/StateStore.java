@@ -31,6 +31,24 @@ interface StateStore<S> {
 
     int action(int id);
 
+    /**
+     * The agents asleep when the state was (or will be) expanded (sleep sets; a bit per agent,
+     * {@link Expansion#MAX_AGENTS} bits); 0 for a state stored without sleep sets.
+     */
+    int sleep(int id);
+
+    /** Records the agents asleep at the stored state {@code id}. */
+    void sleep(int id, int mask);
+
+    /**
+     * The agents all of whose actions an expansion of the state explored (a bit per agent): what
+     * the cycle proviso by reachability looks for below a state.
+     */
+    int expanded(int id);
+
+    /** Adds {@code agents} to what the state's expansions explored. */
+    void expanded(int id, int agents);
+
     /** Whether a re-executed state is the one stored under {@code id}. */
     boolean matches(int id, S state, long fingerprint);
 

@@ -16,16 +16,32 @@ final class Successors<S> {
     private final int[] found;
     private final boolean[] cut;
     private final boolean fullByProviso;
+    private final int asleep;
 
-    /** {@code found[i]}: the id transition i's target had in the store when prepared, or -1. */
+    /**
+     * {@code found[i]}: the id transition i's target had in the store when prepared, or -1;
+     * {@code asleep}: the agents asleep at the expanded state (their actions are not in the
+     * expansion), after those whose key changed were woken.
+     */
     Successors(Expansion<S> expansion, List<List<Violation>> violations, long[] fingerprints, int[] found,
-            boolean[] cut, boolean fullByProviso) {
+            boolean[] cut, boolean fullByProviso, int asleep) {
         this.expansion = expansion;
         this.violations = violations;
         this.fingerprints = fingerprints;
         this.found = found;
         this.cut = cut;
         this.fullByProviso = fullByProviso;
+        this.asleep = asleep;
+    }
+
+    /** The agents asleep at the expanded state. */
+    int asleep() {
+        return asleep;
+    }
+
+    /** The id transition {@code i}'s target had when this expansion was prepared, or -1. */
+    int found(int i) {
+        return found[i];
     }
 
     /** Whether a violation of transition {@code i} cuts its target (it is not stored or expanded). */

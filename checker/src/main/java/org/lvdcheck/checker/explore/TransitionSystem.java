@@ -39,6 +39,23 @@ public interface TransitionSystem<S> {
      */
     Expansion<S> expand(S s, boolean reduced);
 
+    /**
+     * As {@link #expand(Object, boolean)}, with the transitions of the agents in {@code asleep}
+     * (a bit per agent) left out and marked in {@link Expansion#asleep()} (sleep sets,
+     * docs/MODEL.md "Sleep sets"). The ample set is chosen as if nothing slept; when its agent is
+     * asleep the expansion is reduced and may be empty. A system that names agents must return
+     * the same transitions as {@code expand(s, reduced)} for {@code asleep == 0}. The default
+     * names no agents and ignores {@code asleep}: the explorer then keeps no sleep sets.
+     */
+    default Expansion<S> expand(S s, boolean reduced, int asleep) {
+        return expand(s, reduced);
+    }
+
+    /** The key of each agent's enabled actions in {@code s}, as {@link Expansion#keys()}; null without agents. */
+    default Object[] agentKeys(S s) {
+        return null;
+    }
+
     /** A 64-bit fingerprint of the canonical serialization of {@code s}, seeded by {@code seed}. */
     long fingerprint(S s, long seed);
 

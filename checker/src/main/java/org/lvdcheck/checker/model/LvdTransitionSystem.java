@@ -374,23 +374,94 @@ public final class LvdTransitionSystem implements TransitionSystem<CheckState> {
 
     @Override
     public Expansion<CheckState> expand(CheckState s, boolean reduced) {
+        return expand(s, reduced, 0);
+    }
+
+    /**
+     * The successors with the CPUs in {@code asleep} left out (sleep sets, docs/MODEL.md "Sleep
+     * sets"). Agents are CPUs; a CPU is independent when every one of its enabled steps is
+     * CPU-local and invisible (as for an ample set) and it does not wait on a spinlock; an asleep
+     * CPU counts as independent, as it was where it fell asleep (a CPU-local step commutes with
+     * every step of every other CPU from there on, C1). A CPU's key is the list of its choices.
+     * With more CPUs than {@link Expansion#MAX_AGENTS} no agents are named (no sleep sets, and the
+     * cycle proviso is judged at once).
+     */
+    @Override
+    public Expansion<CheckState> expand(CheckState s, boolean reduced, int asleep) {
         StateProfile p = profile;
         if (p != null && (reduced || !reduction)) {
             p.record(s);
         }
         List<Choice> all = choices(s);
         Taken[] taken = new Taken[all.size()];
+        Object[] keys = keys(all);
+        int present = 0;
+        for (int c = 0; c < keys.length; c++) {
+            if (keys[c] != null) {
+                present |= 1 << c;
+            }
+        }
+        asleep &= present;
         if (reduced && reduction) {
-            Expansion<CheckState> r = reducedExpansion(s, all, taken);
+            Expansion<CheckState> r = reducedExpansion(s, all, taken, asleep, keys);
             if (r != null) {
                 return r;
             }
         }
         List<Transition<CheckState>> ts = new ArrayList<>(all.size());
+        int[] agents = new int[all.size()];
+        boolean[] global = new boolean[cpus];
         for (int i = 0; i < all.size(); i++) {
-            ts.add(transition(s, all, taken, i));
+            int c = all.get(i).action().cpu();
+            if (sleeps(asleep, c)) {
+                continue;
+            }
+            Transition<CheckState> t = transition(s, all, taken, i);
+            agents[ts.size()] = c;
+            ts.add(t);
+            if (reduction && !global[c] && !(t.violations().isEmpty() && CpuLocality.isLocal(all.get(i).action(),
+                    taken[i].step(), s.machine(), machine, ownership, crossingsVisible))) {
+                global[c] = true;
+            }
         }
-        return new Expansion<>(ts, false);
+        int complete = present & ~asleep;
+        int independent = asleep;
+        for (int c = 0; c < keys.length && reduction; c++) {
+            if ((complete & 1 << c) != 0 && !global[c] && !machine.waitsOnLock(s.machine(), c)) {
+                independent |= 1 << c;
+            }
+        }
+        if (cpus > Expansion.MAX_AGENTS) {
+            return new Expansion<>(ts, false); // more CPUs than sleep sets track: no agents named
+        }
+        return new Expansion<>(ts, false, java.util.Arrays.copyOf(agents, ts.size()), independent, keys, complete,
+                asleep);
+    }
+
+    /** Whether CPU c is among the asleep agents (only the first {@link Expansion#MAX_AGENTS} CPUs sleep). */
+    private static boolean sleeps(int asleep, int c) {
+        return c < Expansion.MAX_AGENTS && (asleep & 1 << c) != 0;
+    }
+
+    /** Each CPU's choices in {@code s}, the key sleep sets compare (null for a CPU with none). */
+    @Override
+    public Object[] agentKeys(CheckState s) {
+        return keys(choices(s));
+    }
+
+    private Object[] keys(List<Choice> all) {
+        Object[] keys = new Object[Math.min(cpus, Expansion.MAX_AGENTS)];
+        int from = 0;
+        for (int i = 1; i <= all.size(); i++) {
+            if (i == all.size() || all.get(i).action().cpu() != all.get(from).action().cpu()) {
+                int c = all.get(from).action().cpu();
+                if (c < keys.length) {
+                    keys[c] = List.copyOf(all.subList(from, i));
+                }
+                from = i;
+            }
+        }
+        return keys;
     }
 
     /** The transition of choice i, taking it once: a reduced attempt's steps are reused by the full expansion. */
@@ -402,10 +473,11 @@ public final class LvdTransitionSystem implements TransitionSystem<CheckState> {
     }
 
     /**
-     * The ample set of the lowest-numbered CPU all of whose steps are CPU-local and invisible,
-     * or null when no CPU qualifies (or only one CPU can move, which needs no reduction).
+     * The ample set of the lowest-numbered awake CPU all of whose steps are CPU-local and invisible,
+     * or null when no awake CPU qualifies (or only one CPU can move, which needs no reduction).
      */
-    private Expansion<CheckState> reducedExpansion(CheckState s, List<Choice> all, Taken[] taken) {
+    private Expansion<CheckState> reducedExpansion(CheckState s, List<Choice> all, Taken[] taken, int asleep,
+            Object[] keys) {
         int movers = 0;
         for (int c = 0; c < cpus; c++) {
             final int cc = c;
@@ -417,9 +489,9 @@ public final class LvdTransitionSystem implements TransitionSystem<CheckState> {
             return null;
         }
         for (int c = 0; c < cpus; c++) {
-            if (machine.waitsOnLock(s.machine(), c)) {
-                // Its disabled call becomes enabled by another CPU's unlock: an ample set of its other
-                // steps alone would break C1 (docs/MODEL.md, "Partial-order reduction").
+            if (sleeps(asleep, c) || machine.waitsOnLock(s.machine(), c)) {
+                // A waiting CPU's disabled call becomes enabled by another CPU's unlock: an ample set of its
+                // other steps alone would break C1 (docs/MODEL.md, "Partial-order reduction").
                 continue;
             }
             List<Transition<CheckState>> ts = new ArrayList<>();
@@ -435,7 +507,12 @@ public final class LvdTransitionSystem implements TransitionSystem<CheckState> {
                 ts.add(t);
             }
             if (local && !ts.isEmpty()) {
-                return new Expansion<>(ts, true);
+                if (cpus > Expansion.MAX_AGENTS) {
+                    return new Expansion<>(ts, true);
+                }
+                int[] agents = new int[ts.size()];
+                java.util.Arrays.fill(agents, c);
+                return new Expansion<>(ts, true, agents, 1 << c | asleep, keys, 1 << c, asleep);
             }
         }
         return null;
