@@ -16,8 +16,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * the seen set, never writing it), then one thread merges the batch in the order (parent id,
  * transition order), storing successors and assigning ids. Every decision that changes the
  * seen set is made in that sequential order, so distinct-state counts, ids, parents and
- * therefore every trace are identical for any worker count, and the first violation of a
- * property found is a shortest one.
+ * therefore every trace are identical for any worker count, and each property keeps the
+ * shortest violation found (in level order the first; revisits and proviso levels, below, come
+ * after deeper states).
  *
  * <p>Memory: whole states are held for the current level and the next one only; a state is
  * dropped from the current level as soon as it is merged. The ids of a level are contiguous.
@@ -25,8 +26,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>Sleep sets (with reduction; docs/MODEL.md "Sleep sets"): each state of the next level keeps
  * the agents asleep at it, narrowed when another path reaches it before it is expanded; a state
  * of this or an earlier level reached again with agents woken is expanded again for those agents
- * in the next level, after its states (a revisit: its successors' traces are shorter than the
+ * in the next level, after its states (a revisit: its successors' traces may be shorter than the
  * level's, and a shorter counterexample found there replaces a longer one).
+ *
+ * <p>The cycle proviso by reachability (docs/MODEL.md, "Partial-order reduction", C3): when the
+ * levels run out, the reduced states the merge noted whose successors reach no expansion of the
+ * agents they left out are rebuilt and expanded fully, as one more level, and the search goes on.
  */
 final class BreadthFirstSearch<S> {
     /** States per task handed to a worker. */
