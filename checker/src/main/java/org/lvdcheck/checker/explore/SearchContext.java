@@ -104,8 +104,8 @@ final class SearchContext<S> {
 
     /**
      * The deferred reduced expansions whose successors reach no state that explores every agent
-     * they left out, through the stored states' first-reached links (each such link is an
-     * explored step): they must be expanded fully. Clears the deferred list.
+     * they left out, through the stored states' first-reached links and the deferred states' own
+     * steps (each an explored step): they must be expanded fully. Clears the deferred list.
      */
     List<Integer> unresolved() {
         int n = store.size();
@@ -113,10 +113,26 @@ final class SearchContext<S> {
         for (int id = 0; id < n; id++) {
             reach[id] = (byte) store.expanded(id);
         }
-        for (int id = n - 1; id >= 0; id--) {
-            int parent = store.parent(id);
-            if (parent >= 0) {
-                reach[parent] |= reach[id];
+        // Up the first-reached links, then along the noted states' own steps to their successors,
+        // until nothing changes (or a bound on the passes: fewer marks only expand more fully).
+        boolean changed = true;
+        for (int pass = 0; changed && pass < MARK_PASSES; pass++) {
+            for (int id = n - 1; id >= 0; id--) {
+                int parent = store.parent(id);
+                if (parent >= 0) {
+                    reach[parent] |= reach[id];
+                }
+            }
+            changed = false;
+            for (int[] p : pending) {
+                int got = reach[p[0]];
+                for (int i = 2; i < p.length; i++) {
+                    got |= reach[p[i]];
+                }
+                if (got != reach[p[0]]) {
+                    reach[p[0]] = (byte) got;
+                    changed = true;
+                }
             }
         }
         List<Integer> out = new ArrayList<>();
@@ -220,6 +236,9 @@ final class SearchContext<S> {
         }
         return prepared;
     }
+
+    /** The most passes {@link #unresolved()} makes to carry the marks along the noted states' steps. */
+    static final int MARK_PASSES = 16;
 
     /** Every agent sleep sets track. */
     static final int ALL_AGENTS = (1 << Expansion.MAX_AGENTS) - 1;
