@@ -13,14 +13,11 @@ import java.util.Map;
 final class ExactStore<S> implements StateStore<S> {
     /** An estimate of a {@code HashMap} entry with a boxed id and an ids-list slot, excluding the state. */
     static final int ENTRY_BYTES = 64;
-    private static final int ACTION_MASK = FingerprintStore.ACTION_MASK;
-    private static final int SLEEP_SHIFT = FingerprintStore.SLEEP_SHIFT;
-    private static final int EXPANDED_SHIFT = FingerprintStore.EXPANDED_SHIFT;
 
     private final Map<S, Integer> ids = new HashMap<>();
     private final List<S> states = new ArrayList<>();
     private final IntChunks parents = new IntChunks();
-    private final IntChunks actions = new IntChunks();
+    private final ActionColumn actions = new ActionColumn();
 
     @Override
     public int find(S state, long fingerprint) {
@@ -30,16 +27,13 @@ final class ExactStore<S> implements StateStore<S> {
 
     @Override
     public int insert(S state, long fingerprint, int parent, int action) {
+        ActionColumn.check(action);
         int id = states.size();
         if (ids.putIfAbsent(state, id) != null) {
             return -1;
         }
         states.add(state);
         parents.add(parent);
-        if (action < 0 || action > ACTION_MASK) {
-            throw new IllegalStateException("a state has more than " + (ACTION_MASK + 1)
-                    + " successors; the seen set records action indices below that");
-        }
         actions.add(action);
         return id;
     }
@@ -56,30 +50,27 @@ final class ExactStore<S> implements StateStore<S> {
 
     @Override
     public int action(int id) {
-        return actions.get(id) & ACTION_MASK;
+        return actions.action(id);
     }
 
     @Override
     public int sleep(int id) {
-        return actions.get(id) >>> SLEEP_SHIFT & 0xFF;
+        return actions.sleep(id);
     }
 
     @Override
     public void sleep(int id, int mask) {
-        if ((mask & ~0xFF) != 0) {
-            throw new IllegalArgumentException("sleep mask out of range: " + mask);
-        }
-        actions.set(id, actions.get(id) & ~(0xFF << SLEEP_SHIFT) | mask << SLEEP_SHIFT);
+        actions.sleep(id, mask);
     }
 
     @Override
     public int expanded(int id) {
-        return actions.get(id) >>> EXPANDED_SHIFT;
+        return actions.expanded(id);
     }
 
     @Override
     public void expanded(int id, int agents) {
-        actions.set(id, actions.get(id) | (agents & 0xFF) << EXPANDED_SHIFT);
+        actions.expanded(id, agents);
     }
 
     @Override

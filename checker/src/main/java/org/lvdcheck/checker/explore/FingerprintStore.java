@@ -20,17 +20,10 @@ final class FingerprintStore<S> implements StateStore<S> {
     static final int INITIAL_SLOTS = 1024;
     private static final int MAX_SLOTS = Integer.MAX_VALUE - 8;
     private static final long GOLDEN = 0x9E3779B97F4A7C15L;
-    /**
-     * The action index's bits in the action column; the sleep mask takes the 8 above them and the
-     * agents the state's expansions explored ({@link StateStore#expanded}) the top 8.
-     */
-    static final int ACTION_MASK = (1 << 16) - 1;
-    static final int SLEEP_SHIFT = 16;
-    static final int EXPANDED_SHIFT = 24;
 
     private final LongChunks fingerprints = new LongChunks();
     private final IntChunks parents = new IntChunks();
-    private final IntChunks actions = new IntChunks();
+    private final ActionColumn actions = new ActionColumn();
     private int[] slots = new int[INITIAL_SLOTS];
     private int threshold = INITIAL_SLOTS / 4 * 3;
     private int size;
@@ -53,6 +46,7 @@ final class FingerprintStore<S> implements StateStore<S> {
 
     @Override
     public int insert(S state, long fingerprint, int parent, int action) {
+        ActionColumn.check(action);
         if (size >= MAX_STATES) {
             throw new IllegalStateException("seen set full: " + MAX_STATES + " states");
         }
@@ -70,10 +64,6 @@ final class FingerprintStore<S> implements StateStore<S> {
         table[pos] = size + 1;
         fingerprints.add(fingerprint);
         parents.add(parent);
-        if (action < 0 || action > ACTION_MASK) {
-            throw new IllegalStateException("a state has more than " + (ACTION_MASK + 1)
-                    + " successors; the seen set records action indices below that");
-        }
         actions.add(action);
         return size++;
     }
@@ -111,30 +101,27 @@ final class FingerprintStore<S> implements StateStore<S> {
 
     @Override
     public int action(int id) {
-        return actions.get(id) & ACTION_MASK;
+        return actions.action(id);
     }
 
     @Override
     public int sleep(int id) {
-        return actions.get(id) >>> SLEEP_SHIFT & 0xFF;
+        return actions.sleep(id);
     }
 
     @Override
     public void sleep(int id, int mask) {
-        if ((mask & ~0xFF) != 0) {
-            throw new IllegalArgumentException("sleep mask out of range: " + mask);
-        }
-        actions.set(id, actions.get(id) & ~(0xFF << SLEEP_SHIFT) | mask << SLEEP_SHIFT);
+        actions.sleep(id, mask);
     }
 
     @Override
     public int expanded(int id) {
-        return actions.get(id) >>> EXPANDED_SHIFT;
+        return actions.expanded(id);
     }
 
     @Override
     public void expanded(int id, int agents) {
-        actions.set(id, actions.get(id) | (agents & 0xFF) << EXPANDED_SHIFT);
+        actions.expanded(id, agents);
     }
 
     @Override
