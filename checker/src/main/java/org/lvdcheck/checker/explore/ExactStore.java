@@ -10,14 +10,12 @@ import java.util.Map;
  * possible, at the cost of keeping every state. For small specs and tests; the state type must
  * implement {@code equals} and {@code hashCode}.
  */
-final class ExactStore<S> implements StateStore<S> {
+final class ExactStore<S> extends IdColumns<S> {
     /** An estimate of a {@code HashMap} entry with a boxed id and an ids-list slot, excluding the state. */
     static final int ENTRY_BYTES = 64;
 
     private final Map<S, Integer> ids = new HashMap<>();
     private final List<S> states = new ArrayList<>();
-    private final IntChunks parents = new IntChunks();
-    private final ActionColumn actions = new ActionColumn();
 
     @Override
     public int find(S state, long fingerprint) {
@@ -27,50 +25,19 @@ final class ExactStore<S> implements StateStore<S> {
 
     @Override
     public int insert(S state, long fingerprint, int parent, int action) {
-        ActionColumn.check(action);
+        check(action);
         int id = states.size();
         if (ids.putIfAbsent(state, id) != null) {
             return -1;
         }
         states.add(state);
-        parents.add(parent);
-        actions.add(action);
+        append(parent, action);
         return id;
     }
 
     @Override
     public int size() {
         return states.size();
-    }
-
-    @Override
-    public int parent(int id) {
-        return parents.get(id);
-    }
-
-    @Override
-    public int action(int id) {
-        return actions.action(id);
-    }
-
-    @Override
-    public int sleep(int id) {
-        return actions.sleep(id);
-    }
-
-    @Override
-    public void sleep(int id, int mask) {
-        actions.sleep(id, mask);
-    }
-
-    @Override
-    public int expanded(int id) {
-        return actions.expanded(id);
-    }
-
-    @Override
-    public void expanded(int id, int agents) {
-        actions.expanded(id, agents);
     }
 
     @Override
@@ -91,6 +58,6 @@ final class ExactStore<S> implements StateStore<S> {
     /** The id columns plus {@link #ENTRY_BYTES} per state; the states themselves are not counted. */
     @Override
     public long bytes() {
-        return parents.bytes() + actions.bytes() + (long) states.size() * ENTRY_BYTES;
+        return columnBytes() + (long) states.size() * ENTRY_BYTES;
     }
 }

@@ -3,10 +3,9 @@ package org.lvdcheck.checker.explore;
 /**
  * The seen set of 64-bit fingerprints (DESIGN.md §5), within the budget of 24 bytes per state.
  *
- * <p>Per id, in chunked columns: the fingerprint (8 bytes), the parent id (4) and the action
- * index (16 bits) with the state's sleep mask and the agents its expansions explored (8 bits each,
- * {@link StateStore#sleep}, {@link StateStore#expanded}), 16 bytes. An open-addressing index of {@code int} slots (id + 1; 0 is empty)
- * finds an id by fingerprint with linear probing; it grows by half when its load would exceed
+ * <p>Per id, in chunked columns: the fingerprint (8 bytes) and {@link IdColumns}' parent id and
+ * action word (4 each), 16 bytes. An open-addressing index of {@code int} slots (id + 1; 0 is
+ * empty) finds an id by fingerprint with linear probing; it grows by half when its load would exceed
  * 0.75, so its load stays between 0.5 and 0.75 once past its initial size, costing 5.3 to 8
  * bytes per state. Together: 21.3 to 24 bytes per state, plus at most one chunk per column
  * ({@link IntChunks#CHUNK} entries). Because the index holds ids and not fingerprints, every
@@ -14,7 +13,7 @@ package org.lvdcheck.checker.explore;
  *
  * <p>At most {@link #MAX_STATES} states; the explorer treats that as a state bound.
  */
-final class FingerprintStore<S> implements StateStore<S> {
+final class FingerprintStore<S> extends IdColumns<S> {
     /** The most states the store holds (25 GiB of seen set). */
     static final int MAX_STATES = 1 << 30;
     static final int INITIAL_SLOTS = 1024;
@@ -22,8 +21,6 @@ final class FingerprintStore<S> implements StateStore<S> {
     private static final long GOLDEN = 0x9E3779B97F4A7C15L;
 
     private final LongChunks fingerprints = new LongChunks();
-    private final IntChunks parents = new IntChunks();
-    private final ActionColumn actions = new ActionColumn();
     private int[] slots = new int[INITIAL_SLOTS];
     private int threshold = INITIAL_SLOTS / 4 * 3;
     private int size;
@@ -46,7 +43,7 @@ final class FingerprintStore<S> implements StateStore<S> {
 
     @Override
     public int insert(S state, long fingerprint, int parent, int action) {
-        ActionColumn.check(action);
+        check(action);
         if (size >= MAX_STATES) {
             throw new IllegalStateException("seen set full: " + MAX_STATES + " states");
         }
@@ -63,8 +60,7 @@ final class FingerprintStore<S> implements StateStore<S> {
         }
         table[pos] = size + 1;
         fingerprints.add(fingerprint);
-        parents.add(parent);
-        actions.add(action);
+        append(parent, action);
         return size++;
     }
 
@@ -95,36 +91,6 @@ final class FingerprintStore<S> implements StateStore<S> {
     }
 
     @Override
-    public int parent(int id) {
-        return parents.get(id);
-    }
-
-    @Override
-    public int action(int id) {
-        return actions.action(id);
-    }
-
-    @Override
-    public int sleep(int id) {
-        return actions.sleep(id);
-    }
-
-    @Override
-    public void sleep(int id, int mask) {
-        actions.sleep(id, mask);
-    }
-
-    @Override
-    public int expanded(int id) {
-        return actions.expanded(id);
-    }
-
-    @Override
-    public void expanded(int id, int agents) {
-        actions.expanded(id, agents);
-    }
-
-    @Override
     public boolean matches(int id, S state, long fingerprint) {
         return fingerprints.get(id) == fingerprint;
     }
@@ -141,6 +107,6 @@ final class FingerprintStore<S> implements StateStore<S> {
 
     @Override
     public long bytes() {
-        return fingerprints.bytes() + parents.bytes() + actions.bytes() + (long) slots.length * Integer.BYTES;
+        return fingerprints.bytes() + columnBytes() + (long) slots.length * Integer.BYTES;
     }
 }
