@@ -74,6 +74,30 @@ final class BreadthFirstSearch<S> {
         boolean isEmpty() {
             return size() == 0;
         }
+
+        boolean isRevisit(int i) {
+            return i >= states.size();
+        }
+
+        /** The state of entry {@code i}: a state of the level, then the revisits. */
+        S state(int i) {
+            return isRevisit(i) ? revisits.get(i - states.size()).state() : states.get(i);
+        }
+
+        /** The stored id of entry {@code i}. */
+        int id(int i) {
+            return isRevisit(i) ? revisits.get(i - states.size()).id() : firstId + i;
+        }
+
+        /** Forgets entry {@code i} once merged. */
+        void drop(int i) {
+            if (isRevisit(i)) {
+                revisits.set(i - states.size(), null);
+            } else {
+                states.set(i, null);
+                sleeps.set(i, null);
+            }
+        }
     }
 
     void run() {
@@ -159,20 +183,14 @@ final class BreadthFirstSearch<S> {
 
     private void exploreLevel(Level<S> level, int depth, Level<S> next, ExecutorService pool) {
         inBatches(level, pool, depth, next, (i, prepared) -> {
-            S state = state(level, i);
-            boolean revisit = i >= level.states.size();
-            int id = revisit ? level.revisits.get(i - level.states.size()).id() : level.firstId + i;
-            int at = revisit ? ctx.pathLength(id) : level.depths.get(i);
-            ctx.merge(id, state, prepared, at, (s, child, sleep) -> {
+            int id = level.id(i);
+            int at = level.isRevisit(i) ? ctx.pathLength(id) : level.depths.get(i);
+            ctx.merge(id, level.state(i), prepared, at, (s, child, sleep) -> {
                 next.states.add(ctx.system().compact(s));
                 next.sleeps.add(sleep);
                 next.depths.add(at + 1);
             });
         });
-    }
-
-    private static <S> S state(Level<S> level, int i) {
-        return i < level.states.size() ? level.states.get(i) : level.revisits.get(i - level.states.size()).state();
     }
 
     /**
@@ -181,8 +199,7 @@ final class BreadthFirstSearch<S> {
      */
     private void lookPastTheBound(Level<S> level, ExecutorService pool) {
         inBatches(level, pool, ctx.options().maxDepth(), null, (i, prepared) -> {
-            int id = i < level.states.size() ? level.firstId + i : level.revisits.get(i - level.states.size()).id();
-            ctx.boundary(id, state(level, i), prepared);
+            ctx.boundary(level.id(i), level.state(i), prepared);
             if (ctx.incomplete()) {
                 ctx.stop(Inconclusive.DEPTH_BOUND);
             }
@@ -207,19 +224,9 @@ final class BreadthFirstSearch<S> {
             }
             for (int i = from; i < to && !ctx.stopped(); i++) {
                 merge.accept(i, prepared.get(i - from));
-                drop(level, i);
+                level.drop(i);
             }
             ctx.checkpoint(n - to + (next == null ? 0 : next.size()), depth);
-        }
-    }
-
-    /** Forgets {@code level[i]} once merged. */
-    private static <S> void drop(Level<S> level, int i) {
-        if (i < level.states.size()) {
-            level.states.set(i, null);
-            level.sleeps.set(i, null);
-        } else {
-            level.revisits.set(i - level.states.size(), null);
         }
     }
 
@@ -251,11 +258,11 @@ final class BreadthFirstSearch<S> {
     private List<Successors<S>> prepareRange(Level<S> level, int from, int to) {
         List<Successors<S>> out = new ArrayList<>(to - from);
         for (int i = from; i < to; i++) {
-            if (i < level.states.size()) {
-                out.add(ctx.prepare(level.states.get(i), level.sleeps.get(i), 0));
-            } else {
+            if (level.isRevisit(i)) {
                 Revisit<S> r = level.revisits.get(i - level.states.size());
                 out.add(ctx.prepare(r.state(), r.sleep(), r.woken()));
+            } else {
+                out.add(ctx.prepare(level.states.get(i), level.sleeps.get(i), 0));
             }
         }
         return out;

@@ -71,6 +71,22 @@ public record Expansion<S>(List<Transition<S>> transitions, boolean reduced, int
         return agents[i];
     }
 
+    /** The agents with enabled actions here: those with a key. */
+    public int presentAgents() {
+        return presentAgents(keys);
+    }
+
+    /** The agents that have a key in {@code keys} (indexed by agent; null: none). */
+    public static int presentAgents(Object[] keys) {
+        int present = 0;
+        for (int c = 0; keys != null && c < Math.min(keys.length, MAX_AGENTS); c++) {
+            if (keys[c] != null) {
+                present |= 1 << c;
+            }
+        }
+        return present;
+    }
+
     /** The key of {@code agent}'s enabled actions here (null when it has none or is unknown). */
     public Object key(int agent) {
         return keys != null && agent < keys.length ? keys[agent] : null;

@@ -164,11 +164,6 @@ final class SearchContext<S> {
         return new TraceReplay<>(this).toState(id).lastState();
     }
 
-    /** Whether this search keeps sleep sets. */
-    boolean sleepSets() {
-        return woken != null;
-    }
-
     /** Counts a state reached again with an agent woken, whose woken agents' actions are explored again. */
     void revisited() {
         revisits++;
@@ -224,7 +219,7 @@ final class SearchContext<S> {
         int asleep = sleep == null ? 0 : sleep.mask();
         Expansion<S> e = system.expand(state, true, asleep);
         if (asleep != 0) {
-            int w = sleep.woken(e);
+            int w = sleep.woken(e.keys());
             if (w != 0) {
                 asleep &= ~w;
                 e = system.expand(state, true, asleep);
@@ -364,13 +359,7 @@ final class SearchContext<S> {
         Object[] own = null;
         if (still != 0) {
             own = system.agentKeys(target);
-            for (int c = 0; c < Expansion.MAX_AGENTS; c++) {
-                int bit = 1 << c;
-                if ((still & bit) != 0 && (own == null || c >= own.length
-                        || !java.util.Objects.equals(after.key(c), own[c]))) {
-                    still &= ~bit;
-                }
-            }
+            still &= ~after.woken(own);
         }
         int w = had & ~still;
         if (w == 0) {
@@ -443,13 +432,7 @@ final class SearchContext<S> {
      */
     private void defer(int id, Successors<S> r) {
         Expansion<S> e = r.expansion();
-        int present = 0;
-        for (int c = 0; c < Expansion.MAX_AGENTS; c++) {
-            if (e.key(c) != null) {
-                present |= 1 << c;
-            }
-        }
-        int needed = present & ~e.completeAgents() & ~r.asleep();
+        int needed = e.presentAgents() & ~e.completeAgents() & ~r.asleep();
         if (needed == 0) {
             return;
         }

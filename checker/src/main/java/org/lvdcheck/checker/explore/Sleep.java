@@ -10,12 +10,13 @@ package org.lvdcheck.checker.explore;
  * @param keys the keys the asleep agents had where they fell asleep
  */
 record Sleep(int mask, Object[] keys) {
-    /** The asleep agents whose key differs from their key in {@code e} (they must be woken). */
-    int woken(Expansion<?> e) {
+    /** The asleep agents whose key differs from theirs in {@code own} (indexed by agent; null: none): they must be woken. */
+    int woken(Object[] own) {
         int woken = 0;
         for (int c = 0; c < Expansion.MAX_AGENTS; c++) {
             int bit = 1 << c;
-            if ((mask & bit) != 0 && !java.util.Objects.equals(key(c), e.key(c))) {
+            Object k = own != null && c < own.length ? own[c] : null;
+            if ((mask & bit) != 0 && !java.util.Objects.equals(key(c), k)) {
                 woken |= bit;
             }
         }

@@ -395,12 +395,7 @@ public final class LvdTransitionSystem implements TransitionSystem<CheckState> {
         List<Choice> all = choices(s);
         Taken[] taken = new Taken[all.size()];
         Object[] keys = keys(all);
-        int present = 0;
-        for (int c = 0; c < keys.length; c++) {
-            if (keys[c] != null) {
-                present |= 1 << c;
-            }
-        }
+        int present = Expansion.presentAgents(keys);
         asleep &= present;
         if (reduced && reduction) {
             Expansion<CheckState> r = reducedExpansion(s, all, taken, asleep, keys);

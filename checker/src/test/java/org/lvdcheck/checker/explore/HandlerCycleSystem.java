@@ -80,7 +80,7 @@ final class HandlerCycleSystem implements TransitionSystem<HandlerCycleSystem.St
         for (Choice c : all) {
             global[c.agent()] |= !c.local();
         }
-        int present = (keys[0] != null ? 1 : 0) | (keys[1] != null ? 2 : 0);
+        int present = Expansion.presentAgents(keys);
         asleep &= present;
         boolean twoMove = keys[0] != null && keys[1] != null;
         if (reduced && twoMove && (asleep & 2) == 0 && !global[1]) {
