@@ -230,9 +230,21 @@ final class CheckReport {
         st.coverage().forEach((k, v) -> out.printf(Locale.ROOT, " %s %,d;", k, v));
         out.println();
         for (LineCoverage.FileCoverage f : sys.coverage().byFile().values()) {
-            out.printf(Locale.ROOT, "  %-40s %4d/%-4d lines (%.0f%%)%n", f.file(), f.executed(), f.lines(), f.percent());
+            out.printf(Locale.ROOT, "  %-40s %4d/%-4d lines (%.0f%%)%s%n", f.file(), f.executed(), f.lines(), f.percent(),
+                    contexts(f));
         }
         out.println("verdict: " + verdictWord());
+    }
+
+    /** The contexts a file's lines ran in, as " (kernel 12, driver-jump 40)"; empty when none ran. */
+    static String contexts(LineCoverage.FileCoverage f) {
+        StringBuilder b = new StringBuilder();
+        f.byContext().forEach((k, n) -> {
+            if (n > 0) {
+                b.append(b.length() == 0 ? " by context: " : ", ").append(k.label()).append(' ').append(n);
+            }
+        });
+        return b.toString();
     }
 
     /** The state profile of {@code check --state-profile}: the places and combinations counted most. */
@@ -326,7 +338,19 @@ final class CheckReport {
         st.coverage().forEach(cov::put);
         ObjectNode lines = stats.putObject("lineCoverage");
         for (LineCoverage.FileCoverage f : sys.coverage().byFile().values()) {
-            lines.putObject(f.file()).put("executed", f.executed()).put("lines", f.lines());
+            ObjectNode file = lines.putObject(f.file()).put("executed", f.executed()).put("lines", f.lines());
+            ObjectNode by = file.putObject("contexts");
+            f.byContext().forEach((k, n) -> by.put(k.label(), n));
+            ObjectNode each = file.putObject("lineContexts");
+            ArrayNode never = file.putArray("unexecuted");
+            for (LineCoverage.LineContexts l : sys.coverage().lines(f.file())) {
+                if (l.contexts().isEmpty()) {
+                    never.add(l.line());
+                } else {
+                    ArrayNode in = each.putArray(Integer.toString(l.line()));
+                    l.contexts().forEach(k -> in.add(k.label()));
+                }
+            }
         }
         ArrayNode io = root.putArray("inveptObligations");
         sys.invept().unmet().forEach(io::add);

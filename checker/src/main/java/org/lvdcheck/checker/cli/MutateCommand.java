@@ -43,6 +43,15 @@ public final class MutateCommand implements Callable<Integer> {
     @Option(names = "--limit", paramLabel = "N", description = "Check only the first N mutants (in file and line order).")
     Integer limit;
 
+    @Option(names = "--line", paramLabel = "N", description = "Mutate only this line of the chosen files, repeatable.")
+    List<Integer> lines = new ArrayList<>();
+
+    @Option(names = "--line-contexts", paramLabel = "REPORT", description = "The JSON report of a complete check of "
+            + "the same assembly (check --json): print with each survivor the contexts its line ran in there (kernel, "
+            + "domain, driver-jump, driver) and count the survivors whose line ran only as the driver's code or after "
+            + "its jumps (docs/MUTATION.md).")
+    String lineContexts;
+
     static final List<String> GATE_AND_ENTRY = List.of("entry.s", "gate.s", "gate-kernel.s");
 
     @Override
@@ -70,6 +79,18 @@ public final class MutateCommand implements Callable<Integer> {
         }
         if (chosen.isEmpty()) {
             throw new UsageError("no assembly file of spec " + loaded.spec().name() + " matches " + files);
+        }
+        if (!lines.isEmpty()) {
+            mutants = new ArrayList<>(mutants.stream().filter(m -> lines.contains(m.patch().line())).toList());
+            if (mutants.isEmpty()) {
+                throw new UsageError("no mutant of " + String.join(", ", chosen) + " is on line " + lines);
+            }
+        }
+        org.lvdcheck.checker.mutate.LineContexts contexts = null;
+        if (lineContexts != null) {
+            Map<String, InputFile> mutated = new TreeMap<>();
+            chosen.forEach(p -> mutated.put(p, loaded.files().get(p)));
+            contexts = org.lvdcheck.checker.mutate.LineContexts.read(lineContexts, mutated);
         }
         if (limit != null && limit < mutants.size()) {
             mutants = mutants.subList(0, limit);
@@ -101,15 +122,22 @@ public final class MutateCommand implements Callable<Integer> {
             out.println("and by the witnesses its complete search reaches, where a mutant's search is complete too: "
                     + String.join(", ", run.judgedWitnesses()));
         }
+        if (contexts != null) {
+            out.println("line contexts from " + contexts.source() + " (a complete exploration; workload: "
+                    + contexts.workload() + ")");
+        }
+        final org.lvdcheck.checker.mutate.LineContexts ctx = contexts;
         long start = System.nanoTime();
         List<MutationRun.Result> results = run.run(mutants, r -> {
-            out.printf(Locale.ROOT, "%-8s %s:%d %s%s%n", r.outcome().name().toLowerCase(Locale.ROOT),
+            out.printf(Locale.ROOT, "%-8s %s:%d %s%s%s%n", r.outcome().name().toLowerCase(Locale.ROOT),
                     r.mutant().patch().file(), r.mutant().patch().line(), r.mutant().description(),
                     r.property() != null && r.property().startsWith("scenario") ? " (" + firstLine(r.detail()) + ")"
                     : r.property() != null && r.property().startsWith("witness") ? " (" + r.property() + ")"
                     : r.property() != null ? " (" + r.property() + (r.detail().isEmpty() ? "" : ", " + r.detail()) + ")"
                     : r.outcome() == MutationRun.Outcome.INVALID
-                            ? " (" + firstLine(r.detail()) + ")" : "");
+                            ? " (" + firstLine(r.detail()) + ")" : "",
+                    ctx != null && r.outcome() == MutationRun.Outcome.SURVIVED
+                            ? " [ran: " + ctx.describe(r.mutant().patch().file(), r.mutant().patch().line()) + "]" : "");
             out.flush();
         });
         double seconds = (System.nanoTime() - start) / 1e9;
@@ -122,8 +150,16 @@ public final class MutateCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "mutants: %d; invalid (do not load): %d; caught: %d; survived: %d; score %.1f%% "
                 + "(%.0f s)%n", results.size(), invalid, caught, survived, valid == 0 ? 0.0 : 100.0 * caught / valid, seconds);
         out.println("caught by: " + byProperty);
+        long confined = 0;
+        if (contexts != null) {
+            final org.lvdcheck.checker.mutate.LineContexts c = contexts;
+            confined = results.stream().filter(r -> r.outcome() == MutationRun.Outcome.SURVIVED
+                    && c.confined(r.mutant().patch().file(), r.mutant().patch().line())).count();
+            out.printf(Locale.ROOT, "survivors whose line ran only as the driver's code or after its jumps in %s: %d of %d "
+                    + "(confined: docs/MUTATION.md, \"Survivors by context\")%n", contexts.source(), confined, survived);
+        }
         if (reports.json != null) {
-            writeJson(loaded, results, byProperty, seconds);
+            writeJson(loaded, results, byProperty, seconds, contexts, confined);
             out.println("report: " + reports.json);
         }
         out.flush();
@@ -136,13 +172,17 @@ public final class MutateCommand implements Callable<Integer> {
     }
 
     private void writeJson(SpecLoader.Loaded loaded, List<MutationRun.Result> results, Map<String, Integer> byProperty,
-                           double seconds) {
+                           double seconds, org.lvdcheck.checker.mutate.LineContexts contexts, long confined) {
         var m = new com.fasterxml.jackson.databind.ObjectMapper()
                 .enable(com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT);
         var root = m.createObjectNode();
         root.put("spec", loaded.spec().name());
         root.put("maxStatesPerSearch", maxStates);
         root.put("seconds", seconds);
+        if (contexts != null) {
+            root.putObject("lineContexts").put("report", contexts.source()).put("workload", contexts.workload())
+                    .put("survivorsConfined", confined);
+        }
         var arr = root.putArray("mutants");
         for (MutationRun.Result r : results) {
             var o = arr.addObject();
@@ -156,6 +196,11 @@ public final class MutateCommand implements Callable<Integer> {
             }
             if (!r.detail().isEmpty()) {
                 o.put("detail", r.detail());
+            }
+            if (contexts != null) {
+                var in = o.putArray("lineContexts");
+                contexts.of(r.mutant().patch().file(), r.mutant().patch().line()).forEach(in::add);
+                o.put("confined", contexts.confined(r.mutant().patch().file(), r.mutant().patch().line()));
             }
         }
         var by = root.putObject("caughtBy");

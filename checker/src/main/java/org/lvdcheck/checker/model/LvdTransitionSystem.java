@@ -230,6 +230,21 @@ public final class LvdTransitionSystem implements TransitionSystem<CheckState> {
         return m.mem().read(hpa, 8);
     }
 
+    /** Where CPU c's instruction runs in state m, for line coverage by context. */
+    private LineCoverage.Context lineContext(MachineState m, int c) {
+        int view = machine.viewOf(m, c);
+        if (view == 0) {
+            return LineCoverage.Context.KERNEL;
+        }
+        if (view < 0) {
+            return LineCoverage.Context.DOMAIN;
+        }
+        if (m.cpu(c).driverEntered()) {
+            return LineCoverage.Context.DRIVER_JUMP;
+        }
+        return machine.inDriverCode(m, c) ? LineCoverage.Context.DRIVER : LineCoverage.Context.DOMAIN;
+    }
+
     /** The control flags an IRETQ restores from the frame and a resumption in transition code takes from it. */
     private static final long RESUMED_FLAGS = Rflags.AC | Rflags.DF | Rflags.TF | Rflags.IF;
 
@@ -243,9 +258,13 @@ public final class LvdTransitionSystem implements TransitionSystem<CheckState> {
             writeOnly.observe(st.events(), ch.action()::toString);
             next = writeOnly.canonical(next);
         }
+        LineCoverage.Context where = null;
         for (var e : st.events()) {
             if (e instanceof org.lvdcheck.emulator.machine.Event.Executed x && x.insn() != null) {
-                coverage.record(x.insn());
+                if (where == null) {
+                    where = lineContext(s.machine(), c);
+                }
+                coverage.record(x.insn(), where);
             }
         }
         witnesses.observe(s.machine(), ch.action(), st);

@@ -484,6 +484,6 @@ public final class Adversary {
     }
 
     private static PlacedInstruction place(PlacedInstruction template, long address) {
-        return new PlacedInstruction(address, template.bytes(), template.insn(), template.pos());
+        return new PlacedInstruction(address, template.bytes(), template.insn(), template.pos(), template.sites());
     }
 }

@@ -299,10 +299,12 @@ public final class AsmParser {
             throw new InputError(at, "macros nested more than " + MAX_MACRO_DEPTH + " deep (recursive macro?)");
         }
         macroDepth++;
+        unit.enterMacro(at);
         try {
             process(MacroExpander.expand(def, args, macroCounter++));
         } finally {
             macroDepth--;
+            unit.leaveMacro();
         }
     }
 

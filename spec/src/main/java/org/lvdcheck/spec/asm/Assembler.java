@@ -411,7 +411,7 @@ public final class Assembler {
                         throw new IllegalStateException("encoding length changed at link for " + insn);
                     }
                     System.arraycopy(code, 0, out, at, code.length);
-                    insns.put(addr, new PlacedInstruction(addr, code, insn, in.pos()));
+                    insns.put(addr, new PlacedInstruction(addr, code, insn, in.pos(), in.sites()));
                 } else if (item instanceof Item.DataItem d) {
                     long v = values.of(d.value());
                     if (d.width() < 8) {

@@ -6,8 +6,11 @@ import org.lvdcheck.spec.SourcePos;
 sealed interface Item {
     SourcePos pos();
 
-    /** An instruction with its encoded length in the short (rel8) and long (rel32) branch forms. */
-    record InsnItem(InsnTemplate insn, int shortLength, int longLength) implements Item {
+    /**
+     * An instruction with its encoded length in the short (rel8) and long (rel32) branch forms, and
+     * the macro invocations that expanded it, outermost first (empty: none).
+     */
+    record InsnItem(InsnTemplate insn, int shortLength, int longLength, java.util.List<SourcePos> sites) implements Item {
         @Override
         public SourcePos pos() {
             return insn.pos();

@@ -33,6 +33,8 @@ final class UnitBuilder {
     private final Map<String, SourcePos> forwardRefs = new LinkedHashMap<>();
     private int dotCounter;
     private SourcePos pendingLock;
+    /** The macro invocations being expanded, outermost first. */
+    private final java.util.List<SourcePos> macroSites = new java.util.ArrayList<>();
 
     private static final class SectionBuilder {
         final String name;
@@ -133,6 +135,16 @@ final class UnitBuilder {
     private record LabelAt(String section, int index) {
     }
 
+    /** Enters the expansion of the macro invoked at {@code at}: the instructions it produces name it. */
+    void enterMacro(SourcePos at) {
+        macroSites.add(at);
+    }
+
+    /** Leaves the innermost expansion. */
+    void leaveMacro() {
+        macroSites.remove(macroSites.size() - 1);
+    }
+
     private void placeLabel(String name, SourcePos pos) {
         labelAt.put(name, new LabelAt(section, current().items.size()));
         emit(new Item.LabelItem(name, pos));
@@ -214,7 +226,7 @@ final class UnitBuilder {
         InsnTemplate t = Checker.check(sp, at, args, lock);
         int longLen = length(t, false);
         int shortLen = t.relaxable() ? 2 : longLen; // EB cb / 70+cc cb (SDM "JMP", "Jcc")
-        emit(new Item.InsnItem(t, shortLen, longLen));
+        emit(new Item.InsnItem(t, shortLen, longLen, java.util.List.copyOf(macroSites)));
     }
 
     /** The encoded length, from a trial encoding with provisional symbol values (sizes do not depend on them). */

@@ -85,6 +85,20 @@ class ParserTest {
     }
 
     @Test
+    void anExpandedInstructionNamesItsMacroInvocations() throws InputError {
+        // lines 1-3: SAVE; 4-7: BOTH, which invokes SAVE twice; 8: a plain instruction; 9: SAVE; 10: BOTH
+        LinkedImage img = link(".macro SAVE reg\npushq %\\reg\n.endm\n.macro BOTH\nSAVE rax\nSAVE rbx\n.endm\n"
+                + "nop\nSAVE rcx\nBOTH\n");
+        List<PlacedInstruction> insns = List.copyOf(img.instructions());
+        assertEquals(4, insns.size());
+        assertEquals(List.of(), insns.get(0).sites(), "nop is no macro's");
+        assertEquals(2, insns.get(1).pos().line(), "pushq %rcx is written on the body's line");
+        assertEquals(List.of(9), insns.get(1).sites().stream().map(p -> p.line()).toList());
+        assertEquals(List.of(10, 5), insns.get(2).sites().stream().map(p -> p.line()).toList(), "outermost first");
+        assertEquals(List.of(10, 6), insns.get(3).sites().stream().map(p -> p.line()).toList());
+    }
+
+    @Test
     void reptAndIrp() throws InputError {
         assertArrayEquals(bytes(1, 1, 1, 4, 5), data(".rept 3\n.byte 1\n.endr\n.irp v, 4, 5\n.byte \\v\n.endr"));
     }
