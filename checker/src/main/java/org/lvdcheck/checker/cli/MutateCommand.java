@@ -156,7 +156,7 @@ public final class MutateCommand implements Callable<Integer> {
             confined = results.stream().filter(r -> r.outcome() == MutationRun.Outcome.SURVIVED
                     && c.confined(r.mutant().patch().file(), r.mutant().patch().line())).count();
             out.printf(Locale.ROOT, "survivors whose line ran only as the driver's code or after its jumps in %s: %d of %d "
-                    + "(confined: docs/MUTATION.md, \"Survivors by context\")%n", contexts.source(), confined, survived);
+                    + "(confined: argument A of docs/SURVIVORS.md)%n", contexts.source(), confined, survived);
         }
         if (reports.json != null) {
             writeJson(loaded, results, byProperty, seconds, contexts, confined);

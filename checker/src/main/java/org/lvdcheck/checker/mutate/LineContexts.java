@@ -20,7 +20,7 @@ import org.lvdcheck.spec.SourcePos;
  * ({@code stats.lineCoverage.FILE.lineContexts}), for {@code mutate --line-contexts}: a mutant's
  * line that ran only as the driver's code or in transition code a driver's jump entered
  * ({@link #confined}) is one whose mutants give the driver nothing its own moves do not
- * (docs/MUTATION.md, "Survivors by context"). A file is matched by name and SHA-256, so the
+ * (argument A of docs/SURVIVORS.md). A file is matched by name and SHA-256, so the
  * report must have been made from the same text of that file; the spec file itself may differ
  * (another workload), which the report's {@link #workload()} names.
  */
