@@ -236,7 +236,7 @@ final class CheckReport {
         out.println("verdict: " + verdictWord());
     }
 
-    /** The contexts a file's lines ran in, as " (kernel 12, driver-jump 40)"; empty when none ran. */
+    /** How many of a file's lines ran in each context, as " by context: kernel 12, driver-jump 40"; empty when none ran. */
     static String contexts(LineCoverage.FileCoverage f) {
         StringBuilder b = new StringBuilder();
         f.byContext().forEach((k, n) -> {

@@ -7,6 +7,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
+import org.lvdcheck.checker.mutate.LineContexts;
 import org.lvdcheck.checker.mutate.MutationRun;
 import org.lvdcheck.checker.mutate.Mutants;
 import org.lvdcheck.checker.io.OutputFiles;
@@ -86,11 +87,11 @@ public final class MutateCommand implements Callable<Integer> {
                 throw new UsageError("no mutant of " + String.join(", ", chosen) + " is on line " + lines);
             }
         }
-        org.lvdcheck.checker.mutate.LineContexts contexts = null;
+        LineContexts contexts = null;
         if (lineContexts != null) {
             Map<String, InputFile> mutated = new TreeMap<>();
             chosen.forEach(p -> mutated.put(p, loaded.files().get(p)));
-            contexts = org.lvdcheck.checker.mutate.LineContexts.read(lineContexts, mutated);
+            contexts = LineContexts.read(lineContexts, mutated);
         }
         if (limit != null && limit < mutants.size()) {
             mutants = mutants.subList(0, limit);
@@ -126,7 +127,7 @@ public final class MutateCommand implements Callable<Integer> {
             out.println("line contexts from " + contexts.source() + " (a complete exploration; workload: "
                     + contexts.workload() + ")");
         }
-        final org.lvdcheck.checker.mutate.LineContexts ctx = contexts;
+        final LineContexts ctx = contexts;
         long start = System.nanoTime();
         List<MutationRun.Result> results = run.run(mutants, r -> {
             out.printf(Locale.ROOT, "%-8s %s:%d %s%s%s%n", r.outcome().name().toLowerCase(Locale.ROOT),
@@ -152,7 +153,7 @@ public final class MutateCommand implements Callable<Integer> {
         out.println("caught by: " + byProperty);
         long confined = 0;
         if (contexts != null) {
-            final org.lvdcheck.checker.mutate.LineContexts c = contexts;
+            final LineContexts c = contexts;
             confined = results.stream().filter(r -> r.outcome() == MutationRun.Outcome.SURVIVED
                     && c.confined(r.mutant().patch().file(), r.mutant().patch().line())).count();
             out.printf(Locale.ROOT, "survivors whose line ran only as the driver's code or after its jumps in %s: %d of %d "
@@ -172,7 +173,7 @@ public final class MutateCommand implements Callable<Integer> {
     }
 
     private void writeJson(SpecLoader.Loaded loaded, List<MutationRun.Result> results, Map<String, Integer> byProperty,
-                           double seconds, org.lvdcheck.checker.mutate.LineContexts contexts, long confined) {
+                           double seconds, LineContexts contexts, long confined) {
         var m = new com.fasterxml.jackson.databind.ObjectMapper()
                 .enable(com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT);
         var root = m.createObjectNode();
