@@ -16,14 +16,15 @@ import org.lvdcheck.spec.asm.PlacedInstruction;
  * (a macro invocation's line counts as executed where an instruction it expanded was)
  * ({@link Context}): under the kernel's view, as trusted code under a domain's view that the
  * kernel's own path entered, as trusted code a driver's jump entered, or as the driver's own
- * code. Recording is one identity lookup and one flag write per step (the explorer's step is
- * hot); workers may set flags concurrently, and only ever set them (one array per context, so
- * no write of one context can undo another's), so the results are read after the exploration.
+ * code. Recording is the CPU's context, one identity lookup and a flag write or two per step
+ * (the explorer's step is hot); workers may set flags concurrently, and only ever set them (one
+ * array per context, so no write of one context can undo another's), so the results are read
+ * after the exploration.
  */
 public final class LineCoverage {
     /** Where an executed instruction ran. */
     public enum Context {
-        /** Under the kernel's view (EPTP-list slot 0, or the view a CPU starts with). */
+        /** Under the kernel's view (view 0: EPTP-list slot 0). */
         KERNEL("kernel"),
         /** Trusted code under any other view, not entered by a driver's jump (the gate's own path into a domain). */
         DOMAIN("domain"),
