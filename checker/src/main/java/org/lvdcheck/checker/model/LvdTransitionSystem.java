@@ -230,9 +230,8 @@ public final class LvdTransitionSystem implements TransitionSystem<CheckState> {
         return m.mem().read(hpa, 8);
     }
 
-    /** Where CPU c's instruction runs in state m, for line coverage by context. */
-    private LineCoverage.Context lineContext(MachineState m, int c) {
-        int view = machine.viewOf(m, c);
+    /** Where CPU c's instruction runs in state m, whose view on c is {@code view}, for line coverage by context. */
+    private LineCoverage.Context lineContext(MachineState m, int c, int view) {
         if (view == 0) {
             return LineCoverage.Context.KERNEL;
         }
@@ -258,11 +257,12 @@ public final class LvdTransitionSystem implements TransitionSystem<CheckState> {
             writeOnly.observe(st.events(), ch.action()::toString);
             next = writeOnly.canonical(next);
         }
+        int from = machine.viewOf(s.machine(), c);
         LineCoverage.Context where = null;
         for (var e : st.events()) {
             if (e instanceof org.lvdcheck.emulator.machine.Event.Executed x && x.insn() != null) {
                 if (where == null) {
-                    where = lineContext(s.machine(), c);
+                    where = lineContext(s.machine(), c, from);
                 }
                 coverage.record(x.insn(), where);
             }
@@ -275,7 +275,6 @@ public final class LvdTransitionSystem implements TransitionSystem<CheckState> {
         CheckState n = ch.source() >= 0 ? s.fired(ch.source(), cpus, c, next) : s.withMachine(next);
         StepChecks.Checked checked = forgetting(() -> checks.step(s.machine(), s.caller(), s.crossing(), ch.action(),
                 st), () -> "a check of " + ch.action());
-        int from = machine.viewOf(s.machine(), c);
         if (from > 0 && machine.viewOf(next, c) == 0) {
             n = n.withCaller(c, from);
         }

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.Map;
@@ -132,6 +131,6 @@ public final class LineContexts {
     /** The contexts as reports print them: "driver-jump, kernel", or "never ran". */
     public String describe(String file, int line) {
         Set<String> in = of(file, line);
-        return in.isEmpty() ? "never ran" : String.join(", ", new ArrayList<>(in));
+        return in.isEmpty() ? "never ran" : String.join(", ", in);
     }
 }

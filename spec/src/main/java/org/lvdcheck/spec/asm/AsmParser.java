@@ -26,7 +26,6 @@ public final class AsmParser {
 
     private final Map<String, MacroDef> macros = new HashMap<>();
     private int macroCounter;
-    private int macroDepth;
     private int includeDepth;
     private final UnitBuilder unit;
 
@@ -295,15 +294,13 @@ public final class AsmParser {
     }
 
     private void expandInto(MacroDef def, Map<String, MacroExpander.Piece> args, SourcePos at) throws InputError {
-        if (macroDepth >= MAX_MACRO_DEPTH) {
+        if (unit.macroDepth() >= MAX_MACRO_DEPTH) {
             throw new InputError(at, "macros nested more than " + MAX_MACRO_DEPTH + " deep (recursive macro?)");
         }
-        macroDepth++;
         unit.enterMacro(at);
         try {
             process(MacroExpander.expand(def, args, macroCounter++));
         } finally {
-            macroDepth--;
             unit.leaveMacro();
         }
     }

@@ -1,5 +1,6 @@
 package org.lvdcheck.spec.asm;
 
+import java.util.List;
 import org.lvdcheck.spec.SourcePos;
 
 /** One thing a section holds, in order; link lays items out and relaxes jumps. */
@@ -10,7 +11,7 @@ sealed interface Item {
      * An instruction with its encoded length in the short (rel8) and long (rel32) branch forms, and
      * the macro invocations that expanded it, outermost first (empty: none).
      */
-    record InsnItem(InsnTemplate insn, int shortLength, int longLength, java.util.List<SourcePos> sites) implements Item {
+    record InsnItem(InsnTemplate insn, int shortLength, int longLength, List<SourcePos> sites) implements Item {
         @Override
         public SourcePos pos() {
             return insn.pos();

@@ -34,7 +34,7 @@ final class UnitBuilder {
     private int dotCounter;
     private SourcePos pendingLock;
     /** The macro invocations being expanded, outermost first. */
-    private final java.util.List<SourcePos> macroSites = new java.util.ArrayList<>();
+    private final List<SourcePos> macroSites = new ArrayList<>();
 
     private static final class SectionBuilder {
         final String name;
@@ -145,6 +145,11 @@ final class UnitBuilder {
         macroSites.remove(macroSites.size() - 1);
     }
 
+    /** How many macro expansions are open (the parser bounds the nesting). */
+    int macroDepth() {
+        return macroSites.size();
+    }
+
     private void placeLabel(String name, SourcePos pos) {
         labelAt.put(name, new LabelAt(section, current().items.size()));
         emit(new Item.LabelItem(name, pos));
@@ -226,7 +231,7 @@ final class UnitBuilder {
         InsnTemplate t = Checker.check(sp, at, args, lock);
         int longLen = length(t, false);
         int shortLen = t.relaxable() ? 2 : longLen; // EB cb / 70+cc cb (SDM "JMP", "Jcc")
-        emit(new Item.InsnItem(t, shortLen, longLen, java.util.List.copyOf(macroSites)));
+        emit(new Item.InsnItem(t, shortLen, longLen, List.copyOf(macroSites)));
     }
 
     /** The encoded length, from a trial encoding with provisional symbol values (sizes do not depend on them). */
