@@ -30,6 +30,23 @@ class MutateCliTest {
         assertTrue(out.contains("mutants: 4; invalid (do not load): 0; caught: 4; survived: 0; score 100.0%"), out);
     }
 
+    /**
+     * A thread starts with distinct kernel values in its callee-saved registers, so a gate that
+     * saves one in another's slot returns with the wrong value (INV5's kernel side), and one that
+     * forgets to clear R15 hands the driver a kernel address (INV5's domain side). With all of
+     * them 0 both survived.
+     */
+    @Test
+    void theCallersRegistersTellASwappedSaveAndAForgottenClear() {
+        CliTest.Run r = CliTest.run("mutate", "--file", "gate-kernel.s", "--line", "88", "--line", "119");
+        String out = r.out();
+        assertTrue(out.contains("gate-kernel.s:88 `%r12` -> `%r13` (INV5)"), out + r.err());
+        assertTrue(out.contains("gate-kernel.s:119 drop `xorq %r15, %r15` (INV5)"), out);
+        assertTrue(out.contains("gate-kernel.s:119 `%r15` -> `%rax` (INV5)"), out);
+        assertTrue(out.contains("survived: 0;"), out);
+        assertEquals(0, r.code(), "every mutant caught");
+    }
+
     @Test
     void aFileTheSpecDoesNotHaveIsAUsageError() {
         CliTest.Run r = CliTest.run("mutate", "--spec", TINY, "--file", "nowhere.s");

@@ -67,6 +67,27 @@ public final class SystemBuilder {
     public static final long PREEMPT_NEED_RESCHED = 0x80000000L;
 
     /**
+     * The registers the SysV ABI has a callee preserve (RBX, RBP, R12–R15). A kernel thread starts
+     * with a distinct kernel value in each ({@link #callerValue}): what its C caller keeps there
+     * across the call. Were they all 0, a gate that saved one of them in another's slot, or
+     * restored one into another, would give them back unchanged and INV5's comparison at the
+     * gate's return could not tell; a gate that forgot to clear one before the driver runs would
+     * hand the driver 0 instead of a kernel address.
+     */
+    private static final int[] CALLEE_SAVED = {ArchRegs.RBX, ArchRegs.RBP, ArchRegs.R12, ArchRegs.R13, ArchRegs.R14,
+        ArchRegs.R15};
+
+    /**
+     * The value a new thread's callee-saved register {@code k} (an index of RBX, RBP, R12–R15)
+     * starts with: an address in the page of the thread's task_struct ({@code task + 0x400 - 8k}), distinct
+     * for each register and kernel-only for INV5's domain side. Not an address in a stack: a
+     * register that points into a stack keeps that stack live for the dead-stack reduction.
+     */
+    public static long callerValue(long taskGva, int k) {
+        return taskGva + 0x400 - 8L * k;
+    }
+
+    /**
      * The symbol each view's copy of the gate pages checks ECX against after a VMFUNC into that view:
      * a domain's EPTP-list slot ({@code lcd_arch->ept_id}; a constant 1 in lvd-linux, which has one LVD).
      * In the kernel's copy it is -1: a VMFUNC into the kernel leaves ECX = 0, so those checks never pass.
@@ -204,6 +225,9 @@ public final class SystemBuilder {
             writeWorkBlock(kernel, th, t, callsPerThread);
             ArchRegs r = cpuRegs[0].withRip(entry).withRsp(th.stackTop()).withGpr(ArchRegs.RDI, th.argGva())
                     .withCr3(layout.threadCr3()[t]);
+            for (int k = 0; k < CALLEE_SAVED.length; k++) {
+                r = r.withGpr(CALLEE_SAVED[k], callerValue(th.taskGva(), k));
+            }
             threads.add(new ThreadState(ThreadStatus.NEW, th.cpu(), r));
         }
         List<CpuState> cpuStates = new ArrayList<>();

@@ -78,6 +78,28 @@ class SystemBuilderTest {
     }
 
     @Test
+    void aNewThreadHoldsItsCallersDistinctKernelValuesInTheCalleeSavedRegisters() throws Exception {
+        SystemBuilder.Built b = built("lvd-hardened");
+        int[] calleeSaved = {org.lvdcheck.emulator.cpu.ArchRegs.RBX, org.lvdcheck.emulator.cpu.ArchRegs.RBP,
+            org.lvdcheck.emulator.cpu.ArchRegs.R12, org.lvdcheck.emulator.cpu.ArchRegs.R13,
+            org.lvdcheck.emulator.cpu.ArchRegs.R14, org.lvdcheck.emulator.cpu.ArchRegs.R15};
+        java.util.Set<Long> all = new java.util.HashSet<>();
+        for (int t = 0; t < b.initial().threads().size(); t++) {
+            var th = b.system().spec().threads().get(t);
+            var regs = b.initial().threads().get(t).saved();
+            for (int k = 0; k < calleeSaved.length; k++) {
+                long v = regs.gpr(calleeSaved[k]);
+                assertEquals(SystemBuilder.callerValue(th.taskGva(), k), v, th.name() + " register " + calleeSaved[k]);
+                assertTrue(v > th.taskGva() && v < (th.taskGva() | 0xFFF), th.name() + ": in its task_struct's page, below "
+                        + "the stack");
+                assertTrue(all.add(v), "distinct: 0x" + Long.toHexString(v));
+            }
+            assertEquals(th.argGva(), regs.gpr(org.lvdcheck.emulator.cpu.ArchRegs.RDI), "entry(arg)");
+            assertEquals(th.stackTop(), regs.rsp());
+        }
+    }
+
+    @Test
     void eachViewsCopyOfTheGatePagesChecksEcxAgainstItsOwnSlot() throws Exception {
         LvdSystem sys = built("lvd-as-built").system();
         assertEquals(-1L, sys.images().get("kernel").symbol(SystemBuilder.EPT_ID_SYMBOL).orElseThrow());
