@@ -30,9 +30,17 @@ public final class KernelValues {
 
     private final Range[] ranges;
 
+    /** The threads' names, for {@link #kernelFpu}. */
+    private final List<String> threads;
+
     KernelValues(List<Range> ranges) {
+        this(ranges, List.of());
+    }
+
+    KernelValues(List<Range> ranges, List<String> threads) {
         this.ranges = ranges.stream().sorted(Comparator.comparing(Range::start, Long::compareUnsigned))
                 .toArray(Range[]::new);
+        this.threads = List.copyOf(threads);
     }
 
     /** The kernel-only ranges of a built system. */
@@ -64,7 +72,7 @@ public final class KernelValues {
                 out.add(new Range(start, end, "the kernel's " + sec));
             }
         }
-        return new KernelValues(out);
+        return new KernelValues(out, system.spec().threads().stream().map(Model.Thread::name).toList());
     }
 
     private static boolean sharedWithDomains(LvdSystem system, String sec, long start) {
@@ -92,6 +100,21 @@ public final class KernelValues {
         for (Range r : ranges) {
             if (r.contains(value)) {
                 return r.what();
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Whose FPU contents the XSAVE component token {@code token} of component {@code component}
+     * (0 x87, 1 SSE, 2 AVX) is, or null: a kernel thread's own token
+     * ({@link org.lvdcheck.emulator.lxd.SystemBuilder#fpuToken}), which only the kernel side's FPU
+     * holds.
+     */
+    public String kernelFpu(int component, long token) {
+        for (int t = 0; t < threads.size(); t++) {
+            if (token == org.lvdcheck.emulator.lxd.SystemBuilder.fpuToken(t, component)) {
+                return "thread " + threads.get(t) + "'s FPU contents";
             }
         }
         return null;

@@ -33,13 +33,15 @@ class MutateCliTest {
     /**
      * A thread starts with distinct kernel values in its callee-saved registers, so a gate that
      * saves one in another's slot returns with the wrong value (INV5's kernel side), and one that
-     * forgets to clear R15 hands the driver a kernel address (INV5's domain side). With all of
-     * them 0 both survived.
+     * forgets to clear R15 hands the driver a kernel address (INV5's domain side); and with FPU
+     * contents of its own, so a gate that does not load the domain's FPU state lets the driver
+     * run on the kernel's. With all of them 0, as the reset state, all three survived.
      */
     @Test
-    void theCallersRegistersTellASwappedSaveAndAForgottenClear() {
-        CliTest.Run r = CliTest.run("mutate", "--file", "gate-kernel.s", "--line", "88", "--line", "119");
+    void theCallersRegistersTellASwappedSaveAForgottenClearAndAMissingFpuSwitch() {
+        CliTest.Run r = CliTest.run("mutate", "--file", "gate-kernel.s", "--line", "88", "--line", "94", "--line", "119");
         String out = r.out();
+        assertTrue(out.contains("gate-kernel.s:94 drop `call lvd_enter_domain_state` (INV5)"), out + r.err());
         assertTrue(out.contains("gate-kernel.s:88 `%r12` -> `%r13` (INV5)"), out + r.err());
         assertTrue(out.contains("gate-kernel.s:119 drop `xorq %r15, %r15` (INV5)"), out);
         assertTrue(out.contains("gate-kernel.s:119 `%r15` -> `%rax` (INV5)"), out);

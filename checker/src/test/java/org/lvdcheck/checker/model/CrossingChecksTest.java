@@ -199,6 +199,20 @@ class CrossingChecksTest {
     }
 
     @Test
+    void enteringDriverCodeWithAKernelThreadsFpuContentsBreaksInv5() {
+        ArchRegs clean = hardened.regs().withGpr(ArchRegs.RBX, 0).withGsBase(0).withRsp(0xffffff80c0001ff8L);
+        assertEquals(List.of(), enterNet(hardened, clean), "the reset state's tokens: what a domain's saved state starts as");
+        long t1Sse = org.lvdcheck.emulator.lxd.SystemBuilder.fpuToken(1, 1);
+        List<Violation> l = enterNet(hardened, clean.withSseState(t1Sse));
+        assertEquals(1, l.size());
+        assertTrue(l.get(0).evidence().contains("sse = token 0x" + Long.toHexString(t1Sse) + " (thread t1's FPU contents)"),
+                l.get(0).evidence());
+        assertEquals(List.of(), enterNet(hardened, clean.withSseState(t1Sse).withTaint(ArchRegs.T_SSE, true)),
+                "⊤ is the driver's own");
+        assertEquals(List.of(), enterNet(hardened, clean.withAvxState(t1Sse)), "t1's SSE token is no thread's AVX contents");
+    }
+
+    @Test
     void kernelOnlyValuesAreThePerCpuAreasThreadStacksAndKernelOnlySections() {
         KernelValues kv = asBuilt.checks().kernelValues();
         LvdSystem sys = asBuilt.sys();

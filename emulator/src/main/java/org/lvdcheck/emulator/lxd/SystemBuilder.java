@@ -88,6 +88,18 @@ public final class SystemBuilder {
     }
 
     /**
+     * The XSAVE component token a new thread's FPU registers start with: component
+     * {@code ArchRegs.XSTATE_X87}, {@code XSTATE_SSE} or {@code XSTATE_AVX}. What the FPU holds when the kernel calls a domain is its caller's data (a
+     * kernel_fpu_begin section's, or in process context the user's), so each thread's is distinct,
+     * from every other thread's and from the reset state's 0, which is what a domain's saved state
+     * starts as: a gate that let the driver run on the kernel's FPU, or gave the kernel back the
+     * domain's, shows in INV5.
+     */
+    public static long fpuToken(int thread, int component) {
+        return 0x4650550000000000L | ((long) (thread + 1) << 8) | (component + 1);
+    }
+
+    /**
      * The symbol each view's copy of the gate pages checks ECX against after a VMFUNC into that view:
      * a domain's EPTP-list slot ({@code lcd_arch->ept_id}; a constant 1 in lvd-linux, which has one LVD).
      * In the kernel's copy it is -1: a VMFUNC into the kernel leaves ECX = 0, so those checks never pass.
@@ -227,6 +239,9 @@ public final class SystemBuilder {
                     .withCr3(layout.threadCr3()[t]);
             for (int k = 0; k < CALLEE_SAVED.length; k++) {
                 r = r.withGpr(CALLEE_SAVED[k], callerValue(th.taskGva(), k));
+            }
+            for (int comp : new int[] {ArchRegs.XSTATE_X87, ArchRegs.XSTATE_SSE, ArchRegs.XSTATE_AVX}) {
+                r = r.withXstate(comp, fpuToken(t, comp));
             }
             threads.add(new ThreadState(ThreadStatus.NEW, th.cpu(), r));
         }

@@ -78,7 +78,7 @@ class SystemBuilderTest {
     }
 
     @Test
-    void aNewThreadHoldsItsCallersDistinctKernelValuesInTheCalleeSavedRegisters() throws Exception {
+    void aNewThreadHoldsItsCallersDistinctValuesInTheCalleeSavedRegistersAndTheFpu() throws Exception {
         SystemBuilder.Built b = built("lvd-hardened");
         int[] calleeSaved = {org.lvdcheck.emulator.cpu.ArchRegs.RBX, org.lvdcheck.emulator.cpu.ArchRegs.RBP,
             org.lvdcheck.emulator.cpu.ArchRegs.R12, org.lvdcheck.emulator.cpu.ArchRegs.R13,
@@ -93,6 +93,12 @@ class SystemBuilderTest {
                 assertTrue(v > th.taskGva() && v < (th.taskGva() | 0xFFF), th.name() + ": in its task_struct's page, below "
                         + "the stack");
                 assertTrue(all.add(v), "distinct: 0x" + Long.toHexString(v));
+            }
+            for (int comp = 0; comp < 3; comp++) {
+                long tok = regs.xstate(comp);
+                assertEquals(SystemBuilder.fpuToken(t, comp), tok, th.name() + " FPU component " + comp);
+                assertNotEquals(0, tok, "not the reset state's");
+                assertTrue(all.add(tok), "distinct: 0x" + Long.toHexString(tok));
             }
             assertEquals(th.argGva(), regs.gpr(org.lvdcheck.emulator.cpu.ArchRegs.RDI), "entry(arg)");
             assertEquals(th.stackTop(), regs.rsp());
