@@ -276,9 +276,9 @@ final class CrossingChecks {
         leak(leaks, "fs.base", r.fsBase(), r.tainted(ArchRegs.T_FS_BASE));
         leak(leaks, "gs.base", r.gsBase(), r.tainted(ArchRegs.T_GS_BASE));
         leak(leaks, "kernel_gs_base", r.kernelGsBase(), r.tainted(ArchRegs.T_KERNEL_GS_BASE));
-        fpuLeak(leaks, "x87", 0, r.x87State(), r.tainted(ArchRegs.T_X87));
-        fpuLeak(leaks, "sse", 1, r.sseState(), r.tainted(ArchRegs.T_SSE));
-        fpuLeak(leaks, "avx", 2, r.avxState(), r.tainted(ArchRegs.T_AVX));
+        fpuLeak(leaks, "x87", ArchRegs.XSTATE_X87, r.x87State(), r.tainted(ArchRegs.T_X87));
+        fpuLeak(leaks, "sse", ArchRegs.XSTATE_SSE, r.sseState(), r.tainted(ArchRegs.T_SSE));
+        fpuLeak(leaks, "avx", ArchRegs.XSTATE_AVX, r.avxState(), r.tainted(ArchRegs.T_AVX));
         if (!leaks.isEmpty()) {
             out.add(new Violation(PropertyId.INV5.name(), "cpu" + c + " enters " + system.viewName(now)
                     + "'s driver code at " + (r.tainted(ArchRegs.T_RIP) ? "⊤" : "0x" + Long.toHexString(r.rip()))

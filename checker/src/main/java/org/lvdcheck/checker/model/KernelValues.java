@@ -107,7 +107,8 @@ public final class KernelValues {
 
     /**
      * Whose FPU contents the XSAVE component token {@code token} of component {@code component}
-     * (0 x87, 1 SSE, 2 AVX) is, or null: a kernel thread's own token
+     * ({@code ArchRegs.XSTATE_X87}, {@code XSTATE_SSE}, {@code XSTATE_AVX}) is, or null: a kernel
+     * thread's own token
      * ({@link org.lvdcheck.emulator.lxd.SystemBuilder#fpuToken}), which only the kernel side's FPU
      * holds.
      */

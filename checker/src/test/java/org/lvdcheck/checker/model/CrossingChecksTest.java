@@ -202,7 +202,7 @@ class CrossingChecksTest {
     void enteringDriverCodeWithAKernelThreadsFpuContentsBreaksInv5() {
         ArchRegs clean = hardened.regs().withGpr(ArchRegs.RBX, 0).withGsBase(0).withRsp(0xffffff80c0001ff8L);
         assertEquals(List.of(), enterNet(hardened, clean), "the reset state's tokens: what a domain's saved state starts as");
-        long t1Sse = org.lvdcheck.emulator.lxd.SystemBuilder.fpuToken(1, 1);
+        long t1Sse = org.lvdcheck.emulator.lxd.SystemBuilder.fpuToken(1, ArchRegs.XSTATE_SSE);
         List<Violation> l = enterNet(hardened, clean.withSseState(t1Sse));
         assertEquals(1, l.size());
         assertTrue(l.get(0).evidence().contains("sse = token 0x" + Long.toHexString(t1Sse) + " (thread t1's FPU contents)"),

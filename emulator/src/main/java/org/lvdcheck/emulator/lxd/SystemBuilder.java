@@ -79,21 +79,22 @@ public final class SystemBuilder {
 
     /**
      * The value a new thread's callee-saved register {@code k} (an index of RBX, RBP, R12–R15)
-     * starts with: an address in the page of the thread's task_struct ({@code task + 0x400 - 8k}), distinct
-     * for each register and kernel-only for INV5's domain side. Not an address in a stack: a
-     * register that points into a stack keeps that stack live for the dead-stack reduction.
+     * starts with: an address in the page of the thread's task_struct
+     * ({@code task + 0x400 - 8k}), distinct for each register and kernel-only for INV5's domain
+     * side. Not an address in a stack: a register that points into a stack keeps that stack live
+     * for the dead-stack reduction.
      */
     public static long callerValue(long taskGva, int k) {
         return taskGva + 0x400 - 8L * k;
     }
 
     /**
-     * The XSAVE component token a new thread's FPU registers start with: component
-     * {@code ArchRegs.XSTATE_X87}, {@code XSTATE_SSE} or {@code XSTATE_AVX}. What the FPU holds when the kernel calls a domain is its caller's data (a
-     * kernel_fpu_begin section's, or in process context the user's), so each thread's is distinct,
-     * from every other thread's and from the reset state's 0, which is what a domain's saved state
-     * starts as: a gate that let the driver run on the kernel's FPU, or gave the kernel back the
-     * domain's, shows in INV5.
+     * The XSAVE component token a new thread's FPU registers start with, for component
+     * {@code ArchRegs.XSTATE_X87}, {@code XSTATE_SSE} or {@code XSTATE_AVX}. What the FPU holds
+     * when the kernel calls a domain is its caller's data (a kernel_fpu_begin section's, or in
+     * process context the user's), so each thread's is distinct, from every other thread's and
+     * from the reset state's 0, which is what a domain's saved state starts as: a gate that let
+     * the driver run on the kernel's FPU, or gave the kernel back the domain's, shows in INV5.
      */
     public static long fpuToken(int thread, int component) {
         return 0x4650550000000000L | ((long) (thread + 1) << 8) | (component + 1);
