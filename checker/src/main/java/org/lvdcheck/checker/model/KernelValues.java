@@ -33,10 +33,6 @@ public final class KernelValues {
     /** The threads' names, for {@link #kernelFpu}. */
     private final List<String> threads;
 
-    KernelValues(List<Range> ranges) {
-        this(ranges, List.of());
-    }
-
     KernelValues(List<Range> ranges, List<String> threads) {
         this.ranges = ranges.stream().sorted(Comparator.comparing(Range::start, Long::compareUnsigned))
                 .toArray(Range[]::new);
