@@ -48,11 +48,18 @@ public final class MutationRun {
      * What a mutant's (or the original's) searches found: the first property violated, or null;
      * and, when the breadth-first search was complete, the witnesses it reached (else null).
      */
-    private record Search(String violated, java.util.Set<String> reached, String how) {
+    private record Search(String violated, java.util.Set<String> reached, String how, long states) {
         Search(String violated, java.util.Set<String> reached) {
-            this(violated, reached, "");
+            this(violated, reached, "", 0);
+        }
+
+        Search(String violated, java.util.Set<String> reached, String how) {
+            this(violated, reached, how, 0);
         }
     }
+
+    /** A survivor's detail when its breadth-first search explored every reachable state. */
+    public static final String COMPLETE_NO_VIOLATION = "its complete search finds no violation";
 
     public MutationRun(String spec, long maxStates, int workers) {
         this(spec, maxStates, workers, true);
@@ -150,7 +157,9 @@ public final class MutationRun {
                     }
                 }
             }
-            return new Result(m, Outcome.SURVIVED, null, "no violation within the bounds");
+            return new Result(m, Outcome.SURVIVED, null, s.reached() != null
+                    ? String.format(java.util.Locale.ROOT, "%s: %,d states", COMPLETE_NO_VIOLATION, s.states())
+                    : "no violation within the bounds");
         } catch (InputError e) {
             return new Result(m, Outcome.INVALID, null, e.getMessage());
         } catch (RuntimeException e) {
@@ -177,7 +186,8 @@ public final class MutationRun {
                 java.util.Set<String> reached = new java.util.TreeSet<>();
                 sys.witnesses().all().forEach(w -> reached.add(w.name()));
                 sys.witnesses().unreached().forEach(w -> reached.remove(w.name()));
-                return new Search(null, reached); // complete: a depth-first search finds nothing more
+                // complete: a depth-first search finds nothing more
+                return new Search(null, reached, "", r.stats().distinctStates());
             }
         }
         if (actionWalks) {

@@ -49,6 +49,24 @@ class MutateCliTest {
         assertEquals(0, r.code(), "every mutant caught");
     }
 
+    /**
+     * A survivor says whether its search was complete: the `ud2` after the abort hypercall, which
+     * never returns, is never reached, and tiny's whole space fits 5,000 states; with 300 the same
+     * mutant survives only the bounds.
+     */
+    @Test
+    void aSurvivorSaysWhetherItsSearchWasComplete() {
+        CliTest.Run r = CliTest.run("mutate", "--spec", TINY, "--file", "asm/gate.s", "--line", "25",
+                "--max-states", "5000", "--workers", "1");
+        assertEquals(3, r.code(), r.out() + r.err());
+        assertTrue(r.out().matches("(?s).*survived \\S*gate\\.s:25 drop `ud2` \\(its complete search finds no violation: "
+                + "1,\\d{3} states\\)\n.*"), r.out());
+        CliTest.Run bounded = CliTest.run("mutate", "--spec", TINY, "--file", "asm/gate.s", "--line", "25",
+                "--max-states", "300", "--workers", "1");
+        assertEquals(3, bounded.code(), bounded.out() + bounded.err());
+        assertTrue(bounded.out().matches("(?s).*survived \\S*gate\\.s:25 drop `ud2`\n.*"), bounded.out());
+    }
+
     @Test
     void aFileTheSpecDoesNotHaveIsAUsageError() {
         CliTest.Run r = CliTest.run("mutate", "--spec", TINY, "--file", "nowhere.s");
