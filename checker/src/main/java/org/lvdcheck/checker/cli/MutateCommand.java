@@ -137,7 +137,8 @@ public final class MutateCommand implements Callable<Integer> {
                     : r.property() != null ? " (" + r.property() + (r.detail().isEmpty() ? "" : ", " + r.detail()) + ")"
                     : r.outcome() == MutationRun.Outcome.INVALID
                             ? " (" + firstLine(r.detail()) + ")"
-                    : r.detail().startsWith(MutationRun.COMPLETE_NO_VIOLATION) ? " (" + r.detail() + ")" : "",
+                    : r.outcome() == MutationRun.Outcome.SURVIVED && !r.detail().equals(MutationRun.BOUNDED_NO_VIOLATION)
+                            ? " (" + firstLine(r.detail()) + ")" : "",
                     ctx != null && r.outcome() == MutationRun.Outcome.SURVIVED
                             ? " [ran: " + ctx.describe(r.mutant().patch().file(), r.mutant().patch().line()) + "]" : "");
             out.flush();

@@ -61,6 +61,9 @@ public final class MutationRun {
     /** A survivor's detail when its breadth-first search explored every reachable state. */
     public static final String COMPLETE_NO_VIOLATION = "its complete search finds no violation";
 
+    /** A survivor's detail when its searches stopped at the bound. */
+    public static final String BOUNDED_NO_VIOLATION = "no violation within the bounds";
+
     public MutationRun(String spec, long maxStates, int workers) {
         this(spec, maxStates, workers, true);
     }
@@ -159,7 +162,7 @@ public final class MutationRun {
             }
             return new Result(m, Outcome.SURVIVED, null, s.reached() != null
                     ? String.format(java.util.Locale.ROOT, "%s: %,d states", COMPLETE_NO_VIOLATION, s.states())
-                    : "no violation within the bounds");
+                    : BOUNDED_NO_VIOLATION);
         } catch (InputError e) {
             return new Result(m, Outcome.INVALID, null, e.getMessage());
         } catch (RuntimeException e) {
