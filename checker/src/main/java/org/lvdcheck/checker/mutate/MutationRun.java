@@ -46,15 +46,12 @@ public final class MutationRun {
 
     /**
      * What a mutant's (or the original's) searches found: the first property violated, or null;
-     * and, when the breadth-first search was complete, the witnesses it reached (else null).
+     * and, when the breadth-first search was complete, the witnesses it reached and its state count
+     * (else null and 0).
      */
     private record Search(String violated, java.util.Set<String> reached, String how, long states) {
         Search(String violated, java.util.Set<String> reached) {
             this(violated, reached, "", 0);
-        }
-
-        Search(String violated, java.util.Set<String> reached, String how) {
-            this(violated, reached, how, 0);
         }
     }
 
@@ -196,7 +193,7 @@ public final class MutationRun {
         if (actionWalks) {
             ActionWalks.Found f = new ActionWalks(Replay.system(loaded, true), judged).firstViolation();
             if (f != null) {
-                return new Search(f.property(), null, f.how());
+                return new Search(f.property(), null, f.how(), 0);
             }
         }
         return new Search(null, null);
