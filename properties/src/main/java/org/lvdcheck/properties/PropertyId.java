@@ -167,7 +167,10 @@ public enum PropertyId {
                     + "kernel.",
             "paraphrase of the paper's abstract (its motivation); the property is lvdcheck's (DESIGN.md §4)",
             "over a state: no CPU is stopped by the hypervisor (an abort hypercall, an unhandled VM exit, a triple "
-                    + "fault or a VMFUNC failure); the stopping step's event names the cause");
+                    + "fault or a VMFUNC failure); the stopping step's event names the cause; and no CPU "
+                    + "locks up: after a backward step in trusted code under the kernel's view with IF clear, the CPU "
+                    + "does not come back to a state it passed through forced, CPU-local steps (a spin no interrupt or "
+                    + "kill ends)");
 
     private final String propertyName;
     private final String holdsWhen;

@@ -162,6 +162,9 @@ public final class CheckCommand implements Callable<Integer> {
         if (!CheckReport.ownershipBreaches(sys).isEmpty()) {
             result = result.withoutHolds(org.lvdcheck.checker.explore.Inconclusive.OWNERSHIP_BREACH);
         }
+        if (!sys.lockupsUndecided().isEmpty()) {
+            result = result.withoutHold(PropertyId.AVAIL.name(), org.lvdcheck.checker.explore.Inconclusive.LOCKUP_UNDECIDED);
+        }
         List<CheckReport.Written> traces = CheckReport.writeTraces(explorer, result, sys, loaded, fpSeed, traceDir);
         CheckReport report = new CheckReport(loaded, sys, result, checked, notChecked, traces, explorer.seenSetBytes());
         report.print(out);

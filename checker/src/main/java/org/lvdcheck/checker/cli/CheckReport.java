@@ -178,7 +178,7 @@ final class CheckReport {
                 && ownershipBreaches(sys).isEmpty() ? ExitCode.HOLDS : ExitCode.INCONCLUSIVE;
     }
 
-    /** The breaches of the reduction's frame ownership the run saw (none without reduction). */
+    /** The breaches of the frame ownership the reduction and the hard-lockup test rely on that the run saw. */
     static List<String> ownershipBreaches(org.lvdcheck.checker.model.LvdTransitionSystem sys) {
         return sys.ownership() == null ? List.of() : sys.ownership().breaches();
     }
@@ -217,8 +217,11 @@ final class CheckReport {
             out.println("INVEPT obligation unmet: " + o + " (the model keeps no EPT translation cache; the verdict cannot be holds)");
         }
         for (String b : ownershipBreaches(sys)) {
-            out.println("frame ownership breached: " + b + " (the partial-order reduction took that frame as not "
-                    + "shared; the verdict cannot be holds: check again with --no-reduction)");
+            out.println("frame ownership breached: " + b + " (the partial-order reduction and the hard-lockup test took "
+                    + "that frame as not shared; the verdict cannot be holds)");
+        }
+        for (String u : sys.lockupsUndecided()) {
+            out.println("lockup undecided: " + u + " (AVAIL cannot hold)");
         }
         Witnesses ws = sys.witnesses();
         for (int i = 0; i < ws.all().size(); i++) {
@@ -356,6 +359,8 @@ final class CheckReport {
         sys.invept().unmet().forEach(io::add);
         ArrayNode ob = root.putArray("ownershipBreaches");
         ownershipBreaches(sys).forEach(ob::add);
+        ArrayNode lu = root.putArray("lockupsUndecided");
+        sys.lockupsUndecided().forEach(lu::add);
         ArrayNode wn = root.putArray("witnesses");
         Witnesses ws = sys.witnesses();
         for (int i = 0; i < ws.all().size(); i++) {

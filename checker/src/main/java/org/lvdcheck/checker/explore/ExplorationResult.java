@@ -80,6 +80,15 @@ public record ExplorationResult(Strategy strategy, Inconclusive incompleteReason
      * This result with every property that holds turned into {@code INCONCLUSIVE (reason)}: the
      * explored system left behaviours out, so only its violations stand.
      */
+    public ExplorationResult withoutHold(String property, Inconclusive reason) {
+        List<Verdict> changed = new ArrayList<>();
+        for (Verdict v : verdicts) {
+            changed.add(v.status() == Status.HOLDS && v.property().equals(property)
+                    ? new Verdict(v.property(), Status.INCONCLUSIVE, reason, null, v.cut()) : v);
+        }
+        return new ExplorationResult(strategy, incompleteReason, changed, deadlockIds, stats);
+    }
+
     public ExplorationResult withoutHolds(Inconclusive reason) {
         List<Verdict> changed = new ArrayList<>();
         for (Verdict v : verdicts) {

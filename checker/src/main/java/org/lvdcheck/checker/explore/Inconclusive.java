@@ -26,7 +26,9 @@ public enum Inconclusive {
     /** Trusted code left a stale EPT translation without INVEPT: the model's no-TLB premise failed. */
     INVEPT_OBLIGATION("INVEPT obligation unmet"),
     /** A step of one CPU reached a frame the partial-order reduction took as another CPU's or thread's, or wrote a read-only one. */
-    OWNERSHIP_BREACH("frame ownership breached");
+    OWNERSHIP_BREACH("frame ownership breached"),
+    /** A hard-lockup test ran out of steps before its CPU came back to a state or left the loop (AVAIL only). */
+    LOCKUP_UNDECIDED("lockup undecided");
 
     private final String label;
 

@@ -43,8 +43,12 @@ public final class LvdTransitionSystem implements TransitionSystem<CheckState> {
     private final InveptObligations invept = new InveptObligations();
     /** Canonical frames of the states the breadth-first search keeps (one thread uses it: the merge). */
     private final PhysMem.Interner interner = new PhysMem.Interner();
-    /** The frames the reduction takes as one CPU's or thread's, and the breaches seen; null without reduction. */
+    /**
+     * The frames the reduction and the hard-lockup test take as one CPU's or thread's, and the breaches
+     * seen (kept with and without reduction: {@link HardLockup} relies on it in both).
+     */
     private final FrameOwnership ownership;
+    private final HardLockup lockups;
     /** The dead-stack reduction, or null without reduction. */
     private final DeadStacks deadStacks;
     private final WriteOnlyWords writeOnly;
@@ -79,7 +83,8 @@ public final class LvdTransitionSystem implements TransitionSystem<CheckState> {
         this.crossingsVisible = witnesses.namesCrossings();
         this.deadStacks = reduction ? DeadStacks.of(machine) : null;
         this.writeOnly = reduction ? WriteOnlyWords.of(machine) : null;
-        this.ownership = reduction ? new FrameOwnership(machine) : null;
+        this.ownership = new FrameOwnership(machine);
+        this.lockups = new HardLockup(this);
         this.transparency = reduction && coarseInterrupts ? new InterruptTransparency(machine, checks.transitionCode()) : null;
     }
 
@@ -102,11 +107,19 @@ public final class LvdTransitionSystem implements TransitionSystem<CheckState> {
     }
 
     /**
-     * The frame ownership the partial-order reduction relies on, whose breaches withhold every
-     * "holds" (null without reduction).
+     * The frame ownership the partial-order reduction and the hard-lockup test rely on, whose breaches
+     * withhold every "holds".
      */
     public FrameOwnership ownership() {
         return ownership;
+    }
+
+    /**
+     * The hard-lockup tests that ran out of steps ({@link HardLockup#MAX_STEPS}) before a cycle or an
+     * exit: AVAIL cannot hold.
+     */
+    public List<String> lockupsUndecided() {
+        return lockups.undecided();
     }
 
     /** The spec's reachability witnesses and which the steps taken so far reached. */
@@ -247,8 +260,18 @@ public final class LvdTransitionSystem implements TransitionSystem<CheckState> {
     /** The control flags an IRETQ restores from the frame and a resumption in transition code takes from it. */
     private static final long RESUMED_FLAGS = Rflags.AC | Rflags.DF | Rflags.TF | Rflags.IF;
 
-    /** Takes one choice: the next state and what happened. */
+    /** Takes one choice: the next state and what happened (with AVAIL's hard-lockup test, {@link HardLockup}). */
     public Taken take(CheckState s, Choice ch) {
+        return take(s, ch, true);
+    }
+
+    /** Whether taken step {@code t} from {@code s} is CPU-local ({@link CpuLocality}). */
+    boolean cpuLocal(CheckState s, Taken t) {
+        return CpuLocality.isLocal(t.choice().action(), t.step(), s.machine(), machine, ownership, crossingsVisible);
+    }
+
+    /** {@link #take(CheckState, Choice)}, with the hard-lockup test after a backward step only when {@code lockup}. */
+    Taken take(CheckState s, Choice ch, boolean lockup) {
         int c = ch.action().cpu();
         Step st = forgetting(() -> resume(s, ch.action(), machine.next(s.machine(), ch.action())), ch.action()::toString);
         MachineState next = deadStacks == null ? st.state()
@@ -269,9 +292,7 @@ public final class LvdTransitionSystem implements TransitionSystem<CheckState> {
         }
         witnesses.observe(s.machine(), ch.action(), st);
         invept.observe(st);
-        if (ownership != null) {
-            ownership.observe(s.machine(), c, st);
-        }
+        ownership.observe(s.machine(), c, st);
         CheckState n = ch.source() >= 0 ? s.fired(ch.source(), cpus, c, next) : s.withMachine(next);
         StepChecks.Checked checked = forgetting(() -> checks.step(s.machine(), s.caller(), s.crossing(), ch.action(),
                 st), () -> "a check of " + ch.action());
@@ -283,7 +304,14 @@ public final class LvdTransitionSystem implements TransitionSystem<CheckState> {
         if (transparency != null) {
             n = n.withDeferred(deferred(s, ch.action(), st, next, checked.violations().isEmpty()));
         }
-        return new Taken(ch, st, n, checked.violations());
+        Taken t = new Taken(ch, st, n, checked.violations());
+        if (lockup) {
+            String locked = lockups.after(s, t);
+            if (locked != null) {
+                t = new Taken(ch, st, n, List.of(new Violation(org.lvdcheck.properties.PropertyId.AVAIL.name(), locked)));
+            }
+        }
+        return t;
     }
 
     /**
