@@ -180,7 +180,7 @@ final class CheckReport {
 
     /** The breaches of the frame ownership the reduction and the hard-lockup test rely on that the run saw. */
     static List<String> ownershipBreaches(org.lvdcheck.checker.model.LvdTransitionSystem sys) {
-        return sys.ownership() == null ? List.of() : sys.ownership().breaches();
+        return sys.ownership().breaches();
     }
 
     String verdictWord() {

@@ -76,24 +76,24 @@ public record ExplorationResult(Strategy strategy, Inconclusive incompleteReason
         return new ExplorationResult(strategy, incompleteReason, changed, deadlockIds, stats);
     }
 
+    /** This result with {@code property}, if it holds, turned into {@code INCONCLUSIVE (reason)}. */
+    public ExplorationResult withoutHold(String property, Inconclusive reason) {
+        return withoutHolds(property::equals, reason);
+    }
+
     /**
      * This result with every property that holds turned into {@code INCONCLUSIVE (reason)}: the
      * explored system left behaviours out, so only its violations stand.
      */
-    public ExplorationResult withoutHold(String property, Inconclusive reason) {
-        List<Verdict> changed = new ArrayList<>();
-        for (Verdict v : verdicts) {
-            changed.add(v.status() == Status.HOLDS && v.property().equals(property)
-                    ? new Verdict(v.property(), Status.INCONCLUSIVE, reason, null, v.cut()) : v);
-        }
-        return new ExplorationResult(strategy, incompleteReason, changed, deadlockIds, stats);
+    public ExplorationResult withoutHolds(Inconclusive reason) {
+        return withoutHolds(p -> true, reason);
     }
 
-    public ExplorationResult withoutHolds(Inconclusive reason) {
+    private ExplorationResult withoutHolds(java.util.function.Predicate<String> which, Inconclusive reason) {
         List<Verdict> changed = new ArrayList<>();
         for (Verdict v : verdicts) {
-            changed.add(v.status() == Status.HOLDS ? new Verdict(v.property(), Status.INCONCLUSIVE, reason, null, v.cut())
-                    : v);
+            changed.add(v.status() == Status.HOLDS && which.test(v.property())
+                    ? new Verdict(v.property(), Status.INCONCLUSIVE, reason, null, v.cut()) : v);
         }
         return new ExplorationResult(strategy, incompleteReason, changed, deadlockIds, stats);
     }

@@ -87,12 +87,10 @@ final class HardLockup {
         int length = 0;
         while (true) {
             Integer rest = exitIn.get(passed.get(passed.size() - 1));
-            if (rest != null) {
-                return leaves(passed, passed.size() - 1 + rest, c, after.rip());
-            }
-            CheckState next = forced(hare, c);
+            CheckState next = rest == null ? forced(hare, c) : null;
             if (next == null) {
-                return leaves(passed, passed.size() - 1, c, after.rip());
+                leaves(passed, passed.size() - 1 + (rest == null ? 0 : rest), c, after.rip());
+                return null;
             }
             if (passed.size() > MAX_STEPS) {
                 undecided(c, after.rip());
@@ -134,7 +132,7 @@ final class HardLockup {
      * The run whose states are {@code passed} leaves the loop {@code steps} forced steps after its first
      * state: each state's distance is remembered; a run of {@link #MAX_STEPS} or more is undecided.
      */
-    private String leaves(List<Long> passed, int steps, int c, long rip) {
+    private void leaves(List<Long> passed, int steps, int c, long rip) {
         if (exitIn.size() + passed.size() > MAX_KNOWN) {
             exitIn.clear();
         }
@@ -144,7 +142,6 @@ final class HardLockup {
         if (steps >= MAX_STEPS) {
             undecided(c, rip);
         }
-        return null;
     }
 
     private void undecided(int c, long rip) {
