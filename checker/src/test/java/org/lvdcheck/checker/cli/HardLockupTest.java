@@ -6,8 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * AVAIL's hard lockups (docs/PROPERTIES.md, AVAIL): tiny.lvd's kernel thread, back from its call
@@ -32,7 +36,7 @@ class HardLockupTest {
 
     /** Checks AVAIL on the spec in {@link #dir} as it is, with {@code more} arguments. */
     private CliTest.Run check(String... more) {
-        String[] args = java.util.stream.Stream.concat(java.util.stream.Stream.of("check", "--spec",
+        String[] args = Stream.concat(Stream.of("check", "--spec",
                 dir.resolve("tiny.lvd").toString(), "--quiet", "--property", "AVAIL", "--trace-dir",
                 dir.resolve("out").toString()), java.util.Arrays.stream(more)).toArray(String[]::new);
         return CliTest.run(args);
@@ -67,18 +71,6 @@ class HardLockupTest {
     }
 
     @Test
-    void aLoopThatEndsIsNoLockup() throws IOException {
-        CliTest.Run r = checkWithLoop("""
-                        cli
-                        movl $3, %ecx
-                2:      decl %ecx
-                        jnz 2b
-                """);
-        assertEquals(0, r.code(), r.out() + r.err());
-        assertTrue(r.out().contains("AVAIL  availability           holds"), r.out());
-    }
-
-    @Test
     void aForcedRunLongerThanTheLimitWithholdsHoldsWhateverTheWorkers() throws IOException {
         // 820 rounds of five instructions: 4,100 forced steps, past the test's 4,096.
         String loop = """
@@ -100,24 +92,35 @@ class HardLockupTest {
         }
     }
 
-    @Test
-    void aSpinWithInterruptsOnIsNoLockup() throws IOException {
-        CliTest.Run r = checkWithLoop("""
-                2:      jmp 2b
-                """);
+    /**
+     * Loops that are no lockup: one that ends (3 rounds), a spin with IF set (a timer would preempt
+     * it), and a spin on a word of kernel.low, which no CPU owns (a wait: another CPU may end it).
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("noLockups")
+    void aLoopThatEndsASpinWithInterruptsOnAndAWaitOnSharedMemoryAreNoLockup(String name, String loop)
+            throws IOException {
+        CliTest.Run r = checkWithLoop(loop);
         assertEquals(0, r.code(), r.out() + r.err());
         assertTrue(r.out().contains("AVAIL  availability           holds"), r.out());
     }
 
-    @Test
-    void aSpinOnMemoryNoCpuOwnsIsAWaitNotALockup() throws IOException {
-        CliTest.Run r = checkWithLoop("""
-                        cli
-                        movq $0xffff888000100000, %rbx   # a word of kernel.low: not this CPU's
-                2:      movq (%rbx), %rax
-                        jmp 2b
-                """);
-        assertEquals(0, r.code(), r.out() + r.err());
-        assertTrue(r.out().contains("AVAIL  availability           holds"), r.out());
+    static Stream<Arguments> noLockups() {
+        return Stream.of(
+                Arguments.of("a loop of 3 rounds", """
+                                cli
+                                movl $3, %ecx
+                        2:      decl %ecx
+                                jnz 2b
+                        """),
+                Arguments.of("a spin with IF set", """
+                        2:      jmp 2b
+                        """),
+                Arguments.of("a spin on a word of kernel.low", """
+                                cli
+                                movq $0xffff888000100000, %rbx   # a word of kernel.low: not this CPU's
+                        2:      movq (%rbx), %rax
+                                jmp 2b
+                        """));
     }
 }
