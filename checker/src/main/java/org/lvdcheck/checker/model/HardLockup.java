@@ -184,14 +184,8 @@ final class HardLockup {
      */
     private LvdTransitionSystem.Choice onlyChoice(CheckState x, int c) {
         LvdTransitionSystem.Choice only = null;
-        List<LvdTransitionSystem.Choice> mine = new ArrayList<>();
         for (LvdTransitionSystem.Choice ch : sys.choices(x)) {
-            if (ch.action().cpu() == c) {
-                mine.add(ch);
-            }
-        }
-        for (LvdTransitionSystem.Choice ch : mine) {
-            if (ch.action() instanceof Action.Interrupt && ch.source() >= 0) {
+            if (ch.action().cpu() != c || ch.action() instanceof Action.Interrupt && ch.source() >= 0) {
                 continue;
             }
             if (only != null || !(ch.action() instanceof Action.Execute)) {

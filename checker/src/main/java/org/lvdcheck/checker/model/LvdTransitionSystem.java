@@ -460,8 +460,7 @@ public final class LvdTransitionSystem implements TransitionSystem<CheckState> {
             Transition<CheckState> t = transition(s, all, taken, i);
             agents[ts.size()] = c;
             ts.add(t);
-            if (reduction && !global[c] && !(t.violations().isEmpty() && CpuLocality.isLocal(all.get(i).action(),
-                    taken[i].step(), s.machine(), machine, ownership, crossingsVisible))) {
+            if (reduction && !global[c] && !(t.violations().isEmpty() && cpuLocal(s, taken[i]))) {
                 global[c] = true;
             }
         }
@@ -542,9 +541,7 @@ public final class LvdTransitionSystem implements TransitionSystem<CheckState> {
                     continue;
                 }
                 Transition<CheckState> t = transition(s, all, taken, i);
-                local = t.violations().isEmpty()
-                        && CpuLocality.isLocal(all.get(i).action(), taken[i].step(), s.machine(), machine, ownership,
-                                crossingsVisible);
+                local = t.violations().isEmpty() && cpuLocal(s, taken[i]);
                 ts.add(t);
             }
             if (local && !ts.isEmpty()) {
