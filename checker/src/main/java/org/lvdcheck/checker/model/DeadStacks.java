@@ -3,9 +3,7 @@ package org.lvdcheck.checker.model;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 import org.lvdcheck.emulator.cpu.ArchRegs;
 import org.lvdcheck.emulator.lxd.LvdSystem;
 import org.lvdcheck.emulator.machine.Machine;
@@ -52,7 +50,8 @@ public final class DeadStacks {
     private final long[] los;
     private final long minLo;
     private final long maxHi;
-    private final Set<Long> stackFrames = new HashSet<>();
+    /** The host frames of the stacks, ascending (looked up for every frame whose memory roots are computed). */
+    private final long[] stackFrames;
 
     private DeadStacks(List<Region> rs) {
         rs.sort(Comparator.comparingLong(Region::lo));
@@ -60,13 +59,8 @@ public final class DeadStacks {
         this.los = rs.stream().mapToLong(Region::lo).toArray();
         this.minLo = rs.isEmpty() ? 0 : rs.get(0).lo();
         this.maxHi = rs.stream().mapToLong(Region::hi).max().orElse(0);
-        for (Region r : rs) {
-            for (long h : r.pageHpa()) {
-                if (h >= 0) {
-                    stackFrames.add(h >>> PhysMem.FRAME_SHIFT);
-                }
-            }
-        }
+        this.stackFrames = rs.stream().flatMapToLong(r -> Arrays.stream(r.pageHpa())).filter(h -> h >= 0)
+                .map(h -> h >>> PhysMem.FRAME_SHIFT).distinct().sorted().toArray();
     }
 
     /** The stacks of the machine's spec whose pages map to one host frame each in every view and CPU that maps them. */
@@ -253,7 +247,7 @@ public final class DeadStacks {
     private long[] memoryRoots(PhysMem mem) {
         long[] b = new long[regions.length];
         Arrays.fill(b, Long.MAX_VALUE);
-        mem.<long[]>forEachDerived(this, (n, w) -> stackFrames.contains(n) ? null : summary(n, w), (n, v) -> {
+        mem.<long[]>forEachDerived(this, (n, w) -> Arrays.binarySearch(stackFrames, n) >= 0 ? null : summary(n, w), (n, v) -> {
             if (v != null) {
                 for (int i = 0; i < b.length; i++) {
                     b[i] = Math.min(b[i], v[i]);
@@ -299,7 +293,7 @@ public final class DeadStacks {
         if (regions.length == 0) {
             return after;
         }
-        long[] from = bounds(before);
+        long[] from = beforeBounds(before);
         PhysMem a = after.mem();
         PhysMem b = before.mem();
         if (a != b) {
@@ -315,6 +309,23 @@ public final class DeadStacks {
             }
         }
         return forget(after, from, bounds(after));
+    }
+
+    /**
+     * Per worker thread, the last state {@link #canonical} was asked about as the state before a
+     * step and its bounds: an expansion asks about the same state once per successor.
+     */
+    private final ThreadLocal<Object[]> lastBefore = new ThreadLocal<>();
+
+    /** {@link #bounds}{@code (before)}, a fresh array, computed once for consecutive calls with the same state. */
+    private long[] beforeBounds(MachineState before) {
+        Object[] last = lastBefore.get();
+        if (last != null && last[0] == before) {
+            return ((long[]) last[1]).clone();
+        }
+        long[] b = bounds(before);
+        lastBefore.set(new Object[] {before, b.clone()});
+        return b;
     }
 
     private MachineState forget(MachineState s, long[] from, long[] to) {

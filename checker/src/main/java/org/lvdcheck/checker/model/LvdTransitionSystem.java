@@ -71,6 +71,7 @@ public final class LvdTransitionSystem implements TransitionSystem<CheckState> {
         this.checks = checks;
         this.reduction = reduction;
         this.cpus = machine.system().cpus();
+        this.driverChoices = new java.util.concurrent.atomic.AtomicReferenceArray<>(cpus);
         this.sources = machine.system().spec().sources();
         this.sourceVector = new int[sources.size()];
         for (int i = 0; i < sources.size(); i++) {
@@ -191,24 +192,34 @@ public final class LvdTransitionSystem implements TransitionSystem<CheckState> {
      */
     public List<Choice> choices(CheckState s) {
         MachineState m = s.machine();
-        List<Action> enabled = machine.actions(m);
-        List<Choice> out = new ArrayList<>();
+        // Per CPU, in CPU order: its instruction's actions, its arrivals, its kill IPI; the driver's
+        // moves come per CPU from driverMoves, as the same list while they stay the same.
+        List<Action> enabled = machine.actions(m, false);
+        List<Choice> out = new ArrayList<>(enabled.size() + 16);
+        int from = 0;
         for (int c = 0; c < cpus; c++) {
+            int to = from;
+            while (to < enabled.size() && enabled.get(to).cpu() == c) {
+                to++;
+            }
+            List<Action> moves = machine.driverMoves(m, c);
             if (s.resumesInTransitionCode(c)) {
                 // The IRETQ popped RIP ⊤ for trusted code the interrupt found with the driver's registers:
                 // it resumes at one of the transition-code instructions, with the frame's IF.
                 int v = machine.viewOf(m, c);
                 boolean frameIf = (s.resumedFlags(c) & Rflags.IF) != 0;
-                for (Action a : enabled) {
-                    if (a.cpu() == c && a instanceof Action.Driver d && d.move() instanceof DriverMove.Jump j
+                for (Action a : moves) {
+                    if (a instanceof Action.Driver d && d.move() instanceof DriverMove.Jump j
                             && j.interruptsEnabled() == frameIf && machine.transitionTarget(v, c, j.target())) {
                         out.add(new Choice(a, -1));
                     }
                 }
+                from = to;
                 continue;
             }
-            for (Action a : enabled) {
-                if (a.cpu() == c && !(a instanceof Action.Interrupt) && !(a instanceof Action.Driver)) {
+            for (int i = from; i < to; i++) {
+                Action a = enabled.get(i);
+                if (!(a instanceof Action.Interrupt)) {
                     out.add(new Choice(a, -1));
                 }
             }
@@ -221,17 +232,32 @@ public final class LvdTransitionSystem implements TransitionSystem<CheckState> {
                     continue;
                 }
                 Action.Interrupt in = new Action.Interrupt(c, sourceVector[i]);
-                if (enabled.contains(in) && !pending.contains(in)) {
+                if (enabled.subList(from, to).contains(in) && !pending.contains(in)) {
                     out.add(new Choice(in, i));
                 }
             }
-            for (Action a : enabled) {
-                if (a.cpu() == c && a instanceof Action.Driver) {
-                    out.add(new Choice(a, -1));
-                }
-            }
+            out.addAll(driverChoices(c, moves));
+            from = to;
         }
         return out;
+    }
+
+    /** Per CPU, {moves, their choices}: the last driver move list seen and its choices, built once. */
+    private final java.util.concurrent.atomic.AtomicReferenceArray<Object[]> driverChoices;
+
+    /** The choices of the driver's moves {@code moves} of CPU c, the same list while {@code moves} is. */
+    @SuppressWarnings("unchecked")
+    private List<Choice> driverChoices(int c, List<Action> moves) {
+        if (moves.isEmpty()) {
+            return List.of();
+        }
+        Object[] memo = driverChoices.get(c);
+        if (memo != null && memo[0] == moves) {
+            return (List<Choice>) memo[1];
+        }
+        List<Choice> built = moves.stream().map(a -> new Choice(a, -1)).toList();
+        driverChoices.set(c, new Object[] {moves, built});
+        return built;
     }
 
     /** The RFLAGS image of the interrupt frame at RSP of CPU c (at the IRETQ that pops it). */

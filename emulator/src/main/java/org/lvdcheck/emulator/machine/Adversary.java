@@ -1,17 +1,20 @@
 package org.lvdcheck.emulator.machine;
 
+
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.TreeSet;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import org.lvdcheck.emulator.cpu.ArchRegs;
 import org.lvdcheck.emulator.cpu.Cr4;
 import org.lvdcheck.emulator.cpu.Rflags;
 import org.lvdcheck.emulator.ept.Eptp;
 import org.lvdcheck.emulator.irq.Vectors;
 import org.lvdcheck.emulator.lxd.LvdSystem;
+import org.lvdcheck.emulator.mem.PhysMem;
 import org.lvdcheck.emulator.paging.EptGuestPhysical;
 import org.lvdcheck.emulator.paging.GuestPaging;
 import org.lvdcheck.emulator.paging.LinearAccess;
@@ -104,6 +107,7 @@ public final class Adversary {
         vmfuncSites = new long[views][cpus][];
         driverInstruction = new long[views];
         writeMoves = new DriverMove.Write[views][cpus];
+        movesMemo = new AtomicReferenceArray<>(views * cpus);
         boolean smap = false;
         for (int c = 0; c < cpus; c++) {
             smap |= (machine.initial().cpu(c).regs().cr4() & Cr4.SMAP) != 0;
@@ -206,13 +210,49 @@ public final class Adversary {
 
     // ---- enumeration ---------------------------------------------------------------------
 
-    /** Every move the driver can make on CPU c in state s, in a fixed order; none unless c runs driver code. */
+    /**
+     * The last move list built for each [view][cpu] slot ({@code view * cpus + cpu}), with what it
+     * was built from: the frame of the CPU's EPTP list (its token) and the VMCS's CR3-target
+     * values. Everything else a move list depends on is fixed when the adversary is built.
+     */
+    private final AtomicReferenceArray<MovesMemo> movesMemo;
+
+    private record MovesMemo(long listAddress, Object listFrame, long[] cr3Targets, List<Action> moves) {}
+
+    /**
+     * Every move the driver can make on CPU c in state s, in a fixed order (an unmodifiable list);
+     * none unless c runs driver code. The list is remembered per view and CPU and given again
+     * while the CPU's EPTP-list frame and CR3-target values are the same (a state in driver
+     * control is expanded, and its moves listed, many times).
+     */
     public List<Action> moves(MachineState s, int c) {
-        List<Action> out = new ArrayList<>();
         if (!machine.compromised() || s.cpu(c).mode() != CpuMode.RUNNING || !machine.inDriverCode(s, c)) {
-            return out;
+            return List.of();
         }
         int v = machine.viewOf(s, c);
+        var vmcs = s.cpu(c).vmcs();
+        long list = vmcs.eptpListAddress();
+        // The list is one 4 KiB frame when it is aligned (as VM entry requires of the EPTP-list address).
+        Object frame = (list & (PhysMem.FRAME_SIZE - 1)) == 0 ? s.mem().frameToken(list >>> PhysMem.FRAME_SHIFT) : null;
+        long[] cr3 = new long[vmcs.cr3TargetCount()];
+        for (int i = 0; i < cr3.length; i++) {
+            cr3[i] = vmcs.cr3Target(i);
+        }
+        int slot = v * system.cpus() + c;
+        MovesMemo memo = movesMemo.get(slot);
+        if (memo != null && frame != null && memo.listFrame() == frame && memo.listAddress() == list
+                && java.util.Arrays.equals(memo.cr3Targets(), cr3)) {
+            return memo.moves();
+        }
+        List<Action> out = java.util.Collections.unmodifiableList(buildMoves(s, c, v));
+        if (frame != null) {
+            movesMemo.set(slot, new MovesMemo(list, frame, cr3, out));
+        }
+        return out;
+    }
+
+    private List<Action> buildMoves(MachineState s, int c, int v) {
+        List<Action> out = new ArrayList<>(1 << 11);
         List<long[]> classes = vmfuncClasses(s, c);
         for (long site : vmfuncSites[v][c]) {
             for (long[] k : classes) {

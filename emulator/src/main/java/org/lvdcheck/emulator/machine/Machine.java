@@ -56,6 +56,8 @@ public final class Machine {
     private final Hypervisor hypervisor;
     private final KernelPrimitives primitives;
     private final Adversary adversary;
+    /** The spec's vectors by number, in the order {@link #actions} lists their arrivals. */
+    private final List<Model.Vector> sortedVectors;
 
     /** The concrete machine ({@link Semantics#CONCRETE}). */
     public Machine(LvdSystem system, MachineState initial) {
@@ -73,6 +75,8 @@ public final class Machine {
         this.primitives = new KernelPrimitives(system, this);
         this.adversary = new Adversary(system, this);
         this.spinCalls = spinCalls(system);
+        this.sortedVectors = system.spec().vectors().stream()
+                .sorted(java.util.Comparator.comparingInt(Model.Vector::number)).toList();
     }
 
     /** The kernel-view addresses of every linked {@code call do_raw_spin_lock}: where a CPU may spin. */
@@ -150,9 +154,17 @@ public final class Machine {
      * compromised-driver semantics.
      */
     public List<Action> actions(MachineState s) {
+        return actions(s, true);
+    }
+
+    /**
+     * {@link #actions(MachineState)}, without the compromised driver's moves when {@code driverMoves}
+     * is false: a caller that takes them per CPU from {@link #driverMoves} (the same list object
+     * while nothing they depend on changes) need not copy them.
+     */
+    public List<Action> actions(MachineState s, boolean driverMoves) {
         List<Action> out = new ArrayList<>();
-        List<Model.Vector> vectors = new ArrayList<>(system.spec().vectors());
-        vectors.sort(java.util.Comparator.comparingInt(Model.Vector::number));
+        List<Model.Vector> vectors = sortedVectors;
         for (int c = 0; c < s.cpus().size(); c++) {
             Choice ch = choice(s, c);
             if (ch == Choice.BRANCH) {
@@ -179,11 +191,19 @@ public final class Machine {
             if (enabled(s, new Action.KillIpi(c))) {
                 out.add(new Action.KillIpi(c));
             }
-            if (compromised()) {
+            if (driverMoves && compromised()) {
                 out.addAll(adversary.moves(s, c));
             }
         }
         return out;
+    }
+
+    /**
+     * The compromised driver's moves on CPU c in s, in the order {@link #actions} lists them (an
+     * unmodifiable list; empty unless c runs driver code under the compromised-driver semantics).
+     */
+    public List<Action> driverMoves(MachineState s, int c) {
+        return compromised() ? adversary.moves(s, c) : List.of();
     }
 
     /** What the next instruction of a running CPU needs decided: nothing, a ⊤ branch, a ⊤ dispatch. */
@@ -383,8 +403,32 @@ public final class Machine {
     /** The instruction at a CPU's RIP: where it sits in host memory, and what it is (null: no instruction of the subset). */
     record Fetched(long hpa, PlacedInstruction insn, PhysMem mem) {}
 
+    /**
+     * Per worker thread, the last state asked about and each CPU's fetch in it ({@link #NO_FETCH}:
+     * it faults): a state's next instructions are asked for while listing its actions, again
+     * while checking one enabled, and for its spin test.
+     */
+    private final ThreadLocal<Object[]> lastFetch = new ThreadLocal<>();
+    private static final Object NO_FETCH = new Object();
+
     /** Fetches through paging and the current EPT; null when the fetch faults. */
     private Fetched fetch(MachineState s, int c) {
+        Object[] memo = lastFetch.get();
+        if (memo == null || memo[0] != s) {
+            memo = new Object[1 + s.cpus().size()];
+            memo[0] = s;
+            lastFetch.set(memo);
+        }
+        Object f = memo[1 + c];
+        if (f == null) {
+            Fetched x = fetchThroughPaging(s, c);
+            memo[1 + c] = x == null ? NO_FETCH : x;
+            return x;
+        }
+        return f == NO_FETCH ? null : (Fetched) f;
+    }
+
+    private Fetched fetchThroughPaging(MachineState s, int c) {
         CpuState cpu = s.cpu(c);
         long rip = cpu.regs().rip();
         EptGuestPhysical gp = new EptGuestPhysical(s.mem(), cpu.eptp(), system.caps());

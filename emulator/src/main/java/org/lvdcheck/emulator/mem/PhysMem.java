@@ -185,6 +185,17 @@ public final class PhysMem implements PhysReader {
         return firstDead(this::deadOf, hpa, size) >= 0;
     }
 
+    /**
+     * An identity token for what frame {@code frameNumber} holds in this memory, null when it is
+     * not allocated. Frames are immutable, so memories that give the same token hold the same
+     * contents, taint and dead bytes there (equal contents may still have distinct tokens): a
+     * cache of a value computed from one frame compares tokens instead of reading the frame.
+     */
+    public Object frameToken(long frameNumber) {
+        int i = index.of(frameNumber);
+        return i >= 0 ? frames[i] : null;
+    }
+
     /** Whether frame {@code frameNumber} is the same frame object in both memories (or absent from both). */
     public boolean sameFrame(PhysMem other, long frameNumber) {
         int i = index.of(frameNumber);
@@ -632,6 +643,8 @@ public final class PhysMem implements PhysReader {
         public void clear() {
             frames.clear();
             sets.clear();
+            lastIndex = null;
+            lastSet = null;
             epoch++;
         }
 
@@ -650,6 +663,21 @@ public final class PhysMem implements PhysReader {
         }
 
         FrameSet frameSet(long[] numbers, FrameIndex index) {
+            // Consecutive memories mostly share one (their parent's) index: ask the table once for it.
+            if (lastIndex == index && lastSet.numbers().length == numbers.length) {
+                return lastSet;
+            }
+            FrameSet found = canonicalSet(numbers, index);
+            lastIndex = index;
+            lastSet = found;
+            return found;
+        }
+
+        /** The last index asked about in {@link #frameSet} and its canonical set (this generation's). */
+        private FrameIndex lastIndex;
+        private FrameSet lastSet;
+
+        private FrameSet canonicalSet(long[] numbers, FrameIndex index) {
             FrameSet mine = new FrameSet(numbers, index);
             FrameSet c = sets.putIfAbsent(new NumbersKey(numbers), mine);
             if (c == null) {

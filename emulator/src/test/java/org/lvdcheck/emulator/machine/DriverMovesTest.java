@@ -54,6 +54,36 @@ class DriverMovesTest {
         return m.system().images().get("net").sectionStart(section) & ~0xFFFL;
     }
 
+    /** The ECX values of the driver's VMFUNC moves on CPU 0 in s. */
+    private static java.util.Set<Long> vmfuncSlots(Machine m, MachineState s) {
+        java.util.Set<Long> out = new java.util.TreeSet<>();
+        for (Action a : m.driverMoves(s, 0)) {
+            if (a instanceof Action.Driver d && d.move() instanceof DriverMove.Vmfunc v && v.eax() == 0) {
+                out.add(v.ecx());
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void theMoveListIsGivenAgainWhileItsEptpListFrameIsTheSameAndBuiltAfreshWhenItChanges() throws Exception {
+        Machine m = machine("lvd-hardened");
+        MachineState s = inDriver(m);
+        List<Action> first = m.driverMoves(s, 0);
+        assertSame(first, m.driverMoves(s, 0), "the same state: the remembered list");
+        assertEquals(first, m.actions(s).stream().filter(a -> a.cpu() == 0 && a instanceof Action.Driver).toList());
+        assertEquals(java.util.Set.of(0L, 1L, 2L, 3L, 512L), vmfuncSlots(m, s),
+                "slots 0-2 valid, the lowest invalid one, 512");
+        // Slot 2's entry made invalid (memory type 1, WC, is not a valid EPTP for VMFUNC, SDM 25.5.5.3):
+        // slot 2 becomes the lowest invalid slot and slot 3 no class of its own.
+        long list = s.cpu(0).vmcs().eptpListAddress();
+        MachineState changed = s.withMem(s.mem().edit().write(list + 16, 8, 0x1L).freeze());
+        assertEquals(java.util.Set.of(0L, 1L, 2L, 512L), vmfuncSlots(m, changed), "the list is built afresh");
+        assertEquals(java.util.Set.of(0L, 1L, 2L, 3L, 512L), vmfuncSlots(m, s), "and again for the first state");
+        assertEquals(first, m.driverMoves(s, 0));
+        assertTrue(m.driverMoves(m.initial(), 0).isEmpty(), "no moves where no CPU runs driver code");
+    }
+
     @Test
     void wrmsrToLstarIsEmulatedAsBuiltWithTheDriversValueAndKillsTheDomainHardened() throws Exception {
         Machine asBuilt = machine("lvd-as-built");

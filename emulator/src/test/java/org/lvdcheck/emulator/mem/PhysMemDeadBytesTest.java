@@ -3,6 +3,9 @@ package org.lvdcheck.emulator.mem;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -104,5 +107,8 @@ class PhysMemDeadBytesTest {
         assertEquals(1, memos[0]);
         assertTrue(other.sameFrame(base, 1));
         assertFalse(other.sameFrame(base, 5));
+        assertSame(base.frameToken(1), other.frameToken(1), "a shared frame gives the same token");
+        assertNotSame(base.frameToken(5), other.frameToken(5), "a written frame gives another");
+        assertNull(other.frameToken(9), "an unallocated frame has none");
     }
 }
