@@ -2,7 +2,6 @@ package org.lvdcheck.checker.explore;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -211,22 +210,48 @@ final class BreadthFirstSearch<S> {
         void accept(int i, Successors<S> prepared);
     }
 
-    /** Prepares the level batch by batch in parallel and hands each state to {@code merge} in order. */
+    /**
+     * Prepares the level batch by batch in parallel and hands each state to {@code merge} in order.
+     * With workers and a store that offers a snapshot, the workers prepare the next batch while
+     * this thread merges one: the expansions look successors up in the store as the level began
+     * ({@link SearchContext#lookUpInSnapshot}), so what they prepare does not depend on how far the
+     * merge has got.
+     */
     private void inBatches(Level<S> level, ExecutorService pool, int depth, Level<S> next, Merge<S> merge) {
         int batch = CHUNK * CHUNKS_PER_WORKER * workers;
         int n = level.size();
-        for (int from = 0; from < n && !ctx.stopped(); from += batch) {
-            int to = Math.min(n, from + batch);
-            List<Successors<S>> prepared = prepare(level, from, to, pool);
-            if (prepared == null) {
-                ctx.stop(Inconclusive.INTERRUPTED);
-                return;
+        boolean overlap = ctx.lookUpInSnapshot() && pool != null;
+        List<Future<List<Successors<S>>>> ahead = null;
+        try {
+            for (int from = 0; from < n && !ctx.stopped(); from += batch) {
+                int to = Math.min(n, from + batch);
+                List<Successors<S>> prepared;
+                if (overlap) {
+                    List<Future<List<Successors<S>>>> mine = ahead != null ? ahead : submit(level, from, to, pool);
+                    ahead = null;
+                    prepared = collect(mine);
+                    if (prepared != null && to < n) {
+                        ahead = submit(level, to, Math.min(n, to + batch), pool);
+                    }
+                } else {
+                    prepared = prepare(level, from, to, pool);
+                }
+                if (prepared == null) {
+                    ctx.stop(Inconclusive.INTERRUPTED);
+                    return;
+                }
+                for (int i = from; i < to && !ctx.stopped(); i++) {
+                    merge.accept(i, prepared.get(i - from));
+                    level.drop(i);
+                }
+                ctx.checkpoint(n - to + (next == null ? 0 : next.size()), depth);
             }
-            for (int i = from; i < to && !ctx.stopped(); i++) {
-                merge.accept(i, prepared.get(i - from));
-                level.drop(i);
+        } finally {
+            if (ahead != null) {
+                // The search stopped with a batch in the workers' hands: let it finish, unused.
+                collect(ahead);
             }
-            ctx.checkpoint(n - to + (next == null ? 0 : next.size()), depth);
+            ctx.lookUpInStore();
         }
     }
 
@@ -235,19 +260,32 @@ final class BreadthFirstSearch<S> {
         if (pool == null) {
             return prepareRange(level, from, to);
         }
-        List<Callable<List<Successors<S>>>> tasks = new ArrayList<>();
+        return collect(submit(level, from, to, pool));
+    }
+
+    /** Hands {@code level[from, to)} to the workers in chunks. */
+    private List<Future<List<Successors<S>>>> submit(Level<S> level, int from, int to, ExecutorService pool) {
+        List<Future<List<Successors<S>>>> out = new ArrayList<>();
         for (int c = from; c < to; c += CHUNK) {
             int a = c;
             int b = Math.min(to, c + CHUNK);
-            tasks.add(() -> prepareRange(level, a, b));
+            out.add(pool.submit(() -> prepareRange(level, a, b)));
         }
+        return out;
+    }
+
+    /** The chunks' expansions in order, once every chunk is done; null if interrupted. */
+    private List<Successors<S>> collect(List<Future<List<Successors<S>>>> chunks) {
+        List<Successors<S>> out = new ArrayList<>();
         try {
-            List<Successors<S>> out = new ArrayList<>(to - from);
-            for (Future<List<Successors<S>>> f : pool.invokeAll(tasks)) {
+            for (Future<List<Successors<S>>> f : chunks) {
                 out.addAll(f.get());
             }
             return out;
         } catch (InterruptedException e) {
+            for (Future<List<Successors<S>>> f : chunks) {
+                f.cancel(true);
+            }
             Thread.currentThread().interrupt();
             return null;
         } catch (ExecutionException e) {

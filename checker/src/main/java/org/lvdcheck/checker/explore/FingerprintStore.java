@@ -64,6 +64,34 @@ final class FingerprintStore<S> extends IdColumns<S> {
         return size++;
     }
 
+    /**
+     * A lookup of the states stored so far that other threads may use while this thread goes on
+     * inserting: it finds exactly the ids below its limit (the size now) and never a later one.
+     * Inserts only fill empty slots of the index (or build a new index, leaving this one as it
+     * is), so a probe chain of an id below the limit stays unbroken, and the fingerprints of those
+     * ids are in the chunks as they are now; a slot an insert fills concurrently holds an id at or
+     * above the limit, which the lookup steps over.
+     */
+    @Override
+    public Lookup snapshot() {
+        int[] table = slots;
+        long[][] fps = fingerprints.chunksNow();
+        int limit = size;
+        return fingerprint -> {
+            int pos = home(fingerprint, table.length);
+            while (true) {
+                int entry = table[pos];
+                if (entry == 0) {
+                    return -1;
+                }
+                if (entry - 1 < limit && LongChunks.get(fps, entry - 1) == fingerprint) {
+                    return entry - 1;
+                }
+                pos = pos + 1 == table.length ? 0 : pos + 1;
+            }
+        };
+    }
+
     /** Rebuilds the index 1.5 times larger, reading fingerprints in id order. */
     private void grow() {
         int capacity = (int) Math.min(MAX_SLOTS, (long) slots.length + (slots.length >> 1));

@@ -30,6 +30,19 @@ final class LongChunks {
         return chunks[i >>> CHUNK_BITS][i & MASK];
     }
 
+    /**
+     * The chunk array as it is now: it holds every value added so far (later additions may go to
+     * a new array), for a reader of those values on another thread ({@link FingerprintStore#snapshot}).
+     */
+    long[][] chunksNow() {
+        return chunks;
+    }
+
+    /** Value {@code i} of a chunk array from {@link #chunksNow()}. */
+    static long get(long[][] chunks, int i) {
+        return chunks[i >>> CHUNK_BITS][i & MASK];
+    }
+
     /** Bytes allocated: the chunks in use and the chunk directory. */
     long bytes() {
         long used = (size + MASK) >>> CHUNK_BITS;

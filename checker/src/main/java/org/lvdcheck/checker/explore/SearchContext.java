@@ -90,6 +90,27 @@ final class SearchContext<S> {
     }
 
     /**
+     * While set (breadth-first, for one level), what {@link #analyse} looks successors up in: the
+     * store as it was when the level began, which workers may read while the merge inserts the
+     * next level's states. A prepared expansion's {@code found} is a hint every reader of it
+     * completes with the store itself (a successor not found there is looked up again or
+     * inserted), and the states of the next level count as not yet stored for every decision
+     * made from it ({@link Successors#mayReachNextLevel}), so it decides nothing differently.
+     */
+    private volatile StateStore.Lookup lookup;
+
+    /** Looks successors up in the store as it is now until the next call; false if the store has no snapshot. */
+    boolean lookUpInSnapshot() {
+        lookup = store.snapshot();
+        return lookup != null;
+    }
+
+    /** Looks successors up in the store itself again. */
+    void lookUpInStore() {
+        lookup = null;
+    }
+
+    /**
      * Turns sleep sets on (breadth-first, with reduction): states reached again with fewer agents
      * asleep go to {@code sink}.
      */
@@ -281,7 +302,8 @@ final class SearchContext<S> {
             if (!cut[i]) {
                 // A target reached with non-cutting violations only is stored and expanded like any other.
                 fps[i] = fingerprint(t.target());
-                found[i] = store.find(t.target(), fps[i]);
+                StateStore.Lookup l = lookup;
+                found[i] = l != null ? l.find(fps[i]) : store.find(t.target(), fps[i]);
             } else {
                 found[i] = -1;
             }

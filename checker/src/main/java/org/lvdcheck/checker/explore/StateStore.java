@@ -7,13 +7,28 @@ package org.lvdcheck.checker.explore;
  * that a partitioned or disk-backed set can replace it.
  *
  * <p>Concurrency: any number of threads may call {@link #find} while no thread modifies the
- * store; {@link #insert} is called by one thread at a time with no concurrent readers.
+ * store; {@link #insert} is called by one thread at a time with no concurrent readers of
+ * {@link #find}, though other threads may use a {@link #snapshot()} meanwhile.
  *
  * @param <S> the state type
  */
 interface StateStore<S> {
     /** The id of the state, or -1 if it is not stored. */
     int find(S state, long fingerprint);
+
+    /** Finds stored ids by fingerprint ({@link #snapshot()}). */
+    interface Lookup {
+        /** The id of a state stored when the lookup was taken with this fingerprint, or -1. */
+        int find(long fingerprint);
+    }
+
+    /**
+     * A lookup of the states stored now that another thread may use while this store's thread
+     * goes on inserting, or null when the store offers none (then only its own thread reads it).
+     */
+    default Lookup snapshot() {
+        return null;
+    }
 
     /**
      * Stores the state if absent.

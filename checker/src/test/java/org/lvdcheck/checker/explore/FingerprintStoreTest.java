@@ -38,6 +38,42 @@ class FingerprintStoreTest {
         }
     }
 
+    @ParameterizedTest(name = "seed {0}")
+    @ValueSource(longs = {4, 5})
+    void aSnapshotFindsTheStatesStoredBeforeItAndNoneAfterWhileAnotherThreadInserts(long seed) throws Exception {
+        SplittableRandom random = new SplittableRandom(seed);
+        FingerprintStore<Object> store = new FingerprintStore<>();
+        int before = 50_000, after = 400_000; // the index grows several times after the snapshot
+        long[] fps = new long[before + after];
+        for (int i = 0; i < fps.length; i++) {
+            fps[i] = random.nextLong();
+        }
+        for (int i = 0; i < before; i++) {
+            store.insert(null, fps[i], i - 1, 0);
+        }
+        StateStore.Lookup snapshot = store.snapshot();
+        Thread writer = new Thread(() -> {
+            for (int i = before; i < fps.length; i++) {
+                store.insert(null, fps[i], i - 1, 0);
+            }
+        });
+        writer.start();
+        int wrong = 0;
+        for (int round = 0; round < 3; round++) {
+            for (int i = 0; i < fps.length; i += 7) {
+                int expected = i < before ? i : -1;
+                if (snapshot.find(fps[i]) != expected) {
+                    wrong++;
+                }
+            }
+        }
+        writer.join();
+        assertEquals(0, wrong, "seed " + seed);
+        assertEquals(before + after, store.size());
+        assertEquals(before + after - 1, store.find(null, fps[fps.length - 1]), "the store itself finds the later ones");
+        assertEquals(-1, snapshot.find(fps[fps.length - 1]));
+    }
+
     @Test
     void neverExceedsTwentyFourBytesPerStateBeyondAFixedSlack() {
         FingerprintStore<Object> store = new FingerprintStore<>();
