@@ -12,9 +12,11 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * Breadth-first search, level by level (DESIGN.md §5). The states of a level are taken in
  * batches; the workers of a fixed pool expand a batch's states in chunks in parallel (reading
- * the seen set, never writing it), then one thread merges the batch in the order (parent id,
- * transition order), storing successors and assigning ids. Every decision that changes the
- * seen set is made in that sequential order, so distinct-state counts, ids, parents and
+ * a snapshot of the seen set as the level began, never writing it), and one thread merges the
+ * batch in the order (parent id, transition order), storing successors and assigning ids, while
+ * the workers expand the next batch. Every decision that changes the seen set is made in that
+ * sequential order, and what the workers prepare does not depend on how far the merge has got,
+ * so distinct-state counts, ids, parents and
  * therefore every trace are identical for any worker count, and each property keeps the
  * shortest violation found (in level order the first; revisits and proviso levels, below, come
  * after deeper states).
