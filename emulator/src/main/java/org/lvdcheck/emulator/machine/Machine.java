@@ -601,9 +601,8 @@ public final class Machine {
         if (cpu.regs().tainted(ArchRegs.T_RIP)) {
             return true;
         }
-        PagingResult f = GuestPaging.translate(PagingRegs.of(cpu.regs()), cpu.regs().rip(), LinearAccess.FETCH,
-                new EptGuestPhysical(s.mem(), cpu.eptp(), system.caps()));
-        return f instanceof PagingResult.Ok ok && isDriverCode(view, ok.hpa());
+        Fetched f = fetch(s, c);
+        return f != null && isDriverCode(view, f.hpa());
     }
 
     /**
