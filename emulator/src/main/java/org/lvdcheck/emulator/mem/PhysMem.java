@@ -663,8 +663,9 @@ public final class PhysMem implements PhysReader {
         }
 
         FrameSet frameSet(long[] numbers, FrameIndex index) {
-            // Consecutive memories mostly share one (their parent's) index: ask the table once for it.
-            if (lastIndex == index && lastSet.numbers().length == numbers.length) {
+            // Consecutive memories mostly share one (their parent's) index, and with it its numbers:
+            // ask the table once for it.
+            if (lastIndex == index) {
                 return lastSet;
             }
             FrameSet found = canonicalSet(numbers, index);
