@@ -27,7 +27,7 @@ final class LongChunks {
     }
 
     long get(int i) {
-        return chunks[i >>> CHUNK_BITS][i & MASK];
+        return get(chunks, i);
     }
 
     /**

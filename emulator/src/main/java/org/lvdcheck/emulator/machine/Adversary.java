@@ -1,6 +1,5 @@
 package org.lvdcheck.emulator.machine;
 
-
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
@@ -20,6 +19,7 @@ import org.lvdcheck.emulator.paging.GuestPaging;
 import org.lvdcheck.emulator.paging.LinearAccess;
 import org.lvdcheck.emulator.paging.PagingRegs;
 import org.lvdcheck.emulator.paging.PagingResult;
+import org.lvdcheck.emulator.vmx.Vmcs;
 import org.lvdcheck.spec.InputError;
 import org.lvdcheck.spec.asm.AsmParser;
 import org.lvdcheck.spec.asm.Assembler;
@@ -234,21 +234,34 @@ public final class Adversary {
         long list = vmcs.eptpListAddress();
         // The list is one 4 KiB frame when it is aligned (as VM entry requires of the EPTP-list address).
         Object frame = (list & (PhysMem.FRAME_SIZE - 1)) == 0 ? s.mem().frameToken(list >>> PhysMem.FRAME_SHIFT) : null;
-        long[] cr3 = new long[vmcs.cr3TargetCount()];
-        for (int i = 0; i < cr3.length; i++) {
-            cr3[i] = vmcs.cr3Target(i);
-        }
         int slot = v * system.cpus() + c;
         MovesMemo memo = movesMemo.get(slot);
         if (memo != null && frame != null && memo.listFrame() == frame && memo.listAddress() == list
-                && java.util.Arrays.equals(memo.cr3Targets(), cr3)) {
+                && sameCr3Targets(memo.cr3Targets(), vmcs)) {
             return memo.moves();
         }
         List<Action> out = java.util.Collections.unmodifiableList(buildMoves(s, c, v));
         if (frame != null) {
+            long[] cr3 = new long[vmcs.cr3TargetCount()];
+            for (int i = 0; i < cr3.length; i++) {
+                cr3[i] = vmcs.cr3Target(i);
+            }
             movesMemo.set(slot, new MovesMemo(list, frame, cr3, out));
         }
         return out;
+    }
+
+    /** Whether the VMCS holds exactly the CR3-target values {@code cr3}. */
+    private static boolean sameCr3Targets(long[] cr3, Vmcs vmcs) {
+        if (cr3.length != vmcs.cr3TargetCount()) {
+            return false;
+        }
+        for (int i = 0; i < cr3.length; i++) {
+            if (cr3[i] != vmcs.cr3Target(i)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private List<Action> buildMoves(MachineState s, int c, int v) {

@@ -164,7 +164,6 @@ public final class Machine {
      */
     public List<Action> actions(MachineState s, boolean driverMoves) {
         List<Action> out = new ArrayList<>();
-        List<Model.Vector> vectors = sortedVectors;
         for (int c = 0; c < s.cpus().size(); c++) {
             Choice ch = choice(s, c);
             if (ch == Choice.BRANCH) {
@@ -179,7 +178,7 @@ public final class Machine {
                 out.add(new Action.Execute(c));
             }
             java.util.TreeSet<Integer> arriving = new java.util.TreeSet<>();
-            for (Model.Vector v : vectors) {
+            for (Model.Vector v : sortedVectors) {
                 if (enabled(s, new Action.Interrupt(c, v.number()))) {
                     arriving.add(v.number());
                 }
