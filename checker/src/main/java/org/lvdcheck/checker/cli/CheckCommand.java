@@ -89,8 +89,9 @@ public final class CheckCommand implements Callable<Integer> {
 
     @Option(names = "--state-profile", description = "After the run, print where the expanded states are: the "
             + "places (thread, view, source line) each CPU was at most often, the most frequent combinations, the "
-            + "source files, what each thread had open (gate calls, events being handled), and what differs among "
-            + "states sampled at the most frequent combination.")
+            + "source files, what each thread had open (gate calls, events being handled), what kept each CPU out of "
+            + "a reduced expansion where states were expanded fully (its first step that is not CPU-local, and why), "
+            + "and what differs among states sampled at the most frequent combination.")
     boolean stateProfile;
 
     @Option(names = "--coarse-interrupts", description = "Let interrupts arrive only where a run of "

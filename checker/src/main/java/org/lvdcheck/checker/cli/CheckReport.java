@@ -269,6 +269,14 @@ final class CheckReport {
         for (var c : p.topNestings(PROFILE_LINES)) {
             out.printf(Locale.ROOT, "  %,12d  %s%n", c.states(), c.place());
         }
+        if (p.fullExpansions() > 0) {
+            out.printf(Locale.ROOT, "state profile: %,d states expanded fully though two CPUs or more could move (no CPU's "
+                    + "steps were all CPU-local); what kept each CPU out, most often (its place, its first step that is "
+                    + "not CPU-local, why):%n", p.fullExpansions());
+            for (var c : p.topGlobal(PROFILE_LINES)) {
+                out.printf(Locale.ROOT, "  %,12d  %s%n", c.states(), c.place());
+            }
+        }
         StateProfile.Differences d = p.differences(PROFILE_LINES);
         if (d != null) {
             out.printf(Locale.ROOT, "state profile: what differs among %d states sampled at %s (pairs of them that differ "

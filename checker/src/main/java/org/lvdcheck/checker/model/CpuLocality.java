@@ -41,6 +41,34 @@ final class CpuLocality {
      */
     static boolean isLocal(Action a, Step step, MachineState pre, Machine machine, FrameOwnership own,
                            boolean crossingsVisible) {
+        return whyGlobal(a, step, pre, machine, own, crossingsVisible) == null;
+    }
+
+    /** What makes a step global (`check --state-profile` counts them), each a fixed phrase. */
+    enum Why {
+        PRIMITIVE("a kernel primitive"),
+        CROSSING("a crossing between views"),
+        VM_EXIT("a VM exit"),
+        DISPATCH("the kernel's dispatcher"),
+        SWITCH("a thread switch"),
+        STOP("a stop, kill or kill IPI"),
+        NO_INSTRUCTION("an event with no instruction"),
+        VMFUNC("a VMFUNC other than trusted code's switch back to the kernel's view"),
+        EXCLUDED("an instruction that is never local (it may exit, or is an atomic)"),
+        FRAMES("a data access beyond the CPU's own, its thread's and read-only frames"),
+        NO_EXECUTION("a step that executes no instruction"),
+        OTHER_ACTION("a move that is neither an instruction nor an interrupt (the driver's, a kill IPI, a dispatch)");
+
+        final String phrase;
+
+        Why(String phrase) {
+            this.phrase = phrase;
+        }
+    }
+
+    /** Null when the step is CPU-local ({@link #isLocal}); else the first thing that makes it global. */
+    static Why whyGlobal(Action a, Step step, MachineState pre, Machine machine, FrameOwnership own,
+                         boolean crossingsVisible) {
         boolean needFrames = false;
         boolean kernelSwitch = false; // this step's VMFUNC is trusted code's switch back to the kernel's view
         boolean executed = false;
@@ -52,40 +80,54 @@ final class CpuLocality {
                 if (kernelSwitch) {
                     continue; // the VMFUNC's own crossing, which follows its Executed event
                 }
-                return false;
+                return Why.CROSSING;
             }
-            if (e instanceof Event.VmExit || e instanceof Event.Primitive || e instanceof Event.Dispatched
-                    || e instanceof Event.Switched
-                    || e instanceof Event.Stopped || e instanceof Event.Killed || e instanceof Event.KillIpiTaken) {
-                return false;
+            Why w = e instanceof Event.VmExit ? Why.VM_EXIT
+                    : e instanceof Event.Primitive ? Why.PRIMITIVE
+                    : e instanceof Event.Dispatched ? Why.DISPATCH
+                    : e instanceof Event.Switched ? Why.SWITCH
+                    : e instanceof Event.Stopped || e instanceof Event.Killed || e instanceof Event.KillIpiTaken ? Why.STOP
+                    : null;
+            if (w != null) {
+                return w;
             }
             if (e instanceof Event.Executed x) {
                 if (x.insn() == null) {
-                    return false;
+                    return Why.NO_INSTRUCTION;
                 }
                 executed = true;
                 Instruction in = x.insn().insn();
                 if (in.mnemonic() == Mnemonic.VMFUNC) {
                     kernelSwitch = !crossingsVisible && toKernelView(a, step, pre, machine, own);
                     if (!kernelSwitch) {
-                        return false;
+                        return Why.VMFUNC;
                     }
                 } else if (excluded(in)) {
-                    return false;
+                    return Why.EXCLUDED;
                 } else {
                     needFrames |= !localInstruction(in);
                 }
             }
         }
         if (needFrames && !localByFrames(a.cpu(), step, pre, own)) {
-            return false;
+            return Why.FRAMES;
         }
         if (a instanceof Action.Execute || a instanceof Action.Branch) {
             // The step must have executed an instruction (the idle loop's scheduling is global). A
             // branch on ⊤ flags is one outcome of a jump: it reads and writes RIP alone.
-            return executed;
+            return executed ? null : Why.NO_EXECUTION;
         }
-        return a instanceof Action.Interrupt;
+        return a instanceof Action.Interrupt ? null : Why.OTHER_ACTION;
+    }
+
+    /** The name of the first kernel primitive of {@code step} a local step may not run, or null. */
+    static String globalPrimitive(Step step, MachineState pre) {
+        for (Event e : step.events()) {
+            if (e instanceof Event.Primitive p && !localPrimitive(p, pre)) {
+                return p.name();
+            }
+        }
+        return null;
     }
 
     /**

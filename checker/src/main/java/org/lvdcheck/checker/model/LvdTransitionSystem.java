@@ -296,6 +296,19 @@ public final class LvdTransitionSystem implements TransitionSystem<CheckState> {
         return CpuLocality.isLocal(t.choice().action(), t.step(), s.machine(), machine, ownership, crossingsVisible);
     }
 
+    /** What makes taken step {@code t} from {@code s} global, for the state profile: a property it breaks, or {@link CpuLocality.Why}. */
+    private String whyGlobal(CheckState s, Taken t) {
+        if (!t.violations().isEmpty()) {
+            return "it breaks " + t.violations().get(0).property();
+        }
+        CpuLocality.Why w = CpuLocality.whyGlobal(t.choice().action(), t.step(), s.machine(), machine, ownership,
+                crossingsVisible);
+        if (w == CpuLocality.Why.PRIMITIVE) {
+            return w.phrase + " (" + CpuLocality.globalPrimitive(t.step(), s.machine()) + ")";
+        }
+        return w == null ? "CPU-local" : w.phrase;
+    }
+
     /** {@link #take(CheckState, Choice)}, with the hard-lockup test after a backward step only when {@code lockup}. */
     Taken take(CheckState s, Choice ch, boolean lockup) {
         int c = ch.action().cpu();
@@ -478,6 +491,11 @@ public final class LvdTransitionSystem implements TransitionSystem<CheckState> {
         List<Transition<CheckState>> ts = new ArrayList<>(all.size());
         int[] agents = new int[all.size()];
         boolean[] global = new boolean[cpus];
+        // Why each CPU kept this state from a reduced expansion (`check --state-profile`).
+        boolean why = p != null && reduced && reduction && Integer.bitCount(present & ~asleep) >= 2;
+        if (why) {
+            p.countFullExpansion();
+        }
         for (int i = 0; i < all.size(); i++) {
             int c = all.get(i).action().cpu();
             if (sleeps(asleep, c)) {
@@ -488,6 +506,16 @@ public final class LvdTransitionSystem implements TransitionSystem<CheckState> {
             ts.add(t);
             if (reduction && !global[c] && !(t.violations().isEmpty() && cpuLocal(s, taken[i]))) {
                 global[c] = true;
+                if (why) {
+                    p.recordGlobal(s, c, all.get(i).label(), whyGlobal(s, taken[i]));
+                }
+            }
+        }
+        if (why) {
+            for (int c = 0; c < cpus; c++) {
+                if (!global[c] && !sleeps(asleep, c) && machine.waitsOnLock(s.machine(), c)) {
+                    p.recordGlobal(s, c, "its steps", "it waits on a spinlock another CPU may release");
+                }
             }
         }
         int complete = present & ~asleep;

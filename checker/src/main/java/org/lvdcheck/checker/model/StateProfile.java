@@ -49,6 +49,35 @@ public final class StateProfile {
         this.system = machine.system();
     }
 
+    /** Why a CPU kept a state from a reduced expansion: its place, the step and the reason, and how often. */
+    private final ConcurrentHashMap<String, LongAdder> global = new ConcurrentHashMap<>();
+    /** States expanded fully although at least two CPUs could move (the partial-order reduction found no ample set). */
+    private final LongAdder full = new LongAdder();
+
+    /** Counts one state expanded fully with at least two CPUs able to move (called before its {@link #recordGlobal}s). */
+    void countFullExpansion() {
+        full.increment();
+    }
+
+    /**
+     * Counts, for a state expanded fully, what kept CPU c out of a reduced expansion: the first of its
+     * steps ({@code step}, the action's label) that is not CPU-local, and why ({@code why}).
+     */
+    void recordGlobal(CheckState s, int c, String step, String why) {
+        String key = where(s.machine(), c).place() + " — " + step + ": " + why;
+        global.computeIfAbsent(key, k -> new LongAdder()).increment();
+    }
+
+    /** The states expanded fully although at least two CPUs could move. */
+    public long fullExpansions() {
+        return full.sum();
+    }
+
+    /** What most often kept a CPU out of a reduced expansion, most first, at most {@code n}. */
+    public List<Count> topGlobal(int n) {
+        return top(global, n);
+    }
+
     /** Counts one expanded state. */
     void record(CheckState s) {
         MachineState m = s.machine();

@@ -72,6 +72,32 @@ class StateProfileTest {
         }
     }
 
+    @ParameterizedTest(name = "{0}, reduction {1}")
+    @CsvSource({"mini, true", "irq, true", "mini, false"})
+    void everyFullExpansionNamesWhatKeptEachCpuOutOfAReducedOne(String spec, boolean reduction) throws Exception {
+        LvdTransitionSystem sys = Replay.system(SpecLoader.load("src/test/resources/small/" + spec + ".lvd"), reduction);
+        StateProfile p = new StateProfile(sys.machine());
+        sys.profile(p);
+        ExplorationResult r = new Explorer<>(sys, Explorer.Options.defaults().withWorkers(2).withReduction(reduction)
+                .withSleepSets(false)).run();
+        assertTrue(r.complete());
+        List<StateProfile.Count> why = p.topGlobal(Integer.MAX_VALUE);
+        if (!reduction) {
+            assertEquals(0, p.fullExpansions(), "without reduction no expansion is a reduced one that failed");
+            assertTrue(why.isEmpty(), why.toString());
+            return;
+        }
+        assertTrue(p.fullExpansions() > 0 && p.fullExpansions() < r.stats().distinctStates(), p.fullExpansions() + "");
+        // Two CPUs, no sleep sets: a full expansion means both CPUs could move and neither qualified, so
+        // each names the first of its steps that is not CPU-local (or its wait on a spinlock).
+        assertEquals(2 * p.fullExpansions(), why.stream().mapToLong(StateProfile.Count::states).sum(), why.toString());
+        for (StateProfile.Count c : why) {
+            assertTrue(c.place().matches("cpu[01] .+ — .+: .+"), c.place());
+        }
+        assertTrue(why.stream().anyMatch(c -> c.place().contains("— driver: ")), "the driver's moves are global: " + why);
+        assertTrue(why.stream().anyMatch(c -> c.place().endsWith(": a thread switch")), why.toString());
+    }
+
     @Test
     void aThreadsOpenCallsAndHandlersAreNamedOutermostFirst() throws Exception {
         LvdTransitionSystem sys = Replay.system(SpecLoader.load("src/test/resources/small/tiny.lvd"), true);
