@@ -24,9 +24,9 @@ import org.lvdcheck.spec.asm.Reg;
  * too when every frame its data accesses reached is its CPU's, its running thread's, or read-only
  * and only read ({@link FrameOwnership}, which checks that no other CPU reaches them). Everything
  * that may touch shared state is global: kernel
- * primitives (called C routines) other than the read of the CPU's in-service vector and, once no
- * thread can be switched in, the interrupt's {@code do_IRQ} and a {@code __schedule} that keeps
- * the current thread, VM exits
+ * primitives (called C routines) other than the read of the CPU's in-service vector, a device
+ * interrupt's {@code do_IRQ} and, once no thread can be switched in, the timer's {@code do_IRQ} and
+ * a {@code __schedule} that keeps the current thread, VM exits
  * (the hypervisor may rewrite EPTs and EPTP lists), VMFUNC other than trusted code's switch back
  * to the kernel's view (any other slot is one a kill rewrites), the scheduler, a stopped or killed
  * CPU, any memory operand not based on RSP or the GS segment.
@@ -131,16 +131,18 @@ final class CpuLocality {
     }
 
     /**
-     * The primitives a local step may run: the read of this CPU's in-service vector, and, once no
-     * thread can ever be switched in ({@link #noThreadCanBeSwitchedIn}), {@code do_IRQ} (it EOIs this
-     * CPU's local APIC, reads the frame at RDI, and for the timer asks whether another thread is
-     * runnable, to set this CPU's need_resched) and {@code __schedule} without a switch (it finds no
-     * other thread runnable; a switch is an {@link Event.Switched}, global).
+     * The primitives a local step may run: the read of this CPU's in-service vector; {@code do_IRQ}
+     * for any vector but the timer's (it EOIs this CPU's local APIC and reads the frame at RDI, on this
+     * CPU's stacks); and, once no thread can ever be switched in ({@link #noThreadCanBeSwitchedIn}), the
+     * timer's {@code do_IRQ} (it also asks whether another thread is runnable, to set this CPU's
+     * need_resched: {@link Event.Primitive#readsThreads}) and {@code __schedule} without a switch (it
+     * finds no other thread runnable; a switch is an {@link Event.Switched}, global).
      */
     private static boolean localPrimitive(Event.Primitive p, MachineState pre) {
         return switch (p.name()) {
             case IN_SERVICE -> true;
-            case "do_IRQ", "__schedule" -> noThreadCanBeSwitchedIn(pre);
+            case "do_IRQ" -> !p.readsThreads() || noThreadCanBeSwitchedIn(pre);
+            case "__schedule" -> noThreadCanBeSwitchedIn(pre);
             default -> false;
         };
     }

@@ -25,7 +25,8 @@ import org.lvdcheck.spec.lvd.SpecLoader;
  * reduction"), on hand-placed states of lvd-hardened: trusted code's VMFUNC back to the kernel's
  * view through the CPU's own EPTP list, and either outcome of a jump on ⊤ flags, are local; a
  * VMFUNC to a domain's slot, or any VMFUNC when a witness names crossings, is not; the timer's
- * do_IRQ and a __schedule that keeps the thread are local once no thread can be switched in.
+ * do_IRQ and a __schedule that keeps the thread are local once no thread can be switched in; a
+ * device interrupt's do_IRQ always.
  */
 class CpuLocalityTest {
     private static Machine machine;
@@ -117,12 +118,17 @@ class CpuLocalityTest {
 
     /** cpu0 runs t0 and takes a timer interrupt at t0's first instruction; t1 is NEW. */
     private static MachineState timerInT0() {
+        return interruptInT0(0xef);
+    }
+
+    /** cpu0 runs t0 and takes interrupt {@code vector} at t0's first instruction; t1 is NEW. */
+    private static MachineState interruptInT0(int vector) {
         MachineState s = machine.initial();
         while (s.cpu(0).mode() != CpuMode.RUNNING) {
             s = machine.next(s, new Action.Execute(0)).state();
         }
         assertEquals(0, s.cpu(0).thread());
-        return machine.next(s, new Action.Interrupt(0, 0xef)).state();
+        return machine.next(s, new Action.Interrupt(0, vector)).state();
     }
 
     /** {@code s} with t1 given the status {@code st} (running on cpu1 when RUNNING). */
@@ -149,6 +155,21 @@ class CpuLocalityTest {
         assertTrue(local(t1(pre, ThreadStatus.DONE), "do_IRQ"), "t1 done");
         assertFalse(CpuLocality.noThreadCanBeSwitchedIn(pre));
         assertTrue(CpuLocality.noThreadCanBeSwitchedIn(t1(pre, ThreadStatus.DONE)));
+    }
+
+    @Test
+    void aDeviceInterruptsDoIrqIsLocalWhateverTheThreads() {
+        MachineState pre = before(interruptInT0(0x31), "do_IRQ");
+        Step st = machine.next(pre, new Action.Execute(0));
+        Event.Primitive irq = st.events().stream().filter(e -> e instanceof Event.Primitive p && p.name().equals("do_IRQ"))
+                .map(Event.Primitive.class::cast).findFirst().orElseThrow();
+        assertFalse(irq.readsThreads(), "the NIC's do_IRQ does not ask the run queue: " + irq);
+        assertTrue(local(pre, "do_IRQ"), "t1 NEW, yet nothing another CPU changes is read");
+        assertTrue(local(t1(pre, ThreadStatus.RUNNABLE), "do_IRQ"), "t1 RUNNABLE");
+        Event.Primitive tick = machine.next(before(timerInT0(), "do_IRQ"), new Action.Execute(0)).events().stream()
+                .filter(e -> e instanceof Event.Primitive p && p.name().equals("do_IRQ"))
+                .map(Event.Primitive.class::cast).findFirst().orElseThrow();
+        assertTrue(tick.readsThreads(), "the timer's does: " + tick);
     }
 
     @Test

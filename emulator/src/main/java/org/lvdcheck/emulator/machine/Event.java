@@ -50,8 +50,15 @@ public sealed interface Event {
      */
     record StaleTranslation(String by, String ept, long gpa, long before, long after) implements Event {}
 
-    /** A kernel primitive ran atomically. */
-    record Primitive(String name, String detail) implements Event {}
+    /**
+     * A kernel primitive ran atomically. {@code readsThreads}: it asked the scheduler's run queue
+     * (whether another thread is runnable), which other CPUs' scheduling changes.
+     */
+    record Primitive(String name, String detail, boolean readsThreads) implements Event {
+        public Primitive(String name, String detail) {
+            this(name, detail, false);
+        }
+    }
 
     /** A fault raised by an instruction (delivered next). */
     record Fault(int vector, long errorCode, String why) implements Event {}

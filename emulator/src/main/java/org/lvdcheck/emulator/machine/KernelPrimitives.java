@@ -153,13 +153,14 @@ final class KernelPrimitives {
                 cpu = cpu.withLapic(cpu.lapic().eoi());
                 org.lvdcheck.spec.lvd.Model.VectorClass cls = machine.vectorClass(vector);
                 String what = "vector 0x" + Integer.toHexString(vector) + " handled, EOI";
-                if (cls == org.lvdcheck.spec.lvd.Model.VectorClass.TIMER && machine.runnableFor(s, c) >= 0) {
+                boolean tick = cls == org.lvdcheck.spec.lvd.Model.VectorClass.TIMER;
+                if (tick && machine.runnableFor(s, c) >= 0) {
                     // scheduler_tick -> resched_curr: set_preempt_need_resched clears the inverted bit.
                     long pc = l.percpu()[c] + machine.constant("__preempt_count");
                     k.write(pc, 4, k.read(pc, 4) & ~SystemBuilder.PREEMPT_NEED_RESCHED);
                     what += "; another thread is runnable: need_resched";
                 }
-                ev.add(new Event.Primitive(name, what));
+                ev.add(new Event.Primitive(name, what, tick)); // only the tick asks the run queue
             }
             case "__schedule" -> {
                 return schedule(s, c, k, ev);
