@@ -52,7 +52,7 @@ final class CpuLocality {
         DISPATCH("the kernel's dispatcher"),
         SWITCH("a thread switch"),
         STOP("a stop, kill or kill IPI"),
-        NO_INSTRUCTION("an event with no instruction"),
+        NO_INSTRUCTION("bytes that decode to no instruction"),
         VMFUNC("a VMFUNC other than trusted code's switch back to the kernel's view"),
         EXCLUDED("an instruction that is never local (it may exit, or is an atomic)"),
         FRAMES("a data access beyond the CPU's own, its thread's and read-only frames"),

@@ -296,17 +296,18 @@ public final class LvdTransitionSystem implements TransitionSystem<CheckState> {
         return CpuLocality.isLocal(t.choice().action(), t.step(), s.machine(), machine, ownership, crossingsVisible);
     }
 
-    /** What makes taken step {@code t} from {@code s} global, for the state profile: a property it breaks, or {@link CpuLocality.Why}. */
+    /**
+     * What makes taken step {@code t} from {@code s}, which breaks a property or is not CPU-local, unfit for
+     * a reduced expansion, for the state profile: the property, or {@link CpuLocality.Why}.
+     */
     private String whyGlobal(CheckState s, Taken t) {
         if (!t.violations().isEmpty()) {
             return "it breaks " + t.violations().get(0).property();
         }
         CpuLocality.Why w = CpuLocality.whyGlobal(t.choice().action(), t.step(), s.machine(), machine, ownership,
                 crossingsVisible);
-        if (w == CpuLocality.Why.PRIMITIVE) {
-            return w.phrase + " (" + CpuLocality.globalPrimitive(t.step(), s.machine()) + ")";
-        }
-        return w == null ? "CPU-local" : w.phrase;
+        return w == CpuLocality.Why.PRIMITIVE ? w.phrase + " (" + CpuLocality.globalPrimitive(t.step(), s.machine()) + ")"
+                : w.phrase;
     }
 
     /** {@link #take(CheckState, Choice)}, with the hard-lockup test after a backward step only when {@code lockup}. */
