@@ -80,7 +80,9 @@ final class CrossingChecks {
     private final MessageChecks messages;
     private final MappingCache mappings;
     private final long[] gateAddress = new long[GATES.length];
+    /** Where a kill resumes the kernel (lvd_gate_error_return), when the gate has a kill path. */
     private final long errorReturn;
+    private final boolean hasErrorReturn;
     /** Per analysis, per CPU: sorted frame ranges {start, end} writable from a domain view of another CPU. */
     private final Map<MappingAnalysis, long[][][]> writableElsewhere = Collections.synchronizedMap(new WeakHashMap<>());
 
@@ -95,7 +97,9 @@ final class CrossingChecks {
         for (int i = 0; i < GATES.length; i++) {
             gateAddress[i] = kernel.symbol(GATES[i]).orElse(-1);
         }
-        this.errorReturn = kernel.symbol("lvd_gate_error_return").orElse(-1);
+        var kill = kernel.symbol("lvd_gate_error_return");
+        this.hasErrorReturn = kill.isPresent();
+        this.errorReturn = kill.orElse(0);
     }
 
     MessageChecks messages() {
@@ -189,7 +193,7 @@ final class CrossingChecks {
                         view == 0 ? stackHash(before, c, t, d.interrupted()) : 0);
                 g = g.withHandler(t, inTransitionCode ? h.resumingInTransitionCode() : h);
                 inTransitionCode = false;
-            } else if ((e instanceof Event.Killed || e instanceof Event.KillIpiTaken k && k.resumed()) && errorReturn >= 0) {
+            } else if ((e instanceof Event.Killed || e instanceof Event.KillIpiTaken k && k.resumed()) && hasErrorReturn) {
                 for (int k = 0; k < after.cpus().size(); k++) {
                     CpuState cpu = after.cpu(k);
                     if (cpu.thread() >= 0 && cpu.regs().rip() == errorReturn && before.cpu(k).regs().rip() != errorReturn) {

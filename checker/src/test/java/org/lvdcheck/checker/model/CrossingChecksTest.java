@@ -165,6 +165,44 @@ class CrossingChecksTest {
         assertSame(g, c.crossing());
     }
 
+    // ---- a kill abandons the handlers opened inside the crossing ---------------------------------
+
+    /**
+     * t0 inside its crossing into net, a #UD of the driver's open (its handler never returns), and a
+     * step that ends with cpu0 at {@code lvd_gate_error_return} after {@code events}.
+     */
+    static StepChecks.Checked killStep(Rig r, Event... events) {
+        CrossingGhost g = callWrapper(r).withHandler(0, CrossingGhost.Handler.of(6, r.sys().views().indexOf("net"),
+                r.regs().withRip(r.symbol("net", "ndo_start_xmit"))));
+        assertTrue(g.handling(0));
+        var cpuid = r.first("kernel", Mnemonic.CPUID);
+        MachineState s = r.running(r.regs().withRip(cpuid.getValue().insn().address()), "net");
+        MachineState after = r.running(r.regs().withRip(r.symbol("kernel", "lvd_gate_error_return")), "kernel");
+        Event[] all = new Event[events.length + 1];
+        all[0] = Rig.executed(cpuid, "net");
+        System.arraycopy(events, 0, all, 1, events.length);
+        return r.step(s, g, EXEC0, after, all);
+    }
+
+    @Test
+    void aKillThatResumesTheThreadAtTheErrorReturnEndsItsHandlersAndKeepsItsCalls() {
+        // Kernel addresses are negative as Java longs: the kill path's address must not be taken for "absent".
+        assertTrue(hardened.symbol("kernel", "lvd_gate_error_return") < 0);
+        StepChecks.Checked c = killStep(hardened, new Event.Killed("net", "cpuid abort"));
+        assertFalse(c.crossing().handling(0), "the #UD's frame was abandoned by the kill");
+        assertEquals("vmfunc_klcd_wrapper", c.crossing().topCall(0).gate(), "the gate call returns -EIO later");
+        c = killStep(hardened, new Event.KillIpiTaken("net", true));
+        assertFalse(c.crossing().handling(0), "a kill IPI that resumes the thread does the same");
+    }
+
+    @Test
+    void aKillIpiThatFindsTheThreadOutsideTheDomainKeepsItsHandlers() {
+        StepChecks.Checked c = killStep(hardened, new Event.KillIpiTaken("net", false));
+        assertTrue(c.crossing().handling(0));
+        c = killStep(hardened);
+        assertTrue(c.crossing().handling(0), "no kill, no end");
+    }
+
     // ---- INV5, domain side ----------------------------------------------------------------------
 
     /** cpu0 goes from the kernel's trampoline VMFUNC into net's driver code with {@code regs}. */
