@@ -41,7 +41,7 @@ class OneThreadCompleteTest {
         LvdTransitionSystem sys = Replay.system(one, true);
         ExplorationResult r = new Explorer<CheckState>(sys, Explorer.Options.defaults()).run();
         assertTrue(r.complete(), String.valueOf(r.incompleteReason()));
-        assertEquals(7_778_265L, r.stats().distinctStates());
+        assertEquals(5_816_199L, r.stats().distinctStates());
         assertEquals(581, r.stats().depth());
         for (Verdict v : r.verdicts()) {
             assertEquals(Status.HOLDS, v.status(), v.property());
