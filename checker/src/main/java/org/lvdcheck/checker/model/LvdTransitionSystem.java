@@ -52,6 +52,8 @@ public final class LvdTransitionSystem implements TransitionSystem<CheckState> {
     /** The dead-stack reduction, or null without reduction. */
     private final DeadStacks deadStacks;
     private final WriteOnlyWords writeOnly;
+    /** The dead thread contexts, or null without reduction. */
+    private final DeadThreadContexts deadThreads;
     /** The transparency test of coarse interrupt points, or null when every boundary takes interrupts. */
     private final InterruptTransparency transparency;
     /** Whether a witness names crossings: then every crossing is a visible, global step. */
@@ -84,6 +86,7 @@ public final class LvdTransitionSystem implements TransitionSystem<CheckState> {
         this.crossingsVisible = witnesses.namesCrossings();
         this.deadStacks = reduction ? DeadStacks.of(machine) : null;
         this.writeOnly = reduction ? WriteOnlyWords.of(machine) : null;
+        this.deadThreads = reduction ? new DeadThreadContexts(machine) : null;
         this.ownership = new FrameOwnership(machine);
         this.lockups = new HardLockup(this);
         this.transparency = reduction && coarseInterrupts ? new InterruptTransparency(machine, checks.transitionCode()) : null;
@@ -315,7 +318,8 @@ public final class LvdTransitionSystem implements TransitionSystem<CheckState> {
         int c = ch.action().cpu();
         Step st = forgetting(() -> resume(s, ch.action(), machine.next(s.machine(), ch.action())), ch.action()::toString);
         MachineState next = deadStacks == null ? st.state()
-                : forgetting(() -> deadStacks.canonical(s.machine(), st.state()), ch.action()::toString);
+                : forgetting(() -> deadStacks.canonical(s.machine(), deadThreads.canonical(st.state())),
+                        ch.action()::toString);
         if (writeOnly != null) {
             writeOnly.observe(st.events(), ch.action()::toString);
             next = writeOnly.canonical(next);
