@@ -20,11 +20,13 @@ import org.lvdcheck.spec.lvd.SpecLoader;
  * answering.
  */
 class DeadStacksTest {
-    private static LvdTransitionSystem system(boolean reduction) throws Exception {
+    /** lvd-hardened's explored system, with or without reduction (also used by {@link DeadThreadContextsTest}). */
+    static LvdTransitionSystem system(boolean reduction) throws Exception {
         return Replay.system(SpecLoader.load("lvd-hardened"), reduction);
     }
 
-    private static CheckState step(LvdTransitionSystem sys, CheckState s, String label, int cpu) {
+    /** The state CPU {@code cpu}'s choice labelled {@code label} leads to from {@code s}. */
+    static CheckState step(LvdTransitionSystem sys, CheckState s, String label, int cpu) {
         for (LvdTransitionSystem.Choice ch : sys.choices(s)) {
             if (ch.action().cpu() == cpu && ch.label().equals(label)) {
                 return sys.take(s, ch).target();

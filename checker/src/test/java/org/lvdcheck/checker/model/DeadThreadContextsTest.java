@@ -3,13 +3,13 @@ package org.lvdcheck.checker.model;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.lvdcheck.checker.model.DeadStacksTest.step;
+import static org.lvdcheck.checker.model.DeadStacksTest.system;
 
 import org.junit.jupiter.api.Test;
-import org.lvdcheck.checker.trace.Replay;
 import org.lvdcheck.emulator.machine.MachineState;
 import org.lvdcheck.emulator.machine.ThreadState;
 import org.lvdcheck.emulator.machine.ThreadStatus;
-import org.lvdcheck.spec.lvd.SpecLoader;
 
 /**
  * Dead thread contexts: the registers a thread saved when it was switched out are read only when
@@ -18,19 +18,6 @@ import org.lvdcheck.spec.lvd.SpecLoader;
  * its switch saved.
  */
 class DeadThreadContextsTest {
-    private static LvdTransitionSystem system(boolean reduction) throws Exception {
-        return Replay.system(SpecLoader.load("lvd-hardened"), reduction);
-    }
-
-    private static CheckState step(LvdTransitionSystem sys, CheckState s, String label, int cpu) {
-        for (LvdTransitionSystem.Choice ch : sys.choices(s)) {
-            if (ch.action().cpu() == cpu && ch.label().equals(label)) {
-                return sys.take(s, ch).target();
-            }
-        }
-        throw new AssertionError("no " + label + " on cpu" + cpu + " in " + sys.choices(s));
-    }
-
     /**
      * t0 starts on cpu0 while cpu1 stays idle, a timer preempts it for the new t1 (t0 runnable, its
      * registers saved), then cpu1 picks t0: the result of each step.
