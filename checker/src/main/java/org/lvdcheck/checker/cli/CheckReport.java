@@ -256,6 +256,15 @@ final class CheckReport {
         for (var c : p.topPlaces(PROFILE_LINES)) {
             out.printf(Locale.ROOT, "  %,12d  %s%n", c.states(), c.place());
         }
+        StringBuilder views = new StringBuilder();
+        long sum = 0;
+        for (int c = 0; c < p.cpus(); c++) {
+            views.append(c == 0 ? "" : ", ").append(String.format(Locale.ROOT, "cpu%d %,d", c, p.views(c)));
+            sum += p.views(c);
+        }
+        out.printf(Locale.ROOT, "state profile: distinct views per CPU (a state without the other CPUs' registers, frames and "
+                + "running threads): %s; together %,d, %.2f per expanded state%n", views, sum,
+                p.expanded() == 0 ? 0.0 : (double) sum / p.expanded());
         out.println("state profile: the combinations of all CPUs' places met most often:");
         for (var c : p.topCombinations(PROFILE_LINES)) {
             out.printf(Locale.ROOT, "  %,12d  %s%n", c.states(), c.place());

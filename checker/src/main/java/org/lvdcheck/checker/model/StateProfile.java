@@ -12,6 +12,8 @@ import org.lvdcheck.emulator.machine.CpuMode;
 import org.lvdcheck.emulator.machine.CpuState;
 import org.lvdcheck.emulator.machine.Machine;
 import org.lvdcheck.emulator.machine.MachineState;
+import org.lvdcheck.emulator.machine.ThreadState;
+import org.lvdcheck.emulator.mem.Hash64;
 
 /**
  * Where the explored states are (`check --state-profile`): for every state the explorer expands,
@@ -47,6 +49,79 @@ public final class StateProfile {
     public StateProfile(Machine machine) {
         this.machine = machine;
         this.system = machine.system();
+        this.ownership = new FrameOwnership(machine);
+        this.views = new ArrayList<>();
+        for (int c = 0; c < system.cpus(); c++) {
+            views.add(ConcurrentHashMap.newKeySet());
+        }
+    }
+
+    private final FrameOwnership ownership;
+    /** Per CPU, the fingerprints of its views of the expanded states ({@link #view}). */
+    private final List<java.util.Set<Long>> views;
+
+    /**
+     * The fingerprint of CPU c's <em>view</em> of {@code s}: the state without what belongs to the
+     * other CPUs, their registers, VMCS, LAPIC and mode (of each only which thread it runs is kept),
+     * their CPU frames (docs/MODEL.md, "Frame ownership"), and of each thread running on another CPU
+     * its frames, saved registers and open calls and handlers (its status and last CPU are kept),
+     * and their callers, resumption bytes and deferred arrivals. What is left is what c's own steps
+     * may read and what another CPU's steps may change under it: a thread-modular search, which
+     * stores each CPU's views and applies the other CPUs' changes to them, would store about the sum
+     * of the CPUs' distinct views where an interleaving search stores every combination.
+     */
+    long view(CheckState s, int c) {
+        MachineState m = s.machine();
+        int n = m.cpus().size();
+        long h = Hash64.mix(0x76696577L + c);
+        for (long f : m.mem().frameNumbers()) {
+            int cpu = ownership.cpuOf(f);
+            int thread = ownership.threadOf(f);
+            if (cpu >= 0 && cpu != c || thread >= 0 && runsElsewhere(m, thread, c)) {
+                continue;
+            }
+            h = Hash64.combine(Hash64.combine(h, f), m.mem().frameHash(f));
+        }
+        CpuState own = m.cpu(c);
+        h = Hash64.combine(h, own.regs().contentHash(VIEW_SEED));
+        h = Hash64.combine(h, own.vmcs().contentHash(VIEW_SEED));
+        h = Hash64.combine(h, own.lapic().hashCode());
+        h = Hash64.combine(h, own.mode().ordinal() * 2L + (own.driverEntered() ? 1 : 0));
+        for (int d = 0; d < n; d++) {
+            h = Hash64.combine(h, m.cpu(d).thread());
+        }
+        for (int t = 0; t < m.threads().size(); t++) {
+            ThreadState ts = m.threads().get(t);
+            h = Hash64.combine(h, ts.status().ordinal() * 64L + ts.lastCpu());
+            if (!runsElsewhere(m, t, c)) {
+                h = Hash64.combine(h, ts.saved().contentHash(VIEW_SEED));
+                h = Hash64.combine(h, java.util.Arrays.hashCode(s.crossing().calls(t)));
+                h = Hash64.combine(h, java.util.Arrays.hashCode(s.crossing().handlers(t)));
+            }
+        }
+        h = Hash64.combine(h, m.killedDomains());
+        h = Hash64.combine(h, m.killIpis());
+        h = Hash64.combine(h, java.util.Arrays.hashCode(s.firesLeft()));
+        h = Hash64.combine(h, s.caller()[c]);
+        h = Hash64.combine(h, s.resume() >>> 8 * c & 0xFF);
+        h = Hash64.combine(h, s.deferred() >>> c & 1);
+        return Hash64.mix(h);
+    }
+
+    private static final long VIEW_SEED = 0x5EED;
+
+    private static boolean runsElsewhere(MachineState m, int thread, int c) {
+        for (int d = 0; d < m.cpus().size(); d++) {
+            if (d != c && m.cpu(d).thread() == thread) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** How many distinct views of CPU c ({@link #view}) the expanded states gave. */
+    public int views(int c) {
+        return views.get(c).size();
     }
 
     /** Why a CPU kept a state from a reduced expansion: its place, the step and the reason, and how often. */
@@ -81,6 +156,9 @@ public final class StateProfile {
     /** Counts one expanded state. */
     void record(CheckState s) {
         MachineState m = s.machine();
+        for (int c = 0; c < views.size(); c++) {
+            views.get(c).add(view(s, c));
+        }
         StringBuilder all = new StringBuilder();
         for (int c = 0; c < m.cpus().size(); c++) {
             Where w = where(m, c);
@@ -251,6 +329,11 @@ public final class StateProfile {
     /** How many states were counted. */
     public long expanded() {
         return expanded.sum();
+    }
+
+    /** The CPUs of the profiled system. */
+    public int cpus() {
+        return views.size();
     }
 
     /** The {@code n} places counted most, most first (ties by name). */

@@ -1,6 +1,7 @@
 package org.lvdcheck.checker.model;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
@@ -10,6 +11,10 @@ import org.junit.jupiter.params.provider.CsvSource;
 import org.lvdcheck.checker.explore.ExplorationResult;
 import org.lvdcheck.checker.explore.Explorer;
 import org.lvdcheck.checker.trace.Replay;
+import org.lvdcheck.emulator.cpu.ArchRegs;
+import org.lvdcheck.emulator.machine.CpuMode;
+import org.lvdcheck.emulator.machine.CpuState;
+import org.lvdcheck.emulator.machine.MachineState;
 import org.lvdcheck.spec.lvd.SpecLoader;
 
 /**
@@ -96,6 +101,65 @@ class StateProfileTest {
         }
         assertTrue(why.stream().anyMatch(c -> c.place().contains("— driver: ")), "the driver's moves are global: " + why);
         assertTrue(why.stream().anyMatch(c -> c.place().endsWith(": a thread switch")), why.toString());
+    }
+
+    @Test
+    void aCpusViewLeavesOutTheOtherCpusRegistersFramesAndRunningThread() throws Exception {
+        LvdTransitionSystem sys = Replay.system(SpecLoader.load("src/test/resources/small/mini.lvd"), true);
+        StateProfile p = new StateProfile(sys.machine());
+        FrameOwnership own = new FrameOwnership(sys.machine());
+        CheckState s = sys.initialStates().get(0);
+        MachineState m = s.machine();
+        long cpu1Frame = -1;
+        long t1Frame = -1;
+        long shared = -1;
+        for (long f : m.mem().frameNumbers()) {
+            if (own.cpuOf(f) == 1 && cpu1Frame < 0) {
+                cpu1Frame = f;
+            } else if (own.threadOf(f) == 1 && t1Frame < 0) {
+                t1Frame = f;
+            } else if (own.cpuOf(f) < 0 && own.threadOf(f) < 0 && !own.readOnly(f) && shared < 0) {
+                shared = f;
+            }
+        }
+        assertTrue(cpu1Frame >= 0 && t1Frame >= 0 && shared >= 0, cpu1Frame + " " + t1Frame + " " + shared);
+        // The other CPU's registers and CPU frames: only its own view changes.
+        CpuState c1 = m.cpu(1);
+        CheckState regs = s.withMachine(m.withCpu(1, c1.withRegs(c1.regs().withGpr(ArchRegs.RAX, 0x1234))));
+        assertEquals(p.view(s, 0), p.view(regs, 0));
+        assertNotEquals(p.view(s, 1), p.view(regs, 1));
+        CheckState tss = s.withMachine(m.withMem(m.mem().edit().write((cpu1Frame << 12) + 8, 8, 0x5678).freeze()));
+        assertEquals(p.view(s, 0), p.view(tss, 0));
+        assertNotEquals(p.view(s, 1), p.view(tss, 1));
+        // A frame no CPU and no thread owns: both views change.
+        CheckState data = s.withMachine(m.withMem(m.mem().edit().write((shared << 12) + 8, 8, 0x5678).freeze()));
+        assertNotEquals(p.view(s, 0), p.view(data, 0));
+        assertNotEquals(p.view(s, 1), p.view(data, 1));
+        // t1's frames belong to CPU 1's view while t1 runs there, and to every view while it does not.
+        MachineState running = m.withCpu(1, c1.withThread(1).withMode(CpuMode.RUNNING));
+        CheckState r = s.withMachine(running);
+        CheckState rw = s.withMachine(running.withMem(m.mem().edit().write((t1Frame << 12) + 8, 8, 0x9abc).freeze()));
+        assertEquals(p.view(r, 0), p.view(rw, 0));
+        assertNotEquals(p.view(r, 1), p.view(rw, 1));
+        CheckState idle = s.withMachine(m.withMem(m.mem().edit().write((t1Frame << 12) + 8, 8, 0x9abc).freeze()));
+        assertNotEquals(p.view(s, 0), p.view(idle, 0));
+        // Which thread the other CPU runs is in every view.
+        assertNotEquals(p.view(s, 0), p.view(r, 0));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"mini", "irq"})
+    void theCpusViewsAreCountedOverTheExpandedStates(String spec) throws Exception {
+        LvdTransitionSystem sys = Replay.system(SpecLoader.load("src/test/resources/small/" + spec + ".lvd"), true);
+        StateProfile p = new StateProfile(sys.machine());
+        sys.profile(p);
+        ExplorationResult r = new Explorer<>(sys, Explorer.Options.defaults().withWorkers(2)).run();
+        assertTrue(r.complete());
+        assertEquals(2, p.cpus());
+        for (int c = 0; c < 2; c++) {
+            assertTrue(p.views(c) > 1 && p.views(c) <= p.expanded(), c + ": " + p.views(c) + " of " + p.expanded());
+        }
+        assertTrue(p.views(0) + p.views(1) < 2 * p.expanded(), "some states differ only in the other CPU's part");
     }
 
     @Test
