@@ -262,19 +262,25 @@ public final class CrossingGhost {
         }
         h = Hash64.combine(h, threads.length);
         for (int t = 0; t < threads.length; t++) {
-            Open o = threads[t];
-            if (o == null) {
-                continue;
-            }
-            h = Hash64.combine(Hash64.combine(h, t), o.calls.length);
-            for (GateCall c : o.calls) {
-                h = Hash64.combine(Hash64.combine(h, c.callRip()), c.returnRip());
-                h = c.kernel().hash(h);
-            }
-            h = Hash64.combine(h, o.handlers.length);
-            for (int i = 0; i < o.handlers.length; i++) {
-                h = Hash64.combine(o.handlers[i].hash(h), o.callsAtOpen[i]);
-            }
+            h = threadHash(h, t);
+        }
+        return h;
+    }
+
+    /** Thread t's open calls and handlers chained onto {@code h} ({@code h} itself when it has none). */
+    long threadHash(long h, int t) {
+        Open o = t < threads.length ? threads[t] : null;
+        if (o == null) {
+            return h;
+        }
+        h = Hash64.combine(Hash64.combine(h, t), o.calls.length);
+        for (GateCall c : o.calls) {
+            h = Hash64.combine(Hash64.combine(h, c.callRip()), c.returnRip());
+            h = c.kernel().hash(h);
+        }
+        h = Hash64.combine(h, o.handlers.length);
+        for (int i = 0; i < o.handlers.length; i++) {
+            h = Hash64.combine(o.handlers[i].hash(h), o.callsAtOpen[i]);
         }
         return h;
     }

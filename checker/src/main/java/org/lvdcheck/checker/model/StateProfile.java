@@ -85,7 +85,7 @@ public final class StateProfile {
         CpuState own = m.cpu(c);
         h = Hash64.combine(h, own.regs().contentHash(VIEW_SEED));
         h = Hash64.combine(h, own.vmcs().contentHash(VIEW_SEED));
-        h = Hash64.combine(h, own.lapic().hashCode());
+        h = Hash64.combine(h, own.lapic().hashCode()); // a record of ints and vector bitmaps
         h = Hash64.combine(h, own.mode().ordinal() * 2L + (own.driverEntered() ? 1 : 0));
         for (int d = 0; d < n; d++) {
             h = Hash64.combine(h, m.cpu(d).thread());
@@ -95,8 +95,7 @@ public final class StateProfile {
             h = Hash64.combine(h, ts.status().ordinal() * 64L + ts.lastCpu());
             if (!runsElsewhere(m, t, c)) {
                 h = Hash64.combine(h, ts.saved().contentHash(VIEW_SEED));
-                h = Hash64.combine(h, java.util.Arrays.hashCode(s.crossing().calls(t)));
-                h = Hash64.combine(h, java.util.Arrays.hashCode(s.crossing().handlers(t)));
+                h = s.crossing().threadHash(h, t);
             }
         }
         h = Hash64.combine(h, m.killedDomains());

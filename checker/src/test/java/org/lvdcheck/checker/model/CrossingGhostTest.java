@@ -116,6 +116,11 @@ class CrossingGhostTest {
         assertEquals(one.hash(7), two.withoutTopHandler(2).hash(7));
         assertSame(CrossingGhost.NONE, two.withoutHandlers(2).withoutTopCall(2));
         assertSame(g, g.withoutTopCall(1), "closing nothing changes nothing");
+        // One thread's part of the hash: what the other threads have open does not enter it.
+        assertEquals(7, two.threadHash(7, 0), "thread 0 has nothing open");
+        assertEquals(7, two.threadHash(7, 5), "a thread the ghost has no entry for");
+        assertNotEquals(one.threadHash(7, 2), two.threadHash(7, 2));
+        assertEquals(two.threadHash(7, 2), two.withCall(0, call).threadHash(7, 2));
     }
 
     @Test
