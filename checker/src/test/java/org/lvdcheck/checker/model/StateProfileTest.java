@@ -128,23 +128,28 @@ class StateProfileTest {
         CheckState regs = s.withMachine(m.withCpu(1, c1.withRegs(c1.regs().withGpr(ArchRegs.RAX, 0x1234))));
         assertEquals(p.view(s, 0), p.view(regs, 0));
         assertNotEquals(p.view(s, 1), p.view(regs, 1));
-        CheckState tss = s.withMachine(m.withMem(m.mem().edit().write((cpu1Frame << 12) + 8, 8, 0x5678).freeze()));
+        CheckState tss = s.withMachine(written(m, cpu1Frame, 0x5678));
         assertEquals(p.view(s, 0), p.view(tss, 0));
         assertNotEquals(p.view(s, 1), p.view(tss, 1));
         // A frame no CPU and no thread owns: both views change.
-        CheckState data = s.withMachine(m.withMem(m.mem().edit().write((shared << 12) + 8, 8, 0x5678).freeze()));
+        CheckState data = s.withMachine(written(m, shared, 0x5678));
         assertNotEquals(p.view(s, 0), p.view(data, 0));
         assertNotEquals(p.view(s, 1), p.view(data, 1));
         // t1's frames belong to CPU 1's view while t1 runs there, and to every view while it does not.
         MachineState running = m.withCpu(1, c1.withThread(1).withMode(CpuMode.RUNNING));
         CheckState r = s.withMachine(running);
-        CheckState rw = s.withMachine(running.withMem(m.mem().edit().write((t1Frame << 12) + 8, 8, 0x9abc).freeze()));
+        CheckState rw = s.withMachine(written(running, t1Frame, 0x9abc));
         assertEquals(p.view(r, 0), p.view(rw, 0));
         assertNotEquals(p.view(r, 1), p.view(rw, 1));
-        CheckState idle = s.withMachine(m.withMem(m.mem().edit().write((t1Frame << 12) + 8, 8, 0x9abc).freeze()));
+        CheckState idle = s.withMachine(written(m, t1Frame, 0x9abc));
         assertNotEquals(p.view(s, 0), p.view(idle, 0));
         // Which thread the other CPU runs is in every view.
         assertNotEquals(p.view(s, 0), p.view(r, 0));
+    }
+
+    /** {@code m} with {@code value} in the second word of {@code frame}. */
+    private static MachineState written(MachineState m, long frame, long value) {
+        return m.withMem(m.mem().edit().write((frame << 12) + 8, 8, value).freeze());
     }
 
     @ParameterizedTest(name = "{0}")
