@@ -71,40 +71,52 @@ public final class StateProfile {
      * of the CPUs' distinct views where an interleaving search stores every combination.
      */
     long view(CheckState s, int c) {
+        return views(s)[c];
+    }
+
+    /** Every CPU's {@link #view} of {@code s}, from one pass over its frames. */
+    long[] views(CheckState s) {
         MachineState m = s.machine();
         int n = m.cpus().size();
-        long h = Hash64.mix(0x76696577L + c);
+        int threads = m.threads().size();
+        // The frames' hashes chained per owner: [0] no CPU and no thread, [1 + c] CPU c, [1 + n + t] thread t.
+        long[] owned = new long[1 + n + threads];
         for (long f : m.mem().frameNumbers()) {
             int cpu = ownership.cpuOf(f);
             int thread = ownership.threadOf(f);
-            if (cpu >= 0 && cpu != c || thread >= 0 && runsElsewhere(m, thread, c)) {
-                continue;
+            int i = cpu >= 0 ? 1 + cpu : thread >= 0 ? 1 + n + thread : 0;
+            owned[i] = Hash64.combine(Hash64.combine(owned[i], f), m.mem().frameHash(f));
+        }
+        long[] out = new long[n];
+        for (int c = 0; c < n; c++) {
+            long h = Hash64.combine(Hash64.mix(0x76696577L + c), owned[0]);
+            h = Hash64.combine(h, owned[1 + c]);
+            CpuState own = m.cpu(c);
+            h = Hash64.combine(h, own.regs().contentHash(VIEW_SEED));
+            h = Hash64.combine(h, own.vmcs().contentHash(VIEW_SEED));
+            h = Hash64.combine(h, own.lapic().hashCode()); // a record of ints and vector bitmaps
+            h = Hash64.combine(h, own.mode().ordinal() * 2L + (own.driverEntered() ? 1 : 0));
+            for (int d = 0; d < n; d++) {
+                h = Hash64.combine(h, m.cpu(d).thread());
             }
-            h = Hash64.combine(Hash64.combine(h, f), m.mem().frameHash(f));
-        }
-        CpuState own = m.cpu(c);
-        h = Hash64.combine(h, own.regs().contentHash(VIEW_SEED));
-        h = Hash64.combine(h, own.vmcs().contentHash(VIEW_SEED));
-        h = Hash64.combine(h, own.lapic().hashCode()); // a record of ints and vector bitmaps
-        h = Hash64.combine(h, own.mode().ordinal() * 2L + (own.driverEntered() ? 1 : 0));
-        for (int d = 0; d < n; d++) {
-            h = Hash64.combine(h, m.cpu(d).thread());
-        }
-        for (int t = 0; t < m.threads().size(); t++) {
-            ThreadState ts = m.threads().get(t);
-            h = Hash64.combine(h, ts.status().ordinal() * 64L + ts.lastCpu());
-            if (!runsElsewhere(m, t, c)) {
-                h = Hash64.combine(h, ts.saved().contentHash(VIEW_SEED));
-                h = s.crossing().threadHash(h, t);
+            for (int t = 0; t < threads; t++) {
+                ThreadState ts = m.threads().get(t);
+                h = Hash64.combine(h, ts.status().ordinal() * 64L + ts.lastCpu());
+                if (!runsElsewhere(m, t, c)) {
+                    h = Hash64.combine(h, owned[1 + n + t]);
+                    h = Hash64.combine(h, ts.saved().contentHash(VIEW_SEED));
+                    h = s.crossing().threadHash(h, t);
+                }
             }
+            h = Hash64.combine(h, m.killedDomains());
+            h = Hash64.combine(h, m.killIpis());
+            h = Hash64.combine(h, java.util.Arrays.hashCode(s.firesLeft()));
+            h = Hash64.combine(h, s.caller()[c]);
+            h = Hash64.combine(h, s.resume() >>> 8 * c & 0xFF);
+            h = Hash64.combine(h, s.deferred() >>> c & 1);
+            out[c] = Hash64.mix(h);
         }
-        h = Hash64.combine(h, m.killedDomains());
-        h = Hash64.combine(h, m.killIpis());
-        h = Hash64.combine(h, java.util.Arrays.hashCode(s.firesLeft()));
-        h = Hash64.combine(h, s.caller()[c]);
-        h = Hash64.combine(h, s.resume() >>> 8 * c & 0xFF);
-        h = Hash64.combine(h, s.deferred() >>> c & 1);
-        return Hash64.mix(h);
+        return out;
     }
 
     private static final long VIEW_SEED = 0x5EED;
@@ -155,8 +167,9 @@ public final class StateProfile {
     /** Counts one expanded state. */
     void record(CheckState s) {
         MachineState m = s.machine();
-        for (int c = 0; c < views.size(); c++) {
-            views.get(c).add(view(s, c));
+        long[] v = views(s);
+        for (int c = 0; c < v.length; c++) {
+            views.get(c).add(v[c]);
         }
         StringBuilder all = new StringBuilder();
         for (int c = 0; c < m.cpus().size(); c++) {
