@@ -265,6 +265,13 @@ final class CheckReport {
         out.printf(Locale.ROOT, "state profile: distinct views per CPU (a state without the other CPUs' registers, frames and "
                 + "running threads): %s; together %,d, %.2f per expanded state%n", views, sum,
                 p.expanded() == 0 ? 0.0 : (double) sum / p.expanded());
+        if (p.orbits() >= 0) {
+            out.printf(Locale.ROOT, "state profile: distinct up to the CPU symmetry (a state and its mirror image, the CPUs "
+                    + "swapped, once): %,d, %.2f per expanded state%n", p.orbits(),
+                    p.expanded() == 0 ? 0.0 : (double) p.orbits() / p.expanded());
+        } else {
+            out.println("state profile: no CPU symmetry: " + p.noSymmetry());
+        }
         out.println("state profile: the combinations of all CPUs' places met most often:");
         for (var c : p.topCombinations(PROFILE_LINES)) {
             out.printf(Locale.ROOT, "  %,12d  %s%n", c.states(), c.place());

@@ -86,7 +86,11 @@ final class CrossingChecks {
     /** Per analysis, per CPU: sorted frame ranges {start, end} writable from a domain view of another CPU. */
     private final Map<MappingAnalysis, long[][][]> writableElsewhere = Collections.synchronizedMap(new WeakHashMap<>());
 
-    CrossingChecks(Machine machine, TransitionCode transition, MappingCache mappings) {
+    /** The CPU symmetry of the system, or null: a handler also keeps the hash of its stack's mirror image. */
+    private final CpuSymmetry symmetry;
+
+    CrossingChecks(Machine machine, TransitionCode transition, MappingCache mappings, CpuSymmetry symmetry) {
+        this.symmetry = symmetry;
         this.machine = machine;
         this.system = machine.system();
         this.transition = transition;
@@ -190,7 +194,8 @@ final class CrossingChecks {
             } else if (e instanceof Event.Delivered d && t >= 0) {
                 int view = system.views().indexOf(d.view());
                 CrossingGhost.Handler h = CrossingGhost.Handler.of(d.vector(), view, d.interrupted(),
-                        view == 0 ? stackHash(before, c, t, d.interrupted()) : 0);
+                        view == 0 ? stackHash(before, c, t, d.interrupted(), null) : 0,
+                        view == 0 && symmetry != null ? stackHash(before, c, t, d.interrupted(), symmetry::value) : 0);
                 g = g.withHandler(t, inTransitionCode ? h.resumingInTransitionCode() : h);
                 inTransitionCode = false;
             } else if ((e instanceof Event.Killed || e instanceof Event.KillIpiTaken k && k.resumed()) && hasErrorReturn) {
@@ -451,7 +456,7 @@ final class CrossingChecks {
                         + place(h.gpr(n), top) + " was interrupted";
             }
         }
-        if (h.stack() != 0 && stackHash(after, c, t, r) != h.stack()) {
+        if (h.stack() != 0 && stackHash(after, c, t, r, null) != h.stack()) {
             return "its stack changed: a live word of the interrupted kernel stack above RSP 0x"
                     + Long.toHexString(h.rsp()) + " differs from what was there at the interrupt";
         }
@@ -465,9 +470,10 @@ final class CrossingChecks {
      * A hash (never 0) of the words of thread {@code t}'s kernel stack from RSP in {@code r} to the
      * stack's top, with their labels (a byte the dead-stack reduction forgot, which the thread has
      * not written since, hashes as "no value"), read through CPU {@code c}'s paging and EPT; 0 when RSP is not
-     * 8-byte aligned inside that stack (the trusted context's stack is then not tracked).
+     * 8-byte aligned inside that stack (the trusted context's stack is then not tracked). With
+     * {@code mirror}, each concrete word as the CPU symmetry's mirror image holds it.
      */
-    private long stackHash(MachineState m, int c, int t, ArchRegs r) {
+    private long stackHash(MachineState m, int c, int t, ArchRegs r, java.util.function.LongUnaryOperator mirror) {
         if (t < 0 || c < 0 || r.gprTainted(ArchRegs.RSP)) {
             return 0;
         }
@@ -496,7 +502,9 @@ final class CrossingChecks {
                 }
                 continue;
             }
-            h = Hash64.combine(Hash64.combine(h, m.mem().read(hpa, 8)), m.mem().isTainted(hpa, 8) ? 1 : 0);
+            boolean tainted = m.mem().isTainted(hpa, 8);
+            long w = m.mem().read(hpa, 8);
+            h = Hash64.combine(Hash64.combine(h, mirror == null || tainted ? w : mirror.applyAsLong(w)), tainted ? 1 : 0);
         }
         long x = Hash64.mix(h);
         return x == 0 ? 1 : x;

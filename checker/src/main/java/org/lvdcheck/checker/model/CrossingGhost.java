@@ -59,7 +59,7 @@ public final class CrossingGhost {
      */
     public record Handler(int vector, int view, long rip, int cs, long rflags, long rsp, int ss, boolean ripTop,
                           boolean rspTop, boolean flagsTop, long[] gprs, int gprTop, long stack,
-                          boolean resumesInTransitionCode) {
+                          boolean resumesInTransitionCode, long stackMirror) {
         public Handler {
             gprs = gprs.clone();
         }
@@ -71,6 +71,15 @@ public final class CrossingGhost {
 
         /** The context {@code r} holds, and the hash of the interrupted stack's live words (0: not tracked). */
         public static Handler of(int vector, int view, ArchRegs r, long stack) {
+            return of(vector, view, r, stack, 0);
+        }
+
+        /**
+         * As {@link #of(int, int, ArchRegs, long)}, with {@code stackMirror}: the hash of the same
+         * words as the CPU symmetry's mirror image of the state holds them ({@link CpuSymmetry}; 0
+         * without one), which the mirror image of this handler takes as its {@code stack}.
+         */
+        public static Handler of(int vector, int view, ArchRegs r, long stack, long stackMirror) {
             long[] g = new long[16];
             int top = 0;
             for (int n = 0; n < 16; n++) {
@@ -81,7 +90,7 @@ public final class CrossingGhost {
             }
             return new Handler(vector, view, r.rip(), r.cs().selector(), r.rflags(), r.rsp(), r.ss().selector(),
                     r.tainted(ArchRegs.T_RIP), r.gprTainted(ArchRegs.RSP), r.tainted(ArchRegs.T_FLAGS), g, top, stack,
-                    false);
+                    false, stackMirror);
         }
 
         /**
@@ -90,7 +99,21 @@ public final class CrossingGhost {
          * explorer chooses (docs/MODEL.md, "Resuming in transition code").
          */
         public Handler resumingInTransitionCode() {
-            return new Handler(vector, view, rip, cs, rflags, rsp, ss, ripTop, rspTop, flagsTop, gprs, gprTop, stack, true);
+            return new Handler(vector, view, rip, cs, rflags, rsp, ss, ripTop, rspTop, flagsTop, gprs, gprTop, stack, true,
+                    stackMirror);
+        }
+
+        /** This handler in the CPU symmetry's mirror image: concrete words through {@code value}, the stack hashes swapped. */
+        Handler mirrored(java.util.function.LongUnaryOperator value) {
+            long[] g = gprs.clone();
+            for (int n = 0; n < 16; n++) {
+                if ((gprTop >>> n & 1) == 0) {
+                    g[n] = value.applyAsLong(g[n]);
+                }
+            }
+            return new Handler(vector, view, ripTop ? rip : value.applyAsLong(rip), cs, rflags,
+                    rspTop ? rsp : value.applyAsLong(rsp), ss, ripTop, rspTop, flagsTop, g, gprTop, stackMirror,
+                    resumesInTransitionCode, stack);
         }
 
         /** Whether the driver chose the place or the stack it resumes at: an IRET may hand the CPU back to it. */
@@ -119,7 +142,7 @@ public final class CrossingGhost {
             return o instanceof Handler x && vector == x.vector && view == x.view && rip == x.rip && cs == x.cs
                     && rflags == x.rflags && rsp == x.rsp && ss == x.ss && ripTop == x.ripTop && rspTop == x.rspTop
                     && flagsTop == x.flagsTop && Arrays.equals(gprs, x.gprs) && gprTop == x.gprTop && stack == x.stack
-                    && resumesInTransitionCode == x.resumesInTransitionCode;
+                    && resumesInTransitionCode == x.resumesInTransitionCode && stackMirror == x.stackMirror;
         }
 
         @Override
@@ -138,6 +161,35 @@ public final class CrossingGhost {
 
     private CrossingGhost(Open[] threads) {
         this.threads = threads;
+    }
+
+    /**
+     * This ghost in the CPU symmetry's mirror image ({@link CpuSymmetry}): threads keep their
+     * numbers; every concrete word that may hold an address goes through {@code value}.
+     */
+    public CrossingGhost mirrored(java.util.function.LongUnaryOperator value) {
+        if (threads.length == 0) {
+            return this;
+        }
+        Open[] out = new Open[threads.length];
+        for (int t = 0; t < threads.length; t++) {
+            Open o = threads[t];
+            if (o == null) {
+                continue;
+            }
+            GateCall[] calls = new GateCall[o.calls().length];
+            for (int i = 0; i < calls.length; i++) {
+                GateCall g = o.calls()[i];
+                calls[i] = new GateCall(g.gate(), value.applyAsLong(g.callRip()), value.applyAsLong(g.returnRip()),
+                        g.kernel().mirrored(value));
+            }
+            Handler[] handlers = new Handler[o.handlers().length];
+            for (int i = 0; i < handlers.length; i++) {
+                handlers[i] = o.handlers()[i].mirrored(value);
+            }
+            out[t] = new Open(calls, handlers, o.callsAtOpen());
+        }
+        return new CrossingGhost(out);
     }
 
     private Open open(int t) {
@@ -425,6 +477,17 @@ public final class CrossingGhost {
         /** RSP at the call (the matching RET pops the word below it). */
         public long rsp() {
             return words[1];
+        }
+
+        /** This context in the CPU symmetry's mirror image: every concrete word through {@code value}. */
+        KernelContext mirrored(java.util.function.LongUnaryOperator value) {
+            long[] w = words.clone();
+            for (int i = 0; i < w.length; i++) {
+                if (taint[i] == 0) {
+                    w[i] = value.applyAsLong(w[i]);
+                }
+            }
+            return new KernelContext(w, taint, compared);
         }
 
         long hash(long h) {

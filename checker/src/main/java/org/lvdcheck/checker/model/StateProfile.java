@@ -50,6 +50,9 @@ public final class StateProfile {
         this.machine = machine;
         this.system = machine.system();
         this.ownership = new FrameOwnership(machine);
+        CpuSymmetry.Derivation d = CpuSymmetry.derive(machine);
+        this.symmetry = d.symmetry();
+        this.noSymmetry = d.reason();
         this.views = new ArrayList<>();
         for (int c = 0; c < system.cpus(); c++) {
             views.add(ConcurrentHashMap.newKeySet());
@@ -135,6 +138,25 @@ public final class StateProfile {
         return views.get(c).size();
     }
 
+    private final CpuSymmetry symmetry;
+    private final String noSymmetry;
+    /** The smaller fingerprint of each expanded state and its mirror image (with a CPU symmetry). */
+    private final java.util.Set<Long> orbits = ConcurrentHashMap.newKeySet();
+    private static final long ORBIT_SEED = 0x6f72626974L;
+
+    /**
+     * How many of the expanded states are distinct up to the CPU symmetry (docs/MODEL.md, "CPU
+     * symmetry"): a state and its mirror image count once; -1 without a symmetry.
+     */
+    public long orbits() {
+        return symmetry == null ? -1 : orbits.size();
+    }
+
+    /** Why the system has no CPU symmetry, or null. */
+    public String noSymmetry() {
+        return noSymmetry;
+    }
+
     /** Why a CPU kept a state from a reduced expansion: its place, the step and the reason, and how often. */
     private final ConcurrentHashMap<String, LongAdder> global = new ConcurrentHashMap<>();
     /** States expanded fully although at least two CPUs could move (the partial-order reduction found no ample set). */
@@ -170,6 +192,9 @@ public final class StateProfile {
         long[] v = views(s);
         for (int c = 0; c < v.length; c++) {
             views.get(c).add(v[c]);
+        }
+        if (symmetry != null) {
+            orbits.add(Math.min(StateFingerprint.of(s, ORBIT_SEED), StateFingerprint.of(symmetry.mirror(s), ORBIT_SEED)));
         }
         StringBuilder all = new StringBuilder();
         for (int c = 0; c < m.cpus().size(); c++) {

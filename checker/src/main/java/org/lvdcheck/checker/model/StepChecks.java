@@ -67,16 +67,24 @@ public final class StepChecks {
     private final Machine machine;
     private final LvdSystem system;
     private final TransitionCode transition;
+    private final CpuSymmetry.Derivation symmetry;
 
     public StepChecks(Machine machine) {
         this.machine = machine;
         this.system = machine.system();
         this.transition = new TransitionCode(system);
         this.mappings = new MappingCache(system, MAPPINGS_KEPT);
-        this.crossing = new CrossingChecks(machine, transition, mappings);
+        CpuSymmetry.Derivation d = CpuSymmetry.derive(machine);
+        this.symmetry = d;
+        this.crossing = new CrossingChecks(machine, transition, mappings, d.symmetry());
         this.entry = new EntryPoints(system, transition);
         entry.of(machine.initial(), mappings.analysisOf(machine.initial()));
         mappings.watch(entry.framesWatched());
+    }
+
+    /** The system's CPU symmetry, or why it has none (docs/MODEL.md, "CPU symmetry"). */
+    public CpuSymmetry.Derivation symmetry() {
+        return symmetry;
     }
 
     public TransitionCode transitionCode() {

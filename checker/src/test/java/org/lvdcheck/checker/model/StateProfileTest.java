@@ -202,4 +202,23 @@ class StateProfileTest {
                     new CheckState(m, fires, s.caller(), s.crossing(), s.deferred(), s.resume())));
         }
     }
+
+    @Test
+    void statesAreCountedOnceWithTheirMirrorImagesWhereTheSystemIsSymmetric() throws Exception {
+        // Without reduction the states to a depth are closed under σ (it maps the initial states onto
+        // themselves and every step onto the other CPU's): each orbit is one state or two.
+        LvdTransitionSystem sys = Replay.system(SpecLoader.load("lvd-hardened"), false);
+        StateProfile p = new StateProfile(sys.machine());
+        sys.profile(p);
+        new Explorer<>(sys, Explorer.Options.defaults().withWorkers(2).withReduction(false).withMaxDepth(24)).run();
+        long n = p.expanded();
+        assertTrue(n > 100, "expanded " + n);
+        assertTrue(p.orbits() < n && 2 * p.orbits() >= n, p.orbits() + " orbits of " + n + " states");
+        assertEquals(null, p.noSymmetry());
+
+        LvdTransitionSystem mini = Replay.system(SpecLoader.load("src/test/resources/small/mini.lvd"), false);
+        StateProfile q = new StateProfile(mini.machine());
+        assertEquals(-1, q.orbits());
+        assertTrue(q.noSymmetry().contains("pinned"), q.noSymmetry());
+    }
 }

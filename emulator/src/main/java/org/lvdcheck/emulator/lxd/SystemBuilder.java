@@ -236,7 +236,16 @@ public final class SystemBuilder {
                     () -> new InputError(th.pos(), "thread entry '" + th.entry() + "' is not a symbol of the kernel's code"));
             layout.threadEntry()[t] = entry;
             writeWorkBlock(kernel, th, t, callsPerThread);
-            ArchRegs r = cpuRegs[0].withRip(entry).withRsp(th.stackTop()).withGpr(ArchRegs.RDI, th.argGva())
+            // TASK_lcd_stack_cpu names no CPU until pick_stack writes it (drop_stack, its only reader,
+            // runs after it): a byte with no value, so no state holds a CPU number the thread never had.
+            java.util.OptionalLong stackCpu = kernel.symbol("TASK_lcd_stack_cpu");
+            if (stackCpu.isPresent()) {
+                mem.forget(linearToHpa(0, 0, pgdGpa.get(kernelRootPgd()), th.taskGva() + stackCpu.getAsLong(), th.pos()), 4);
+            }
+            // A thread's saved registers before it first runs: only what a switch moves (Machine.switchIn)
+            // matters; the CPU's own (GS base, GDT, TSS) are left out, so no CPU's addresses are in them.
+            ArchRegs r = cpuRegs[0].withGsBase(0).withGdtr(new DescriptorTableReg(0, 0x4F))
+                    .withTr(Segment.tss64(TSS_SEL, 0, 0x67)).withRip(entry).withRsp(th.stackTop()).withGpr(ArchRegs.RDI, th.argGva())
                     .withCr3(layout.threadCr3()[t]);
             for (int k = 0; k < CALLEE_SAVED.length; k++) {
                 r = r.withGpr(CALLEE_SAVED[k], callerValue(th.taskGva(), k));

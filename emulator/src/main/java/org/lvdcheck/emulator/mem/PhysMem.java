@@ -716,6 +716,103 @@ public final class PhysMem implements PhysReader {
     }
 
     /**
+     * One frame's contents as a {@link #remapped} rewrite sees them: its words, which of them are
+     * ⊤ or hold a dead byte (read only), and the words of the frame being built (a copy, written in
+     * place).
+     */
+    public static final class FrameWords {
+        private final long[] source;
+        private final long[] taint;
+        private final long[] dead;
+        private final long[] out;
+
+        FrameWords(long[] source, long[] taint, long[] dead) {
+            this.source = source;
+            this.taint = taint;
+            this.dead = dead;
+            this.out = source.clone();
+        }
+
+        /** Words per frame. */
+        public static int size() {
+            return WORDS;
+        }
+
+        /** Word {@code i} of the source frame. */
+        public long word(int i) {
+            return source[i];
+        }
+
+        /** Whether word {@code i} of the source frame holds a plain value: not ⊤, no byte of it dead. */
+        public boolean plain(int i) {
+            boolean top = taint != null && (taint[i >>> 6] >>> (i & 63) & 1) != 0;
+            boolean gone = dead != null && (dead[i >>> 3] >>> ((i & 7) * 8) & 0xFF) != 0;
+            return !top && !gone;
+        }
+
+        /** Whether every word of the source frame is plain. */
+        public boolean allPlain() {
+            for (int i = 0; taint != null && i < TAINT_LONGS; i++) {
+                if (taint[i] != 0) {
+                    return false;
+                }
+            }
+            for (int i = 0; dead != null && i < DEAD_LONGS; i++) {
+                if (dead[i] != 0) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        /** Sets word {@code i} of the frame being built (its label and dead bytes stay those of source word {@code i}). */
+        public void set(int i, long v) {
+            out[i] = v;
+        }
+    }
+
+    /** Rewrites the contents of one frame for {@link #remapped}. */
+    @FunctionalInterface
+    public interface FrameRewrite {
+        /** Fills the frame that frame {@code from} becomes; {@code w} starts as a copy of its words. */
+        void rewrite(long from, FrameWords w);
+    }
+
+    /**
+     * This memory with every allocated frame moved to {@code frameMap}'s frame number and its
+     * words rewritten by {@code rewrite} (labels, dead bytes and the domain-wrote bit move with the
+     * frame; the discarded frames stay as they are named). The model checker's CPU symmetry
+     * builds a state's mirror image with it. {@code frameMap} must be one-to-one on the allocated
+     * frames.
+     */
+    public PhysMem remapped(java.util.function.LongUnaryOperator frameMap, FrameRewrite rewrite) {
+        int n = numbers.length;
+        Frame[] built = new Frame[n];
+        Integer[] order = new Integer[n];
+        long[] to = new long[n];
+        for (int i = 0; i < n; i++) {
+            Frame f = frames[i];
+            FrameWords w = new FrameWords(f.words, f.taint, f.dead);
+            rewrite.rewrite(numbers[i], w);
+            built[i] = Arrays.equals(w.out, f.words) ? f : new Frame(w.out, f.taint, f.dead, f.domainWrote);
+            to[i] = frameMap.applyAsLong(numbers[i]);
+            order[i] = i;
+        }
+        Arrays.sort(order, (a, b) -> Long.compare(to[a], to[b]));
+        long[] nn = new long[n];
+        Frame[] nf = new Frame[n];
+        for (int k = 0; k < n; k++) {
+            nn[k] = to[order[k]];
+            nf[k] = built[order[k]];
+            if (k > 0 && nn[k] == nn[k - 1]) {
+                throw new IllegalArgumentException(String.format("two frames map to frame 0x%x", nn[k]));
+            }
+        }
+        boolean same = Arrays.equals(nn, numbers);
+        return new PhysMem(maxPhysAddrBits, same ? numbers : nn, nf, same ? index : new FrameIndex(nn), discard);
+    }
+
+    /**
      * An immutable 4 KiB frame with its taint bits (null: none), dead bytes (null: none),
      * domain-wrote bit, cached content hash and one cached derived value.
      */
