@@ -74,6 +74,11 @@ public final class CheckCommand implements Callable<Integer> {
     @Option(names = "--no-reduction", description = "Turn the CPU-local partial-order reduction off.")
     boolean noReduction;
 
+    @Option(names = "--no-symmetry", description = "Store a state and its mirror image under the CPU symmetry the "
+            + "spec declares (workload ... symmetry=cpus) apart (docs/MODEL.md, \"CPU symmetry\"). The symmetry is "
+            + "used only by the breadth-first search without --exact.")
+    boolean noSymmetry;
+
     @Option(names = "--no-sleep-sets", description = "Keep no sleep sets in the reduced breadth-first search "
             + "(docs/MODEL.md, \"Sleep sets\").")
     boolean noSleepSets;
@@ -125,6 +130,24 @@ public final class CheckCommand implements Callable<Integer> {
             throw new UsageError("--coarse-interrupts is a reduction: it cannot go with --no-reduction");
         }
         LvdTransitionSystem sys = Replay.system(loaded, !noReduction, coarseInterrupts);
+        String symmetry;
+        var workload = loaded.spec().workload();
+        if (!workload.cpuSymmetry()) {
+            symmetry = "none declared (a spec declares one with workload ... symmetry=cpus)";
+        } else if (noSymmetry) {
+            symmetry = "declared, not used (--no-symmetry)";
+        } else if (strategy != Strategy.bfs) {
+            symmetry = "declared, not used: only the breadth-first search uses it";
+        } else if (exact) {
+            symmetry = "declared, not used: --exact stores whole states";
+        } else {
+            String none = sys.useCpuSymmetry();
+            if (none != null) {
+                throw new InputError(workload.pos(), "symmetry=cpus: swapping the CPUs does not map this system "
+                        + "onto itself: " + none);
+            }
+            symmetry = null;
+        }
         List<PropertyId> checked = selected.stream().filter(StepChecks.CHECKED::contains).toList();
         List<PropertyId> notChecked = selected.stream().filter(p -> !StepChecks.CHECKED.contains(p)).toList();
         opts = opts.withProperties(checked.stream().map(PropertyId::name).toArray(String[]::new));
@@ -138,7 +161,7 @@ public final class CheckCommand implements Callable<Integer> {
             profile = new StateProfile(sys.machine());
             sys.profile(profile);
         }
-        CheckReport.header(out, loaded, sys);
+        CheckReport.header(out, loaded, sys, symmetry);
         Explorer<CheckState> explorer = new Explorer<>(sys, opts);
         ExplorationResult result;
         try {

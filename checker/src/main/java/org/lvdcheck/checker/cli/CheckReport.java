@@ -67,7 +67,8 @@ final class CheckReport {
         this.seenSetBytes = seenSetBytes;
     }
 
-    static void header(PrintWriter out, SpecLoader.Loaded loaded, LvdTransitionSystem sys) {
+    /** The run's header; {@code symmetry}: null when the search uses the CPU symmetry, else why not. */
+    static void header(PrintWriter out, SpecLoader.Loaded loaded, LvdTransitionSystem sys, String symmetry) {
         var system = sys.machine().system();
         out.println("lvdcheck check: spec " + loaded.spec().name() + " (" + loaded.files().size() + " input files), "
                 + system.cpus() + " CPUs, views " + system.views());
@@ -88,6 +89,13 @@ final class CheckReport {
         for (var w : sys.writeOnlyWords()) {
             out.printf(Locale.ROOT, "write-only word: %s (%d bytes at %x), kept at its initial value 0x%x: only its "
                     + "increments reach it (docs/MODEL.md)%n", w.name(), w.size(), w.gva(), w.initial());
+        }
+        if (sys.cpuSymmetry() != null) {
+            out.println("symmetry: a state and its mirror image, cpu0 and cpu1 swapped (" + sys.cpuSymmetry().framePairs()
+                    + " frame pairs, the addresses in them and the CPU numbers), are one state (docs/MODEL.md, "
+                    + "\"CPU symmetry\")");
+        } else {
+            out.println("symmetry: " + symmetry);
         }
         if (sys.coarseInterrupts()) {
             out.println("interrupts: only where a run of interrupt-transparent kernel instructions starts "
@@ -193,9 +201,10 @@ final class CheckReport {
 
     void print(PrintWriter out) {
         ExplorationStats st = result.stats();
-        out.printf(Locale.ROOT, "explored %,d distinct states (%,d generated), depth %d, in %.1f s (%,.0f states/s, "
+        out.printf(Locale.ROOT, "explored %,d distinct states%s (%,d generated), depth %d, in %.1f s (%,.0f states/s, "
                         + "%d workers); seen set %.1f bytes/state; collision probability %.2e%n",
-                st.distinctStates(), st.generatedStates(), st.depth(), st.seconds(), st.statesPerSecond(), st.workers(),
+                st.distinctStates(), sys.cpuSymmetry() != null ? " up to the CPU symmetry" : "", st.generatedStates(),
+                st.depth(), st.seconds(), st.statesPerSecond(), st.workers(),
                 st.distinctStates() == 0 ? 0.0 : (double) seenSetBytes / st.distinctStates(), st.collisionProbability());
         out.println(result.complete() ? "exploration complete" : "exploration incomplete: "
                 + result.incompleteReason().label());
@@ -349,6 +358,7 @@ final class CheckReport {
         ExplorationStats st = result.stats();
         ObjectNode stats = root.putObject("stats");
         stats.put("distinctStates", st.distinctStates());
+        stats.put("cpuSymmetry", sys.cpuSymmetry() != null);
         stats.put("generatedStates", st.generatedStates());
         stats.put("depth", st.depth());
         stats.put("seconds", st.seconds());

@@ -115,7 +115,7 @@ final class SearchContext<S> {
      * asleep go to {@code sink}.
      */
     void keepSleepSets(Woken<S> sink) {
-        this.woken = options.reduction() && options.sleepSets() ? sink : null;
+        this.woken = options.reduction() && options.sleepSets() && !system.swapsAgents() ? sink : null;
     }
 
     /** Judges the cycle proviso by reachability when the search ends (breadth-first, with reduction). */
@@ -148,7 +148,7 @@ final class SearchContext<S> {
             for (int[] p : pending) {
                 int got = reach[p[0]];
                 for (int i = 2; i < p.length; i++) {
-                    got |= reach[p[i]];
+                    got |= seenFromHere(reach[p[i]]);
                 }
                 if (got != reach[p[0]]) {
                     reach[p[0]] = (byte) got;
@@ -160,7 +160,7 @@ final class SearchContext<S> {
         for (int[] p : pending) {
             int got = 0;
             for (int i = 2; i < p.length; i++) {
-                got |= reach[p[i]] & 0xFF;
+                got |= seenFromHere(reach[p[i]] & 0xFF);
             }
             if ((got & p[1]) != p[1]) {
                 out.add(p[0]);
@@ -168,6 +168,19 @@ final class SearchContext<S> {
         }
         pending.clear();
         return out;
+    }
+
+    /**
+     * The agents marked at a successor as the step's source may count them: all of them, unless
+     * the fingerprints identify states under a swap of agents 0 and 1 ({@link
+     * TransitionSystem#swapsAgents}); then the stored successor may be the mirror image of the
+     * step's target, and of agents 0 and 1 only both together count.
+     */
+    private int seenFromHere(int marks) {
+        if (!system.swapsAgents()) {
+            return marks;
+        }
+        return (marks & 3) == 3 ? marks : marks & ~3;
     }
 
     /** Counts states a proviso round expands fully. */

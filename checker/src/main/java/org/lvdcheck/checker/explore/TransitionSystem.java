@@ -59,6 +59,17 @@ public interface TransitionSystem<S> {
     /** A 64-bit fingerprint of the canonical serialization of {@code s}, seeded by {@code seed}. */
     long fingerprint(S s, long seed);
 
+    /**
+     * Whether {@link #fingerprint} is that of a state's orbit under a symmetry that swaps agents 0
+     * and 1, so that a state and its mirror image are one stored state. The search then keeps no
+     * sleep sets, and where the cycle proviso looks at what was explored below a successor (which
+     * may stand for the mirror image of the step's target) it counts only what holds for both agents
+     * (docs/MODEL.md, "CPU symmetry").
+     */
+    default boolean swapsAgents() {
+        return false;
+    }
+
     /** Whether {@code s}, having no successors, is a proper end (e.g. workload complete), not a deadlock. */
     boolean isFinal(S s);
 

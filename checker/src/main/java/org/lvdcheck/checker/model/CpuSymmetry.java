@@ -69,8 +69,11 @@ public final class CpuSymmetry {
     private record Table(int level, long gpaBase) {}
 
     private final Machine machine;
-    /** The frame permutation: paired frame numbers, both directions. */
-    private final Map<Long, Long> frames;
+    /** The frame permutation: paired frame numbers, both directions, ascending, and what each becomes. */
+    private final long[] pairedFrom;
+    private final long[] pairedTo;
+    /** Frames that are not rewritten word by word alone (verbatim, EPT, TSS, GDT, CPU numbers), ascending. */
+    private final long[] special;
     /** Address windows, sorted by start: [lo, hi) moves by delta. */
     private final long[] winLo;
     private final long[] winHi;
@@ -86,7 +89,16 @@ public final class CpuSymmetry {
 
     private CpuSymmetry(Builder b) {
         this.machine = b.machine;
-        this.frames = Map.copyOf(b.frames);
+        this.pairedFrom = b.frames.keySet().stream().mapToLong(Long::longValue).sorted().toArray();
+        this.pairedTo = new long[pairedFrom.length];
+        for (int k = 0; k < pairedFrom.length; k++) {
+            pairedTo[k] = b.frames.get(pairedFrom[k]);
+        }
+        java.util.TreeSet<Long> sp = new java.util.TreeSet<>(b.verbatim);
+        sp.addAll(b.tables.keySet());
+        sp.addAll(b.structured.keySet());
+        sp.addAll(b.cpuFields.keySet());
+        this.special = sp.stream().mapToLong(Long::longValue).toArray();
         int n = b.windows.size();
         winLo = new long[n];
         winHi = new long[n];
@@ -120,6 +132,9 @@ public final class CpuSymmetry {
 
     /** A word as the mirror image holds it: an address inside one CPU's object moves to the other's. */
     public long value(long w) {
+        if (winLo.length == 0 || Long.compareUnsigned(w, winLo[0]) < 0) {
+            return w;
+        }
         int lo = 0, hi = winLo.length - 1;
         while (lo <= hi) {
             int mid = (lo + hi) >>> 1;
@@ -134,21 +149,60 @@ public final class CpuSymmetry {
 
     /** The frame frame {@code f} becomes. */
     public long frame(long f) {
-        Long to = frames.get(f);
-        return to == null ? f : to;
+        int k = java.util.Arrays.binarySearch(pairedFrom, f);
+        return k >= 0 ? pairedTo[k] : f;
     }
 
     /** The number of frame pairs σ swaps (for reports). */
     public int framePairs() {
-        return frames.size() / 2;
+        return pairedFrom.length / 2;
     }
 
     // ---- the mirror image of a state ----------------------------------------------------------
 
+    /** The frame map and the rewrite as single objects: {@link PhysMem#remappedContentHash} caches per rewrite. */
+    private final java.util.function.LongUnaryOperator frameMap = this::frame;
+    private final PhysMem.FrameRewrite rewriter = new PhysMem.FrameRewrite() {
+        @Override
+        public void rewrite(long from, PhysMem.FrameWords w) {
+            CpuSymmetry.this.rewrite(from, w);
+        }
+
+        /** Every frame σ treats word by word alone is rewritten alike: one key for all of them. */
+        @Override
+        public Object key(long from) {
+            return java.util.Arrays.binarySearch(special, from) >= 0 ? (Object) from : PLAIN;
+        }
+    };
+    private static final Object PLAIN = new Object();
+
     /** σ(s). */
     public CheckState mirror(CheckState s) {
+        return mirror(s, s.machine().mem().remapped(frameMap, rewriter));
+    }
+
+    /**
+     * The fingerprint of σ(s) ({@link StateFingerprint}), computed without building σ(s)'s memory:
+     * each frame's mirror image is hashed once and the hash kept with the frame.
+     */
+    public long mirrorFingerprint(CheckState s, long seed) {
+        return StateFingerprint.of(mirror(s, s.machine().mem()), s.machine().mem().remappedContentHash(seed, frameMap,
+                rewriter), seed);
+    }
+
+    /**
+     * The fingerprint of the orbit {s, σ(s)}: the smaller of the two states' fingerprints, so that a
+     * state and its mirror image are one state to a seen set.
+     */
+    public long orbitFingerprint(CheckState s, long seed) {
+        long b = mirrorFingerprint(s, seed); // first: it starts from the memory it was frozen from while known
+        long a = StateFingerprint.of(s, seed);
+        return Math.min(a, b);
+    }
+
+    /** σ(s) with {@code mem} as its memory. */
+    private CheckState mirror(CheckState s, PhysMem mem) {
         MachineState m = s.machine();
-        PhysMem mem = m.mem().remapped(this::frame, this::rewrite);
         List<CpuState> cpus = new ArrayList<>();
         for (int c = 0; c < 2; c++) {
             CpuState from = m.cpu(cpu(c));
@@ -215,31 +269,59 @@ public final class CpuSymmetry {
         return m;
     }
 
+    /** σ of a register file, kept with it (a thread's saved registers stay the same over many states). */
     private ArchRegs regs(ArchRegs r) {
-        ArchRegs o = r;
+        Object kept = r.derived(this);
+        if (kept != null) {
+            return (ArchRegs) kept;
+        }
+        ArchRegs m = mirrorRegs(r);
+        r.keep(this, m);
+        return m;
+    }
+
+    private ArchRegs mirrorRegs(ArchRegs r) {
+        ArchRegs.Builder b = r.toBuilder();
         for (int n = 0; n < 16; n++) {
             if (!r.gprTainted(n)) {
-                o = o.withGpr(n, value(r.gpr(n)));
+                b.gpr(n, value(r.gpr(n)));
             }
         }
         if (!r.tainted(ArchRegs.T_FS_BASE)) {
-            o = o.withFsBase(value(r.fsBase()));
+            b.fs(r.fs().withBase(value(r.fsBase())));
         }
         if (!r.tainted(ArchRegs.T_GS_BASE)) {
-            o = o.withGsBase(value(r.gsBase()));
+            b.gs(r.gs().withBase(value(r.gsBase())));
         }
         if (!r.tainted(ArchRegs.T_KERNEL_GS_BASE)) {
-            o = o.withKernelGsBase(value(r.kernelGsBase()));
+            b.kernelGsBase(value(r.kernelGsBase()));
         }
         Segment tr = r.tr();
-        o = o.withTr(tr.withBase(value(tr.base())));
-        o = o.withGdtr(new DescriptorTableReg(value(r.gdtr().base()), r.gdtr().limit()));
-        o = o.withIdtr(new DescriptorTableReg(value(r.idtr().base()), r.idtr().limit()));
-        o = o.withCr2(value(r.cr2()));
-        return o.withTaintMask(r.taintMask());
+        b.tr(tr.withBase(value(tr.base())));
+        b.gdtr(new DescriptorTableReg(value(r.gdtr().base()), r.gdtr().limit()));
+        b.idtr(new DescriptorTableReg(value(r.idtr().base()), r.idtr().limit()));
+        b.cr2(value(r.cr2()));
+        return b.taint(r.taintMask()).build();
     }
 
+    /** Per worker thread, the last VMCSs mirrored and their images (a CPU's VMCS changes seldom): {v0, σ(v0), ...}. */
+    private final ThreadLocal<Vmcs[]> lastVmcs = ThreadLocal.withInitial(() -> new Vmcs[8]);
+
     private Vmcs vmcs(Vmcs v) {
+        Vmcs[] last = lastVmcs.get();
+        for (int i = 0; i < last.length; i += 2) {
+            if (last[i] == v) {
+                return last[i + 1];
+            }
+        }
+        Vmcs m = mirrorVmcs(v);
+        System.arraycopy(last, 0, last, 2, last.length - 2);
+        last[0] = v;
+        last[1] = m;
+        return m;
+    }
+
+    private Vmcs mirrorVmcs(Vmcs v) {
         return v.toBuilder().eptp(value(v.eptp())).eptpListAddress(value(v.eptpListAddress()))
                 .guestLinearAddress(value(v.guestLinearAddress())).guestPhysicalAddress(value(v.guestPhysicalAddress()))
                 .build();

@@ -652,7 +652,32 @@ public final class LvdTransitionSystem implements TransitionSystem<CheckState> {
 
     @Override
     public long fingerprint(CheckState s, long seed) {
-        return StateFingerprint.of(s, seed);
+        CpuSymmetry sym = symmetry;
+        return sym == null ? StateFingerprint.of(s, seed) : sym.orbitFingerprint(s, seed);
+    }
+
+    /** The CPU symmetry the fingerprints identify states under ({@link #useCpuSymmetry}), or null. */
+    private volatile CpuSymmetry symmetry;
+
+    /**
+     * From now on a state and its mirror image under the system's CPU symmetry have one fingerprint
+     * (docs/MODEL.md, "CPU symmetry"); returns null, or the reason the system has none (then nothing
+     * changes). Call before a search.
+     */
+    public String useCpuSymmetry() {
+        CpuSymmetry.Derivation d = checks.symmetry();
+        symmetry = d.symmetry();
+        return d.reason();
+    }
+
+    /** The CPU symmetry in use, or null. */
+    public CpuSymmetry cpuSymmetry() {
+        return symmetry;
+    }
+
+    @Override
+    public boolean swapsAgents() {
+        return symmetry != null;
     }
 
     /** Final: every thread of the workload has returned from its thread function. */

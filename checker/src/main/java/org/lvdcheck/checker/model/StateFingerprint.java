@@ -20,9 +20,14 @@ public final class StateFingerprint {
     }
 
     public static long of(CheckState s, long seed) {
+        return of(s, s.machine().mem().contentHash(seed), seed);
+    }
+
+    /** As {@link #of(CheckState, long)}, with the memory's hash given (the CPU symmetry's mirror image). */
+    static long of(CheckState s, long memoryHash, long seed) {
         MachineState m = s.machine();
         long h = Hash64.mix(seed ^ 0x6C7664636865636BL);
-        h = Hash64.combine(h, m.mem().contentHash(seed));
+        h = Hash64.combine(h, memoryHash);
         for (CpuState c : m.cpus()) {
             h = Hash64.combine(h, c.regs().contentHash(seed));
             h = Hash64.combine(h, c.vmcs().contentHash(seed));

@@ -194,7 +194,7 @@ public final class StateProfile {
             views.get(c).add(v[c]);
         }
         if (symmetry != null) {
-            orbits.add(Math.min(StateFingerprint.of(s, ORBIT_SEED), StateFingerprint.of(symmetry.mirror(s), ORBIT_SEED)));
+            orbits.add(symmetry.orbitFingerprint(s, ORBIT_SEED));
         }
         StringBuilder all = new StringBuilder();
         for (int c = 0; c < m.cpus().size(); c++) {

@@ -81,6 +81,33 @@ class CliTest {
     }
 
     @Test
+    void aDeclaredCpuSymmetryTheSystemLacksIsBadInput(@org.junit.jupiter.api.io.TempDir Path dir) throws IOException {
+        copySmallSpecs(dir);
+        Path mini = dir.resolve("mini.lvd");
+        Files.writeString(mini, Files.readString(mini).replace("workload calls=1 threads=t0,t1",
+                "workload calls=1 threads=t0,t1 symmetry=cpus"));
+        Run r = run("check", "--spec", mini.toString(), "--quiet");
+        assertEquals(2, r.code(), r.out());
+        assertTrue(r.err().contains("mini.lvd:97:1: error: symmetry=cpus: swapping the CPUs does not map this system "
+                + "onto itself: thread t0 is pinned to cpu0"), r.err());
+        assertFalse(r.err().contains("Exception"), r.err());
+        Run off = run("check", "--spec", mini.toString(), "--quiet", "--no-symmetry", "--max-depth", "3");
+        assertEquals(3, off.code(), off.err());
+        assertTrue(off.out().contains("symmetry: declared, not used (--no-symmetry)"), off.out());
+    }
+
+    @Test
+    void theDefaultSpecIsExploredUpToItsCpuSymmetry() {
+        Run r = run("check", "--max-depth", "20", "--quiet");
+        assertEquals(3, r.code(), r.err());
+        assertTrue(r.out().contains("symmetry: a state and its mirror image, cpu0 and cpu1 swapped"), r.out());
+        assertTrue(r.out().contains("distinct states up to the CPU symmetry"), r.out());
+        Run plain = run("check", "--max-depth", "20", "--quiet", "--strategy", "dfs");
+        assertTrue(plain.out().contains("symmetry: declared, not used: only the breadth-first search uses it"),
+                plain.out());
+    }
+
+    @Test
     void unknownOptionIsAUsageError() {
         Run r = run("check", "--no-such-flag");
         assertEquals(2, r.code());

@@ -64,6 +64,33 @@ class OneThreadCompleteTest {
         assertEquals(ENTRY_DRIVER_ONLY, driverOnly);
     }
 
+    /**
+     * Up to the CPU symmetry the spec declares, the same run stores one state per orbit: the
+     * 5,816,199 states are 2,908,099 pairs of mirror images and the initial state, its own image
+     * (docs/MODEL.md, "CPU symmetry"), with the same depth, verdicts and witnesses.
+     */
+    @Test
+    void upToTheCpuSymmetryTheSameRunStoresEachPairOfMirrorImagesOnce() throws Exception {
+        SpecLoader.Loaded base = SpecLoader.load("lvd-hardened");
+        Model.Workload w = base.spec().workload();
+        assertTrue(w.cpuSymmetry());
+        int line = w.pos().line();
+        String old = base.sources().read("", "lvd-hardened.lvd").orElseThrow().text().split("\n", -1)[line - 1];
+        SpecLoader.Loaded one = SpecLoader.loadPatched("lvd-hardened", Patch.replace("lvd-hardened.lvd", line, old,
+                old.replace("threads=t0,t1 ", "threads=t0 ")), "lvd-hardened-one-thread");
+        LvdTransitionSystem sys = Replay.system(one, true);
+        assertEquals(null, sys.useCpuSymmetry());
+        ExplorationResult r = new Explorer<CheckState>(sys, Explorer.Options.defaults()).run();
+        assertTrue(r.complete(), String.valueOf(r.incompleteReason()));
+        assertEquals((5_816_199L + 1) / 2, r.stats().distinctStates());
+        assertEquals(581, r.stats().depth());
+        for (Verdict v : r.verdicts()) {
+            assertEquals(Status.HOLDS, v.status(), v.property());
+        }
+        assertEquals(List.of("migration"), sys.witnesses().unreached().stream().map(x -> x.name()).toList());
+        assertTrue(sys.ownership().breaches().isEmpty());
+    }
+
     /** The entry text's lines that ran only after the driver's jumps (92 of its 239 lines with code). */
     static final List<Integer> ENTRY_DRIVER_ONLY = List.of(30, 128, 135, 139, 140, 141, 142, 143, 184, 199, 200, 201,
             202, 209, 210, 235, 242, 243, 245, 258, 266, 268, 270, 272, 274, 276, 277, 279, 281, 282, 284, 286, 296, 299,

@@ -31,12 +31,16 @@ class CpuSymmetryTest {
     private static LvdTransitionSystem sys;
     private static CpuSymmetry sigma;
 
+    /** The system with its reductions (dead stacks, write-only words, dead thread contexts), whose steps σ must map too. */
+    private static LvdTransitionSystem reduced;
+
     @BeforeAll
     static void build() throws Exception {
         sys = Replay.system(SpecLoader.load("lvd-hardened"), false);
         CpuSymmetry.Derivation d = sys.checks().symmetry();
         assertNull(d.reason(), "lvd-hardened has a CPU symmetry");
         sigma = d.symmetry();
+        reduced = Replay.system(SpecLoader.load("lvd-hardened"), true);
     }
 
     @Test
@@ -79,7 +83,7 @@ class CpuSymmetryTest {
         while (!queue.isEmpty() && seen.size() < 1500) {
             CheckState s = queue.poll();
             for (LvdTransitionSystem.Choice ch : sys.choices(s)) {
-                CheckState t = mirroredStep(s, ch);
+                CheckState t = mirroredStep(sys, s, ch);
                 steps++;
                 if (t != null && seen.add(t)) {
                     queue.add(t);
@@ -92,6 +96,31 @@ class CpuSymmetryTest {
     @ParameterizedTest(name = "seed {0}")
     @ValueSource(longs = {1, 2, 3, 4, 5, 6, 7, 8})
     void everyStepOfASeededRandomRunIsMirrored(long seed) {
+        randomRuns(seed, sys);
+    }
+
+    @ParameterizedTest(name = "seed {0}")
+    @ValueSource(longs = {11, 12, 13, 14})
+    void everyStepOfASeededRandomRunOfTheReducedSystemIsMirrored(long seed) {
+        randomRuns(seed, reduced);
+    }
+
+    @ParameterizedTest(name = "seed {0}")
+    @ValueSource(longs = {21, 22, 23, 24})
+    void everyStepOfASeededRandomRunOfLvdAsBuiltIsMirrored(long seed) throws Exception {
+        LvdTransitionSystem asBuilt = Replay.system(SpecLoader.load("lvd-as-built"), true);
+        CpuSymmetry.Derivation d = asBuilt.checks().symmetry();
+        assertNull(d.reason(), "lvd-as-built has a CPU symmetry");
+        CpuSymmetry hardened = sigma;
+        sigma = d.symmetry();
+        try {
+            randomRuns(seed, asBuilt);
+        } finally {
+            sigma = hardened;
+        }
+    }
+
+    private static void randomRuns(long seed, LvdTransitionSystem sys) {
         Random rnd = new Random(seed);
         boolean crossedCpus = false;
         for (int run = 0; run < 3; run++) {
@@ -103,7 +132,7 @@ class CpuSymmetryTest {
                 }
                 LvdTransitionSystem.Choice ch = cs.get(rnd.nextInt(cs.size()));
                 crossedCpus |= ch.action().cpu() == 1;
-                CheckState t = mirroredStep(s, ch);
+                CheckState t = mirroredStep(sys, s, ch);
                 if (t == null) {
                     break;
                 }
@@ -114,7 +143,7 @@ class CpuSymmetryTest {
     }
 
     /** Takes {@code ch} from {@code s} and σ(ch) from σ(s), checks the targets mirror each other; the target, or null when cut. */
-    private static CheckState mirroredStep(CheckState s, LvdTransitionSystem.Choice ch) {
+    private static CheckState mirroredStep(LvdTransitionSystem sys, CheckState s, LvdTransitionSystem.Choice ch) {
         CheckState ms = sigma.mirror(s);
         assertEquals(s, sigma.mirror(ms), "σ is an involution");
         LvdTransitionSystem.Choice mc = new LvdTransitionSystem.Choice(sigma.mirror(ch.action()), ch.source());
@@ -126,6 +155,10 @@ class CpuSymmetryTest {
         assertEquals(List.of(), StateDifference.of(expected, b.target()),
                 () -> "σ(" + ch.label() + " of cpu" + ch.action().cpu() + ") leads to the mirror image");
         assertEquals(expected, b.target());
+        long seed = 0x5eed;
+        assertEquals(StateFingerprint.of(expected, seed), sigma.mirrorFingerprint(a.target(), seed),
+                "the mirror image's fingerprint without building its memory");
+        assertEquals(sigma.orbitFingerprint(a.target(), seed), sigma.orbitFingerprint(b.target(), seed));
         assertEquals(names(a.violations()), names(b.violations()));
         return a.violations().stream().anyMatch(sys::cuts) ? null : a.target();
     }

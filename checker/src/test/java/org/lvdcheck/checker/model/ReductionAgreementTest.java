@@ -149,7 +149,7 @@ class ReductionAgreementTest {
     }
 
     /** Per property its status; for a violated one the counterexample's length, and with {@code traces} its action indices. */
-    private static Map<String, String> summary(SmallSpecs.Explored e, boolean traces) {
+    static Map<String, String> summary(SmallSpecs.Explored e, boolean traces) {
         Map<String, String> m = new TreeMap<>();
         for (Verdict v : e.result().verdicts()) {
             String s = v.status().name();

@@ -133,7 +133,19 @@ final class SmallSpecs {
     /** Explores as {@code check} does (a verdict that holds only beyond a cut is inconclusive). */
     static Explored explore(SpecLoader.Loaded loaded, boolean reduction, boolean exact, int workers,
                             List<String> properties) throws InputError {
+        return explore(loaded, reduction, exact, workers, properties, false);
+    }
+
+    /** As above; with {@code symmetry} a state and its mirror image under the CPU symmetry are one state (the spec must have one). */
+    static Explored explore(SpecLoader.Loaded loaded, boolean reduction, boolean exact, int workers,
+                            List<String> properties, boolean symmetry) throws InputError {
         LvdTransitionSystem sys = system(loaded, reduction);
+        if (symmetry) {
+            String none = sys.useCpuSymmetry();
+            if (none != null) {
+                throw new IllegalArgumentException("no CPU symmetry: " + none);
+            }
+        }
         Explorer.Options options = Explorer.Options.defaults().withReduction(reduction).withExact(exact)
                 .withWorkers(workers).withProperties(properties.toArray(String[]::new));
         Explorer<CheckState> explorer = new Explorer<>(sys, options);

@@ -768,6 +768,20 @@ public final class ArchRegs {
         return (int) (h ^ (h >>> 32));
     }
 
+    /** One value a tool derives from this immutable object and keeps with it, with its owner: {owner, value}. */
+    private volatile Object[] derived;
+
+    /** The value {@code owner} derived from this object and kept with it ({@link #keep}), or null. */
+    public Object derived(Object owner) {
+        Object[] d = derived;
+        return d != null && d[0] == owner ? d[1] : null;
+    }
+
+    /** Keeps {@code value}, derived by {@code owner} (one owner's value at a time; not part of the contents). */
+    public void keep(Object owner, Object value) {
+        derived = new Object[] {owner, value};
+    }
+
     /** The seed and value of the last {@link #contentHash(long)} (the register file is immutable). */
     private volatile Hash64.Seeded hashCache;
 

@@ -455,6 +455,77 @@ public final class PhysMem implements PhysReader {
         return Hash64.mix(Hash64.combine(Hash64.combine(seed ^ 0x5DEECE66DL, number), frameHash));
     }
 
+    /**
+     * {@link #contentHash} of {@code remapped(frameMap, rewrite)}, without building it: each frame's
+     * rewritten hash is computed once and kept with the frame for {@code rewrite} (the same object
+     * every call; it must rewrite a frame the same way whenever its number is the same).
+     */
+    public long remappedContentHash(long seed, java.util.function.LongUnaryOperator frameMap, FrameRewrite rewrite) {
+        Object[] c = mirrorCache;
+        if (c != null && c[0] == rewrite && (Long) c[1] == seed) {
+            return Hash64.mix((Long) c[2] ^ numbers.length);
+        }
+        // Like frameSum: from the base's sum by the changed frames' terms, while the base is known
+        // (compute this before contentHash, which lets the base go).
+        PhysMem b = hashBase;
+        int[] changed = hashChanged;
+        Object[] bc = b == null ? null : b.mirrorCache;
+        long sum;
+        if (changed != null && b != null && b.numbers == numbers && bc != null && bc[0] == rewrite
+                && (Long) bc[1] == seed) {
+            sum = (Long) bc[2];
+            for (int k = 0; k < changed.length; k++) {
+                int i = changed[k];
+                boolean again = false;
+                for (int j = 0; j < k && !again; j++) {
+                    again = changed[j] == i;
+                }
+                if (!again) {
+                    long to = frameMap.applyAsLong(numbers[i]);
+                    sum += term(seed, to, mirrorHash(frames[i], numbers[i], rewrite))
+                            - term(seed, to, mirrorHash(b.frames[i], numbers[i], rewrite));
+                }
+            }
+        } else {
+            sum = 0;
+            for (int i = 0; i < numbers.length; i++) {
+                sum += term(seed, frameMap.applyAsLong(numbers[i]), mirrorHash(frames[i], numbers[i], rewrite));
+            }
+        }
+        mirrorCache = new Object[] {rewrite, seed, sum};
+        return Hash64.mix(sum ^ numbers.length);
+    }
+
+    /** {rewrite, seed, sum of terms} of the last {@link #remappedContentHash}. */
+    private volatile Object[] mirrorCache;
+
+    /** The content hash of frame {@code f} at number {@code n} as {@code rewrite} rewrites it, kept with the frame. */
+    private static long mirrorHash(Frame f, long n, FrameRewrite rewrite) {
+        Object key = rewrite.key(n);
+        Object[] m = f.mirror;
+        for (int k = 0; m != null && k < m.length; k += 3) {
+            if (m[k] == rewrite && m[k + 1].equals(key)) {
+                return (Long) m[k + 2];
+            }
+        }
+        FrameWords w = new FrameWords(f.words, f.taint, f.dead);
+        rewrite.rewrite(n, w);
+        long h = Arrays.equals(w.out, f.words) ? f.hash() : new Frame(w.out, f.taint, f.dead, f.domainWrote).hash();
+        // One frame object may stand at several numbers (interned contents): keep a few keys.
+        Object[] grown = m == null ? new Object[3] : Arrays.copyOf(m, Math.min(m.length + 3, 3 * MIRROR_KEYS));
+        if (m != null && m.length == 3 * MIRROR_KEYS) {
+            System.arraycopy(m, 3, grown, 0, m.length - 3);
+        }
+        grown[grown.length - 3] = rewrite;
+        grown[grown.length - 2] = key;
+        grown[grown.length - 1] = h;
+        f.mirror = grown;
+        return h;
+    }
+
+    /** How many keys {@link #remappedContentHash} keeps per frame. */
+    private static final int MIRROR_KEYS = 4;
+
     /** One 8-byte word that differs between two memories: its host-physical address, old and new value. */
     public record WordChange(long hpa, long before, long after) {}
 
@@ -776,6 +847,14 @@ public final class PhysMem implements PhysReader {
     public interface FrameRewrite {
         /** Fills the frame that frame {@code from} becomes; {@code w} starts as a copy of its words. */
         void rewrite(long from, FrameWords w);
+
+        /**
+         * What the rewrite of a frame depends on besides its contents, for {@link #remappedContentHash}'s
+         * cache (equal keys: the same rewrite of the same contents); by default the frame's number.
+         */
+        default Object key(long from) {
+            return from;
+        }
     }
 
     /**
@@ -824,6 +903,8 @@ public final class PhysMem implements PhysReader {
         private volatile long hash;
         /** {key, value} of {@link PhysMem#forEachDerived}. */
         volatile Object[] derived;
+        /** {rewrite, its key for this frame, hash}... of {@link PhysMem#remappedContentHash}, at most MIRROR_KEYS. */
+        volatile Object[] mirror;
         /** The {@link Interner} epoch in which this frame is the canonical one of its contents (0: none). */
         int internEpoch;
 

@@ -42,6 +42,28 @@ class PhysMemRemapTest {
     }
 
     @Test
+    void theRemappedHashIsTheHashOfTheRemappedMemoryFromScratchCachedAndByTheChangedFrames() {
+        PhysMem.FrameRewrite addOne = (from, w) -> {
+            for (int i = 0; i < PhysMem.FrameWords.size(); i++) {
+                if (w.plain(i) && w.word(i) != 0) {
+                    w.set(i, w.word(i) + from);
+                }
+            }
+        };
+        PhysMem m = PhysMem.empty(46).edit().write(0x1000, 8, 0x10).write(0x2000, 8, 0x20).write(0x3000, 8, 3, true)
+                .freeze();
+        long whole = m.remapped(SWAP_1_2, addOne).contentHash(7);
+        assertEquals(whole, m.remappedContentHash(7, SWAP_1_2, addOne));
+        assertEquals(whole, m.remappedContentHash(7, SWAP_1_2, addOne), "kept");
+        // Frozen from m with the same frames: from m's sum by the changed frame's terms.
+        PhysMem n = m.edit().write(0x2008, 8, 5).freeze();
+        assertEquals(n.remapped(SWAP_1_2, addOne).contentHash(7), n.remappedContentHash(7, SWAP_1_2, addOne));
+        // One frame object at two numbers: each number's rewrite is kept apart.
+        PhysMem twins = PhysMem.empty(46).edit().write(0x1000, 8, 1).write(0x2000, 8, 1).freeze();
+        assertEquals(twins.remapped(SWAP_1_2, addOne).contentHash(7), twins.remappedContentHash(7, SWAP_1_2, addOne));
+    }
+
+    @Test
     void twoFramesMayNotLandOnOne() {
         PhysMem m = PhysMem.empty(46).edit().write(0x1000, 8, 1).write(0x2000, 8, 2).freeze();
         assertThrows(IllegalArgumentException.class, () -> m.remapped(f -> 1, (from, w) -> { }));

@@ -130,10 +130,12 @@ public final class Model {
     public record Source(String name, String vector, int cpu, int fires, SourcePos pos) {}
 
     /**
-     * {@code workload calls=N [threads=T,...]}: the explored workload: which threads run (every thread
-     * of the spec unless listed) and how many gate calls each makes.
+     * {@code workload calls=N [threads=T,...] [symmetry=cpus]}: the explored workload: which threads
+     * run (every thread of the spec unless listed) and how many gate calls each makes; with
+     * {@code symmetry=cpus} the spec declares that swapping the two CPUs maps the system onto itself,
+     * which the explorer checks before it identifies each state with its mirror image.
      */
-    public record Workload(int callsPerThread, java.util.List<String> threads, SourcePos pos) {}
+    public record Workload(int callsPerThread, java.util.List<String> threads, boolean cpuSymmetry, SourcePos pos) {}
 
     /**
      * {@code witness NAME event=KIND[:ARG]}: a behaviour that must be reachable in the explored

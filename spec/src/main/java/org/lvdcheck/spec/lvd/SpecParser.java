@@ -271,8 +271,12 @@ public final class SpecParser {
             case "workload" -> {
                 once(workload == null ? null : s.keyword(), s);
                 Token list = s.option("threads");
+                Token sym = s.option("symmetry");
+                if (sym != null && !sym.text().equals("cpus")) {
+                    throw new InputError(sym.pos(), "unknown symmetry '" + sym.text() + "'; the one there is: cpus");
+                }
                 workload = new Workload(Values.smallInt(s.required("calls", "N"), "calls per thread", 0, 1_000_000),
-                        list == null ? null : threadList(list), s.pos());
+                        list == null ? null : threadList(list), sym != null, s.pos());
             }
             case "scenario" -> {
                 Token n = s.next("a scenario name");
@@ -447,8 +451,9 @@ public final class SpecParser {
         }
         // Unlisted, the workload runs every thread and a scenario the workload's threads.
         List<String> all = threads.stream().map(Model.Thread::name).toList();
-        Workload w = workload == null ? new Workload(1, all, top)
-                : workload.threads() == null ? new Workload(workload.callsPerThread(), all, workload.pos()) : workload;
+        Workload w = workload == null ? new Workload(1, all, false, top)
+                : workload.threads() == null ? new Workload(workload.callsPerThread(), all, workload.cpuSymmetry(),
+                        workload.pos()) : workload;
         List<Scenario> resolved = new ArrayList<>();
         for (Scenario sc : scenarios) {
             resolved.add(sc.threads() != null ? sc : new Scenario(sc.name(), sc.title(), sc.calls(), sc.timerEvery(),
