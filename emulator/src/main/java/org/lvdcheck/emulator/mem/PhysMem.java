@@ -698,6 +698,7 @@ public final class PhysMem implements PhysReader {
     /** {@code m}, a memory of the same contents as this one, with this one's hash if it has one. */
     private PhysMem sameHash(PhysMem m) {
         m.sumCache = sumCache;
+        m.mirrorCache = mirrorCache;
         return m;
     }
 
