@@ -68,7 +68,6 @@ public final class CpuSymmetry {
     /** An EPT paging structure: its level (4 = PML4) and the first guest-physical address it maps. */
     private record Table(int level, long gpaBase) {}
 
-    private final Machine machine;
     /** The frame permutation: paired frame numbers, both directions, ascending, and what each becomes. */
     private final long[] pairedFrom;
     private final long[] pairedTo;
@@ -88,7 +87,6 @@ public final class CpuSymmetry {
     private final Map<Long, List<Integer>> cpuFields;
 
     private CpuSymmetry(Builder b) {
-        this.machine = b.machine;
         this.pairedFrom = b.frames.keySet().stream().mapToLong(Long::longValue).sorted().toArray();
         this.pairedTo = new long[pairedFrom.length];
         for (int k = 0; k < pairedFrom.length; k++) {
