@@ -122,9 +122,11 @@ public final class BenchCommand implements Callable<Integer> {
                     best = Math.max(best, last.statesPerSecond());
                     sum += last.statesPerSecond();
                 }
-                out.printf(Locale.ROOT, "%-14s explorer, %d worker%s: %,d distinct states (%,d generated), depth %d; "
+                out.printf(Locale.ROOT, "%-14s explorer, %d worker%s: %,d distinct states%s (%,d generated), depth %d; "
                         + "states/s: best %,.0f, mean %,.0f over %d runs; seen set %.1f bytes/state%n", loaded.spec().name(),
-                        w, w == 1 ? "" : "s", last.distinctStates(), last.generatedStates(), last.depth(), best, sum / runs,
+                        w, w == 1 ? "" : "s", last.distinctStates(),
+                        loaded.spec().workload().cpuSymmetry() ? " up to the CPU symmetry" : "", last.generatedStates(),
+                        last.depth(), best, sum / runs,
                         runs, (double) last.seenSetBytes() / Math.max(1, last.distinctStates()));
                 if (first == null) {
                     first = last;
@@ -139,8 +141,10 @@ public final class BenchCommand implements Callable<Integer> {
         return result.code;
     }
 
+    /** One run of the search `check` makes (with the CPU symmetry the spec declares). */
     private static ExplorationStats explore(SpecLoader.Loaded loaded, Explorer.Options opts) throws InputError {
         LvdTransitionSystem sys = Replay.system(loaded, true);
+        sys.useDeclaredCpuSymmetry(loaded.spec().workload());
         return new Explorer<>(sys, opts).run().stats();
     }
 

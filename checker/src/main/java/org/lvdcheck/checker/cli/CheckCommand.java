@@ -141,11 +141,7 @@ public final class CheckCommand implements Callable<Integer> {
         } else if (exact) {
             symmetry = "declared, not used: --exact stores whole states";
         } else {
-            String none = sys.useCpuSymmetry();
-            if (none != null) {
-                throw new InputError(workload.pos(), "symmetry=cpus: swapping the CPUs does not map this system "
-                        + "onto itself: " + none);
-            }
+            sys.useDeclaredCpuSymmetry(workload);
             symmetry = null;
         }
         List<PropertyId> checked = selected.stream().filter(StepChecks.CHECKED::contains).toList();

@@ -670,6 +670,24 @@ public final class LvdTransitionSystem implements TransitionSystem<CheckState> {
         return d.reason();
     }
 
+    /**
+     * Uses the CPU symmetry the spec's workload declares ({@code symmetry=cpus}); true if it does.
+     *
+     * @throws InputError at the workload line when it declares a symmetry the system does not have
+     */
+    public boolean useDeclaredCpuSymmetry(org.lvdcheck.spec.lvd.Model.Workload workload)
+            throws org.lvdcheck.spec.InputError {
+        if (!workload.cpuSymmetry()) {
+            return false;
+        }
+        String none = useCpuSymmetry();
+        if (none != null) {
+            throw new org.lvdcheck.spec.InputError(workload.pos(), "symmetry=cpus: swapping the CPUs does not map "
+                    + "this system onto itself: " + none);
+        }
+        return true;
+    }
+
     /** The CPU symmetry in use, or null. */
     public CpuSymmetry cpuSymmetry() {
         return symmetry;

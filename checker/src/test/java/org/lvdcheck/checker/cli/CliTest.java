@@ -105,6 +105,10 @@ class CliTest {
         Run plain = run("check", "--max-depth", "20", "--quiet", "--strategy", "dfs");
         assertTrue(plain.out().contains("symmetry: declared, not used: only the breadth-first search uses it"),
                 plain.out());
+        Run bench = run("bench", "--explorer", "--max-states", "500", "--runs", "1", "--workers", "1");
+        assertEquals(0, bench.code(), bench.err());
+        assertTrue(bench.out().contains("lvd-hardened   explorer, 1 worker: 500 distinct states up to the CPU symmetry"),
+                bench.out());
     }
 
     @Test
