@@ -595,7 +595,9 @@ final class SearchContext<S> {
     ExplorationResult result(Strategy strategy, int workers) {
         double seconds = (options.clock().getAsLong() - startNanos) / 1e9;
         long distinct = store.size();
-        double collision = store.usesFingerprints() ? ExplorationStats.collisionEstimate(distinct) : 0;
+        double collision = !store.usesFingerprints() ? 0
+                : system.swapsAgents() ? ExplorationStats.orbitCollisionEstimate(distinct)
+                : ExplorationStats.collisionEstimate(distinct);
         Map<String, Long> perLabel = new HashMap<>();
         coverage.forEach((label, count) -> perLabel.put(label, count[0]));
         ExplorationStats stats = new ExplorationStats(distinct, generated, depth, seconds,

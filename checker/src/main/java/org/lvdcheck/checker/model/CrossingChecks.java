@@ -86,11 +86,13 @@ final class CrossingChecks {
     /** Per analysis, per CPU: sorted frame ranges {start, end} writable from a domain view of another CPU. */
     private final Map<MappingAnalysis, long[][][]> writableElsewhere = Collections.synchronizedMap(new WeakHashMap<>());
 
-    /** The CPU symmetry of the system, or null: a handler also keeps the hash of its stack's mirror image. */
-    private final CpuSymmetry symmetry;
+    /**
+     * The CPU symmetry a search or a profile identifies states under ({@link #mirrorStacks}), with
+     * which a handler also keeps the hash of its stack's mirror image; null when none does.
+     */
+    private volatile CpuSymmetry symmetry;
 
-    CrossingChecks(Machine machine, TransitionCode transition, MappingCache mappings, CpuSymmetry symmetry) {
-        this.symmetry = symmetry;
+    CrossingChecks(Machine machine, TransitionCode transition, MappingCache mappings) {
         this.machine = machine;
         this.system = machine.system();
         this.transition = transition;
@@ -193,9 +195,8 @@ final class CrossingChecks {
                 inTransitionCode = true;
             } else if (e instanceof Event.Delivered d && t >= 0) {
                 int view = system.views().indexOf(d.view());
-                CrossingGhost.Handler h = CrossingGhost.Handler.of(d.vector(), view, d.interrupted(),
-                        view == 0 ? stackHash(before, c, t, d.interrupted(), null) : 0,
-                        view == 0 && symmetry != null ? stackHash(before, c, t, d.interrupted(), symmetry::value) : 0);
+                long[] stack = view == 0 ? stackHashes(before, c, t, d.interrupted(), symmetry) : NO_STACK;
+                CrossingGhost.Handler h = CrossingGhost.Handler.of(d.vector(), view, d.interrupted(), stack[0], stack[1]);
                 g = g.withHandler(t, inTransitionCode ? h.resumingInTransitionCode() : h);
                 inTransitionCode = false;
             } else if ((e instanceof Event.Killed || e instanceof Event.KillIpiTaken k && k.resumed()) && hasErrorReturn) {
@@ -456,7 +457,7 @@ final class CrossingChecks {
                         + place(h.gpr(n), top) + " was interrupted";
             }
         }
-        if (h.stack() != 0 && stackHash(after, c, t, r, null) != h.stack()) {
+        if (h.stack() != 0 && stackHashes(after, c, t, r, null)[0] != h.stack()) {
             return "its stack changed: a live word of the interrupted kernel stack above RSP 0x"
                     + Long.toHexString(h.rsp()) + " differs from what was there at the interrupt";
         }
@@ -470,19 +471,21 @@ final class CrossingChecks {
      * A hash (never 0) of the words of thread {@code t}'s kernel stack from RSP in {@code r} to the
      * stack's top, with their labels (a byte the dead-stack reduction forgot, which the thread has
      * not written since, hashes as "no value"), read through CPU {@code c}'s paging and EPT; 0 when RSP is not
-     * 8-byte aligned inside that stack (the trusted context's stack is then not tracked). With
-     * {@code mirror}, each concrete word as the CPU symmetry's mirror image holds it.
+     * 8-byte aligned inside that stack (the trusted context's stack is then not tracked); and, in
+     * the same pass, with {@code mirror} the hash of the words as its mirror image holds them (0
+     * without).
      */
-    private long stackHash(MachineState m, int c, int t, ArchRegs r, java.util.function.LongUnaryOperator mirror) {
+    private long[] stackHashes(MachineState m, int c, int t, ArchRegs r, CpuSymmetry mirror) {
         if (t < 0 || c < 0 || r.gprTainted(ArchRegs.RSP)) {
-            return 0;
+            return NO_STACK;
         }
         long top = system.layout().stackTop()[t];
         long rsp = r.rsp();
         if (rsp >= top || rsp < top - THREAD_STACK || (rsp & 7) != 0 || (top & 7) != 0) {
-            return 0;
+            return NO_STACK;
         }
         long h = Hash64.combine(0x737461636bL, top - rsp);
+        long hm = h;
         long page = -1;
         long base = -1;
         for (long a = rsp; a < top; a += 8) {
@@ -490,7 +493,7 @@ final class CrossingChecks {
                 page = a >>> 12;
                 base = machine.hostAddress(m, c, page << 12);
                 if (base < 0) {
-                    return 0;
+                    return NO_STACK;
                 }
             }
             long hpa = base + (a & 0xFFF);
@@ -498,16 +501,30 @@ final class CrossingChecks {
                 // A word the thread has not written since the dead-stack reduction forgot it: byte
                 // by byte, each either its value or "no value".
                 for (int b = 0; b < 8; b++) {
-                    h = Hash64.combine(h, m.mem().isDead(hpa + b, 1) ? -1L : m.mem().read(hpa + b, 1));
+                    long v = m.mem().isDead(hpa + b, 1) ? -1L : m.mem().read(hpa + b, 1);
+                    h = Hash64.combine(h, v);
+                    hm = Hash64.combine(hm, v);
                 }
                 continue;
             }
             boolean tainted = m.mem().isTainted(hpa, 8);
             long w = m.mem().read(hpa, 8);
-            h = Hash64.combine(Hash64.combine(h, mirror == null || tainted ? w : mirror.applyAsLong(w)), tainted ? 1 : 0);
+            h = Hash64.combine(Hash64.combine(h, w), tainted ? 1 : 0);
+            if (mirror != null) {
+                hm = Hash64.combine(Hash64.combine(hm, tainted ? w : mirror.value(w)), tainted ? 1 : 0);
+            }
         }
         long x = Hash64.mix(h);
-        return x == 0 ? 1 : x;
+        long xm = Hash64.mix(hm);
+        return new long[] {x == 0 ? 1 : x, mirror == null ? 0 : xm == 0 ? 1 : xm};
+    }
+
+    /** The hashes of an untracked stack. */
+    private static final long[] NO_STACK = {0, 0};
+
+    /** From now on a handler also keeps the hash of its stack as σ's mirror image holds it (MODEL.md). */
+    void mirrorStacks(CpuSymmetry sigma) {
+        this.symmetry = sigma;
     }
 
     /** Linux's THREAD_SIZE: how far below its top a kernel stack reaches. */

@@ -460,6 +460,8 @@ public final class LvdTransitionSystem implements TransitionSystem<CheckState> {
     /** Counts every state this system expands from now on in {@code p} (once per state: its first expansion). */
     public void profile(StateProfile p) {
         this.profile = p;
+        p.symmetry(checks.symmetry());
+        checks.mirrorStacks();
     }
 
     @Override
@@ -666,6 +668,7 @@ public final class LvdTransitionSystem implements TransitionSystem<CheckState> {
      */
     public String useCpuSymmetry() {
         CpuSymmetry.Derivation d = checks.symmetry();
+        checks.mirrorStacks();
         symmetry = d.symmetry();
         return d.reason();
     }

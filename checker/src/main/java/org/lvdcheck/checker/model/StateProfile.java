@@ -50,9 +50,6 @@ public final class StateProfile {
         this.machine = machine;
         this.system = machine.system();
         this.ownership = new FrameOwnership(machine);
-        CpuSymmetry.Derivation d = CpuSymmetry.derive(machine);
-        this.symmetry = d.symmetry();
-        this.noSymmetry = d.reason();
         this.views = new ArrayList<>();
         for (int c = 0; c < system.cpus(); c++) {
             views.add(ConcurrentHashMap.newKeySet());
@@ -138,8 +135,14 @@ public final class StateProfile {
         return views.get(c).size();
     }
 
-    private final CpuSymmetry symmetry;
-    private final String noSymmetry;
+    private volatile CpuSymmetry symmetry;
+    private volatile String noSymmetry = "no system counted the states up to it";
+
+    /** Counts the states up to the system's CPU symmetry, if it has one (the system's {@code profile} hook). */
+    void symmetry(CpuSymmetry.Derivation d) {
+        this.symmetry = d.symmetry();
+        this.noSymmetry = d.reason();
+    }
     /** The smaller fingerprint of each expanded state and its mirror image (with a CPU symmetry). */
     private final java.util.Set<Long> orbits = ConcurrentHashMap.newKeySet();
     private static final long ORBIT_SEED = 0x6f72626974L;

@@ -74,9 +74,8 @@ public final class StepChecks {
         this.system = machine.system();
         this.transition = new TransitionCode(system);
         this.mappings = new MappingCache(system, MAPPINGS_KEPT);
-        CpuSymmetry.Derivation d = CpuSymmetry.derive(machine);
-        this.symmetry = d;
-        this.crossing = new CrossingChecks(machine, transition, mappings, d.symmetry());
+        this.symmetry = CpuSymmetry.derive(machine);
+        this.crossing = new CrossingChecks(machine, transition, mappings);
         this.entry = new EntryPoints(system, transition);
         entry.of(machine.initial(), mappings.analysisOf(machine.initial()));
         mappings.watch(entry.framesWatched());
@@ -85,6 +84,16 @@ public final class StepChecks {
     /** The system's CPU symmetry, or why it has none (docs/MODEL.md, "CPU symmetry"). */
     public CpuSymmetry.Derivation symmetry() {
         return symmetry;
+    }
+
+    /**
+     * Keeps in each handler's ghost record the hash of its stack's mirror image as well, which σ
+     * needs to map the ghost: for a search or a profile that identifies states under σ.
+     */
+    void mirrorStacks() {
+        if (symmetry.symmetry() != null) {
+            crossing.mirrorStacks(symmetry.symmetry());
+        }
     }
 
     public TransitionCode transitionCode() {

@@ -84,6 +84,21 @@ class BoundsTest {
     }
 
     @Test
+    void twoOrbitsMeetFourThirdsAsOftenAsTwoFingerprints() {
+        // Over N values, the smaller of two uniform values is v with probability (2(N - v) - 1)/N²:
+        // the chance that two such minima are equal, against 1/N for two uniform values.
+        int n = 1 << 16;
+        double meet = 0;
+        for (long v = 0; v < n; v++) {
+            double p = (2.0 * (n - v) - 1) / ((double) n * n);
+            meet += p * p;
+        }
+        assertEquals(4.0 / 3, meet * n, 1e-4);
+        assertEquals(ExplorationStats.collisionEstimate(1_000_000) * 4 / 3,
+                ExplorationStats.orbitCollisionEstimate(1_000_000), 1e-30);
+    }
+
+    @Test
     void collisionEstimateIsNSquaredOver2To65() {
         assertEquals(0x1p-65, ExplorationStats.collisionEstimate(1));
         assertEquals(1e12 / 0x1p65, ExplorationStats.collisionEstimate(1_000_000), 1e-30);

@@ -218,6 +218,7 @@ class StateProfileTest {
 
         LvdTransitionSystem mini = Replay.system(SpecLoader.load("src/test/resources/small/mini.lvd"), false);
         StateProfile q = new StateProfile(mini.machine());
+        mini.profile(q);
         assertEquals(-1, q.orbits());
         assertTrue(q.noSymmetry().contains("pinned"), q.noSymmetry());
     }

@@ -70,6 +70,8 @@ class SymmetryAgreementTest {
         SmallSpecs.Explored unreduced = run(c, spec, false, 1, props, false);
         assertEquals(ReductionAgreementTest.summary(plain, false), ReductionAgreementTest.summary(sym, false), "verdicts and shortest-trace lengths, without vs with");
         assertEquals(ReductionAgreementTest.summary(unreduced, false), ReductionAgreementTest.summary(sym, false), "unreduced vs reduced with the symmetry");
+        assertEquals(org.lvdcheck.checker.explore.ExplorationStats.orbitCollisionEstimate(sym.result().stats()
+                .distinctStates()), sym.result().stats().collisionProbability(), 0.0, "orbits' collision estimate");
         SmallSpecs.Explored two = run(c, spec, true, 2, props, true);
         assertEquals(sym.result().stats().distinctStates(), two.result().stats().distinctStates(), "1 vs 2 workers");
         assertEquals(ReductionAgreementTest.summary(sym, true), ReductionAgreementTest.summary(two, true), "1 vs 2 workers: verdicts and traces");
