@@ -189,13 +189,56 @@ public final class CpuSymmetry {
     }
 
     /**
-     * The fingerprint of the orbit {s, σ(s)}: the smaller of the two states' fingerprints, so that a
-     * state and its mirror image are one state to a seen set.
+     * The fingerprint of the orbit {s, σ(s)}, so that a state and its mirror image are one state to a
+     * seen set: the fingerprint of the orbit's representative where {@link #orientation} names one
+     * (one of the two fingerprints computed), else the smaller of the two states' fingerprints.
      */
     public long orbitFingerprint(CheckState s, long seed) {
+        int o = orientation(s);
+        if (o < 0) {
+            return StateFingerprint.of(s, seed);
+        }
+        if (o > 0) {
+            long b = mirrorFingerprint(s, seed);
+            s.machine().mem().dropHashBase(); // nothing will ask for s's own hash: let the base go
+            return b;
+        }
         long b = mirrorFingerprint(s, seed); // first: it starts from the memory it was frozen from while known
         long a = StateFingerprint.of(s, seed);
         return Math.min(a, b);
+    }
+
+    /**
+     * Which state of the orbit {s, σ(s)} represents it, by what each CPU is doing: -1 s (CPU 0's key
+     * below CPU 1's), 1 σ(s), 0 neither (the keys are equal). A CPU's key is its mode, its thread, its
+     * RIP and the lesser of its RSP and the RSP's mirror image, in that order; σ moves each CPU's record
+     * to the other CPU with every one of these kept (RIP is never translated: code is shared), so
+     * {@code orientation(σ(s)) == -orientation(s)} and the representative is a function of the orbit.
+     */
+    public int orientation(CheckState s) {
+        CpuState a = s.machine().cpu(0);
+        CpuState b = s.machine().cpu(1);
+        int c = Integer.compare(a.mode().ordinal(), b.mode().ordinal());
+        if (c == 0) {
+            c = Integer.compare(a.thread(), b.thread());
+        }
+        if (c == 0) {
+            c = Long.compare(a.regs().rip(), b.regs().rip());
+        }
+        if (c == 0) {
+            c = Long.compareUnsigned(invariantRsp(a.regs()), invariantRsp(b.regs()));
+        }
+        return Integer.signum(c);
+    }
+
+    /** A register file's RSP or its mirror image, whichever is lower: the same for both images (⊤: 0). */
+    private long invariantRsp(ArchRegs r) {
+        if (r.gprTainted(ArchRegs.RSP)) {
+            return 0;
+        }
+        long w = r.gpr(ArchRegs.RSP);
+        long v = value(w);
+        return Long.compareUnsigned(w, v) <= 0 ? w : v;
     }
 
     /** σ(s) with {@code mem} as its memory. */

@@ -80,8 +80,12 @@ class CpuSymmetryTest {
         }
     }
 
+    /** How many steps' targets {@link #mirroredStep} found of orientation -1, 0 and 1. */
+    private static final int[] ORIENTATIONS = new int[3];
+
     @Test
     void everyStepOfABreadthFirstSearchIsMirrored() {
+        java.util.Arrays.fill(ORIENTATIONS, 0);
         ArrayDeque<CheckState> queue = new ArrayDeque<>(sys.initialStates());
         Set<CheckState> seen = new HashSet<>(queue);
         int steps = 0;
@@ -96,6 +100,9 @@ class CpuSymmetryTest {
             }
         }
         assertTrue(steps > 1500, "steps checked: " + steps);
+        // Each CPU's key decides most states (the threads start on either CPU), and a few are ties.
+        assertTrue(ORIENTATIONS[0] > 0 && ORIENTATIONS[2] > 0, java.util.Arrays.toString(ORIENTATIONS));
+        assertTrue(ORIENTATIONS[1] < steps / 10, java.util.Arrays.toString(ORIENTATIONS));
     }
 
     @ParameterizedTest(name = "seed {0}")
@@ -157,6 +164,13 @@ class CpuSymmetryTest {
         assertEquals(StateFingerprint.of(expected, seed), sigma.mirrorFingerprint(a.target(), seed),
                 "the mirror image's fingerprint without building its memory");
         assertEquals(sigma.orbitFingerprint(a.target(), seed), sigma.orbitFingerprint(b.target(), seed));
+        int o = sigma.orientation(a.target());
+        assertEquals(-o, sigma.orientation(b.target()), "the orientation of σ(s) is the opposite of s's");
+        long own = StateFingerprint.of(a.target(), seed);
+        long mirrored = StateFingerprint.of(b.target(), seed);
+        assertEquals(o < 0 ? own : o > 0 ? mirrored : Math.min(own, mirrored), sigma.orbitFingerprint(a.target(), seed),
+                "the orbit's fingerprint is its representative's");
+        ORIENTATIONS[o + 1]++;
         assertEquals(names(a.violations()), names(b.violations()));
         return a.violations().stream().anyMatch(sys::cuts) ? null : a.target();
     }

@@ -425,7 +425,7 @@ public final class PhysMem implements PhysReader {
             int[] changed = hashChanged;
             Hash64.Seeded bc = b == null ? null : b.sumCache;
             long sum;
-            if (changed != null && b.numbers == numbers && Hash64.Seeded.holds(bc, seed)) {
+            if (changed != null && b != null && b.numbers == numbers && Hash64.Seeded.holds(bc, seed)) {
                 sum = bc.value();
                 for (int k = 0; k < changed.length; k++) {
                     int i = changed[k];
@@ -494,6 +494,17 @@ public final class PhysMem implements PhysReader {
         }
         mirrorCache = new Object[] {rewrite, seed, sum};
         return Hash64.mix(sum ^ numbers.length);
+    }
+
+    /**
+     * Lets go of the memory this one was frozen from, kept for an incremental {@link #contentHash}:
+     * for a memory whose own hash nobody will ask for (one whose {@link #remappedContentHash} was all
+     * that was wanted), so that the links do not keep a chain of ancestors alive. A later
+     * {@link #contentHash} is then computed over every frame.
+     */
+    public void dropHashBase() {
+        hashChanged = null;
+        hashBase = null;
     }
 
     /** {rewrite, seed, sum of terms} of the last {@link #remappedContentHash}. */
@@ -1254,7 +1265,7 @@ public final class PhysMem implements PhysReader {
                 // long run nobody hashes) the hash is computed whole.
                 PhysMem anchor = base.hashBase;
                 int[] prior = base.hashChanged;
-                if (base.sumCache != null) {
+                if (base.sumCache != null || base.mirrorCache != null) {
                     anchor = base;
                     prior = new int[0];
                 }

@@ -64,6 +64,32 @@ class PhysMemRemapTest {
     }
 
     @Test
+    void aRunThatHashesOnlyItsMirrorImagesKeepsBothHashesRight() {
+        PhysMem.FrameRewrite addOne = (from, w) -> {
+            for (int i = 0; i < PhysMem.FrameWords.size(); i++) {
+                if (w.plain(i) && w.word(i) != 0) {
+                    w.set(i, w.word(i) + from);
+                }
+            }
+        };
+        PhysMem m = PhysMem.empty(46).edit().write(0x1000, 8, 0x10).write(0x2000, 8, 0x20).freeze();
+        m.contentHash(7);
+        for (int step = 0; step < 5; step++) {
+            // A child of a memory whose mirror image alone was hashed: its mirror hash from the parent's.
+            m = m.edit().write(0x1000 + (step % 2) * 0x1000 + 8 * step, 8, step + 1).freeze();
+            assertEquals(m.remapped(SWAP_1_2, addOne).contentHash(7), m.remappedContentHash(7, SWAP_1_2, addOne),
+                    "mirror hash at step " + step);
+            m.dropHashBase();
+        }
+        // Its own hash, never asked for on the way, over every frame.
+        PhysMem direct = PhysMem.empty(46).edit().write(0x1000, 8, 0x10).write(0x2000, 8, 0x20).freeze().edit()
+                .write(0x1000, 8, 1).write(0x2008, 8, 2).write(0x1010, 8, 3).write(0x2018, 8, 4).write(0x1020, 8, 5)
+                .freeze();
+        assertEquals(direct, m);
+        assertEquals(direct.contentHash(7), m.contentHash(7));
+    }
+
+    @Test
     void twoFramesMayNotLandOnOne() {
         PhysMem m = PhysMem.empty(46).edit().write(0x1000, 8, 1).write(0x2000, 8, 2).freeze();
         assertThrows(IllegalArgumentException.class, () -> m.remapped(f -> 1, (from, w) -> { }));
