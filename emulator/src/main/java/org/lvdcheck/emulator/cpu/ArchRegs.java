@@ -90,53 +90,6 @@ public final class ArchRegs {
     private final ActivityState activity;
     private final long taint;
 
-    /**
-     * {@code r} with its taint mask (the bits of RIP and of GPRs {@code gprs} holds concretely alone may
-     * differ), its GPRs, RIP, RFLAGS and the STI and MOV-SS shadows replaced, as the builder would make
-     * it (tainted values canonical); {@code gprs} may be {@code r}'s own array: a register file's array
-     * is never written once it is built.
-     */
-    private ArchRegs(ArchRegs r, long taint, long[] gprs, long rip, long rflags, boolean sti, boolean movSs) {
-        this.taint = taint;
-        this.gprs = gprs;
-        this.rip = (taint & T_RIP) != 0 ? 0 : rip;
-        this.rflags = (taint & T_FLAGS) != 0 ? rflags & ~STATUS_FLAGS : rflags;
-        this.es = r.es;
-        this.cs = r.cs;
-        this.ss = r.ss;
-        this.ds = r.ds;
-        this.fs = r.fs;
-        this.gs = r.gs;
-        this.ldtr = r.ldtr;
-        this.tr = r.tr;
-        this.gdtr = r.gdtr;
-        this.idtr = r.idtr;
-        this.kernelGsBase = r.kernelGsBase;
-        this.cr0 = r.cr0;
-        this.cr2 = r.cr2;
-        this.cr3 = r.cr3;
-        this.cr4 = r.cr4;
-        this.cr8 = r.cr8;
-        this.efer = r.efer;
-        this.dr0 = r.dr0;
-        this.dr1 = r.dr1;
-        this.dr2 = r.dr2;
-        this.dr3 = r.dr3;
-        this.dr6 = r.dr6;
-        this.dr7 = r.dr7;
-        this.xcr0 = r.xcr0;
-        this.pkru = r.pkru;
-        this.mxcsr = r.mxcsr;
-        this.x87State = r.x87State;
-        this.sseState = r.sseState;
-        this.avxState = r.avxState;
-        this.msrs = r.msrs;
-        this.blockingBySti = sti;
-        this.blockingByMovSs = movSs;
-        this.blockingByNmi = r.blockingByNmi;
-        this.activity = r.activity;
-    }
-
     private ArchRegs(Builder b) {
         long t = b.taint & T_ALL;
         this.taint = t;
@@ -289,12 +242,7 @@ public final class ArchRegs {
 
     /** Writes the full 64-bit GPR {@code n} with a concrete value (clearing its taint). */
     public ArchRegs withGpr(int n, long value) {
-        if (gprs[n] == value && !gprTainted(n)) {
-            return this;
-        }
-        long[] g = gprs.clone();
-        g[n] = value;
-        return new ArchRegs(this, taint & ~tGpr(n), g, rip, rflags, blockingBySti, blockingByMovSs);
+        return gprs[n] == value && !gprTainted(n) ? this : toBuilder().gpr(n, value).build();
     }
 
     private static void checkHigh8(int n) {
@@ -419,17 +367,8 @@ public final class ArchRegs {
         return rip;
     }
 
-    /** RIP replaced with a concrete value (clearing its taint). */
     public ArchRegs withRip(long v) {
-        return new ArchRegs(this, taint & ~T_RIP, gprs, v, rflags, blockingBySti, blockingByMovSs);
-    }
-
-    /**
-     * RFLAGS replaced, and the STI and MOV-SS shadows: what every completed instruction changes,
-     * without a builder.
-     */
-    public ArchRegs withRflagsAndShadows(long rflags, boolean sti, boolean movSs) {
-        return new ArchRegs(this, taint, gprs, rip, rflags, sti, movSs);
+        return toBuilder().rip(v).build();
     }
 
     /** RFLAGS. */
@@ -438,7 +377,7 @@ public final class ArchRegs {
     }
 
     public ArchRegs withRflags(long v) {
-        return new ArchRegs(this, taint, gprs, rip, v, blockingBySti, blockingByMovSs);
+        return toBuilder().rflags(v).build();
     }
 
     /** ES. */

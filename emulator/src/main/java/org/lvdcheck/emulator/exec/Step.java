@@ -107,7 +107,11 @@ final class Step {
      * instruction over (Vol. 3A 6.8.3) unless this instruction opened a new STI shadow.
      */
     ArchRegs completedRegs() {
-        return regs.withRflagsAndShadows(keepRf ? regs.rflags() : regs.rflags() & ~Rflags.RF, stiShadow, false);
+        return regs.toBuilder()
+                .rflags(keepRf ? regs.rflags() : regs.rflags() & ~Rflags.RF)
+                .blockingBySti(stiShadow)
+                .blockingByMovSs(false)
+                .build();
     }
 
     /** IRETQ loads RF from its frame: the completed instruction keeps it. */

@@ -117,24 +117,4 @@ class ArchRegsTest {
                 "unrelated writes keep the mask");
         assertEquals(0, t.withTaint(ArchRegs.T_ALL, false).taintMask());
     }
-
-    @Test
-    void theBuilderFreeCopiesEqualTheBuildersAndLeaveTheOriginal() {
-        ArchRegs r = ArchRegs.builder().gpr(ArchRegs.RAX, 5).gpr(ArchRegs.RBX, 7).rip(0x1000)
-                .rflags(Rflags.FIXED1 | Rflags.ZF | Rflags.IF).blockingBySti(true).build()
-                .withTaint(ArchRegs.tGpr(ArchRegs.RCX) | ArchRegs.T_FLAGS | ArchRegs.T_RIP, true);
-        ArchRegs before = r.toBuilder().build();
-        assertEquals(r.toBuilder().rip(0x2000).build(), r.withRip(0x2000));
-        assertEquals(false, r.withRip(0x2000).tainted(ArchRegs.T_RIP), "a concrete RIP");
-        long flags = Rflags.FIXED1 | Rflags.CF | Rflags.IF;
-        assertEquals(r.toBuilder().rflags(flags).build(), r.withRflags(flags));
-        assertEquals(Rflags.FIXED1 | Rflags.IF, r.withRflags(flags).rflags(), "⊤ status flags stay canonical");
-        assertEquals(r.toBuilder().rflags(flags).blockingBySti(false).blockingByMovSs(true).build(),
-                r.withRflagsAndShadows(flags, false, true));
-        assertEquals(r.toBuilder().gpr(ArchRegs.RCX, 9).build(), r.withGpr(ArchRegs.RCX, 9));
-        assertEquals(r.toBuilder().gpr(ArchRegs.RAX, 9).build(), r.withGpr(ArchRegs.RAX, 9));
-        assertEquals(9, r.withGpr(ArchRegs.RCX, 9).gpr(ArchRegs.RCX));
-        assertEquals(before, r, "the original keeps its registers");
-        assertEquals(5, r.gpr(ArchRegs.RAX));
-    }
 }

@@ -14,6 +14,14 @@ import org.junit.jupiter.api.Test;
  */
 class PhysMemRemapTest {
     private static final java.util.function.LongUnaryOperator SWAP_1_2 = f -> f == 1 ? 2 : f == 2 ? 1 : f;
+    /** Adds the frame's number to every plain nonzero word of it. */
+    private static final PhysMem.FrameRewrite ADD_FRAME_NUMBER = (from, w) -> {
+        for (int i = 0; i < PhysMem.FrameWords.size(); i++) {
+            if (w.plain(i) && w.word(i) != 0) {
+                w.set(i, w.word(i) + from);
+            }
+        }
+    };
 
     @Test
     void framesSwapWithTheirLabelsAndTheRewriteSeesPlainWords() {
@@ -43,41 +51,27 @@ class PhysMemRemapTest {
 
     @Test
     void theRemappedHashIsTheHashOfTheRemappedMemoryFromScratchCachedAndByTheChangedFrames() {
-        PhysMem.FrameRewrite addOne = (from, w) -> {
-            for (int i = 0; i < PhysMem.FrameWords.size(); i++) {
-                if (w.plain(i) && w.word(i) != 0) {
-                    w.set(i, w.word(i) + from);
-                }
-            }
-        };
         PhysMem m = PhysMem.empty(46).edit().write(0x1000, 8, 0x10).write(0x2000, 8, 0x20).write(0x3000, 8, 3, true)
                 .freeze();
-        long whole = m.remapped(SWAP_1_2, addOne).contentHash(7);
-        assertEquals(whole, m.remappedContentHash(7, SWAP_1_2, addOne));
-        assertEquals(whole, m.remappedContentHash(7, SWAP_1_2, addOne), "kept");
+        long whole = m.remapped(SWAP_1_2, ADD_FRAME_NUMBER).contentHash(7);
+        assertEquals(whole, m.remappedContentHash(7, SWAP_1_2, ADD_FRAME_NUMBER));
+        assertEquals(whole, m.remappedContentHash(7, SWAP_1_2, ADD_FRAME_NUMBER), "kept");
         // Frozen from m with the same frames: from m's sum by the changed frame's terms.
         PhysMem n = m.edit().write(0x2008, 8, 5).freeze();
-        assertEquals(n.remapped(SWAP_1_2, addOne).contentHash(7), n.remappedContentHash(7, SWAP_1_2, addOne));
+        assertEquals(n.remapped(SWAP_1_2, ADD_FRAME_NUMBER).contentHash(7), n.remappedContentHash(7, SWAP_1_2, ADD_FRAME_NUMBER));
         // One frame object at two numbers: each number's rewrite is kept apart.
         PhysMem twins = PhysMem.empty(46).edit().write(0x1000, 8, 1).write(0x2000, 8, 1).freeze();
-        assertEquals(twins.remapped(SWAP_1_2, addOne).contentHash(7), twins.remappedContentHash(7, SWAP_1_2, addOne));
+        assertEquals(twins.remapped(SWAP_1_2, ADD_FRAME_NUMBER).contentHash(7), twins.remappedContentHash(7, SWAP_1_2, ADD_FRAME_NUMBER));
     }
 
     @Test
     void aRunThatHashesOnlyItsMirrorImagesKeepsBothHashesRight() {
-        PhysMem.FrameRewrite addOne = (from, w) -> {
-            for (int i = 0; i < PhysMem.FrameWords.size(); i++) {
-                if (w.plain(i) && w.word(i) != 0) {
-                    w.set(i, w.word(i) + from);
-                }
-            }
-        };
         PhysMem m = PhysMem.empty(46).edit().write(0x1000, 8, 0x10).write(0x2000, 8, 0x20).freeze();
         m.contentHash(7);
         for (int step = 0; step < 5; step++) {
             // A child of a memory whose mirror image alone was hashed: its mirror hash from the parent's.
             m = m.edit().write(0x1000 + (step % 2) * 0x1000 + 8 * step, 8, step + 1).freeze();
-            assertEquals(m.remapped(SWAP_1_2, addOne).contentHash(7), m.remappedContentHash(7, SWAP_1_2, addOne),
+            assertEquals(m.remapped(SWAP_1_2, ADD_FRAME_NUMBER).contentHash(7), m.remappedContentHash(7, SWAP_1_2, ADD_FRAME_NUMBER),
                     "mirror hash at step " + step);
             m.dropHashBase();
         }
