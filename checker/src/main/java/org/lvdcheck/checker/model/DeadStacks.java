@@ -172,20 +172,39 @@ public final class DeadStacks {
         return i >= 0 && v < regions[i].hi() ? i : -1;
     }
 
-    /** Per region, the lowest value into it among the words of one frame (null: none). */
-    private long[] summary(long frameNumber, long[] words) {
+    /** In {@link #pointers}' triples: the word has a byte without a value (a stack scan skips it). */
+    private static final long PARTLY_DEAD = 1L << 32;
+
+    /**
+     * The words of one frame's contents that point into a stack, as triples (byte offset, value,
+     * region, with {@link #PARTLY_DEAD} set when a byte of the word holds no value), ascending by
+     * offset; null when there are none. Cached with the frame: a step changes few frames, and the
+     * bounds scan every stack's live part on every step.
+     */
+    private long[] pointers(long[] words, long[] dead) {
         long[] out = null;
-        for (long w : words) {
-            int r = regionOf(w);
-            if (r >= 0) {
-                if (out == null) {
-                    out = new long[regions.length];
-                    Arrays.fill(out, Long.MAX_VALUE);
-                }
-                out[r] = Math.min(out[r], w);
+        int n = 0;
+        for (int k = 0; k < words.length; k++) {
+            long w = words[k];
+            if (w < minLo || w > maxHi) {
+                continue;
             }
+            int r = regionOf(w);
+            if (r < 0) {
+                continue;
+            }
+            int o = k << 3;
+            long flags = dead != null && ((dead[o >>> 6] >>> (o & 63)) & 0xFF) != 0 ? PARTLY_DEAD : 0;
+            if (out == null) {
+                out = new long[12];
+            } else if (n + 3 > out.length) {
+                out = Arrays.copyOf(out, out.length * 2);
+            }
+            out[n++] = o;
+            out[n++] = w;
+            out[n++] = r | flags;
         }
-        return out;
+        return out == null ? null : Arrays.copyOf(out, n);
     }
 
     /** Per region, its live bound in {@code s}: the lowest value any root holds into it, or its top. */
@@ -212,7 +231,7 @@ public final class DeadStacks {
             scanned[i] = regions[i].hi();
         }
         boolean changed = true;
-        boolean[] lowered = new boolean[1];
+        boolean lowered = false;
         while (changed) {
             changed = false;
             for (int i = 0; i < regions.length; i++) {
@@ -224,19 +243,27 @@ public final class DeadStacks {
                 while (a < scanned[i]) {
                     long stop = Math.min(scanned[i], (a & ~0xFFFL) + 0x1000);
                     long hpa = hpaOf(i, a);
-                    if (hpa >= 0) {
-                        mem.forEachLiveWord(hpa, hpa + (stop - a), (h, v) -> {
-                            int r = regionOf(v);
-                            if (r >= 0 && v < b[r]) {
-                                b[r] = v;
-                                lowered[0] = true;
+                    long[] p = hpa < 0 ? null : mem.contentDerived(hpa >>> PhysMem.FRAME_SHIFT, this, this::pointers);
+                    if (p != null) {
+                        long first = hpa & 0xFFF;
+                        long to = first + (stop - a);
+                        for (int k = 0; k < p.length; k += 3) {
+                            long o = p[k];
+                            if (o >= to) {
+                                break;
                             }
-                        });
+                            long v = p[k + 1];
+                            int r = (int) p[k + 2];
+                            if (o >= first && (p[k + 2] & PARTLY_DEAD) == 0 && v < b[r]) {
+                                b[r] = v;
+                                lowered = true;
+                            }
+                        }
                     }
                     a = stop;
                 }
-                changed |= lowered[0];
-                lowered[0] = false;
+                changed |= lowered;
+                lowered = false;
                 scanned[i] = from;
             }
         }
@@ -247,10 +274,11 @@ public final class DeadStacks {
     private long[] memoryRoots(PhysMem mem) {
         long[] b = new long[regions.length];
         Arrays.fill(b, Long.MAX_VALUE);
-        mem.<long[]>forEachDerived(this, (n, w) -> Arrays.binarySearch(stackFrames, n) >= 0 ? null : summary(n, w), (n, v) -> {
-            if (v != null) {
-                for (int i = 0; i < b.length; i++) {
-                    b[i] = Math.min(b[i], v[i]);
+        mem.<long[]>forEachContentDerived(this, n -> Arrays.binarySearch(stackFrames, n) >= 0, this::pointers, (n, p) -> {
+            if (p != null) {
+                for (int k = 0; k < p.length; k += 3) {
+                    int r = (int) p[k + 2];
+                    b[r] = Math.min(b[r], p[k + 1]);
                 }
             }
         });

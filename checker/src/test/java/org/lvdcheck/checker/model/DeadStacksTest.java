@@ -120,4 +120,90 @@ class DeadStacksTest {
         DeadStacks.Forgotten e = assertThrows(DeadStacks.Forgotten.class, () -> step(sys, broken, "execute", 0));
         assertTrue(e.getMessage().contains("--no-reduction"), e.getMessage());
     }
+    /**
+     * The bounds as the reduction defines them, computed word by word (every register, every word
+     * of memory outside the stacks, the live words of the stacks to a fixpoint): what the cached
+     * per-frame lists of pointers into stacks must give.
+     */
+    private static long[] referenceBounds(DeadStacks d, MachineState s) {
+        List<DeadStacks.Region> rs = d.regions();
+        long[] b = rs.stream().mapToLong(DeadStacks.Region::hi).toArray();
+        java.util.function.LongConsumer root = v -> {
+            for (int i = 0; i < rs.size(); i++) {
+                DeadStacks.Region r = rs.get(i);
+                boolean emptyMark = i > 0 && rs.get(i - 1).hi() == v;
+                if (v >= r.lo() && v <= r.hi() && v != r.hi() && !emptyMark && v < b[i]) {
+                    b[i] = v;
+                }
+            }
+        };
+        List<org.lvdcheck.emulator.cpu.ArchRegs> regs = new java.util.ArrayList<>();
+        s.cpus().forEach(c -> regs.add(c.regs()));
+        s.threads().forEach(t -> {
+            if (t.saved() != null) {
+                regs.add(t.saved());
+            }
+        });
+        for (var r : regs) {
+            for (int g = 0; g < 16; g++) {
+                if (!r.gprTainted(g)) {
+                    root.accept(r.gpr(g));
+                }
+            }
+        }
+        java.util.Set<Long> stackFrames = new java.util.HashSet<>();
+        for (DeadStacks.Region r : rs) {
+            for (long p : r.pageHpa()) {
+                if (p >= 0) {
+                    stackFrames.add(p >>> PhysMem.FRAME_SHIFT);
+                }
+            }
+        }
+        s.mem().forEachContentDerived(new Object(), stackFrames::contains, (w, dead) -> w, (n, w) -> {
+            for (long v : w) {
+                root.accept(v);
+            }
+        });
+        boolean changed = true;
+        while (changed) {
+            long[] before = b.clone();
+            for (int i = 0; i < rs.size(); i++) {
+                DeadStacks.Region r = rs.get(i);
+                for (long a = b[i] & ~7L; a < r.hi(); a += 8) {
+                    long page = r.pageHpa()[(int) ((a - (r.lo() & ~0xFFFL)) >>> 12)];
+                    if (page >= 0) {
+                        long hpa = page | (a & 0xFFF);
+                        s.mem().forEachLiveWord(hpa, hpa + 8, (h, v) -> root.accept(v));
+                    }
+                }
+            }
+            changed = !java.util.Arrays.equals(before, b);
+        }
+        return b;
+    }
+
+    @Test
+    void theBoundsAreThoseOfAWordByWordScanAlongARandomRun() throws Exception {
+        LvdTransitionSystem sys = system(true);
+        DeadStacks d = DeadStacks.of(sys.machine());
+        java.util.SplittableRandom rnd = new java.util.SplittableRandom(28);
+        for (int run = 0; run < 3; run++) {
+            CheckState s = sys.initialState();
+            for (int k = 0; k < 300; k++) {
+                assertTrue(java.util.Arrays.equals(referenceBounds(d, s.machine()), d.bounds(s.machine())), "run " + run + " step " + k);
+                List<LvdTransitionSystem.Choice> cs = sys.choices(s);
+                if (cs.isEmpty()) {
+                    break;
+                }
+                // Mostly the CPUs' own instructions, now and then an interrupt or a driver's move.
+                List<LvdTransitionSystem.Choice> exec = cs.stream().filter(c -> c.label().equals("execute")).toList();
+                LvdTransitionSystem.Choice c = !exec.isEmpty() && rnd.nextInt(5) > 0 ? exec.get(rnd.nextInt(exec.size())) : cs.get(rnd.nextInt(cs.size()));
+                var t = sys.take(s, c);
+                if (t.target() == null) {
+                    break;
+                }
+                s = t.target();
+            }
+        }
+    }
 }

@@ -99,6 +99,28 @@ public final class PhysMem implements PhysReader {
         return new PhysMem(maxPhysAddrBits, numbers, this.frames, index, frames);
     }
 
+    /**
+     * The identity of this memory's numbering of its frames: memories with the same identity
+     * hold the same frame numbers at the same positions ({@link #positionOf}). With
+     * {@link #frameAt} it lets a cache tell, without reading, that a frame has not changed.
+     */
+    public Object frameSetId() {
+        return numbers;
+    }
+
+    /** The position of frame {@code frameNumber} in this memory's numbering, or a negative number when it is not allocated. */
+    public int positionOf(long frameNumber) {
+        return index.of(frameNumber);
+    }
+
+    /**
+     * The frame at position {@code position}, as an opaque object to compare by identity: frames
+     * are immutable, so the same object holds the same contents (words, ⊤ and dead bytes).
+     */
+    public Object frameAt(int position) {
+        return frames[position];
+    }
+
     /** Whether edits of frame {@code frameNumber} are dropped ({@link #discarding}). */
     public boolean discards(long frameNumber) {
         return discard != null && discard.test(frameNumber);
@@ -233,15 +255,47 @@ public final class PhysMem implements PhysReader {
     }
 
     /**
-     * A value derived from one frame's words (read-only: the array is the frame's own), computed
-     * once per frame content and cached with the frame under {@code key}; frames shared between
-     * memories share it. Dead bytes read as 0 here.
+     * A value derived from one frame's contents alone, its words and its dead bytes (one bit per
+     * byte, null: none; both arrays read-only, the frame's own), computed once per frame content
+     * and cached with the frame under {@code key}. It cannot depend on the frame's number: one
+     * frame object may stand at several numbers.
      */
-    public interface FrameFunction<T> {
-        T apply(long frameNumber, long[] words);
+    public interface ContentFunction<T> {
+        T apply(long[] words, long[] dead);
     }
 
-    /** Receives each frame's derived value ({@link #forEachDerived}); the frame number unboxed. */
+    /** The value {@code f} derives from frame {@code frameNumber}, cached with the frame under {@code key}; null if the frame is not allocated. */
+    public <T> T contentDerived(long frameNumber, Object key, ContentFunction<T> f) {
+        int i = index.of(frameNumber);
+        return i < 0 ? null : derived(frames[i], key, f);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <T> T derived(Frame fr, Object key, ContentFunction<T> f) {
+        Object[] d = fr.derived;
+        if (d != null && d[0] == key) {
+            return (T) d[1];
+        }
+        T v = f.apply(fr.words, fr.dead);
+        fr.derived = new Object[] {key, v};
+        return v;
+    }
+
+    /**
+     * {@link #contentDerived} of every allocated frame {@code skip} does not accept (frame
+     * numbers), in ascending frame order, to {@code sink}.
+     */
+    public <T> void forEachContentDerived(Object key, java.util.function.LongPredicate skip, ContentFunction<T> f,
+            DerivedSink<T> sink) {
+        for (int i = 0; i < numbers.length; i++) {
+            if (skip.test(numbers[i])) {
+                continue;
+            }
+            sink.accept(numbers[i], derived(frames[i], key, f));
+        }
+    }
+
+    /** Receives each frame's derived value ({@link #forEachContentDerived}); the frame number unboxed. */
     public interface DerivedSink<T> {
         void accept(long frameNumber, T value);
     }
@@ -262,23 +316,6 @@ public final class PhysMem implements PhysReader {
         T v = f.apply(this);
         memo = new Object[] {key, v};
         return v;
-    }
-
-    /** The derived value of every allocated frame, in ascending frame order, to {@code sink}. */
-    @SuppressWarnings("unchecked")
-    public <T> void forEachDerived(Object key, FrameFunction<T> f, DerivedSink<T> sink) {
-        for (int i = 0; i < numbers.length; i++) {
-            Frame fr = frames[i];
-            Object[] d = fr.derived;
-            T v;
-            if (d != null && d[0] == key) {
-                v = (T) d[1];
-            } else {
-                v = f.apply(numbers[i], fr.words);
-                fr.derived = new Object[] {key, v};
-            }
-            sink.accept(numbers[i], v);
-        }
     }
 
     @Override
@@ -913,7 +950,7 @@ public final class PhysMem implements PhysReader {
         final long[] dead;
         final boolean domainWrote;
         private volatile long hash;
-        /** {key, value} of {@link PhysMem#forEachDerived}. */
+        /** {key, value} of {@link PhysMem#contentDerived}. */
         volatile Object[] derived;
         /** {rewrite, its key for this frame, hash}... of {@link PhysMem#remappedContentHash}, at most MIRROR_KEYS. */
         volatile Object[] mirror;
@@ -1315,6 +1352,11 @@ public final class PhysMem implements PhysReader {
                 order[k] = i;
             }
             return order;
+        }
+
+        /** Whether this editor has written or allocated frame {@code frameNumber}. */
+        public boolean touches(long frameNumber) {
+            return touched > 0 && touchedIndex(frameNumber) >= 0;
         }
 
         private int touchedIndex(long frameNumber) {

@@ -41,6 +41,18 @@ public final class GuestPaging {
         if (!regs.paging()) {
             return finalAccess(gp, linear, linear, 0, finalAccess);
         }
+        PagingResult known = gp.remembered(regs, linear, access);
+        if (known != null) {
+            return known;
+        }
+        gp.walkStarts();
+        PagingResult r = walk(regs, linear, access, gp, finalAccess);
+        gp.walkEnded(regs, linear, access, r);
+        return r;
+    }
+
+    private static PagingResult walk(PagingRegs regs, long linear, LinearAccess access, GuestPhysical gp,
+            EptAccess finalAccess) {
         int maxPhys = gp.caps().maxPhysAddr();
         long addrMask = ((1L << maxPhys) - 1) & ~0xFFFL;
         long reservedAddr = gp.caps().reservedAddressMask();

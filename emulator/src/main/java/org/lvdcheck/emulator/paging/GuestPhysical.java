@@ -34,4 +34,22 @@ public interface GuestPhysical {
 
     /** The CPU model: MAXPHYADDR and 1 GiB page support shape guest paging's reserved bits. */
     CpuCaps caps();
+
+    /**
+     * The translation a reader remembers for {@code linear} under {@code regs}, or null: a walk
+     * done before over paging-structure frames this reader's memory still holds unchanged, that
+     * set no accessed or dirty flag (docs/PERFORMANCE.md, "Translations remembered"). A reader
+     * that remembers nothing returns null.
+     */
+    default PagingResult remembered(PagingRegs regs, long linear, LinearAccess access) {
+        return null;
+    }
+
+    /** A linear walk starts: the reader may note the paging-structure frames it reads. */
+    default void walkStarts() {
+    }
+
+    /** The walk begun by {@link #walkStarts} ended with {@code result}; the reader may remember it. */
+    default void walkEnded(PagingRegs regs, long linear, LinearAccess access, PagingResult result) {
+    }
 }

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** Dead bytes of {@link PhysMem}: forgotten bytes read as nothing until written again. */
@@ -85,7 +86,7 @@ class PhysMemDeadBytesTest {
     void derivedValuesAreComputedOncePerFrameAndMemoOncePerMemory() {
         Object key = new Object();
         int[] calls = new int[1];
-        PhysMem.FrameFunction<Long> sum = (n, w) -> {
+        PhysMem.ContentFunction<Long> sum = (w, dead) -> {
             calls[0]++;
             long s = 0;
             for (long x : w) {
@@ -94,13 +95,25 @@ class PhysMemDeadBytesTest {
             return s;
         };
         long[] total = new long[1];
-        base.forEachDerived(key, sum, (n, v) -> total[0] += v);
-        base.forEachDerived(key, sum, (n, v) -> { });
+        base.forEachContentDerived(key, n -> false, sum, (n, v) -> total[0] += v);
+        base.forEachContentDerived(key, n -> false, sum, (n, v) -> { });
         assertEquals(1, calls[0]);
         assertEquals(0x1122334455667788L + 0x99, total[0]);
         PhysMem other = base.edit().write(0x5000, 8, 1).freeze();
-        other.forEachDerived(key, sum, (n, v) -> { });
+        other.forEachContentDerived(key, n -> false, sum, (n, v) -> { });
         assertEquals(2, calls[0], "only the new frame is computed; frame 1 is shared");
+        assertEquals(1L, (long) other.contentDerived(5, key, sum));
+        assertEquals(2, calls[0], "the frame's value is kept with it");
+        assertNull(other.contentDerived(9, key, sum), "an unallocated frame has none");
+        PhysMem third = other.edit().write(0x6000, 8, 2).freeze();
+        List<Long> seen = new java.util.ArrayList<>();
+        third.forEachContentDerived(key, n -> n == 6, sum, (n, v) -> seen.add(n));
+        assertEquals(List.of(1L, 5L), seen, "a skipped frame is neither computed nor given");
+        assertEquals(2, calls[0]);
+        long[][] deadSeen = new long[1][];
+        PhysMem forgotten = base.edit().forget(0x1008, 8).freeze();
+        forgotten.contentDerived(1, new Object(), (w, dead) -> deadSeen[0] = dead);
+        assertEquals(0xFFL << 8, deadSeen[0][0], "the dead bytes reach the function, one bit per byte");
         int[] memos = new int[1];
         assertEquals(3, (int) other.memo(key, m -> ++memos[0] + 2));
         assertEquals(3, (int) other.memo(key, m -> ++memos[0] + 2));
