@@ -12,6 +12,7 @@ import org.lvdcheck.spec.asm.Instruction;
 import org.lvdcheck.spec.asm.MemOp;
 import org.lvdcheck.spec.asm.Mnemonic;
 import org.lvdcheck.spec.asm.Operand;
+import org.lvdcheck.spec.asm.PlacedInstruction;
 import org.lvdcheck.spec.asm.Reg;
 
 /**
@@ -118,6 +119,26 @@ final class CpuLocality {
             return executed ? null : Why.NO_EXECUTION;
         }
         return a instanceof Action.Interrupt ? null : Why.OTHER_ACTION;
+    }
+
+    /**
+     * Whether a step of {@code a} is global whatever it turns out to do, judged before it is
+     * taken ({@code next}: the instruction the CPU's fetch decodes, null when it has none to
+     * execute). {@link #whyGlobal} gives every action other than an instruction, a branch outcome
+     * or an interrupt {@link Why#OTHER_ACTION}. An {@link Action.Execute} is local only if it
+     * executes an instruction, so one with none (an idle CPU's scheduler, a halted or stopped CPU,
+     * a fetch that faults or decodes nothing) is {@link Why#NO_EXECUTION} or
+     * {@link Why#NO_INSTRUCTION}, or a global event; and one of an instruction that is never local
+     * (other than VMFUNC, which may be trusted code's switch back to the kernel's view) is
+     * {@link Why#EXCLUDED} or a global event before it. The reduction asks this first, so that it
+     * does not take the steps of a CPU that cannot be an ample set.
+     */
+    static boolean globalBeforeTaken(Action a, PlacedInstruction next) {
+        if (!(a instanceof Action.Execute || a instanceof Action.Branch || a instanceof Action.Interrupt)) {
+            return true;
+        }
+        return a instanceof Action.Execute
+                && (next == null || next.insn().mnemonic() != Mnemonic.VMFUNC && excluded(next.insn()));
     }
 
     /** The name of the first kernel primitive of {@code step} a local step may not run, or null. */

@@ -595,6 +595,9 @@ public final class LvdTransitionSystem implements TransitionSystem<CheckState> {
                 // other steps alone would break C1 (docs/MODEL.md, "Partial-order reduction").
                 continue;
             }
+            if (globalBeforeTaken(s, all, c)) {
+                continue;
+            }
             List<Transition<CheckState>> ts = new ArrayList<>();
             boolean local = true;
             for (int i = 0; i < all.size() && local; i++) {
@@ -615,6 +618,17 @@ public final class LvdTransitionSystem implements TransitionSystem<CheckState> {
             }
         }
         return null;
+    }
+
+    /** Whether one of CPU c's choices is global before it is taken ({@link CpuLocality#globalBeforeTaken}). */
+    private boolean globalBeforeTaken(CheckState s, List<Choice> all, int c) {
+        for (Choice ch : all) {
+            if (ch.action().cpu() == c
+                    && CpuLocality.globalBeforeTaken(ch.action(), machine.nextInstruction(s.machine(), c))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**

@@ -33,6 +33,7 @@ class CpuLocalityTest {
     private static FrameOwnership own;
     private static long entryVmfunc;
     private static long entryJcc;
+    private static long entryCpuid;
 
     @BeforeAll
     static void build() throws Exception {
@@ -49,6 +50,9 @@ class CpuLocalityTest {
             }
             if (entryJcc == 0 && at.insn().insn().mnemonic() == Mnemonic.JCC) {
                 entryJcc = a;
+            }
+            if (entryCpuid == 0 && at.insn().insn().mnemonic() == Mnemonic.CPUID) {
+                entryCpuid = a;
             }
         }
     }
@@ -182,5 +186,57 @@ class CpuLocalityTest {
         Step st = machine.next(running, new Action.Execute(0));
         assertTrue(st.events().stream().noneMatch(e -> e instanceof Event.Switched), st.events().toString());
         assertTrue(local(running, "__schedule"));
+    }
+    /**
+     * What the reduction rules out before taking a step ({@link CpuLocality#globalBeforeTaken}: a
+     * move other than an instruction, a branch outcome or an interrupt; an instruction step with
+     * nothing to execute; one of an instruction that is never local) is global once taken too,
+     * along random runs of lvd-hardened that reach the driver's moves, idle CPUs and the gate's
+     * CPUID and VMFUNC.
+     */
+    @Test
+    void whatIsRuledOutBeforeItIsTakenIsGlobalOnceTaken() throws Exception {
+        LvdTransitionSystem sys = Replay.system(SpecLoader.load("lvd-hardened"), true);
+        java.util.SplittableRandom rnd = new java.util.SplittableRandom(28);
+        int moves = 0;
+        int nothing = 0;
+        int never = 0;
+        for (int run = 0; run < 8; run++) {
+            CheckState s = sys.initialState();
+            for (int k = 0; k < 300; k++) {
+                java.util.List<LvdTransitionSystem.Choice> cs = sys.choices(s);
+                if (cs.isEmpty()) {
+                    break;
+                }
+                for (LvdTransitionSystem.Choice ch : cs) {
+                    Action a = ch.action();
+                    var next = sys.machine().nextInstruction(s.machine(), a.cpu());
+                    if (CpuLocality.globalBeforeTaken(a, next)) {
+                        assertFalse(sys.cpuLocal(s, sys.take(s, ch)), ch.label() + " in run " + run + " at step " + k);
+                        if (!(a instanceof Action.Execute)) {
+                            moves++;
+                        } else if (next == null) {
+                            nothing++;
+                        } else {
+                            never++;
+                        }
+                    }
+                }
+                // The first CPU's own instructions mostly (its thread then reaches the driver), any
+                // choice now and then, and the driver's jump to the abort's CPUID when it has one.
+                String toCpuid = String.format("driver: jump to 0x%x with IF=0", entryCpuid);
+                java.util.List<LvdTransitionSystem.Choice> abort = cs.stream().filter(c -> c.label().equals(toCpuid)).toList();
+                java.util.List<LvdTransitionSystem.Choice> exec = cs.stream().filter(c -> c.label().startsWith("execute")).toList();
+                LvdTransitionSystem.Choice c = !abort.isEmpty() && rnd.nextBoolean() ? abort.get(0)
+                        : !exec.isEmpty() && rnd.nextInt(10) > 0 ? exec.get(0) : cs.get(rnd.nextInt(cs.size()));
+                CheckState t = sys.take(s, c).target();
+                if (t == null) {
+                    break;
+                }
+                s = t;
+            }
+        }
+        assertTrue(moves > 0 && nothing > 0 && never > 0, "driver moves " + moves + ", nothing to execute " + nothing
+                + ", never-local instructions " + never);
     }
 }

@@ -205,6 +205,20 @@ public final class Machine {
         return compromised() ? adversary.moves(s, c) : List.of();
     }
 
+    /**
+     * The instruction a running CPU's {@link Action.Execute} would execute from {@code s}, as its
+     * fetch decodes it (the fetch is the one listing the actions made); null when the CPU does not
+     * run, runs the driver's code at ⊤ RIP, its fetch faults or its bytes are no instruction.
+     */
+    public PlacedInstruction nextInstruction(MachineState s, int c) {
+        CpuState cpu = s.cpu(c);
+        if (cpu.mode() != CpuMode.RUNNING || cpu.regs().tainted(ArchRegs.T_RIP)) {
+            return null;
+        }
+        Fetched f = fetch(s, c);
+        return f == null ? null : f.insn();
+    }
+
     /** What the next instruction of a running CPU needs decided: nothing, a ⊤ branch, a ⊤ dispatch. */
     private enum Choice { NONE, BRANCH, DISPATCH }
 
