@@ -274,7 +274,13 @@ public final class DeadStacks {
     private long[] memoryRoots(PhysMem mem) {
         long[] b = new long[regions.length];
         Arrays.fill(b, Long.MAX_VALUE);
-        mem.<long[]>forEachContentDerived(this, n -> Arrays.binarySearch(stackFrames, n) >= 0, this::pointers, (n, p) -> {
+        int[] next = new int[1]; // frames come in ascending order: a cursor into the sorted stack frames
+        mem.<long[]>forEachContentDerived(this, n -> {
+            while (next[0] < stackFrames.length && stackFrames[next[0]] < n) {
+                next[0]++;
+            }
+            return next[0] < stackFrames.length && stackFrames[next[0]] == n;
+        }, this::pointers, (n, p) -> {
             if (p != null) {
                 for (int k = 0; k < p.length; k += 3) {
                     int r = (int) p[k + 2];

@@ -283,7 +283,8 @@ public final class PhysMem implements PhysReader {
 
     /**
      * {@link #contentDerived} of every allocated frame {@code skip} does not accept (frame
-     * numbers), in ascending frame order, to {@code sink}.
+     * numbers), in ascending frame order, to {@code sink}; {@code skip} is asked about every
+     * allocated frame, in ascending order.
      */
     public <T> void forEachContentDerived(Object key, java.util.function.LongPredicate skip, ContentFunction<T> f,
             DerivedSink<T> sink) {
