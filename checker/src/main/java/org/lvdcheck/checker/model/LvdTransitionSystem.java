@@ -579,12 +579,16 @@ public final class LvdTransitionSystem implements TransitionSystem<CheckState> {
      */
     private Expansion<CheckState> reducedExpansion(CheckState s, List<Choice> all, Taken[] taken, int asleep,
             Object[] keys) {
+        // The choices come per CPU in ascending order (Machine#actions): CPU c's are [start[c], start[c + 1]).
+        int[] start = new int[cpus + 1];
         int movers = 0;
-        for (int c = 0; c < cpus; c++) {
-            final int cc = c;
-            if (all.stream().anyMatch(ch -> ch.action().cpu() == cc)) {
-                movers++;
+        for (int c = 0, i = 0; c < cpus; c++) {
+            start[c] = i;
+            while (i < all.size() && all.get(i).action().cpu() == c) {
+                i++;
             }
+            movers += i > start[c] ? 1 : 0;
+            start[c + 1] = i;
         }
         if (movers < 2) {
             return null;
@@ -595,15 +599,12 @@ public final class LvdTransitionSystem implements TransitionSystem<CheckState> {
                 // other steps alone would break C1 (docs/MODEL.md, "Partial-order reduction").
                 continue;
             }
-            if (globalBeforeTaken(s, all, c)) {
+            if (globalBeforeTaken(s, all.subList(start[c], start[c + 1]), c)) {
                 continue;
             }
             List<Transition<CheckState>> ts = new ArrayList<>();
             boolean local = true;
-            for (int i = 0; i < all.size() && local; i++) {
-                if (all.get(i).action().cpu() != c) {
-                    continue;
-                }
+            for (int i = start[c]; i < start[c + 1] && local; i++) {
                 Transition<CheckState> t = transition(s, all, taken, i);
                 local = t.violations().isEmpty() && cpuLocal(s, taken[i]);
                 ts.add(t);
@@ -620,11 +621,11 @@ public final class LvdTransitionSystem implements TransitionSystem<CheckState> {
         return null;
     }
 
-    /** Whether one of CPU c's choices is global before it is taken ({@link CpuLocality#globalBeforeTaken}). */
-    private boolean globalBeforeTaken(CheckState s, List<Choice> all, int c) {
-        for (Choice ch : all) {
-            if (ch.action().cpu() == c
-                    && CpuLocality.globalBeforeTaken(ch.action(), machine.nextInstruction(s.machine(), c))) {
+    /** Whether one of CPU c's choices {@code own} is global before it is taken ({@link CpuLocality#globalBeforeTaken}). */
+    private boolean globalBeforeTaken(CheckState s, List<Choice> own, int c) {
+        var next = machine.nextInstruction(s.machine(), c);
+        for (Choice ch : own) {
+            if (CpuLocality.globalBeforeTaken(ch.action(), next)) {
                 return true;
             }
         }
