@@ -122,14 +122,20 @@ class RememberedTranslationTest {
                 "the older memory keeps its own translation");
     }
 
-    @Test
-    void aStepsOwnWriteToAPageTableIsSeen() {
+    /** KVA mapped to DATA (4 KiB), after a first read walk set its accessed flags, and a second that is remembered. */
+    PhysMem walkedOnce(PagingRegs regs) {
         rig.pt.map(KVA, DATA, 0x1000, Pte.RW, PageSize.SIZE_4K);
-        PagingRegs regs = rig.kernel();
         EptGuestPhysical first = new EptGuestPhysical(rig.mem.freeze(), rig.ept.eptp(false), rig.caps);
         GuestPaging.translate(regs, KVA, LinearAccess.READ, first);
         PhysMem m = first.memory();
         translate(m, regs, KVA, LinearAccess.READ);
+        return m;
+    }
+
+    @Test
+    void aStepsOwnWriteToAPageTableIsSeen() {
+        PagingRegs regs = rig.kernel();
+        PhysMem m = walkedOnce(regs);
         long given = EptGuestPhysical.rememberedOnThisThread();
         translate(m, regs, KVA, LinearAccess.READ);
         assertEquals(given + 1, EptGuestPhysical.rememberedOnThisThread());
@@ -143,12 +149,8 @@ class RememberedTranslationTest {
 
     @Test
     void aWriteStillSetsTheDirtyFlagAfterAReadWasRemembered() {
-        rig.pt.map(KVA, DATA, 0x1000, Pte.RW, PageSize.SIZE_4K);
         PagingRegs regs = rig.kernel();
-        EptGuestPhysical first = new EptGuestPhysical(rig.mem.freeze(), rig.ept.eptp(false), rig.caps);
-        GuestPaging.translate(regs, KVA, LinearAccess.READ, first);
-        PhysMem m = first.memory();
-        translate(m, regs, KVA, LinearAccess.READ);
+        PhysMem m = walkedOnce(regs);
         translate(m, regs, KVA, LinearAccess.READ);
         EptGuestPhysical w = new EptGuestPhysical(m, rig.ept.eptp(false), rig.caps);
         assertInstanceOf(PagingResult.Ok.class, GuestPaging.translate(regs, KVA, LinearAccess.WRITE, w));
