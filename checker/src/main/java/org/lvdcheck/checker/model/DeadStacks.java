@@ -172,6 +172,9 @@ public final class DeadStacks {
         return i >= 0 && v < regions[i].hi() ? i : -1;
     }
 
+    /** {@link #pointers}, one object for every lookup (the bounds ask on every step). */
+    private final PhysMem.ContentFunction<long[]> pointerList = this::pointers;
+
     /** In {@link #pointers}' triples: the word has a byte without a value (a stack scan skips it). */
     private static final long PARTLY_DEAD = 1L << 32;
 
@@ -243,7 +246,7 @@ public final class DeadStacks {
                 while (a < scanned[i]) {
                     long stop = Math.min(scanned[i], (a & ~0xFFFL) + 0x1000);
                     long hpa = hpaOf(i, a);
-                    long[] p = hpa < 0 ? null : mem.contentDerived(hpa >>> PhysMem.FRAME_SHIFT, this, this::pointers);
+                    long[] p = hpa < 0 ? null : mem.contentDerived(hpa >>> PhysMem.FRAME_SHIFT, this, pointerList);
                     if (p != null) {
                         long first = hpa & 0xFFF;
                         long to = first + (stop - a);
@@ -280,7 +283,7 @@ public final class DeadStacks {
                 next[0]++;
             }
             return next[0] < stackFrames.length && stackFrames[next[0]] == n;
-        }, this::pointers, (n, p) -> {
+        }, pointerList, (n, p) -> {
             if (p != null) {
                 for (int k = 0; k < p.length; k += 3) {
                     int r = (int) p[k + 2];

@@ -130,12 +130,13 @@ public final class EptGuestPhysical implements GuestPhysical {
         return caps;
     }
 
-    // Translations remembered (docs/PERFORMANCE.md, session 28). A linear walk's outcome is a
-    // function of the translation registers, the access, the page and the paging-structure entries
-    // it reads. Each worker thread keeps the last walks it did, each with the frames it read, as
-    // the objects the memory held (frames are immutable: the same object, the same entries). A
-    // walk is remembered only when it set no accessed or dirty flag (guest or EPT), read no byte
-    // without a value and read no frame this step had written; it is given again only while the
+    // Translations remembered (docs/MODEL.md, "Paging-structure caches"). A linear walk's outcome is
+    // a function of the translation registers, the access, the page and the paging-structure
+    // entries it reads. Each worker thread keeps the last walks it did, each with the frames it
+    // read, as the objects the memory held (frames are immutable: the same object, the same
+    // entries). A walk is remembered only when it read no byte without a value and no frame this
+    // step has written, which leaves out every walk that set an accessed or dirty flag (guest or
+    // EPT): the flag is written into an entry the walk read. It is given again only while the
     // memory still holds every one of those frame objects at the same places and this step has
     // written none of them.
 
@@ -160,7 +161,6 @@ public final class EptGuestPhysical implements GuestPhysical {
     private Remembered walked;
     private boolean noting;
     private boolean unkeepable;
-    private int writesAtStart;
     private long[] noted;
     private int notedCount;
 
@@ -238,13 +238,12 @@ public final class EptGuestPhysical implements GuestPhysical {
         noting = true;
         unkeepable = false;
         notedCount = 0;
-        writesAtStart = writes == null ? 0 : writes.size();
     }
 
     @Override
     public void walkEnded(PagingRegs regs, long linear, LinearAccess access, PagingResult result) {
         noting = false;
-        if (unkeepable || !(result instanceof PagingResult.Ok ok) || (writes == null ? 0 : writes.size()) != writesAtStart) {
+        if (unkeepable || !(result instanceof PagingResult.Ok ok)) {
             return;
         }
         int[] positions = new int[notedCount];

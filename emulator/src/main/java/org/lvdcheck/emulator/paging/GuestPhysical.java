@@ -38,7 +38,7 @@ public interface GuestPhysical {
     /**
      * The translation a reader remembers for {@code linear} under {@code regs}, or null: a walk
      * done before over paging-structure frames this reader's memory still holds unchanged, that
-     * set no accessed or dirty flag (docs/PERFORMANCE.md, "Translations remembered"). A reader
+     * set no accessed or dirty flag (docs/MODEL.md, "Paging-structure caches"). A reader
      * that remembers nothing returns null.
      */
     default PagingResult remembered(PagingRegs regs, long linear, LinearAccess access) {
