@@ -37,7 +37,11 @@ import org.lvdcheck.spec.lvd.Model;
  */
 public final class DeadStacks {
     /** One stack: GVA range [lo, hi) and the host frame of each of its pages. */
-    record Region(String name, long lo, long hi, long[] pageHpa) {}
+    /**
+     * A stack: its name, its range of virtual addresses, the host frame of each page, and whether
+     * a page of it no one has written is forgotten too (every stack but a thread's kernel stack).
+     */
+    record Region(String name, long lo, long hi, long[] pageHpa, boolean forgetsUnwritten) {}
 
     /** A step read a byte the reduction had forgotten: the reduction does not apply to this spec or code. */
     public static final class Forgotten extends RuntimeException {
@@ -68,10 +72,12 @@ public final class DeadStacks {
         LvdSystem system = machine.system();
         List<long[]> ranges = new ArrayList<>();
         List<String> names = new ArrayList<>();
+        List<Boolean> unwritten = new ArrayList<>();
         for (Model.KernelObject o : system.spec().objects()) {
             if (o.kind() == Model.ObjectKind.IST || o.kind() == Model.ObjectKind.IRQ_STACK) {
                 ranges.add(new long[] {o.gva(), o.gva() + o.size()});
                 names.add(o.kind().name().toLowerCase() + (o.kind() == Model.ObjectKind.IST ? o.index() : "") + " cpu" + o.cpu());
+                unwritten.add(true);
             }
         }
         for (Model.Thread t : system.spec().threads()) {
@@ -84,6 +90,10 @@ public final class DeadStacks {
             if (lo < t.stackTop()) {
                 ranges.add(new long[] {lo, t.stackTop()});
                 names.add("kernel stack of " + t.name());
+                // IRQ compares the live words of an interrupted thread's stack, from RSP up, with the
+                // unreduced search's values: a word the thread moved RSP over without writing holds
+                // its build value there, zero, which a forgotten word would not.
+                unwritten.add(false);
             }
         }
         for (Model.StackPool p : system.spec().stackPools()) {
@@ -92,6 +102,7 @@ public final class DeadStacks {
                     long lo = p.gva() + (long) (c * p.perCpu() + i) * p.size();
                     ranges.add(new long[] {lo, lo + p.size()});
                     names.add(p.domain() + " stack " + i + " cpu" + c);
+                    unwritten.add(true);
                 }
             }
         }
@@ -100,7 +111,7 @@ public final class DeadStacks {
             long[] r = ranges.get(i);
             long[] hpa = pages(machine, r[0], r[1]);
             if (hpa != null && (r[0] & 7) == 0 && (r[1] & 7) == 0) {
-                rs.add(new Region(names.get(i), r[0], r[1], hpa));
+                rs.add(new Region(names.get(i), r[0], r[1], hpa, unwritten.get(i)));
             }
         }
         return new DeadStacks(disjoint(rs));
@@ -374,8 +385,10 @@ public final class DeadStacks {
                 long pageEnd = (a & ~0xFFFL) + 0x1000;
                 long stop = Math.min(end, pageEnd);
                 long hpa = hpaOf(i, a);
-                // An unallocated frame was never written: it holds its true contents, zeros.
-                if (hpa >= 0 && s.mem().isAllocated(hpa >>> PhysMem.FRAME_SHIFT)
+                // A page never written is forgotten too (allocated, dead), so that a stack page no one
+                // wrote and one whose every byte was forgotten are the same frame; a thread's kernel
+                // stack keeps its unwritten pages' zeros (Region#forgetsUnwritten).
+                if (hpa >= 0 && (regions[i].forgetsUnwritten() || s.mem().isAllocated(hpa >>> PhysMem.FRAME_SHIFT))
                         && !s.mem().isAllDead(hpa, (int) (stop - a))) {
                     if (e == null) {
                         e = s.mem().edit();

@@ -37,7 +37,7 @@ public final class StateProfile {
     private final ConcurrentHashMap<String, List<CheckState>> samples = new ConcurrentHashMap<>();
 
     /** A combination's states are sampled once it has been met this often... */
-    static final int SAMPLE_AFTER = 64;
+    static final int SAMPLE_AFTER = 32;
     /** ...this many of them... */
     static final int SAMPLES = 24;
     /** ...for at most this many combinations. */

@@ -107,6 +107,30 @@ class DeadStacksTest {
         assertNotEquals(sys.fingerprint(run(sys, true), 3), sys.fingerprint(run(sys, false), 3));
     }
 
+    private static DeadStacks.Region region(DeadStacks d, String name) {
+        return d.regions().stream().filter(r -> r.name().equals(name)).findFirst().orElseThrow();
+    }
+
+    @Test
+    void anIstStackTheDriverWroteIsTheOneNoOneWroteOnceNothingPointsIntoIt() throws Exception {
+        LvdTransitionSystem sys = system(true);
+        DeadStacks d = DeadStacks.of(sys.machine());
+        MachineState init = sys.initialState().machine();
+        long frame = region(d, "ist5 cpu0").pageHpa()[0] >>> PhysMem.FRAME_SHIFT;
+        assertTrue(init.mem().isAllocated(frame), "a page of an IST stack no one wrote is forgotten");
+        assertTrue(init.mem().isAllDead(frame << PhysMem.FRAME_SHIFT, (int) PhysMem.FRAME_SIZE));
+        long low = region(d, "kernel stack of t0").pageHpa()[0] >>> PhysMem.FRAME_SHIFT;
+        assertFalse(init.mem().isAllocated(low), "a thread's kernel stack keeps the zeros of a page it never wrote");
+        // The compromised driver's write move makes the frame ⊤; nothing points into the stack, so
+        // the step's forgetting leaves the frame as it was before the write.
+        MachineState wrote = init.withMem(init.mem().edit().domainWrite(frame).freeze());
+        assertTrue(wrote.mem().domainWrote(frame));
+        MachineState after = d.canonical(init, wrote);
+        assertFalse(after.mem().domainWrote(frame));
+        assertEquals(init.mem(), after.mem());
+        assertEquals(init.mem().contentHash(3), after.mem().contentHash(3));
+    }
+
     @Test
     void aReadOfAForgottenByteEndsTheExploration() throws Exception {
         LvdTransitionSystem sys = system(true);

@@ -15,7 +15,8 @@ import java.util.List;
  * value is stored over any of its bytes; a tainted word holds the canonical value 0. A store of
  * clean data that covers a whole word clears its bit; a partial store of clean data into a
  * tainted word leaves it tainted. Each frame also has a "domain wrote since" bit, set by the
- * compromised driver's write to a frame the model tracks concretely ({@link Editor#domainWrite}).
+ * compromised driver's write to a frame the model tracks concretely ({@link Editor#domainWrite})
+ * and cleared when every byte of the frame is forgotten ({@link Editor#forget}).
  *
  * <p>Dead bytes (the model checker's dead-stack reduction, docs/MODEL.md): a byte can be marked
  * as holding no value ({@link Editor#forget}); it reads as nothing: a read that touches it throws
@@ -1141,7 +1142,9 @@ public final class PhysMem implements PhysReader {
         /**
          * Marks bytes {@code [hpa, hpa + length)} (within one frame) as holding no value: their
          * contents become 0 and a later read of any of them throws {@link DeadRead} until a write
-         * gives them a value again. A word all of whose bytes are dead loses its taint bit.
+         * gives them a value again. A word all of whose bytes are dead loses its taint bit, and a
+         * frame all of whose bytes are dead its "domain wrote since" bit: nothing the domain wrote
+         * is left in it. Forgetting a frame that is not allocated allocates it, dead.
          */
         public Editor forget(long hpa, int length) {
             long frame = hpa >>> FRAME_SHIFT;
@@ -1177,7 +1180,21 @@ public final class PhysMem implements PhysReader {
             for (; b < to; b++) {
                 forgetByte(f, b);
             }
+            if (allDead(f.dead)) {
+                // Nothing written to the frame is left: not the record that the domain wrote it either.
+                f.taint = null;
+                f.domainWrote = false;
+            }
             return this;
+        }
+
+        private static boolean allDead(long[] dead) {
+            for (long d : dead) {
+                if (d != -1L) {
+                    return false;
+                }
+            }
+            return true;
         }
 
         private static void forgetByte(Touched f, int b) {

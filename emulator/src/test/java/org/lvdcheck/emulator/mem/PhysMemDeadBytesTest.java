@@ -70,6 +70,27 @@ class PhysMemDeadBytesTest {
     }
 
     @Test
+    void aFrameForgottenWholeKeepsNothingOfWhatWasWrittenToIt() {
+        PhysMem never = PhysMem.empty(46).edit().forget(0x3000, 0x1000).freeze();
+        assertTrue(never.isAllocated(3), "forgetting a frame no one wrote allocates it, dead");
+        assertTrue(never.isAllDead(0x3000, 0x1000));
+        PhysMem wrote = PhysMem.empty(46).edit().domainWrite(3).freeze();
+        assertTrue(wrote.domainWrote(3));
+        PhysMem gone = wrote.edit().forget(0x3000, 0x800).forget(0x3800, 0x800).freeze();
+        assertFalse(gone.domainWrote(3), "nothing the domain wrote is left");
+        for (long a = 0x3000; a < 0x4000; a += 8) {
+            assertFalse(gone.isTainted(a, 8));
+        }
+        assertEquals(never, gone);
+        assertEquals(never.contentHash(7), gone.contentHash(7));
+        assertEquals(never.frameHash(3), gone.frameHash(3));
+        PhysMem half = wrote.edit().forget(0x3000, 0x800).freeze();
+        assertTrue(half.domainWrote(3), "a frame with a byte left keeps the bit");
+        assertTrue(half.isTainted(0x3800, 8));
+        assertNotEquals(never, half);
+    }
+
+    @Test
     void changesSinceLeavesOutForgottenWords() {
         PhysMem m = base.edit().forget(0x1000, 8).write(0x1010, 8, 3).freeze();
         var ch = m.changesSince(base);
