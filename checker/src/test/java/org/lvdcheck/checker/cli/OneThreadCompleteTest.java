@@ -21,7 +21,7 @@ import org.lvdcheck.spec.lvd.SpecLoader;
 
 /**
  * The complete exploration of lvd-hardened with one thread, t0, the full adversary and the
- * spec's interrupt sources (about three minutes and several GB; profile {@code complete}:
+ * spec's interrupt sources (about a minute and several GB; profile {@code complete}:
  * {@code mvn -B -Pcomplete -pl checker -am test -Dtest=OneThreadCompleteTest
  * -Dsurefire.failIfNoSpecifiedTests=false}). It ends, which it did not before the write-only
  * words (docs/MODEL.md), with every property holding and every witness but the migration, which
@@ -41,8 +41,8 @@ class OneThreadCompleteTest {
         LvdTransitionSystem sys = Replay.system(one, true);
         ExplorationResult r = new Explorer<CheckState>(sys, Explorer.Options.defaults()).run();
         assertTrue(r.complete(), String.valueOf(r.incompleteReason()));
-        assertEquals(5_816_199L, r.stats().distinctStates());
-        assertEquals(581, r.stats().depth());
+        assertEquals(2_936_573L, r.stats().distinctStates());
+        assertEquals(526, r.stats().depth());
         for (Verdict v : r.verdicts()) {
             assertEquals(Status.HOLDS, v.status(), v.property());
         }
@@ -66,7 +66,7 @@ class OneThreadCompleteTest {
 
     /**
      * Up to the CPU symmetry the spec declares, the same run stores one state per orbit: the
-     * 5,816,199 states are 2,908,099 pairs of mirror images and the initial state, its own image
+     * 2,936,573 states are 1,468,286 pairs of mirror images and the initial state, its own image
      * (docs/MODEL.md, "CPU symmetry"), with the same depth, verdicts and witnesses.
      */
     @Test
@@ -82,8 +82,8 @@ class OneThreadCompleteTest {
         assertEquals(null, sys.useCpuSymmetry());
         ExplorationResult r = new Explorer<CheckState>(sys, Explorer.Options.defaults()).run();
         assertTrue(r.complete(), String.valueOf(r.incompleteReason()));
-        assertEquals((5_816_199L + 1) / 2, r.stats().distinctStates());
-        assertEquals(581, r.stats().depth());
+        assertEquals((2_936_573L + 1) / 2, r.stats().distinctStates());
+        assertEquals(526, r.stats().depth());
         for (Verdict v : r.verdicts()) {
             assertEquals(Status.HOLDS, v.status(), v.property());
         }
