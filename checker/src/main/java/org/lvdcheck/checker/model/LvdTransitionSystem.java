@@ -317,8 +317,10 @@ public final class LvdTransitionSystem implements TransitionSystem<CheckState> {
     Taken take(CheckState s, Choice ch, boolean lockup) {
         int c = ch.action().cpu();
         Step st = forgetting(() -> resume(s, ch.action(), machine.next(s.machine(), ch.action())), ch.action()::toString);
-        MachineState next = deadStacks == null ? st.state()
-                : forgetting(() -> deadStacks.canonical(s.machine(), deadThreads.canonical(st.state())),
+        // The checks judge the step as taken; the state it leads to holds the driver's registers as ⊤.
+        MachineState held = machine.clobberDriverControl(st.state());
+        MachineState next = deadStacks == null ? held
+                : forgetting(() -> deadStacks.canonical(s.machine(), deadThreads.canonical(held)),
                         ch.action()::toString);
         if (writeOnly != null) {
             writeOnly.observe(st.events(), ch.action()::toString);

@@ -619,6 +619,30 @@ public final class Machine {
     }
 
     /**
+     * {@code s} with the registers of every CPU the driver holds at ⊤ RIP clobbered ({@link
+     * Adversary#clobber}): between two of its moves the driver may set each of them to anything,
+     * and none of its moves, no interrupt that finds it there and no kill IPI that takes the CPU
+     * from it reads a value it did not choose (docs/MODEL.md, "The driver's registers"); {@code s}
+     * itself when there is nothing to clobber.
+     */
+    public MachineState clobberDriverControl(MachineState s) {
+        if (!compromised()) {
+            return s;
+        }
+        MachineState out = s;
+        for (int c = 0; c < s.cpus().size(); c++) {
+            CpuState cpu = s.cpu(c);
+            if (cpu.regs().tainted(ArchRegs.T_RIP) && inDriverCode(s, c)) {
+                ArchRegs r = Adversary.clobber(cpu);
+                if (!r.equals(cpu.regs())) {
+                    out = out.withCpu(c, cpu.withRegs(r));
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
      * The driver has CPU c from here (DESIGN.md §3): the driver program's path ended at a use of
      * ⊤, or trusted code under the domain's EPT went where the driver's values say. RIP becomes
      * ⊤; the registers stay as they were before the instruction.
