@@ -36,9 +36,8 @@ import org.lvdcheck.spec.lvd.Model;
  * ({@link Forgotten}).
  */
 public final class DeadStacks {
-    /** One stack: GVA range [lo, hi) and the host frame of each of its pages. */
     /**
-     * A stack: its name, its range of virtual addresses, the host frame of each page, and whether
+     * One stack: its name, its GVA range [lo, hi), the host frame of each of its pages, and whether
      * a page of it no one has written is forgotten too (every stack but a thread's kernel stack).
      */
     record Region(String name, long lo, long hi, long[] pageHpa, boolean forgetsUnwritten) {}
