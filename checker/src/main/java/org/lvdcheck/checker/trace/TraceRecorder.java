@@ -113,13 +113,19 @@ public final class TraceRecorder {
         ArchRegs x = b.regs();
         ArchRegs y = a.regs();
         for (int i = 0; i < 16; i++) {
-            word(out, GPR[i], x.gpr(i), y.gpr(i));
+            word(out, GPR[i], x.gpr(i), x.gprTainted(i), y.gpr(i), y.gprTainted(i));
         }
-        word(out, "rflags", x.rflags(), y.rflags());
+        boolean xf = x.tainted(ArchRegs.T_FLAGS);
+        boolean yf = y.tainted(ArchRegs.T_FLAGS);
+        if (x.rflags() != y.rflags() || xf != yf) {
+            out.add(String.format(Locale.ROOT, "rflags %x%s -> %x%s", x.rflags(), xf ? " (status flags ⊤)" : "",
+                    y.rflags(), yf ? " (status flags ⊤)" : ""));
+        }
         word(out, "cr3", x.cr3(), y.cr3());
-        word(out, "fs.base", x.fsBase(), y.fsBase());
-        word(out, "gs.base", x.gsBase(), y.gsBase());
-        word(out, "kernel_gs_base", x.kernelGsBase(), y.kernelGsBase());
+        word(out, "fs.base", x.fsBase(), x.tainted(ArchRegs.T_FS_BASE), y.fsBase(), y.tainted(ArchRegs.T_FS_BASE));
+        word(out, "gs.base", x.gsBase(), x.tainted(ArchRegs.T_GS_BASE), y.gsBase(), y.tainted(ArchRegs.T_GS_BASE));
+        word(out, "kernel_gs_base", x.kernelGsBase(), x.tainted(ArchRegs.T_KERNEL_GS_BASE), y.kernelGsBase(),
+                y.tainted(ArchRegs.T_KERNEL_GS_BASE));
         word(out, "eptp", b.eptp(), a.eptp());
         if (b.eptpIndex() != a.eptpIndex()) {
             out.add("eptp index " + b.eptpIndex() + " -> " + a.eptpIndex());
@@ -149,16 +155,26 @@ public final class TraceRecorder {
     }
 
     private static void word(List<String> out, String name, long b, long a) {
-        if (a != b) {
-            out.add(String.format(Locale.ROOT, "%s %x -> %x", name, b, a));
+        word(out, name, b, false, a, false);
+    }
+
+    /** A register or word that changed, in hex, or ⊤ where it holds a value the driver chose. */
+    private static void word(List<String> out, String name, long b, boolean bTop, long a, boolean aTop) {
+        if (a != b || aTop != bTop) {
+            out.add(name + " " + shown(b, bTop) + " -> " + shown(a, aTop));
         }
+    }
+
+    private static String shown(long v, boolean top) {
+        return top ? "⊤" : Long.toHexString(v);
     }
 
     static void memoryChanges(PhysMem b, PhysMem a, List<String> out) {
         List<PhysMem.WordChange> ch = a.changesSince(b);
         for (int i = 0; i < ch.size() && i < MAX_WORDS; i++) {
             PhysMem.WordChange w = ch.get(i);
-            out.add(String.format(Locale.ROOT, "mem[hpa %x] %x -> %x", w.hpa(), w.before(), w.after()));
+            word(out, String.format(Locale.ROOT, "mem[hpa %x]", w.hpa()), w.before(), w.beforeTop(), w.after(),
+                    w.afterTop());
         }
         if (ch.size() > MAX_WORDS) {
             out.add("... and " + (ch.size() - MAX_WORDS) + " more memory words");

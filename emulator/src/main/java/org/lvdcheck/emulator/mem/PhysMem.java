@@ -577,7 +577,8 @@ public final class PhysMem implements PhysReader {
     private static final int MIRROR_KEYS = 4;
 
     /** One 8-byte word that differs between two memories: its host-physical address, old and new value. */
-    public record WordChange(long hpa, long before, long after) {}
+    /** A word that changed: its address, and before and after its value and whether it was ⊤ (value 0). */
+    public record WordChange(long hpa, long before, boolean beforeTop, long after, boolean afterTop) {}
 
     /**
      * The aligned words that differ from {@code before}, in address order (for traces: "what
@@ -589,16 +590,21 @@ public final class PhysMem implements PhysReader {
         for (int i = 0; i < numbers.length; i++) {
             int j = before.index.of(numbers[i]);
             long[] old = j >= 0 ? before.frames[j].words : new long[WORDS];
+            long[] oldTaint = j >= 0 ? before.frames[j].taint : null;
             if (j >= 0 && before.frames[j] == frames[i]) {
                 continue;
             }
             long[] dead = frames[i].dead;
+            long[] taint = frames[i].taint;
             for (int w = 0; w < WORDS; w++) {
                 if (dead != null && ((dead[w >>> 3] >>> ((w & 7) * 8)) & 0xFF) == 0xFF) {
                     continue; // a word the model forgot: no value to show
                 }
-                if (old[w] != frames[i].words[w]) {
-                    out.add(new WordChange((numbers[i] << FRAME_SHIFT) + 8L * w, old[w], frames[i].words[w]));
+                boolean wasTop = bit(oldTaint, w);
+                boolean isTop = bit(taint, w);
+                if (old[w] != frames[i].words[w] || wasTop != isTop) {
+                    out.add(new WordChange((numbers[i] << FRAME_SHIFT) + 8L * w, old[w], wasTop, frames[i].words[w],
+                            isTop));
                 }
             }
         }
