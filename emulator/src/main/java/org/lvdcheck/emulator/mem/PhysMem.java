@@ -576,8 +576,10 @@ public final class PhysMem implements PhysReader {
     /** How many keys {@link #remappedContentHash} keeps per frame. */
     private static final int MIRROR_KEYS = 4;
 
-    /** One 8-byte word that differs between two memories: its host-physical address, old and new value. */
-    /** A word that changed: its address, and before and after its value and whether it was ⊤ (value 0). */
+    /**
+     * One 8-byte word that differs between two memories: its host-physical address, and its old and
+     * new value, each with whether it was ⊤ (a ⊤ word holds 0).
+     */
     public record WordChange(long hpa, long before, boolean beforeTop, long after, boolean afterTop) {}
 
     /**
