@@ -69,14 +69,11 @@ public final class DeadStacks {
     /** The stacks of the machine's spec whose pages map to one host frame each in every view and CPU that maps them. */
     static DeadStacks of(Machine machine) {
         LvdSystem system = machine.system();
-        List<long[]> ranges = new ArrayList<>();
-        List<String> names = new ArrayList<>();
-        List<Boolean> unwritten = new ArrayList<>();
+        List<Stack> stacks = new ArrayList<>();
         for (Model.KernelObject o : system.spec().objects()) {
             if (o.kind() == Model.ObjectKind.IST || o.kind() == Model.ObjectKind.IRQ_STACK) {
-                ranges.add(new long[] {o.gva(), o.gva() + o.size()});
-                names.add(o.kind().name().toLowerCase() + (o.kind() == Model.ObjectKind.IST ? o.index() : "") + " cpu" + o.cpu());
-                unwritten.add(true);
+                stacks.add(new Stack(o.kind().name().toLowerCase() + (o.kind() == Model.ObjectKind.IST ? o.index() : "")
+                        + " cpu" + o.cpu(), o.gva(), o.gva() + o.size(), true));
             }
         }
         for (Model.Thread t : system.spec().threads()) {
@@ -87,34 +84,32 @@ public final class DeadStacks {
                 }
             }
             if (lo < t.stackTop()) {
-                ranges.add(new long[] {lo, t.stackTop()});
-                names.add("kernel stack of " + t.name());
                 // IRQ compares the live words of an interrupted thread's stack, from RSP up, with the
                 // unreduced search's values: a word the thread moved RSP over without writing holds
                 // its build value there, zero, which a forgotten word would not.
-                unwritten.add(false);
+                stacks.add(new Stack("kernel stack of " + t.name(), lo, t.stackTop(), false));
             }
         }
         for (Model.StackPool p : system.spec().stackPools()) {
             for (int c = 0; c < system.cpus(); c++) {
                 for (int i = 0; i < p.perCpu(); i++) {
                     long lo = p.gva() + (long) (c * p.perCpu() + i) * p.size();
-                    ranges.add(new long[] {lo, lo + p.size()});
-                    names.add(p.domain() + " stack " + i + " cpu" + c);
-                    unwritten.add(true);
+                    stacks.add(new Stack(p.domain() + " stack " + i + " cpu" + c, lo, lo + p.size(), true));
                 }
             }
         }
         List<Region> rs = new ArrayList<>();
-        for (int i = 0; i < ranges.size(); i++) {
-            long[] r = ranges.get(i);
-            long[] hpa = pages(machine, r[0], r[1]);
-            if (hpa != null && (r[0] & 7) == 0 && (r[1] & 7) == 0) {
-                rs.add(new Region(names.get(i), r[0], r[1], hpa, unwritten.get(i)));
+        for (Stack st : stacks) {
+            long[] hpa = pages(machine, st.lo(), st.hi());
+            if (hpa != null && (st.lo() & 7) == 0 && (st.hi() & 7) == 0) {
+                rs.add(new Region(st.name(), st.lo(), st.hi(), hpa, st.forgetsUnwritten()));
             }
         }
         return new DeadStacks(disjoint(rs));
     }
+
+    /** A stack the spec declares, before its pages are looked up ({@link Region}). */
+    private record Stack(String name, long lo, long hi, boolean forgetsUnwritten) {}
 
     /** Linux's THREAD_SIZE on x86-64 with KASAN off: the most a thread stack spans below its top. */
     static final long THREAD_STACK = 16 * 1024;
