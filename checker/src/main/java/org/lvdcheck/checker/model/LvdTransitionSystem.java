@@ -54,6 +54,8 @@ public final class LvdTransitionSystem implements TransitionSystem<CheckState> {
     private final WriteOnlyWords writeOnly;
     /** The dead thread contexts, or null without reduction. */
     private final DeadThreadContexts deadThreads;
+    /** The gate's saved stack pointer, or null without reduction or where the system has none to forget. */
+    private final GateStackPointer gateStackPointer;
     /** The transparency test of coarse interrupt points, or null when every boundary takes interrupts. */
     private final InterruptTransparency transparency;
     /** Whether a witness names crossings: then every crossing is a visible, global step. */
@@ -87,6 +89,7 @@ public final class LvdTransitionSystem implements TransitionSystem<CheckState> {
         this.deadStacks = reduction ? DeadStacks.of(machine) : null;
         this.writeOnly = reduction ? WriteOnlyWords.of(machine) : null;
         this.deadThreads = reduction ? new DeadThreadContexts(machine) : null;
+        this.gateStackPointer = reduction && deadStacks != null ? GateStackPointer.of(machine) : null;
         this.ownership = new FrameOwnership(machine);
         this.lockups = new HardLockup(this);
         this.transparency = reduction && coarseInterrupts ? new InterruptTransparency(machine, checks.transitionCode()) : null;
@@ -150,7 +153,7 @@ public final class LvdTransitionSystem implements TransitionSystem<CheckState> {
         }
         MachineState m = machine.initial();
         if (deadStacks != null) {
-            m = forgetting(() -> deadStacks.canonicalInitial(machine.initial()), () -> "the initial state");
+            m = forgetting(() -> deadStacks.canonicalInitial(gateStackPointer(machine.initial())), () -> "the initial state");
         }
         return new CheckState(m, fires, new int[cpus]);
     }
@@ -313,6 +316,11 @@ public final class LvdTransitionSystem implements TransitionSystem<CheckState> {
                 : w.phrase;
     }
 
+    /** {@code m} with the gate's saved stack pointer forgotten where no crossing needs it (when that reduction is on). */
+    private MachineState gateStackPointer(MachineState m) {
+        return gateStackPointer == null ? m : gateStackPointer.canonical(m);
+    }
+
     /** {@link #take(CheckState, Choice)}, with the hard-lockup test after a backward step only when {@code lockup}. */
     Taken take(CheckState s, Choice ch, boolean lockup) {
         int c = ch.action().cpu();
@@ -320,7 +328,7 @@ public final class LvdTransitionSystem implements TransitionSystem<CheckState> {
         // The checks judge the step as taken; the state it leads to holds the driver's registers as ⊤.
         MachineState held = machine.clobberDriverControl(st.state());
         MachineState next = deadStacks == null ? held
-                : forgetting(() -> deadStacks.canonical(s.machine(), deadThreads.canonical(held)),
+                : forgetting(() -> deadStacks.canonical(s.machine(), gateStackPointer(deadThreads.canonical(held))),
                         ch.action()::toString);
         if (writeOnly != null) {
             writeOnly.observe(st.events(), ch.action()::toString);

@@ -41,7 +41,7 @@ class OneThreadCompleteTest {
         LvdTransitionSystem sys = Replay.system(one, true);
         ExplorationResult r = new Explorer<CheckState>(sys, Explorer.Options.defaults()).run();
         assertTrue(r.complete(), String.valueOf(r.incompleteReason()));
-        assertEquals(2_934_339L, r.stats().distinctStates());
+        assertEquals(2_472_355L, r.stats().distinctStates());
         assertEquals(526, r.stats().depth());
         for (Verdict v : r.verdicts()) {
             assertEquals(Status.HOLDS, v.status(), v.property());
@@ -66,7 +66,7 @@ class OneThreadCompleteTest {
 
     /**
      * Up to the CPU symmetry the spec declares, the same run stores one state per orbit: the
-     * 2,934,339 states are 1,467,169 pairs of mirror images and the initial state, its own image
+     * 2,472,355 states are 1,236,177 pairs of mirror images and the initial state, its own image
      * (docs/MODEL.md, "CPU symmetry"), with the same depth, verdicts and witnesses.
      */
     @Test
@@ -82,7 +82,7 @@ class OneThreadCompleteTest {
         assertEquals(null, sys.useCpuSymmetry());
         ExplorationResult r = new Explorer<CheckState>(sys, Explorer.Options.defaults()).run();
         assertTrue(r.complete(), String.valueOf(r.incompleteReason()));
-        assertEquals((2_934_339L + 1) / 2, r.stats().distinctStates());
+        assertEquals((2_472_355L + 1) / 2, r.stats().distinctStates());
         assertEquals(526, r.stats().depth());
         for (Verdict v : r.verdicts()) {
             assertEquals(Status.HOLDS, v.status(), v.property());
