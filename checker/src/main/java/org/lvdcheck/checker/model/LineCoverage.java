@@ -15,9 +15,9 @@ import org.lvdcheck.spec.asm.PlacedInstruction;
  * lines that hold an instruction were executed in some explored step, and in which context
  * (a macro invocation's line counts as executed where an instruction it expanded was)
  * ({@link Context}): under the kernel's view, as trusted code under a domain's view that the
- * kernel's own path entered, as trusted code a driver's jump entered, or as the driver's own
- * code. Recording is the CPU's context, one identity lookup and a flag write or two per step
- * (the explorer's step is hot); workers may set flags concurrently, and only ever set them (one
+ * kernel's own path entered, as trusted code a driver's jump (or its VMFUNC within its view)
+ * entered, or as the driver's own code. Recording is the CPU's context, one identity lookup and a
+ * flag write or two per step (the explorer's step is hot); workers may set flags concurrently, and only ever set them (one
  * array per context, so no write of one context can undo another's), so the results are read
  * after the exploration.
  */
@@ -28,7 +28,7 @@ public final class LineCoverage {
         KERNEL("kernel"),
         /** Trusted code under any other view, not entered by a driver's jump (the gate's own path into a domain). */
         DOMAIN("domain"),
-        /** Trusted transition code under a domain's view in a run a driver's jump entered ({@code CpuState.driverEntered}). */
+        /** Trusted transition code under a domain's view in a run a driver's jump, or its VMFUNC within its view, entered ({@code CpuState.driverEntered}). */
         DRIVER_JUMP("driver-jump"),
         /** The compromised driver's own code (docs/MODEL.md, "Driver code, transition code, trusted readers"). */
         DRIVER("driver");

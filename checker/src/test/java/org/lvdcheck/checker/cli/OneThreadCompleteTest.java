@@ -41,8 +41,8 @@ class OneThreadCompleteTest {
         LvdTransitionSystem sys = Replay.system(one, true);
         ExplorationResult r = new Explorer<CheckState>(sys, Explorer.Options.defaults()).run();
         assertTrue(r.complete(), String.valueOf(r.incompleteReason()));
-        assertEquals(2_472_355L, r.stats().distinctStates());
-        assertEquals(526, r.stats().depth());
+        assertEquals(1_672_031L, r.stats().distinctStates());
+        assertEquals(507, r.stats().depth());
         for (Verdict v : r.verdicts()) {
             assertEquals(Status.HOLDS, v.status(), v.property());
         }
@@ -66,7 +66,7 @@ class OneThreadCompleteTest {
 
     /**
      * Up to the CPU symmetry the spec declares, the same run stores one state per orbit: the
-     * 2,472,355 states are 1,236,177 pairs of mirror images and the initial state, its own image
+     * 1,672,031 states are 836,015 pairs of mirror images and the initial state, its own image
      * (docs/MODEL.md, "CPU symmetry"), with the same depth, verdicts and witnesses.
      */
     @Test
@@ -82,8 +82,8 @@ class OneThreadCompleteTest {
         assertEquals(null, sys.useCpuSymmetry());
         ExplorationResult r = new Explorer<CheckState>(sys, Explorer.Options.defaults()).run();
         assertTrue(r.complete(), String.valueOf(r.incompleteReason()));
-        assertEquals((2_472_355L + 1) / 2, r.stats().distinctStates());
-        assertEquals(526, r.stats().depth());
+        assertEquals((1_672_031L + 1) / 2, r.stats().distinctStates());
+        assertEquals(507, r.stats().depth());
         for (Verdict v : r.verdicts()) {
             assertEquals(Status.HOLDS, v.status(), v.property());
         }

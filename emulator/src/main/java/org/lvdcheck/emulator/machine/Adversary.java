@@ -392,14 +392,15 @@ public final class Adversary {
     }
 
     /**
-     * Keeps each CPU's {@link CpuState#driverEntered} mark true to a step by {@code a} that reached
-     * {@code n} with events {@code ev}: the driver's jump into transition code sets it; a delivery on the acting CPU
+     * Keeps each CPU's {@link CpuState#driverEntered} mark true to a step by {@code a} from {@code s} that reached
+     * {@code n} with events {@code ev}: the driver's jump into transition code sets it, and its VMFUNC
+     * that lands there in the view it left ({@link #enters}); a delivery on the acting CPU
      * clears it (the handler's entry runs from the hardware's frame, not from the driver's jump), and
      * so does every state in which a CPU no longer runs trusted transition code under a domain's EPT.
      */
-    MachineState settleDriverEntered(MachineState n, Action a, List<Event> ev) {
+    MachineState settleDriverEntered(MachineState s, MachineState n, Action a, List<Event> ev) {
         int c = a.cpu();
-        if (a instanceof Action.Driver d && d.move() instanceof DriverMove.Jump && trustedInTransitionCode(n, c)) {
+        if (a instanceof Action.Driver d && enters(d.move(), s, n, c, ev) && trustedInTransitionCode(n, c)) {
             n = n.withCpu(c, n.cpu(c).withDriverEntered(true));
         } else if (n.cpu(c).driverEntered() && ev.stream().anyMatch(e -> e instanceof Event.Delivered)) {
             n = n.withCpu(c, n.cpu(c).withDriverEntered(false));
@@ -410,6 +411,21 @@ public final class Adversary {
             }
         }
         return n;
+    }
+
+    /**
+     * Whether the driver's {@code move} from {@code s}, which led to {@code n} with events {@code ev},
+     * hands CPU c to the instruction it targets with the driver's registers in the view the driver
+     * holds the CPU in: a jump, or a VMFUNC that completed (no event delivered, RIP the instruction
+     * after the VMFUNC at its site) without leaving the driver's view. A VMFUNC into another domain's
+     * view is not: no driver need hold a CPU there, so its jumps there are not the driver's to make.
+     */
+    private boolean enters(DriverMove move, MachineState s, MachineState n, int c, List<Event> ev) {
+        if (move instanceof DriverMove.Jump) {
+            return true;
+        }
+        return move instanceof DriverMove.Vmfunc v && n.cpu(c).regs().rip() == v.site() + vmfunc.bytes().length
+                && machine.viewOf(n, c) == machine.viewOf(s, c) && ev.stream().noneMatch(e -> e instanceof Event.Delivered);
     }
 
     /**

@@ -399,7 +399,7 @@ public final class Machine {
             }
             if (compromised()) {
                 adversary.checkFlagClasses(n, ev);
-                n = adversary.settleDriverEntered(n, a, ev);
+                n = adversary.settleDriverEntered(s, n, a, ev);
             }
             return new Step(n, ev);
         } catch (KernelAccess.Oops oops) {

@@ -22,6 +22,8 @@ class TransitionCodeInterruptTest {
     private static final int TIMER = 0xef;
     /** An instruction of lvd-hardened's .entry.text, which net's view executes (transition code). */
     private static final long ENTRY = 0xffffffff81000010L;
+    /** The VMFUNC of the interrupt entry's VMFUNC_TO_KERNEL in lvd-hardened's .entry.text: a VMFUNC site of the driver's. */
+    private static final long VMFUNC_SITE = 0xffffffff81000087L;
 
     @Test
     void theFrameSavesRipTopWhenTheDriversJumpMadeTheState() throws Exception {
@@ -88,6 +90,42 @@ class TransitionCodeInterruptTest {
         assertTrue(s.cpu(0).driverEntered(), "the jump entered transition code");
         Step st = m.next(s, new Action.Interrupt(0, TIMER));
         assertFalse(st.state().cpu(0).driverEntered(), "the handler's entry is not the driver's run");
+    }
+
+    @Test
+    void theDriversVmfuncWithinItsViewMarksItsLandingRun() throws Exception {
+        Machine m = machine("lvd-hardened");
+        MachineState driver = inDriver(m);
+        // The interrupt entry's VMFUNC_TO_KERNEL: the driver's VMFUNC there to net's own slot lands at the compare after it.
+        MachineState s = move(m, driver, new DriverMove.Vmfunc(0, 1, VMFUNC_SITE)).state();
+        assertEquals(1, m.viewOf(s, 0), "still net's view");
+        assertEquals(VMFUNC_SITE + 3, s.cpu(0).regs().rip());
+        assertTrue(s.cpu(0).driverEntered(), "the landing is the driver's run");
+        Step st = m.next(s, new Action.Interrupt(0, TIMER));
+        assertTrue(st.events().contains(new Event.TransitionCodeInterrupted(VMFUNC_SITE + 3)), st.events().toString());
+        assertTrue(savedRipTop(m, st.state()), "the frame's RIP is ⊤");
+        Event.Delivered d = (Event.Delivered) st.events().stream().filter(e -> e instanceof Event.Delivered)
+                .findFirst().orElseThrow();
+        assertTrue(d.interrupted().gprTainted(ArchRegs.RAX) && d.interrupted().gprTainted(ArchRegs.RCX),
+                "the leaf and slot the move chose are the driver's too");
+    }
+
+    @Test
+    void aVmfuncToTheKernelsViewOrAnotherDomainsOrOneThatFaultsMarksNothing() throws Exception {
+        Machine m = machine("lvd-hardened");
+        MachineState driver = inDriver(m);
+        MachineState kernel = move(m, driver, new DriverMove.Vmfunc(0, 0, VMFUNC_SITE)).state();
+        assertEquals(0, m.viewOf(kernel, 0));
+        assertFalse(kernel.cpu(0).driverEntered(), "the kernel's view has no driver");
+        MachineState blk = move(m, driver, new DriverMove.Vmfunc(0, 2, VMFUNC_SITE)).state();
+        assertEquals(2, m.viewOf(blk, 0));
+        assertTrue(m.transitionTarget(2, 0, VMFUNC_SITE + 3), "it lands in blk's transition code");
+        assertFalse(blk.cpu(0).driverEntered(), "no driver holds a CPU in blk's view: its jumps there are no move");
+        Step st = m.next(blk, new Action.Interrupt(0, TIMER));
+        assertFalse(st.events().stream().anyMatch(e -> e instanceof Event.TransitionCodeInterrupted), st.events().toString());
+        Step bad = move(m, driver, new DriverMove.Vmfunc(64, 0, VMFUNC_SITE));
+        assertTrue(bad.events().stream().anyMatch(e -> e instanceof Event.Delivered), "leaf 64 raises #UD: " + bad.events());
+        assertFalse(bad.state().cpu(0).driverEntered(), "the #UD handler's entry is not the driver's run");
     }
 
     @Test
