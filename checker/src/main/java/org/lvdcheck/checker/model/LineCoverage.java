@@ -17,18 +17,21 @@ import org.lvdcheck.spec.asm.PlacedInstruction;
  * ({@link Context}): under the kernel's view, as trusted code under a domain's view that the
  * kernel's own path entered, as trusted code a driver's jump (or its VMFUNC within its view)
  * entered, or as the driver's own code. Recording is the CPU's context, one identity lookup and a
- * flag write or two per step (the explorer's step is hot); workers may set flags concurrently, and only ever set them (one
- * array per context, so no write of one context can undo another's), so the results are read
- * after the exploration.
+ * flag write or two per step (the explorer's step is hot); workers may set flags concurrently,
+ * and only ever set them (one array per context, so no write of one context can undo another's),
+ * so the results are read after the exploration.
  */
 public final class LineCoverage {
     /** Where an executed instruction ran. */
     public enum Context {
         /** Under the kernel's view (view 0: EPTP-list slot 0). */
         KERNEL("kernel"),
-        /** Trusted code under any other view, not entered by a driver's jump (the gate's own path into a domain). */
+        /** Trusted code under any other view, not entered by a driver's jump or VMFUNC (the gate's own path into a domain). */
         DOMAIN("domain"),
-        /** Trusted transition code under a domain's view in a run a driver's jump, or its VMFUNC within its view, entered ({@code CpuState.driverEntered}). */
+        /**
+         * Trusted transition code under a domain's view in a run a driver's jump, or its VMFUNC within
+         * its view, entered ({@code CpuState.driverEntered}).
+         */
         DRIVER_JUMP("driver-jump"),
         /** The compromised driver's own code (docs/MODEL.md, "Driver code, transition code, trusted readers"). */
         DRIVER("driver");

@@ -392,11 +392,12 @@ public final class Adversary {
     }
 
     /**
-     * Keeps each CPU's {@link CpuState#driverEntered} mark true to a step by {@code a} from {@code s} that reached
-     * {@code n} with events {@code ev}: the driver's jump into transition code sets it, and its VMFUNC
-     * that lands there in the view it left ({@link #enters}); a delivery on the acting CPU
-     * clears it (the handler's entry runs from the hardware's frame, not from the driver's jump), and
-     * so does every state in which a CPU no longer runs trusted transition code under a domain's EPT.
+     * Keeps each CPU's {@link CpuState#driverEntered} mark true to a step by {@code a} from {@code s}
+     * that reached {@code n} with events {@code ev}: the driver's jump into transition code sets it,
+     * and so does its VMFUNC that lands there in the view it left ({@link #enters}); a delivery on the
+     * acting CPU clears it (the handler's entry runs from the hardware's frame, not from the driver's
+     * jump), and so does every state in which a CPU no longer runs trusted transition code under a
+     * domain's EPT.
      */
     MachineState settleDriverEntered(MachineState s, MachineState n, Action a, List<Event> ev) {
         int c = a.cpu();
@@ -425,7 +426,8 @@ public final class Adversary {
             return true;
         }
         return move instanceof DriverMove.Vmfunc v && n.cpu(c).regs().rip() == v.site() + vmfunc.bytes().length
-                && machine.viewOf(n, c) == machine.viewOf(s, c) && ev.stream().noneMatch(e -> e instanceof Event.Delivered);
+                && machine.viewOf(n, c) == machine.viewOf(s, c)
+                && ev.stream().noneMatch(e -> e instanceof Event.Delivered);
     }
 
     /**
