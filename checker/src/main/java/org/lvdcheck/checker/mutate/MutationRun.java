@@ -9,8 +9,10 @@ import org.lvdcheck.checker.explore.Status;
 import org.lvdcheck.checker.explore.Strategy;
 import org.lvdcheck.checker.explore.Verdict;
 import org.lvdcheck.checker.model.CheckState;
+import org.lvdcheck.checker.model.DeadStacks;
 import org.lvdcheck.checker.model.LvdTransitionSystem;
 import org.lvdcheck.checker.model.StepChecks;
+import org.lvdcheck.checker.model.WriteOnlyWords;
 import org.lvdcheck.checker.trace.Replay;
 import org.lvdcheck.spec.InputError;
 import org.lvdcheck.spec.lvd.SpecLoader;
@@ -87,7 +89,7 @@ public final class MutationRun {
         scenarios = new ScenarioJudge(SpecLoader.load(spec));
         java.util.Set<String> broken = new java.util.TreeSet<>();
         while (!judged.isEmpty()) {
-            Search s = search(SpecLoader.load(spec));
+            Search s = search(SpecLoader.load(spec), true);
             if (s.violated() == null) {
                 if (s.reached() != null) {
                     baseWitnesses.addAll(s.reached());
@@ -145,9 +147,24 @@ public final class MutationRun {
             }
         }
         try {
-            Search s = search(loaded);
+            Search s;
+            String without = "";
+            try {
+                s = search(loaded, true);
+            } catch (RuntimeException e) {
+                String failed = reductionFailure(e);
+                if (failed == null) {
+                    throw e;
+                }
+                // The reduction's own check refused this mutant (a read of a byte it forgot, a write-only
+                // word written otherwise): the mutant is searched again, with the same bounds, without it.
+                s = search(loaded, false);
+                without = "without reduction, whose check refused the mutant: "
+                        + failed.replace("; check again with --no-reduction", "");
+            }
             if (s.violated() != null) {
-                return new Result(m, Outcome.CAUGHT, s.violated(), s.how());
+                return new Result(m, Outcome.CAUGHT, s.violated(), without.isEmpty() ? s.how()
+                        : s.how().isEmpty() ? without : s.how() + "; " + without);
             }
             if (s.reached() != null) {
                 for (String w : baseWitnesses) {
@@ -157,9 +174,10 @@ public final class MutationRun {
                     }
                 }
             }
-            return new Result(m, Outcome.SURVIVED, null, s.reached() != null
+            String how = s.reached() != null
                     ? String.format(java.util.Locale.ROOT, "%s: %,d states", COMPLETE_NO_VIOLATION, s.states())
-                    : BOUNDED_NO_VIOLATION);
+                    : BOUNDED_NO_VIOLATION;
+            return new Result(m, Outcome.SURVIVED, null, without.isEmpty() ? how : how + "; " + without);
         } catch (InputError e) {
             return new Result(m, Outcome.INVALID, null, e.getMessage());
         } catch (RuntimeException e) {
@@ -169,10 +187,26 @@ public final class MutationRun {
         }
     }
 
-    /** A bounded BFS, then (unless the BFS was complete) a bounded DFS, each stopping at the first violation; then the action walks. */
-    private Search search(SpecLoader.Loaded loaded) throws InputError {
+    /**
+     * The message of the reduction check that ended {@code e}'s search ({@link DeadStacks.Forgotten},
+     * {@link WriteOnlyWords.Observed}, itself or as a cause), or null when something else ended it.
+     */
+    static String reductionFailure(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof DeadStacks.Forgotten || t instanceof WriteOnlyWords.Observed) {
+                return t.getMessage();
+            }
+        }
+        return null;
+    }
+
+    /**
+     * A bounded BFS, then (unless the BFS was complete) a bounded DFS, each stopping at the first
+     * violation; then the action walks; with the explorer's reductions or without them.
+     */
+    private Search search(SpecLoader.Loaded loaded, boolean reduction) throws InputError {
         for (Strategy strategy : new Strategy[] {Strategy.BFS, Strategy.DFS}) {
-            LvdTransitionSystem sys = Replay.system(loaded, true);
+            LvdTransitionSystem sys = Replay.system(loaded, reduction);
             Explorer.Options o = Explorer.Options.defaults().withStrategy(strategy).withStopAtFirst(true)
                     .withMaxStates(maxStates).withWorkers(workers)
                     .withProperties(judged.toArray(String[]::new));
@@ -191,7 +225,7 @@ public final class MutationRun {
             }
         }
         if (actionWalks) {
-            ActionWalks.Found f = new ActionWalks(Replay.system(loaded, true), judged).firstViolation();
+            ActionWalks.Found f = new ActionWalks(Replay.system(loaded, reduction), judged).firstViolation();
             if (f != null) {
                 return new Search(f.property(), null, f.how(), 0);
             }

@@ -67,6 +67,23 @@ class MutateCliTest {
         assertTrue(bounded.out().matches("(?s).*survived \\S*gate\\.s:25 drop `ud2`\n.*"), bounded.out());
     }
 
+    /**
+     * A mutant the reduction's own check refuses is searched again without the reduction. Testing
+     * RCX instead of RBX in the interrupt entry (entry.s:133) kills the domain from an interrupt in
+     * plain kernel code, outside any crossing; the kill resumes the kernel at the gate's error
+     * return through the saved RSP, which the reduction forgot there (docs/MODEL.md, "The gate's
+     * saved stack pointer"), so the reduced search ends with that read. Without the reduction the
+     * same bounds find the resumed kernel's oops (AVAIL).
+     */
+    @Test
+    void aMutantTheReductionRefusesIsSearchedWithoutIt() {
+        CliTest.Run r = CliTest.run("mutate", "--file", "entry.s", "--line", "133");
+        String out = r.out();
+        assertTrue(out.contains("caught   asm/hardened/entry.s:133 `%rbx` -> `%rcx` (AVAIL, without reduction, whose check "
+                + "refused the mutant: the dead-stack reduction forgot a byte that cpu0 executes reads"), out + r.err());
+        assertTrue(out.contains("survived asm/hardened/entry.s:133 drop `testq %rbx, %rbx`\n"), out);
+    }
+
     @Test
     void aFileTheSpecDoesNotHaveIsAUsageError() {
         CliTest.Run r = CliTest.run("mutate", "--spec", TINY, "--file", "nowhere.s");
