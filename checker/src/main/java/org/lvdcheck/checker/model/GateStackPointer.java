@@ -1,7 +1,5 @@
 package org.lvdcheck.checker.model;
 
-import java.util.ArrayList;
-import java.util.List;
 import java.util.OptionalLong;
 
 import org.lvdcheck.emulator.machine.Machine;
@@ -63,15 +61,14 @@ final class GateStackPointer {
             }
         }
         long[] tasks = system.layout().taskGva();
-        List<Long> counts = new ArrayList<>();
-        for (int t = 0; t < init.threads().size(); t++) {
-            long h = t < tasks.length ? hostWord(machine, init, 0, tasks[t] + nested.getAsLong(), 4) : -1;
-            if (h < 0) {
+        long[] counts = new long[init.threads().size()];
+        for (int t = 0; t < counts.length; t++) {
+            counts[t] = t < tasks.length ? hostWord(machine, init, 0, tasks[t] + nested.getAsLong(), 4) : -1;
+            if (counts[t] < 0) {
                 return null;
             }
-            counts.add(h);
         }
-        return new GateStackPointer(word, counts.stream().mapToLong(Long::longValue).toArray());
+        return new GateStackPointer(word, counts);
     }
 
     /** Where CPU c's kernel view puts {@code size} bytes at {@code gva}, when they lie in one frame; else -1. */

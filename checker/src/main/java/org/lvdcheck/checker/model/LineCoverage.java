@@ -26,7 +26,10 @@ public final class LineCoverage {
     public enum Context {
         /** Under the kernel's view (view 0: EPTP-list slot 0). */
         KERNEL("kernel"),
-        /** Trusted code under any other view, not entered by a driver's jump or VMFUNC (the gate's own path into a domain). */
+        /**
+         * Trusted code under any other view, not entered by a driver's jump or its VMFUNC within its
+         * view (the gate's own path into a domain).
+         */
         DOMAIN("domain"),
         /**
          * Trusted transition code under a domain's view in a run a driver's jump, or its VMFUNC within

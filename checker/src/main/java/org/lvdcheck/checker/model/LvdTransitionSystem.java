@@ -89,7 +89,7 @@ public final class LvdTransitionSystem implements TransitionSystem<CheckState> {
         this.deadStacks = reduction ? DeadStacks.of(machine) : null;
         this.writeOnly = reduction ? WriteOnlyWords.of(machine) : null;
         this.deadThreads = reduction ? new DeadThreadContexts(machine) : null;
-        this.gateStackPointer = reduction && deadStacks != null ? GateStackPointer.of(machine) : null;
+        this.gateStackPointer = deadStacks != null ? GateStackPointer.of(machine) : null;
         this.ownership = new FrameOwnership(machine);
         this.lockups = new HardLockup(this);
         this.transparency = reduction && coarseInterrupts ? new InterruptTransparency(machine, checks.transitionCode()) : null;

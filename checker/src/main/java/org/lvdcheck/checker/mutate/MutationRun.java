@@ -163,8 +163,7 @@ public final class MutationRun {
                         + failed.replace("; check again with --no-reduction", "");
             }
             if (s.violated() != null) {
-                return new Result(m, Outcome.CAUGHT, s.violated(), without.isEmpty() ? s.how()
-                        : s.how().isEmpty() ? without : s.how() + "; " + without);
+                return new Result(m, Outcome.CAUGHT, s.violated(), joined(s.how(), without));
             }
             if (s.reached() != null) {
                 for (String w : baseWitnesses) {
@@ -177,14 +176,19 @@ public final class MutationRun {
             String how = s.reached() != null
                     ? String.format(java.util.Locale.ROOT, "%s: %,d states", COMPLETE_NO_VIOLATION, s.states())
                     : BOUNDED_NO_VIOLATION;
-            return new Result(m, Outcome.SURVIVED, null, without.isEmpty() ? how : how + "; " + without);
+            return new Result(m, Outcome.SURVIVED, null, joined(how, without));
         } catch (InputError e) {
             return new Result(m, Outcome.INVALID, null, e.getMessage());
         } catch (RuntimeException e) {
-            // A mutant may drive the emulator where the model refuses to go (e.g. a dead-stack
-            // read the reduction forgot): that mutant's run ends, and it counts as not caught.
+            // A mutant may drive the emulator where the model refuses to go (a step it does not
+            // model): that mutant's run ends, and it counts as not caught.
             return new Result(m, Outcome.SURVIVED, null, "exploration ended: " + e.getMessage());
         }
+    }
+
+    /** {@code a} and {@code b} with "; " between them, or whichever is not empty. */
+    private static String joined(String a, String b) {
+        return a.isEmpty() ? b : b.isEmpty() ? a : a + "; " + b;
     }
 
     /**
