@@ -275,6 +275,12 @@ public final class CrossingGhost {
         return o == null || o.handlers.length == 0 ? this : with(t, new Open(o.calls, new Handler[0], new int[0]));
     }
 
+    /** This ghost with thread {@code t}'s open calls and handlers as {@code from} has them. */
+    public CrossingGhost withThreadOf(CrossingGhost from, int t) {
+        Open o = from.open(t);
+        return with(t, o == null ? new Open(new GateCall[0], new Handler[0], new int[0]) : o);
+    }
+
     private static <T> T[] append(T[] a, T x) {
         T[] b = Arrays.copyOf(a, a.length + 1);
         b[a.length] = x;

@@ -215,6 +215,11 @@ public final class FrameOwnership {
         return i >= 0 ? owners[i] : NONE;
     }
 
+    /** The words (host physical addresses) of owned frames that every CPU may write (shared task fields). */
+    long[] sharedWords() {
+        return sharedWords;
+    }
+
     /** The CPU owning {@code frame}, or -1. */
     int cpuOf(long frame) {
         int o = ownerOf(frame);

@@ -157,4 +157,22 @@ class CrossingGhostTest {
         CrossingGhost closed = CrossingGhost.NONE.withCall(0, call).withHandler(0, inDriver).withoutTopHandler(0);
         assertSame(CrossingGhost.NONE, closed.withoutTopCall(0));
     }
+
+    @Test
+    void oneThreadsOpenCallsAndHandlersTakenFromAnotherGhostLeaveTheOtherThreadsAlone() {
+        CrossingGhost.GateCall call = new CrossingGhost.GateCall("vmfunc_klcd_wrapper", 0x10, 0x15,
+                CrossingGhost.KernelContext.of(kernel(), PERCPU0));
+        CrossingGhost.Handler timer = CrossingGhost.Handler.of(0xef, 1, kernel().withRip(0xa0000000L));
+        CrossingGhost base = CrossingGhost.NONE.withCall(0, call).withHandler(1, timer);
+        CrossingGhost from = CrossingGhost.NONE.withHandler(0, timer).withCall(1, call);
+        CrossingGhost t0 = base.withThreadOf(from, 0);
+        assertEquals(List.of(timer), List.of(t0.handlers(0)));
+        assertEquals(0, t0.calls(0).length);
+        assertEquals(List.of(timer), List.of(t0.handlers(1)), "thread 1 stays as base has it");
+        assertEquals(0, t0.calls(1).length);
+        assertEquals(CrossingGhost.NONE.withHandler(0, timer).withHandler(1, timer), t0);
+        // A thread with nothing open in the other ghost has nothing open after.
+        assertEquals(CrossingGhost.NONE.withHandler(1, timer), base.withThreadOf(CrossingGhost.NONE, 0));
+        assertSame(CrossingGhost.NONE, CrossingGhost.NONE.withHandler(1, timer).withThreadOf(CrossingGhost.NONE, 1));
+    }
 }

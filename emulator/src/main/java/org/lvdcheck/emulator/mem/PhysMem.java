@@ -951,6 +951,46 @@ public final class PhysMem implements PhysReader {
     }
 
     /**
+     * This memory with the frames {@code fromOther} accepts (frame numbers) as {@code other} holds
+     * them, present or absent there, and every other frame as this memory holds it.
+     */
+    public PhysMem merged(PhysMem other, java.util.function.LongPredicate fromOther) {
+        long[] nn = new long[numbers.length + other.numbers.length];
+        Frame[] nf = new Frame[nn.length];
+        int i = 0;
+        int j = 0;
+        int k = 0;
+        while (i < numbers.length || j < other.numbers.length) {
+            long a = i < numbers.length ? numbers[i] : Long.MAX_VALUE;
+            long b = j < other.numbers.length ? other.numbers[j] : Long.MAX_VALUE;
+            if (a <= b) {
+                if (!fromOther.test(a)) {
+                    nn[k] = a;
+                    nf[k++] = frames[i];
+                }
+                i++;
+                if (a == b) {
+                    if (fromOther.test(b)) {
+                        nn[k] = b;
+                        nf[k++] = other.frames[j];
+                    }
+                    j++;
+                }
+            } else {
+                if (fromOther.test(b)) {
+                    nn[k] = b;
+                    nf[k++] = other.frames[j];
+                }
+                j++;
+            }
+        }
+        nn = Arrays.copyOf(nn, k);
+        nf = Arrays.copyOf(nf, k);
+        boolean same = Arrays.equals(nn, numbers);
+        return new PhysMem(maxPhysAddrBits, same ? numbers : nn, nf, same ? index : new FrameIndex(nn), discard);
+    }
+
+    /**
      * An immutable 4 KiB frame with its taint bits (null: none), dead bytes (null: none),
      * domain-wrote bit, cached content hash and one cached derived value.
      */
