@@ -292,6 +292,40 @@ final class ThreadModularFixpoint {
         }
     }
 
+    /**
+     * The shared parts holding the most views, each with its views per CPU and what it is: each
+     * thread's status and CPU, the shared words (the task words a kill reads and writes), the killed
+     * domains. For the measurement's report.
+     */
+    List<String> crowdedSharedParts(int top) {
+        Map<Long, long[]> counts = new HashMap<>();
+        Map<Long, CheckState> any = new HashMap<>();
+        for (int c = 0; c < n; c++) {
+            for (var e : reps.get(c).entrySet()) {
+                counts.computeIfAbsent(e.getKey(), k -> new long[n])[c] = e.getValue().size();
+                any.putIfAbsent(e.getKey(), e.getValue().get(0));
+            }
+        }
+        List<Long> order = new ArrayList<>(counts.keySet());
+        order.sort((a, b) -> Long.compare(java.util.Arrays.stream(counts.get(b)).sum(),
+                java.util.Arrays.stream(counts.get(a)).sum()));
+        List<String> out = new ArrayList<>();
+        for (long g : order.subList(0, Math.min(top, order.size()))) {
+            MachineState m = any.get(g).machine();
+            StringBuilder b = new StringBuilder(java.util.Arrays.toString(counts.get(g))).append(':');
+            for (int t = 0; t < m.threads().size(); t++) {
+                b.append(" t").append(t).append(' ').append(m.threads().get(t).status()).append("@cpu").append(runsOn(m, t));
+            }
+            b.append(" words");
+            for (long w : sharedWords) {
+                b.append(' ').append(Long.toHexString(word(m.mem(), w)));
+            }
+            b.append(" killed ").append(Long.toBinaryString(m.killedDomains()));
+            out.add(b.toString());
+        }
+        return out;
+    }
+
     /** Runs the fixpoint until it closes or {@code seconds} pass. */
     Result run(long seconds) {
         long deadline = System.nanoTime() + seconds * 1_000_000_000L;
@@ -368,11 +402,15 @@ final class ThreadModularFixpoint {
         LvdTransitionSystem sys = org.lvdcheck.checker.trace.Replay.system(loaded, true);
         long start = System.nanoTime();
         boolean perCpuAreas = args.length > 2 && args[2].equals("per-cpu-areas");
-        Result r = new ThreadModularFixpoint(sys, perCpuAreas).run(args.length > 1 ? Long.parseLong(args[1]) : 600);
+        ThreadModularFixpoint fixpoint = new ThreadModularFixpoint(sys, perCpuAreas);
+        Result r = fixpoint.run(args.length > 1 ? Long.parseLong(args[1]) : 600);
         System.out.printf("%s in %.1f s: views per CPU %s, %,d steps, %,d shared parts, %,d changes of them, %,d views "
                         + "moved to a changed shared part; candidates %s; ownership breaches %s%n",
                 r.complete() ? "closed" : "stopped", (System.nanoTime() - start) / 1e9,
                 java.util.Arrays.toString(r.views()), r.steps(), r.sharedParts(), r.sharedChanges(), r.applied(),
                 r.candidates().keySet(), r.breaches());
+        System.out.println("the shared parts with the most views (views per CPU: each thread's status and CPU; the "
+                + "shared words, 1 absent, 2 without a value, else a hash of value and label; the killed domains):");
+        fixpoint.crowdedSharedParts(15).forEach(System.out::println);
     }
 }
