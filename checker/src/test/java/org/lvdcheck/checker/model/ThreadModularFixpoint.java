@@ -111,6 +111,16 @@ final class ThreadModularFixpoint {
         return c != null ? c : own.cpuOf(frame);
     }
 
+    /** Whether {@code frame} is in CPU c's own part while thread {@code t} (-1: none) runs on it. */
+    private boolean ownedBy(long frame, int c, int t) {
+        return cpuOf(frame) == c || t >= 0 && own.threadOf(frame) == t;
+    }
+
+    /** The key of CPU c's view, from the {@link #parts} of a state. */
+    private static long viewKey(long[] parts, int c) {
+        return Hash64.mix(Hash64.combine(parts[0], parts[1 + c]) + c);
+    }
+
     /** The CPU thread {@code t} runs on in {@code m}, or -1. */
     private static int runsOn(MachineState m, int t) {
         for (int c = 0; c < m.cpus().size(); c++) {
@@ -129,10 +139,14 @@ final class ThreadModularFixpoint {
         for (int i = 0; i <= n; i++) {
             h[i] = Hash64.mix(0x7461L + i);
         }
+        int[] on = new int[threads];
+        for (int t = 0; t < threads; t++) {
+            on[t] = runsOn(m, t);
+        }
         for (long f : m.mem().frameNumbers()) {
             int c = cpuOf(f);
             int t = own.threadOf(f);
-            int i = c >= 0 ? 1 + c : t >= 0 && runsOn(m, t) >= 0 ? 1 + runsOn(m, t) : 0;
+            int i = c >= 0 ? 1 + c : t >= 0 && on[t] >= 0 ? 1 + on[t] : 0;
             h[i] = Hash64.combine(Hash64.combine(h[i], f), m.mem().frameHash(f));
         }
         for (long w : sharedWords) {
@@ -153,8 +167,7 @@ final class ThreadModularFixpoint {
         for (int t = 0; t < threads; t++) {
             ThreadState ts = m.threads().get(t);
             h[0] = Hash64.combine(h[0], ts.status().ordinal() * 64L + ts.lastCpu());
-            int c = runsOn(m, t);
-            int i = c >= 0 ? 1 + c : 0;
+            int i = on[t] >= 0 ? 1 + on[t] : 0;
             h[i] = Hash64.combine(Hash64.combine(h[i], ts.saved().contentHash(5)), t);
             h[i] = s.crossing().threadHash(h[i], t);
         }
@@ -183,13 +196,12 @@ final class ThreadModularFixpoint {
         MachineState b = base.machine();
         MachineState f = from.machine();
         int t = f.cpu(c).thread();
-        PhysMem mem = b.mem().merged(f.mem(), fr -> cpuOf(fr) == c || t >= 0 && own.threadOf(fr) == t);
+        PhysMem mem = b.mem().merged(f.mem(), fr -> ownedBy(fr, c, t));
         // The shared words in the frames taken from `from` stay as base has them.
         PhysMem.Editor e = null;
         for (long w : sharedWords) {
             long fr = w >>> PhysMem.FRAME_SHIFT;
-            boolean taken = cpuOf(fr) == c || t >= 0 && own.threadOf(fr) == t;
-            if (!taken || mem.positionOf(fr) < 0 || b.mem().positionOf(fr) < 0) {
+            if (!ownedBy(fr, c, t) || mem.positionOf(fr) < 0 || b.mem().positionOf(fr) < 0) {
                 continue;
             }
             e = e == null ? mem.edit() : e;
@@ -230,7 +242,7 @@ final class ThreadModularFixpoint {
         java.util.TreeSet<Long> frames = new java.util.TreeSet<>();
         for (PhysMem mem : List.of(x.mem(), y.mem())) {
             for (long f : mem.frameNumbers()) {
-                if (cpuOf(f) == d || t >= 0 && own.threadOf(f) == t) {
+                if (ownedBy(f, d, t)) {
                     frames.add(f);
                 }
             }
@@ -255,13 +267,13 @@ final class ThreadModularFixpoint {
     /** Whether the fixpoint holds CPU c's view of {@code s}. */
     boolean hasView(CheckState s, int c) {
         long[] p = parts(s);
-        return seen.get(c).contains(Hash64.mix(Hash64.combine(p[0], p[1 + c]) + c));
+        return seen.get(c).contains(viewKey(p, c));
     }
 
     private void add(CheckState s) {
         long[] p = parts(s);
         for (int c = 0; c < n; c++) {
-            if (!seen.get(c).add(Hash64.mix(Hash64.combine(p[0], p[1 + c]) + c))) {
+            if (!seen.get(c).add(viewKey(p, c))) {
                 continue;
             }
             reps.get(c).computeIfAbsent(p[0], k -> new ArrayList<>()).add(s);
