@@ -97,6 +97,14 @@ final class CheckReport {
         } else {
             out.println("symmetry: " + symmetry);
         }
+        for (var c : org.lvdcheck.checker.model.VectorClasses.ofSources(system)) {
+            String pair = String.format(Locale.ROOT, "vector classes: %s (0x%x) and %s (0x%x)", c.a().name(),
+                    c.a().number(), c.b().name(), c.b().number());
+            out.println(c.same() ? pair + ": " + c.why() + "; explored apart: their runs differ in the vector "
+                    + "(the word each stub pushes, the vector in service, do_IRQ's tick), and the check that "
+                    + "nothing else tells them apart is not built (docs/MODEL.md, \"Vector classes\")"
+                    : pair + " differ: " + c.why());
+        }
         if (sys.coarseInterrupts()) {
             out.println("interrupts: only where a run of interrupt-transparent kernel instructions starts "
                     + "(--coarse-interrupts), so no property can be reported as holding");
