@@ -54,9 +54,15 @@ public final class VectorClasses {
      * @param paired how many address pairs the walk compared ({@code same} only)
      * @param pushedA the word the first vector's stub leaves pushed, or null when it has no stub
      * @param pushedB the same for the second
+     * @param pairs for {@code same}, the walked address pairs, each the first vector's address and the
+     *        second's, the first instructions after the stubs among them; empty otherwise
      */
     public record Comparison(Model.Vector a, Model.Vector b, boolean same, String why, int paired,
-                             Long pushedA, Long pushedB) {}
+                             Long pushedA, Long pushedB, Set<List<Long>> pairs) {
+        public Comparison {
+            pairs = Set.copyOf(pairs);
+        }
+    }
 
     /** Every pair of distinct vectors among the spec's interrupt sources, compared, in source order. */
     public static List<Comparison> ofSources(LvdSystem system) {
@@ -81,7 +87,7 @@ public final class VectorClasses {
     public static Comparison compare(LvdSystem system, Model.Vector a, Model.Vector b) {
         String gate = gateDifference(a, b);
         if (gate != null) {
-            return new Comparison(a, b, false, gate, 0, null, null);
+            return new Comparison(a, b, false, gate, 0, null, null, Set.of());
         }
         LinkedImage kernel = system.images().get("kernel");
         long ea = kernel.symbol(a.handler()).orElseThrow(() -> new IllegalStateException("handler " + a.handler()));
@@ -92,15 +98,14 @@ public final class VectorClasses {
         Walk w = new Walk(code, x -> name(system, kernel, x));
         String diff = w.run(sa.next, sb.next);
         if (diff != null) {
-            return new Comparison(a, b, false, diff, w.seen.size(), sa.pushed, sb.pushed);
+            return new Comparison(a, b, false, diff, w.seen.size(), sa.pushed, sb.pushed, Set.of());
         }
         String joins = w.joins.isEmpty() ? "the paths end without meeting"
                 : "the paths meet at " + String.join(", ", names(system, kernel, w.joins));
         String calls = w.callees.isEmpty() ? "" : ", call the same " + String.join(", ", names(system, kernel, w.callees));
         return new Comparison(a, b, true, "the same gate (" + gateText(a) + "); after their entry stubs the "
                 + "handlers run the same instructions (" + w.seen.size() + " address pairs)" + calls + ", and "
-                + joins, w.seen.size(),
-                sa.pushed, sb.pushed);
+                + joins, w.seen.size(), sa.pushed, sb.pushed, w.seen);
     }
 
     /** The kernel's instructions by linked address. */
