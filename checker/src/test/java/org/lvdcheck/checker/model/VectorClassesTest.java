@@ -89,4 +89,16 @@ class VectorClassesTest {
         assertFalse(c.same());
         assertTrue(c.why().startsWith("one path jumps in a circle: ") && c.why().endsWith("entry.s:187"), c.why());
     }
+
+    @Test
+    void eachAddressOfTheTimersPathHasOnePartner() throws Exception {
+        // The NIC's run stands where the timer's does, paired one to one: its address follows from the timer's.
+        VectorClasses.Comparison c = of(SpecLoader.load("lvd-hardened")).get(0);
+        java.util.Map<Long, Long> partner = new java.util.HashMap<>();
+        for (List<Long> p : c.pairs()) {
+            Long before = partner.put(p.get(0), p.get(1));
+            assertTrue(before == null || before.equals(p.get(1)), "two partners of " + Long.toHexString(p.get(0)));
+        }
+        assertEquals(c.paired(), partner.size());
+    }
 }

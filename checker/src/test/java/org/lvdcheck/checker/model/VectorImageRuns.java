@@ -360,10 +360,23 @@ final class VectorImageRuns {
     }
 
     /**
-     * Whether step {@code t} of CPU c reads a place that differs: an instruction whose registers or
-     * memory accesses meet one, or any other step (a call of a kernel primitive, an arrival, an exit)
-     * while one does.
+     * Why step {@code t} of CPU c would have to be run again on the image state, or null: while some
+     * place differs, any step but an instruction (an arrival, an exit), a call of a kernel primitive
+     * (its reads are not listed), an instruction that reads a differing register, reads or writes
+     * part of a differing memory word, or, while the status flags differ, reads them or writes only
+     * some. An instruction that overwrites a differing word or register whole, or sets all six status
+     * flags, needs no second run: the two runs hold the same there afterwards.
      */
+    /** Instructions that set all six status flags from their operands alone. */
+    private static final Set<Mnemonic> FLAGS_WHOLE = java.util.EnumSet.of(Mnemonic.ADD, Mnemonic.SUB, Mnemonic.CMP,
+            Mnemonic.TEST, Mnemonic.AND, Mnemonic.OR, Mnemonic.XOR, Mnemonic.NEG);
+    /** Instructions that neither read nor write a status flag. */
+    private static final Set<Mnemonic> FLAGS_UNTOUCHED = java.util.EnumSet.of(Mnemonic.MOV, Mnemonic.MOVZX,
+            Mnemonic.MOVSX, Mnemonic.LEA, Mnemonic.PUSH, Mnemonic.POP, Mnemonic.NOT, Mnemonic.XCHG, Mnemonic.CALL,
+            Mnemonic.RET, Mnemonic.JMP, Mnemonic.NOP, Mnemonic.PAUSE, Mnemonic.CLD, Mnemonic.STD, Mnemonic.CLI,
+            Mnemonic.STI, Mnemonic.SWAPGS, Mnemonic.RDFSBASE, Mnemonic.RDGSBASE, Mnemonic.WRFSBASE, Mnemonic.WRGSBASE,
+            Mnemonic.LFENCE, Mnemonic.MFENCE, Mnemonic.SFENCE);
+
     private String readsCarrier(LvdTransitionSystem.Taken t, int c, Set<String> diff, long[] words) {
         if (diff.isEmpty()) {
             return null;
@@ -391,9 +404,9 @@ final class VectorImageRuns {
             // A call of a kernel primitive runs it in the same step; its reads are not listed.
             return "primitive " + sys.machine().system().primitives().get(to.address()).name();
         }
-        if (diff.contains("status flags") && (insn.mnemonic() == Mnemonic.JCC || insn.mnemonic() == Mnemonic.PUSHF
-                || insn.mnemonic() == Mnemonic.ADC || insn.mnemonic() == Mnemonic.SBB)) {
-            return insn.mnemonic() + " reads the status flags";
+        if (diff.contains("status flags") && !FLAGS_WHOLE.contains(insn.mnemonic())
+                && !FLAGS_UNTOUCHED.contains(insn.mnemonic())) {
+            return insn.mnemonic() + " reads or keeps some of the status flags";
         }
         int uses = RegisterLiveness.useDef(insn)[0];
         for (int g = 0; g < 16; g++) {
@@ -405,8 +418,9 @@ final class VectorImageRuns {
             long lo = Event.Accessed.hpa(acc);
             long hi = lo + Event.Accessed.size(acc);
             for (long w : words) {
-                if (lo < w + 8 && w < hi) {
-                    return insn.mnemonic() + (Event.Accessed.write(acc) ? " writes" : " reads") + " a differing word";
+                boolean overwritten = Event.Accessed.write(acc) && lo <= w && w + 8 <= hi;
+                if (lo < w + 8 && w < hi && !overwritten) {
+                    return insn.mnemonic() + (Event.Accessed.write(acc) ? " writes part of" : " reads") + " a differing word";
                 }
             }
         }
