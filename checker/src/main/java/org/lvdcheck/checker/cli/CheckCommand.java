@@ -79,6 +79,12 @@ public final class CheckCommand implements Callable<Integer> {
             + "used only by the breadth-first search without --exact.")
     boolean noSymmetry;
 
+    @Option(names = "--vector-classes", description = "Where no thread can be switched in, let one source's arrival "
+            + "stand for another's whose vector has the same gate and handler code, and keep the other's run beside it, "
+            + "compared at every step (docs/MODEL.md, \"Vector classes\"): about a third fewer states, in about the "
+            + "same time. A reduction: not with --no-reduction.")
+    boolean vectorClasses;
+
     @Option(names = "--no-sleep-sets", description = "Keep no sleep sets in the reduced breadth-first search "
             + "(docs/MODEL.md, \"Sleep sets\").")
     boolean noSleepSets;
@@ -144,6 +150,13 @@ public final class CheckCommand implements Callable<Integer> {
             sys.useDeclaredCpuSymmetry(workload);
             symmetry = null;
         }
+        if (vectorClasses && noReduction) {
+            throw new UsageError("--vector-classes is a reduction: it cannot go with --no-reduction");
+        }
+        if (vectorClasses && sys.useVectorClasses() == null) {
+            throw new UsageError("--vector-classes: no two interrupt sources of this spec have the same gate and "
+                    + "handler code (the header's vector classes line says why)");
+        }
         List<PropertyId> checked = selected.stream().filter(StepChecks.CHECKED::contains).toList();
         List<PropertyId> notChecked = selected.stream().filter(p -> !StepChecks.CHECKED.contains(p)).toList();
         opts = opts.withProperties(checked.stream().map(PropertyId::name).toArray(String[]::new));
@@ -181,6 +194,9 @@ public final class CheckCommand implements Callable<Integer> {
         }
         if (!CheckReport.ownershipBreaches(sys).isEmpty()) {
             result = result.withoutHolds(org.lvdcheck.checker.explore.Inconclusive.OWNERSHIP_BREACH);
+        }
+        if (!sys.imageBreaches().isEmpty()) {
+            result = result.withoutHolds(org.lvdcheck.checker.explore.Inconclusive.VECTOR_CLASS_BREACH);
         }
         if (!sys.lockupsUndecided().isEmpty()) {
             result = result.withoutHold(PropertyId.AVAIL.name(), org.lvdcheck.checker.explore.Inconclusive.LOCKUP_UNDECIDED);

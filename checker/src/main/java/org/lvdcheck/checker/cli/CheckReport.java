@@ -97,13 +97,19 @@ final class CheckReport {
         } else {
             out.println("symmetry: " + symmetry);
         }
+        var merged = sys.vectorClass();
         for (var c : org.lvdcheck.checker.model.VectorClasses.ofSources(system)) {
             String pair = String.format(Locale.ROOT, "vector classes: %s (0x%x) and %s (0x%x)", c.a().name(),
                     c.a().number(), c.b().name(), c.b().number());
-            out.println(c.same() ? pair + ": " + c.why() + "; explored apart: their runs differ in the vector "
-                    + "(the word each stub pushes, the vector in service, do_IRQ's tick), and the check that "
-                    + "nothing else tells them apart is not built (docs/MODEL.md, \"Vector classes\")"
-                    : pair + " differ: " + c.why());
+            if (!c.same()) {
+                out.println(pair + " differ: " + c.why());
+            } else if (merged != null && merged.a().equals(c.a()) && merged.b().equals(c.b())) {
+                out.println(pair + ": " + c.why() + "; merged where no thread can be switched in: " + c.a().name()
+                        + "'s arrival stands for " + c.b().name() + "'s, whose run is kept beside it and compared at "
+                        + "every step (docs/MODEL.md, \"Vector classes\")");
+            } else {
+                out.println(pair + ": " + c.why() + "; explored apart (check --vector-classes merges them)");
+            }
         }
         if (sys.coarseInterrupts()) {
             out.println("interrupts: only where a run of interrupt-transparent kernel instructions starts "
@@ -191,7 +197,8 @@ final class CheckReport {
                 && checked.stream().allMatch(p -> status(p).equals("holds"));
         // A system that never reaches a behaviour its spec names as reachable earns no "holds".
         return allHold && sys.witnesses().unreached().isEmpty() && sys.invept().unmet().isEmpty()
-                && ownershipBreaches(sys).isEmpty() ? ExitCode.HOLDS : ExitCode.INCONCLUSIVE;
+                && ownershipBreaches(sys).isEmpty() && sys.imageBreaches().isEmpty() ? ExitCode.HOLDS
+                : ExitCode.INCONCLUSIVE;
     }
 
     /** The breaches of the frame ownership the reduction and the hard-lockup test rely on that the run saw. */
@@ -239,6 +246,10 @@ final class CheckReport {
         }
         for (String u : sys.lockupsUndecided()) {
             out.println("lockup undecided: " + u + " (AVAIL cannot hold)");
+        }
+        for (String b : sys.imageBreaches()) {
+            out.println("vector class breached: " + b + " (the merged vector's run does what its representative's "
+                    + "cannot stand for; the verdict cannot be holds; check again without --vector-classes)");
         }
         Witnesses ws = sys.witnesses();
         for (int i = 0; i < ws.all().size(); i++) {
@@ -403,6 +414,8 @@ final class CheckReport {
         ownershipBreaches(sys).forEach(ob::add);
         ArrayNode lu = root.putArray("lockupsUndecided");
         sys.lockupsUndecided().forEach(lu::add);
+        ArrayNode vb = root.putArray("vectorClassBreaches");
+        sys.imageBreaches().forEach(vb::add);
         ArrayNode wn = root.putArray("witnesses");
         Witnesses ws = sys.witnesses();
         for (int i = 0; i < ws.all().size(); i++) {

@@ -28,7 +28,9 @@ public enum Inconclusive {
     /** A step of one CPU reached a frame the partial-order reduction took as another CPU's or thread's, or wrote a read-only one. */
     OWNERSHIP_BREACH("frame ownership breached"),
     /** A hard-lockup test ran out of steps before its CPU came back to a state or left the loop (AVAIL only). */
-    LOCKUP_UNDECIDED("lockup undecided");
+    LOCKUP_UNDECIDED("lockup undecided"),
+    /** A merged vector's run, kept beside its representative's, did what the representative's cannot stand for. */
+    VECTOR_CLASS_BREACH("vector class breached");
 
     private final String label;
 

@@ -24,11 +24,28 @@ import org.lvdcheck.emulator.machine.MachineState;
  *               AC, DF, TF, IF its interrupt frame held
  */
 public record CheckState(MachineState machine, int[] firesLeft, int[] caller, CrossingGhost crossing, int deferred,
-                         long resume) {
+                         long resume, Image image) {
     public CheckState {
         firesLeft = firesLeft.clone();
         caller = caller.clone();
         java.util.Objects.requireNonNull(crossing, "crossing");
+    }
+
+    /**
+     * The vector-class image (docs/MODEL.md, "Vector classes"): where CPU {@code cpu} took the
+     * representative vector's arrival in place of the other vector's, {@code state} is the state the
+     * other vector's run is in, kept beside this one's until the two are equal again.
+     */
+    public record Image(int cpu, CheckState state) {}
+
+    public CheckState(MachineState machine, int[] firesLeft, int[] caller, CrossingGhost crossing, int deferred,
+                      long resume) {
+        this(machine, firesLeft, caller, crossing, deferred, resume, null);
+    }
+
+    /** This state with {@code i} as its vector-class image (null: none). */
+    public CheckState withImage(Image i) {
+        return i == image ? this : new CheckState(machine, firesLeft, caller, crossing, deferred, resume, i);
     }
 
     /** A state with nothing crossing. */
@@ -42,7 +59,7 @@ public record CheckState(MachineState machine, int[] firesLeft, int[] caller, Cr
     }
 
     public CheckState withDeferred(int mask) {
-        return mask == deferred ? this : new CheckState(machine, firesLeft, caller, crossing, mask, resume);
+        return mask == deferred ? this : new CheckState(machine, firesLeft, caller, crossing, mask, resume, image);
     }
 
     /** The control flags a resumption keeps, in the order of their bits in {@link #resume}. */
@@ -80,7 +97,7 @@ public record CheckState(MachineState machine, int[] firesLeft, int[] caller, Cr
             }
         }
         long r = resume & ~(0xFFL << (8 * cpu)) | b << (8 * cpu);
-        return r == resume ? this : new CheckState(machine, firesLeft, caller, crossing, deferred, r);
+        return r == resume ? this : new CheckState(machine, firesLeft, caller, crossing, deferred, r, image);
     }
 
     public int firesLeft(int source, int cpus, int cpu) {
@@ -95,15 +112,15 @@ public record CheckState(MachineState machine, int[] firesLeft, int[] caller, Cr
             f = f.clone();
             f[i]--;
         }
-        return new CheckState(next, f, caller, crossing, deferred, resume);
+        return new CheckState(next, f, caller, crossing, deferred, resume, image);
     }
 
     public CheckState withMachine(MachineState next) {
-        return new CheckState(next, firesLeft, caller, crossing, deferred, resume);
+        return new CheckState(next, firesLeft, caller, crossing, deferred, resume, image);
     }
 
     public CheckState withCrossing(CrossingGhost g) {
-        return g == crossing ? this : new CheckState(machine, firesLeft, caller, g, deferred, resume);
+        return g == crossing ? this : new CheckState(machine, firesLeft, caller, g, deferred, resume, image);
     }
 
     public CheckState withCaller(int cpu, int view) {
@@ -112,26 +129,27 @@ public record CheckState(MachineState machine, int[] firesLeft, int[] caller, Cr
         }
         int[] c = caller.clone();
         c[cpu] = view;
-        return new CheckState(machine, firesLeft, c, crossing, deferred, resume);
+        return new CheckState(machine, firesLeft, c, crossing, deferred, resume, image);
     }
 
     @Override
     public boolean equals(Object o) {
         return o instanceof CheckState c && machine.equals(c.machine) && Arrays.equals(firesLeft, c.firesLeft)
                 && Arrays.equals(caller, c.caller) && crossing.equals(c.crossing) && deferred == c.deferred
-                && resume == c.resume;
+                && resume == c.resume && java.util.Objects.equals(image, c.image);
     }
 
     @Override
     public int hashCode() {
         return 31 * (31 * (31 * machine.hashCode() + Arrays.hashCode(firesLeft)) + Arrays.hashCode(caller))
-                + crossing.hashCode() + 977 * deferred + Long.hashCode(resume);
+                + crossing.hashCode() + 977 * deferred + Long.hashCode(resume) + java.util.Objects.hashCode(image);
     }
 
     @Override
     public String toString() {
         return "CheckState" + Arrays.toString(firesLeft) + Arrays.toString(caller) + crossing
                 + (deferred == 0 ? "" : " deferred=" + Integer.toBinaryString(deferred))
-                + (resume == 0 ? "" : " resume=" + Long.toHexString(resume));
+                + (resume == 0 ? "" : " resume=" + Long.toHexString(resume))
+                + (image == null ? "" : " image on cpu" + image.cpu());
     }
 }

@@ -176,7 +176,9 @@ public final class CpuSymmetry {
 
     /** σ(s). */
     public CheckState mirror(CheckState s) {
-        return mirror(s, s.machine().mem().remapped(frameMap, rewriter));
+        CheckState m = mirror(s, s.machine().mem().remapped(frameMap, rewriter));
+        CheckState.Image i = s.image();
+        return i == null ? m : m.withImage(new CheckState.Image(cpu(i.cpu()), mirror(i.state())));
     }
 
     /**

@@ -192,6 +192,39 @@ public final class CrossingGhost {
         return new CrossingGhost(out);
     }
 
+    /**
+     * This ghost with every open handler of vector {@code from} recorded as vector {@code to}: the
+     * vector-class image's ghost seen as its representative's (docs/MODEL.md, "Vector classes"; a
+     * handler's vector is read only to word a violation's evidence).
+     */
+    CrossingGhost withVectorRenamed(int from, int to) {
+        Open[] out = null;
+        for (int t = 0; t < threads.length; t++) {
+            Open o = threads[t];
+            if (o == null) {
+                continue;
+            }
+            Handler[] hs = null;
+            for (int i = 0; i < o.handlers().length; i++) {
+                Handler h = o.handlers()[i];
+                if (h.vector() == from) {
+                    if (hs == null) {
+                        hs = o.handlers().clone();
+                    }
+                    hs[i] = new Handler(to, h.view(), h.rip(), h.cs(), h.rflags(), h.rsp(), h.ss(), h.ripTop(), h.rspTop(),
+                            h.flagsTop(), h.gprs(), h.gprTop(), h.stack(), h.resumesInTransitionCode(), h.stackMirror());
+                }
+            }
+            if (hs != null) {
+                if (out == null) {
+                    out = threads.clone();
+                }
+                out[t] = new Open(o.calls(), hs, o.callsAtOpen());
+            }
+        }
+        return out == null ? this : new CrossingGhost(out);
+    }
+
     private Open open(int t) {
         return t >= 0 && t < threads.length ? threads[t] : null;
     }

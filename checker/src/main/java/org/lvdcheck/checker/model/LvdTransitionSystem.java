@@ -2,6 +2,7 @@ package org.lvdcheck.checker.model;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.lvdcheck.checker.explore.Expansion;
 import org.lvdcheck.checker.explore.Transition;
 import org.lvdcheck.checker.explore.TransitionSystem;
@@ -60,6 +61,17 @@ public final class LvdTransitionSystem implements TransitionSystem<CheckState> {
     private final InterruptTransparency transparency;
     /** Whether a witness names crossings: then every crossing is a visible, global step. */
     private final boolean crossingsVisible;
+    /**
+     * The vector class merged (docs/MODEL.md, "Vector classes"): the representative's arrival stands
+     * for the other vector's where no thread can be switched in, with the other's run kept beside it
+     * as the state's image; null when not in use.
+     */
+    private volatile VectorClasses.Comparison vectorClass;
+    /** Each address of the representative's handler path to its partner on the other's (with the entry points). */
+    private volatile Map<Long, Long> partner = Map.of();
+    /** What the vector-class images found that the merge cannot stand for (bounded), in the order seen. */
+    private final java.util.Set<String> imageBreaches = java.util.Collections.synchronizedSet(new java.util.TreeSet<>());
+    private static final int MAX_IMAGE_BREACHES = 20;
 
     public LvdTransitionSystem(Machine machine, StepChecks checks, boolean reduction) {
         this(machine, checks, reduction, false);
@@ -197,6 +209,32 @@ public final class LvdTransitionSystem implements TransitionSystem<CheckState> {
      * sources may still fire other than those, then the compromised driver's moves.
      */
     public List<Choice> choices(CheckState s) {
+        List<Choice> mine = choices(s, true);
+        CheckState.Image img = s.image();
+        if (img != null) {
+            // The image must be offered what its representative is: the same actions, in the same order.
+            List<Choice> its = choices(img.state(), false);
+            lastImageChoices.set(new Object[] {img.state(), its});
+            boolean same = mine.size() == its.size();
+            for (int i = 0; same && i < mine.size(); i++) {
+                same = mine.get(i).action().equals(its.get(i).action());
+            }
+            if (!same && imageBreaches.size() < MAX_IMAGE_BREACHES) {
+                imageBreaches.add("cpu" + img.cpu() + " at " + hex(rip(s, img.cpu()))
+                        + ": the other vector's run is offered other choices");
+            }
+        }
+        return mine;
+    }
+
+    /** The last image state whose choices were computed on this thread, with them: {state, choices}. */
+    private final ThreadLocal<Object[]> lastImageChoices = new ThreadLocal<>();
+
+    /**
+     * The choices of {@code s}; with {@code merge} false the vector classes in use merge no arrival
+     * (a vector-class image is offered what its representative is).
+     */
+    private List<Choice> choices(CheckState s, boolean merge) {
         MachineState m = s.machine();
         // Per CPU, in CPU order: its instruction's actions, its arrivals, its kill IPI; the driver's
         // moves come per CPU from driverMoves, as the same list while they stay the same.
@@ -238,6 +276,9 @@ public final class LvdTransitionSystem implements TransitionSystem<CheckState> {
                     continue;
                 }
                 Action.Interrupt in = new Action.Interrupt(c, sourceVector[i]);
+                if (merge && sourceVector[i] == mergedVector(s, c)) {
+                    continue;
+                }
                 if (enabled.subList(from, to).contains(in) && !pending.contains(in)) {
                     out.add(new Choice(in, i));
                 }
@@ -246,6 +287,40 @@ public final class LvdTransitionSystem implements TransitionSystem<CheckState> {
             from = to;
         }
         return out;
+    }
+
+    /**
+     * The vector whose arrival at CPU c the class's representative stands for in {@code s}, or -1
+     * ({@link #merges}).
+     */
+    private int mergedVector(CheckState s, int c) {
+        VectorClasses.Comparison vc = vectorClass;
+        return vc != null && merges(s, c, vc) ? vc.b().number() : -1;
+    }
+
+    /**
+     * Whether, in {@code s}, the representative's arrival at CPU c stands for the other vector's: the
+     * state has no image, no thread can be switched in, and an unbounded source of each vector would
+     * offer its arrival at c (the arrivals are not deferred, the vector is deliverable and not already
+     * pending).
+     */
+    private boolean merges(CheckState s, int c, VectorClasses.Comparison vc) {
+        if (s.image() != null || s.arrivalsDeferred(c) || !CpuLocality.noThreadCanBeSwitchedIn(s.machine())) {
+            return false;
+        }
+        return offered(s, c, vc.a().number()) && offered(s, c, vc.b().number());
+    }
+
+    private boolean offered(CheckState s, int c, int vector) {
+        Action.Interrupt in = new Action.Interrupt(c, vector);
+        for (int i = 0; i < sources.size(); i++) {
+            // Only a source that fires unbounded: a firing it counted would tell the two runs apart.
+            if (sourceVector[i] == vector && s.firesLeft(i, cpus, c) < 0 && machine.enabled(s.machine(), in)
+                    && !machine.pendingArrivals(s.machine(), c).contains(in)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Per CPU, {moves, their choices}: the last driver move list seen and its choices, built once. */
@@ -321,8 +396,227 @@ public final class LvdTransitionSystem implements TransitionSystem<CheckState> {
         return gateStackPointer == null ? m : gateStackPointer.canonical(m);
     }
 
-    /** {@link #take(CheckState, Choice)}, with the hard-lockup test after a backward step only when {@code lockup}. */
+    /**
+     * {@link #take(CheckState, Choice)}, with the hard-lockup test after a backward step only when
+     * {@code lockup}; with the vector classes in use, the image taken along (docs/MODEL.md, "Vector
+     * classes").
+     */
     Taken take(CheckState s, Choice ch, boolean lockup) {
+        Taken t = takeOne(s, ch, lockup);
+        VectorClasses.Comparison vc = vectorClass;
+        if (vc == null) {
+            return t;
+        }
+        CheckState.Image image = null;
+        try {
+            if (s.image() != null) {
+                image = imageStep(s, ch, t, vc, lockup);
+            } else if (ch.action() instanceof Action.Interrupt in && in.vector() == vc.a().number()
+                    && ch.source() >= 0 && merges(s, in.cpu(), vc)) {
+                image = imageArrival(s, in.cpu(), t, vc, lockup);
+            }
+        } catch (ImageBreach b) {
+            if (imageBreaches.size() < MAX_IMAGE_BREACHES) {
+                imageBreaches.add(b.getMessage());
+            }
+            image = null;
+        }
+        CheckState target = t.target().withImage(image);
+        return target == t.target() ? t : new Taken(t.choice(), t.step(), target, t.violations());
+    }
+
+    /** What the image of a merged arrival did that the representative's run cannot stand for. */
+    private static final class ImageBreach extends RuntimeException {
+        ImageBreach(String what) {
+            super(what, null, false, false);
+        }
+    }
+
+    /** The image after the representative's arrival at c from {@code s} (taken: {@code t}): the other vector's. */
+    private CheckState.Image imageArrival(CheckState s, int c, Taken t, VectorClasses.Comparison vc, boolean lockup) {
+        Choice other = null;
+        for (int i = 0; i < sources.size(); i++) {
+            if (sourceVector[i] == vc.b().number()) {
+                other = new Choice(new Action.Interrupt(c, vc.b().number()), i);
+            }
+        }
+        Taken o = takeOne(s, other, lockup);
+        sameViolations(t, o, s, c);
+        return relate(t.target(), align(t.target(), o.target(), c, t), c, vc);
+    }
+
+    /** The image after step {@code t} of the representative from {@code s}, whose image is taken along. */
+    private CheckState.Image imageStep(CheckState s, Choice ch, Taken t, VectorClasses.Comparison vc, boolean lockup) {
+        CheckState.Image img = s.image();
+        int c = img.cpu();
+        CheckState is = img.state();
+        CheckState next;
+        if (ch.action().cpu() == c && oneSidedJump(s, is, c)) {
+            next = is; // the representative's path has a JMP the other's has not here
+        } else {
+            Choice mine = corresponding(is, ch);
+            if (mine == null) {
+                throw new ImageBreach("cpu" + c + " at " + hex(rip(s, c)) + ": " + ch.label()
+                        + " has no counterpart for the other vector's run");
+            }
+            Taken o = takeOne(is, mine, lockup);
+            sameViolations(t, o, s, c);
+            next = o.target();
+        }
+        return relate(t.target(), ch.action().cpu() == c ? align(t.target(), next, c, t) : next, c, vc);
+    }
+
+    /** The other run stepped on until it stands where the representative does (through its longer stub). */
+    private CheckState align(CheckState rep, CheckState other, int c, Taken t) {
+        for (int k = 0; k < 4 && !paired(rep, other, c); k++) {
+            Choice ex = corresponding(other, new Choice(new Action.Execute(c), -1));
+            if (ex == null) {
+                break;
+            }
+            Taken o = takeOne(other, ex, false);
+            if (!o.violations().isEmpty()) {
+                throw new ImageBreach("cpu" + c + ": the other vector's stub breaks " + o.violations().get(0).property());
+            }
+            other = o.target();
+        }
+        if (!paired(rep, other, c)) {
+            throw new ImageBreach("cpu" + c + " at " + hex(rip(rep, c)) + ": the other vector's run is at "
+                    + hex(rip(other, c)) + ", not the partner address");
+        }
+        return other;
+    }
+
+    private boolean paired(CheckState rep, CheckState other, int c) {
+        long a = rip(rep, c);
+        long b = rip(other, c);
+        return a == b || Long.valueOf(b).equals(partner.get(a));
+    }
+
+    private static long rip(CheckState s, int c) {
+        return s.machine().cpu(c).regs().rip();
+    }
+
+    private static String hex(long v) {
+        return "0x" + Long.toHexString(v);
+    }
+
+    /** Whether the representative's instruction at c is a direct JMP where the other run's is not. */
+    private boolean oneSidedJump(CheckState rep, CheckState other, int c) {
+        return directJump(rep, c) && !directJump(other, c);
+    }
+
+    private boolean directJump(CheckState s, int c) {
+        var cpu = s.machine().cpu(c);
+        if (cpu.regs().tainted(ArchRegs.T_RIP) || cpu.mode() != CpuMode.RUNNING) {
+            return false;
+        }
+        long hpa = machine.hostAddress(s.machine(), c, cpu.regs().rip());
+        var at = hpa < 0 ? null : machine.system().code().get(hpa);
+        if (at == null) {
+            return false;
+        }
+        var i = at.insn().insn();
+        return i.mnemonic() == org.lvdcheck.spec.asm.Mnemonic.JMP && i.operands().size() == 1
+                && i.operand(0) instanceof org.lvdcheck.spec.asm.TargetOp;
+    }
+
+    /** The choice of {@code s} that is {@code ch}'s counterpart: the same action, or null. */
+    @SuppressWarnings("unchecked")
+    private Choice corresponding(CheckState s, Choice ch) {
+        Object[] last = lastImageChoices.get();
+        List<Choice> cs = last != null && last[0] == s ? (List<Choice>) last[1] : choices(s, false);
+        for (Choice x : cs) {
+            if (x.action().equals(ch.action())) {
+                return x;
+            }
+        }
+        return null;
+    }
+
+    private static void sameViolations(Taken rep, Taken other, CheckState s, int c) {
+        java.util.Set<String> a = new java.util.TreeSet<>();
+        rep.violations().forEach(v -> a.add(v.property()));
+        java.util.Set<String> b = new java.util.TreeSet<>();
+        other.violations().forEach(v -> b.add(v.property()));
+        if (!a.equals(b)) {
+            throw new ImageBreach("cpu" + c + " at " + hex(rip(s, c)) + ": the step breaks " + a
+                    + " for the representative vector and " + b + " for the other");
+        }
+    }
+
+    /**
+     * The image to keep beside {@code rep} when the other run is at {@code other}: null when the two
+     * are equal; else {@code other}, when it differs from {@code rep} only where the vector is carried
+     * (CPU c's general-purpose registers, status flags and RIP at the partner address, which of the two
+     * vectors c has in service, memory words, the ghost's vectors) and offers the same choices.
+     */
+    private CheckState.Image relate(CheckState rep, CheckState other, int c, VectorClasses.Comparison vc) {
+        CheckState o = other.withImage(null);
+        CheckState r = rep.withImage(null);
+        MachineState p = r.machine();
+        MachineState q = o.machine();
+        String where = "cpu" + c + " at " + hex(rip(r, c)) + ": ";
+        for (int d = 0; d < cpus; d++) {
+            if (d != c && !p.cpu(d).equals(q.cpu(d))) {
+                throw new ImageBreach(where + "the other vector's run changed cpu" + d);
+            }
+        }
+        var a = p.cpu(c);
+        var b = q.cpu(c);
+        if (!paired(r, o, c)) {
+            throw new ImageBreach(where + "the other vector's run is at " + hex(rip(o, c)));
+        }
+        ArchRegs ra = a.regs();
+        ArchRegs rb = b.regs().withRip(ra.rip());
+        for (int g = 0; g < 16; g++) {
+            rb = rb.withGpr(g, ra.gpr(g)).withTaint(ArchRegs.tGpr(g), ra.gprTainted(g));
+        }
+        rb = rb.withRflags(rb.rflags() & ~ArchRegs.STATUS_FLAGS | ra.rflags() & ArchRegs.STATUS_FLAGS)
+                .withTaint(ArchRegs.T_FLAGS, ra.tainted(ArchRegs.T_FLAGS));
+        if (!rb.equals(ra)) {
+            throw new ImageBreach(where + "the other vector's run differs in registers other than the general-purpose ones");
+        }
+        if (!a.vmcs().equals(b.vmcs()) || a.mode() != b.mode() || a.thread() != b.thread()
+                || a.driverEntered() != b.driverEntered()) {
+            throw new ImageBreach(where + "the other vector's run differs in cpu" + c + "'s VMCS, mode or thread");
+        }
+        if (!a.lapic().equals(b.lapic())) {
+            var la = a.lapic();
+            var lb = b.lapic();
+            int va = vc.a().number();
+            int vb = vc.b().number();
+            boolean swap = la.isr().contains(va) && !la.isr().contains(vb) && lb.isr().contains(vb)
+                    && !lb.isr().contains(va) && la.isr().without(va).equals(lb.isr().without(vb))
+                    && la.irr().equals(lb.irr()) && la.tpr() == lb.tpr() && la.nmiPending() == lb.nmiPending();
+            if (!swap) {
+                throw new ImageBreach(where + "the other vector's run differs in cpu" + c + "'s local APIC");
+            }
+            if ((ra.rflags() & Rflags.IF) != 0) {
+                throw new ImageBreach(where + "interrupts are enabled while the vector in service differs");
+            }
+        }
+        if (!p.threads().equals(q.threads()) || p.killedDomains() != q.killedDomains() || p.killIpis() != q.killIpis()
+                || !java.util.Arrays.equals(r.firesLeft(), o.firesLeft()) || !java.util.Arrays.equals(r.caller(), o.caller())
+                || r.deferred() != o.deferred() || r.resume() != o.resume()) {
+            throw new ImageBreach(where + "the other vector's run differs in the threads, the kills or the check state");
+        }
+        if (!o.crossing().withVectorRenamed(vc.b().number(), vc.a().number())
+                .equals(r.crossing().withVectorRenamed(vc.b().number(), vc.a().number()))) {
+            throw new ImageBreach(where + "the other vector's run differs in the ghost");
+        }
+        if (!java.util.Arrays.equals(p.mem().frameNumbers(), q.mem().frameNumbers())) {
+            throw new ImageBreach(where + "the other vector's run has other frames");
+        }
+        if (p.equals(q)) {
+            // Equal machines, ghosts that differ only in a handler's vector, which no check reads but to
+            // word its evidence: the two runs go on alike.
+            return null;
+        }
+        return new CheckState.Image(c, o);
+    }
+
+    /** One step of the explored system from {@code s}, the image aside. */
+    private Taken takeOne(CheckState s, Choice ch, boolean lockup) {
         int c = ch.action().cpu();
         Step st = forgetting(() -> resume(s, ch.action(), machine.next(s.machine(), ch.action())), ch.action()::toString);
         // The checks judge the step as taken; the state it leads to holds the driver's registers as ⊤.
@@ -669,7 +963,13 @@ public final class LvdTransitionSystem implements TransitionSystem<CheckState> {
     public CheckState compact(CheckState s) {
         PhysMem m = s.machine().mem();
         PhysMem c = m.interned(interner);
-        return c == m ? s : s.withMachine(s.machine().withMem(c));
+        CheckState out = c == m ? s : s.withMachine(s.machine().withMem(c));
+        CheckState.Image img = s.image();
+        if (img != null) {
+            CheckState is = compact(img.state());
+            out = is == img.state() ? out : out.withImage(new CheckState.Image(img.cpu(), is));
+        }
+        return out;
     }
 
     @Override
@@ -680,7 +980,27 @@ public final class LvdTransitionSystem implements TransitionSystem<CheckState> {
     @Override
     public long fingerprint(CheckState s, long seed) {
         CpuSymmetry sym = symmetry;
-        return sym == null ? StateFingerprint.of(s, seed) : sym.orbitFingerprint(s, seed);
+        CheckState.Image img = s.image();
+        if (img == null) {
+            return sym == null ? StateFingerprint.of(s, seed) : sym.orbitFingerprint(s, seed);
+        }
+        // With a vector-class image: the state and its image, each oriented as the state is.
+        long a = withImage(StateFingerprint.of(s, seed), img.cpu(), StateFingerprint.of(img.state(), seed));
+        if (sym == null) {
+            return a;
+        }
+        int o = sym.orientation(s);
+        if (o < 0) {
+            return a;
+        }
+        long b = withImage(sym.mirrorFingerprint(s, seed), CpuSymmetry.cpu(img.cpu()),
+                sym.mirrorFingerprint(img.state(), seed));
+        return o > 0 ? b : Math.min(a, b);
+    }
+
+    private static long withImage(long state, int cpu, long image) {
+        return org.lvdcheck.emulator.mem.Hash64.mix(org.lvdcheck.emulator.mem.Hash64.combine(
+                org.lvdcheck.emulator.mem.Hash64.combine(state, 0x696D616765L + cpu), image));
     }
 
     /** The CPU symmetry the fingerprints identify states under ({@link #useCpuSymmetry}), or null. */
@@ -696,6 +1016,42 @@ public final class LvdTransitionSystem implements TransitionSystem<CheckState> {
         checks.mirrorStacks();
         symmetry = d.symmetry();
         return d.reason();
+    }
+
+    /**
+     * From now on the second vector of the sources' class, where {@link VectorClasses} finds two with
+     * the same gate and code, does not arrive on its own where no thread can be switched in: the
+     * first's arrival stands for it, and the second's run is kept beside the first's as the state's
+     * image and compared with it at every step (docs/MODEL.md, "Vector classes"). Returns what is
+     * merged, or null when nothing is (no such pair). Call before a search.
+     */
+    public VectorClasses.Comparison useVectorClasses() {
+        for (VectorClasses.Comparison c : VectorClasses.ofSources(machine.system())) {
+            if (c.same()) {
+                Map<Long, Long> p = new java.util.HashMap<>();
+                for (List<Long> pair : c.pairs()) {
+                    p.put(pair.get(0), pair.get(1));
+                }
+                var kernel = machine.system().images().get("kernel");
+                p.put(kernel.symbol(c.a().handler()).orElseThrow(), kernel.symbol(c.b().handler()).orElseThrow());
+                partner = Map.copyOf(p);
+                vectorClass = c;
+                return c;
+            }
+        }
+        return null;
+    }
+
+    /** The vector class merged, or null. */
+    public VectorClasses.Comparison vectorClass() {
+        return vectorClass;
+    }
+
+    /** What the vector-class images found that the merge cannot stand for; the verdict cannot be holds. */
+    public List<String> imageBreaches() {
+        synchronized (imageBreaches) {
+            return List.copyOf(imageBreaches);
+        }
     }
 
     /**

@@ -35,8 +35,9 @@ import org.lvdcheck.spec.lvd.Model;
  *
  * <p>What this does not decide: whether the handlers' runs depend on the vector itself. They push
  * different words, the local APIC has a different vector in service, and the kernel's
- * {@code do_IRQ} tells the timer apart. The explorer therefore still delivers every source's
- * vector (docs/MODEL.md, "Reductions DESIGN.md §5 names that are not built").
+ * {@code do_IRQ} tells the timer apart. The merge ({@code check --vector-classes},
+ * {@link LvdTransitionSystem#useVectorClasses}) therefore keeps the other vector's run beside the
+ * representative's and compares them at every step (docs/MODEL.md, "Vector classes").
  */
 public final class VectorClasses {
     /** The most address pairs one comparison walks. */
