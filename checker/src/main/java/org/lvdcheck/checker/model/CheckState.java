@@ -36,7 +36,25 @@ public record CheckState(MachineState machine, int[] firesLeft, int[] caller, Cr
      * representative vector's arrival in place of the other vector's, {@code state} is the state the
      * other vector's run is in, kept beside this one's until the two are equal again.
      */
-    public record Image(int cpu, CheckState state) {}
+    public record Image(int cpu, CheckState state, long[] words) {
+        /**
+         * @param words the host addresses of the 8-byte words in which the image's memory differs from
+         *        the state's (derived from the two: not part of equality)
+         */
+        public Image {
+            words = words.clone();
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Image i && cpu == i.cpu && state.equals(i.state);
+        }
+
+        @Override
+        public int hashCode() {
+            return 31 * cpu + state.hashCode();
+        }
+    }
 
     public CheckState(MachineState machine, int[] firesLeft, int[] caller, CrossingGhost crossing, int deferred,
                       long resume) {

@@ -178,7 +178,15 @@ public final class CpuSymmetry {
     public CheckState mirror(CheckState s) {
         CheckState m = mirror(s, s.machine().mem().remapped(frameMap, rewriter));
         CheckState.Image i = s.image();
-        return i == null ? m : m.withImage(new CheckState.Image(cpu(i.cpu()), mirror(i.state())));
+        if (i == null) {
+            return m;
+        }
+        long[] words = i.words().clone();
+        for (int k = 0; k < words.length; k++) {
+            words[k] = frame(words[k] >>> 12) << 12 | words[k] & 0xFFF;
+        }
+        java.util.Arrays.sort(words);
+        return m.withImage(new CheckState.Image(cpu(i.cpu()), mirror(i.state()), words));
     }
 
     /**

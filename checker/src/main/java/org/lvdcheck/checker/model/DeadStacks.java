@@ -311,6 +311,11 @@ public final class DeadStacks {
         }
     }
 
+    /** Whether {@code v}, read as an address, lies in one of the stacks whose dead part is forgotten. */
+    boolean inStack(long v) {
+        return regionOf(v) >= 0;
+    }
+
     private long hpaOf(int region, long gva) {
         Region r = regions[region];
         long p = r.pageHpa()[(int) ((gva - (r.lo() & ~0xFFFL)) >>> 12)];

@@ -69,6 +69,19 @@ public final class LvdTransitionSystem implements TransitionSystem<CheckState> {
     private volatile VectorClasses.Comparison vectorClass;
     /** Each address of the representative's handler path to its partner on the other's (with the entry points). */
     private volatile Map<Long, Long> partner = Map.of();
+    /** The walked pairs whose two instructions are the same (no JMP on one path only). */
+    private volatile java.util.Set<List<Long>> samePairs = java.util.Set.of();
+    /** Steps taken with an image: {carried through without running it, run on the image too}. */
+    private final java.util.concurrent.atomic.LongAdder imageCarried = new java.util.concurrent.atomic.LongAdder();
+    private final java.util.concurrent.atomic.LongAdder imageRun = new java.util.concurrent.atomic.LongAdder();
+
+    /** How many steps with an image were carried through, and how many were run on the image too. */
+    long[] imageSteps() {
+        return new long[] {imageCarried.sum(), imageRun.sum()};
+    }
+
+    /** Whether each step the image is carried through without running it is also run and compared (tests). */
+    static volatile boolean verifyImages = Boolean.getBoolean("lvdcheck.verifyImages");
     /** What the vector-class images found that the merge cannot stand for (bounded), in the order seen. */
     private final java.util.Set<String> imageBreaches = java.util.Collections.synchronizedSet(new java.util.TreeSet<>());
     private static final int MAX_IMAGE_BREACHES = 20;
@@ -451,6 +464,14 @@ public final class LvdTransitionSystem implements TransitionSystem<CheckState> {
         int c = img.cpu();
         CheckState is = img.state();
         CheckState next;
+        Carried lazy = carried(s, img, ch, t, vc);
+        (lazy != null ? imageCarried : imageRun).increment();
+        if (lazy != null) {
+            if (verifyImages) {
+                verify(s, img, ch, t, vc, lockup, lazy);
+            }
+            return lazy.image;
+        }
         if (ch.action().cpu() == c && oneSidedJump(s, is, c)) {
             next = is; // the representative's path has a JMP the other's has not here
         } else {
@@ -464,6 +485,233 @@ public final class LvdTransitionSystem implements TransitionSystem<CheckState> {
             next = o.target();
         }
         return relate(t.target(), ch.action().cpu() == c ? align(t.target(), next, c, t) : next, c, vc);
+    }
+
+    /** The image after a step carried through without running it ({@link #carried}); null: the two are one again. */
+    private record Carried(CheckState.Image image) {}
+
+    /** Instructions a carried step may be: their register, flag and memory effects are all listed. */
+    private static final java.util.Set<org.lvdcheck.spec.asm.Mnemonic> CARRIED;
+    /** Instructions that set all six status flags from their operands alone. */
+    private static final java.util.Set<org.lvdcheck.spec.asm.Mnemonic> FLAGS_WHOLE;
+    /** Instructions that neither read nor write a status flag. */
+    private static final java.util.Set<org.lvdcheck.spec.asm.Mnemonic> FLAGS_UNTOUCHED;
+
+    static {
+        var m = org.lvdcheck.spec.asm.Mnemonic.class;
+        FLAGS_WHOLE = java.util.EnumSet.of(org.lvdcheck.spec.asm.Mnemonic.ADD, org.lvdcheck.spec.asm.Mnemonic.SUB,
+                org.lvdcheck.spec.asm.Mnemonic.CMP, org.lvdcheck.spec.asm.Mnemonic.TEST, org.lvdcheck.spec.asm.Mnemonic.AND,
+                org.lvdcheck.spec.asm.Mnemonic.OR, org.lvdcheck.spec.asm.Mnemonic.XOR, org.lvdcheck.spec.asm.Mnemonic.NEG);
+        FLAGS_UNTOUCHED = java.util.EnumSet.of(org.lvdcheck.spec.asm.Mnemonic.MOV, org.lvdcheck.spec.asm.Mnemonic.MOVZX,
+                org.lvdcheck.spec.asm.Mnemonic.MOVSX, org.lvdcheck.spec.asm.Mnemonic.LEA, org.lvdcheck.spec.asm.Mnemonic.PUSH,
+                org.lvdcheck.spec.asm.Mnemonic.POP, org.lvdcheck.spec.asm.Mnemonic.NOT, org.lvdcheck.spec.asm.Mnemonic.JMP,
+                org.lvdcheck.spec.asm.Mnemonic.NOP, org.lvdcheck.spec.asm.Mnemonic.PAUSE, org.lvdcheck.spec.asm.Mnemonic.CLD,
+                org.lvdcheck.spec.asm.Mnemonic.STD, org.lvdcheck.spec.asm.Mnemonic.LFENCE,
+                org.lvdcheck.spec.asm.Mnemonic.MFENCE, org.lvdcheck.spec.asm.Mnemonic.SFENCE);
+        java.util.Set<org.lvdcheck.spec.asm.Mnemonic> carried = java.util.EnumSet.noneOf(m);
+        carried.addAll(FLAGS_WHOLE);
+        carried.addAll(FLAGS_UNTOUCHED);
+        carried.add(org.lvdcheck.spec.asm.Mnemonic.JCC);
+        carried.add(org.lvdcheck.spec.asm.Mnemonic.INC);
+        carried.add(org.lvdcheck.spec.asm.Mnemonic.DEC);
+        carried.add(org.lvdcheck.spec.asm.Mnemonic.SHL);
+        carried.add(org.lvdcheck.spec.asm.Mnemonic.SHR);
+        carried.add(org.lvdcheck.spec.asm.Mnemonic.SAR);
+        carried.add(org.lvdcheck.spec.asm.Mnemonic.BT);
+        carried.add(org.lvdcheck.spec.asm.Mnemonic.BTS);
+        carried.add(org.lvdcheck.spec.asm.Mnemonic.BTR);
+        CARRIED = java.util.Collections.unmodifiableSet(carried);
+    }
+
+    /**
+     * The image after step {@code t} from {@code s}, built from the step's successor and the places
+     * where the image differs, without running the step on the image; null when the step could tell
+     * the two runs apart and must be run on the image (docs/MODEL.md, "Vector classes"). Such a step
+     * is an instruction step that broke nothing and did nothing but execute and access memory: of
+     * another CPU, touching no differing word; or of the image's CPU, an instruction whose register,
+     * flag and memory effects are listed (no call, return, exit or primitive), at the same address on
+     * both runs or at a walked pair of the same instructions, reading no differing register, reading
+     * no status flag while they differ and setting all or none of them, and touching no differing word
+     * but to overwrite it whole.
+     */
+    private Carried carried(CheckState s, CheckState.Image img, Choice ch, Taken t, VectorClasses.Comparison vc) {
+        if (!t.violations().isEmpty()
+                || !(ch.action() instanceof Action.Execute || ch.action() instanceof Action.Branch)) {
+            return null;
+        }
+        org.lvdcheck.spec.asm.PlacedInstruction pi = null;
+        long[] acc = new long[0];
+        for (var e : t.step().events()) {
+            if (e instanceof org.lvdcheck.emulator.machine.Event.Executed x && x.insn() != null && pi == null) {
+                pi = x.insn();
+            } else if (e instanceof org.lvdcheck.emulator.machine.Event.Accessed a) {
+                acc = a.accesses();
+            } else {
+                return null;
+            }
+        }
+        if (pi == null) {
+            return null;
+        }
+        int c = img.cpu();
+        MachineState pre = s.machine();
+        MachineState post = t.target().machine();
+        MachineState im = img.state().machine();
+        ArchRegs rs = pre.cpu(c).regs();
+        ArchRegs ri = im.cpu(c).regs();
+        int gprs = 0;
+        for (int g = 0; g < 16; g++) {
+            if (rs.gpr(g) != ri.gpr(g) || rs.gprTainted(g) != ri.gprTainted(g)) {
+                gprs |= 1 << g;
+            }
+        }
+        boolean flags = ((rs.rflags() ^ ri.rflags()) & ArchRegs.STATUS_FLAGS) != 0
+                || rs.tainted(ArchRegs.T_FLAGS) != ri.tainted(ArchRegs.T_FLAGS);
+        var insn = pi.insn();
+        long nextRip = ri.rip();
+        if (ch.action().cpu() == c) {
+            if (!CARRIED.contains(insn.mnemonic())
+                    || insn.mnemonic() == org.lvdcheck.spec.asm.Mnemonic.JMP
+                    && !(insn.operands().size() == 1 && insn.operand(0) instanceof org.lvdcheck.spec.asm.TargetOp)
+                    || rs.rip() != ri.rip() && !samePairs.contains(List.of(rs.rip(), ri.rip()))) {
+                return null;
+            }
+            int[] ud = RegisterLiveness.useDef(insn);
+            if ((ud[0] & gprs) != 0) {
+                return null;
+            }
+            gprs &= ~ud[1];
+            if (flags) {
+                if (FLAGS_WHOLE.contains(insn.mnemonic())) {
+                    flags = false;
+                } else if (!FLAGS_UNTOUCHED.contains(insn.mnemonic())) {
+                    return null;
+                }
+            }
+            nextRip = imageNext(pi, rs.rip(), ri.rip(), post.cpu(c).regs().rip(), im, c);
+            if (nextRip == -1) {
+                return null;
+            }
+        }
+        if (ch.action().cpu() != c && !post.cpu(c).equals(pre.cpu(c))) {
+            return null; // another CPU's step changed this one (an IPI): run it on the image too
+        }
+        if (deadStacks != null) {
+            // A differing value that could be a stack pointer could move a dead-stack bound on one run only.
+            for (int g = 0; g < 16; g++) {
+                if ((gprs & 1 << g) != 0 && (deadStacks.inStack(rs.gpr(g)) || deadStacks.inStack(ri.gpr(g)))) {
+                    return null;
+                }
+            }
+            for (long w : img.words()) {
+                if (deadStacks.inStack(pre.mem().read(w, 8)) || deadStacks.inStack(im.mem().read(w, 8))) {
+                    return null;
+                }
+            }
+        }
+        long[] words = img.words();
+        int kept = 0;
+        long[] keep = new long[words.length];
+        for (long w : words) {
+            boolean overwritten = false;
+            for (long a : acc) {
+                long lo = org.lvdcheck.emulator.machine.Event.Accessed.hpa(a);
+                long hi = lo + org.lvdcheck.emulator.machine.Event.Accessed.size(a);
+                if (lo < w + 8 && w < hi) {
+                    if (org.lvdcheck.emulator.machine.Event.Accessed.write(a) && lo <= w && w + 8 <= hi) {
+                        overwritten = true;
+                    } else {
+                        return null;
+                    }
+                }
+            }
+            if (!overwritten && !post.mem().isDead(w, 8)) {
+                keep[kept++] = w;
+            }
+        }
+        keep = java.util.Arrays.copyOf(keep, kept);
+        boolean swapped = !im.cpu(c).lapic().equals(pre.cpu(c).lapic());
+        if (gprs == 0 && !flags && !swapped && kept == 0 && nextRip == post.cpu(c).regs().rip()) {
+            return new Carried(null);
+        }
+        // The image: the successor with the image's CPU as it was but for what the step did there, and its words.
+        var cpu = post.cpu(c);
+        ArchRegs r;
+        if (ch.action().cpu() == c) {
+            r = cpu.regs().withRip(nextRip);
+            for (int g = 0; g < 16; g++) {
+                if ((gprs & 1 << g) != 0) {
+                    r = r.withGpr(g, ri.gpr(g)).withTaint(ArchRegs.tGpr(g), ri.gprTainted(g));
+                }
+            }
+            if (flags) {
+                // The label first: a ⊤ register's value is canonically 0, so the value goes in after it.
+                r = r.withTaint(ArchRegs.T_FLAGS, ri.tainted(ArchRegs.T_FLAGS));
+                r = r.withRflags(r.rflags() & ~ArchRegs.STATUS_FLAGS | ri.rflags() & ArchRegs.STATUS_FLAGS);
+            }
+            cpu = cpu.withRegs(r).withLapic(im.cpu(c).lapic());
+        } else {
+            cpu = im.cpu(c);
+        }
+        PhysMem mem = post.mem();
+        if (kept > 0) {
+            PhysMem.Editor e = mem.edit();
+            for (long w : keep) {
+                e.write(w, 8, im.mem().read(w, 8), im.mem().isTainted(w, 8));
+            }
+            mem = e.freeze();
+        }
+        CheckState n = t.target().withImage(null).withMachine(post.withMem(mem).withCpu(c, cpu));
+        n = n.withCrossing(n.crossing().withVectorRenamed(vc.b().number(), vc.a().number()));
+        return new Carried(new CheckState.Image(c, n, keep));
+    }
+
+    /**
+     * Where the image's CPU goes after executing {@code pi}'s counterpart at {@code imageRip} while the
+     * representative went from {@code rip} to {@code next}: the counterpart's own target or the
+     * instruction after it; -1 when that cannot be told.
+     */
+    private long imageNext(org.lvdcheck.spec.asm.PlacedInstruction pi, long rip, long imageRip, long next,
+                           MachineState im, int c) {
+        if (rip == imageRip) {
+            return next;
+        }
+        long hpa = machine.hostAddress(im, c, imageRip);
+        var at = hpa < 0 ? null : machine.system().code().get(hpa);
+        if (at == null) {
+            return -1;
+        }
+        var mine = at.insn();
+        var m = pi.insn().mnemonic();
+        long fall = rip + pi.length();
+        if (m == org.lvdcheck.spec.asm.Mnemonic.JMP || m == org.lvdcheck.spec.asm.Mnemonic.JCC) {
+            long target = ((org.lvdcheck.spec.asm.TargetOp) pi.insn().operand(0)).address();
+            long imageTarget = ((org.lvdcheck.spec.asm.TargetOp) mine.insn().operand(0)).address();
+            if (target == fall) {
+                return -1; // taken or not, the same place: cannot tell which the image took
+            }
+            if (next == target) {
+                return imageTarget;
+            }
+            return next == fall ? imageRip + mine.length() : -1;
+        }
+        return next == fall ? imageRip + mine.length() : -1;
+    }
+
+    /** Runs the step carried through on the image too and checks that the two images are the same (tests). */
+    private void verify(CheckState s, CheckState.Image img, Choice ch, Taken t, VectorClasses.Comparison vc,
+                        boolean lockup, Carried lazy) {
+        Choice mine = corresponding(img.state(), ch);
+        CheckState ran = takeOne(img.state(), mine, lockup).target();
+        CheckState built = lazy.image == null ? t.target().withImage(null) : lazy.image.state();
+        int a = vc.a().number();
+        int b = vc.b().number();
+        CheckState x = ran.withCrossing(ran.crossing().withVectorRenamed(b, a));
+        CheckState y = built.withCrossing(built.crossing().withVectorRenamed(b, a));
+        if (!x.equals(y)) {
+            throw new AssertionError("cpu" + img.cpu() + " at " + hex(rip(s, img.cpu())) + ", " + ch.label()
+                    + ": the image carried through differs from the image run: " + StateDifference.of(x, y));
+        }
     }
 
     /** The other run stepped on until it stands where the representative does (through its longer stub). */
@@ -571,8 +819,8 @@ public final class LvdTransitionSystem implements TransitionSystem<CheckState> {
         for (int g = 0; g < 16; g++) {
             rb = rb.withGpr(g, ra.gpr(g)).withTaint(ArchRegs.tGpr(g), ra.gprTainted(g));
         }
-        rb = rb.withRflags(rb.rflags() & ~ArchRegs.STATUS_FLAGS | ra.rflags() & ArchRegs.STATUS_FLAGS)
-                .withTaint(ArchRegs.T_FLAGS, ra.tainted(ArchRegs.T_FLAGS));
+        rb = rb.withTaint(ArchRegs.T_FLAGS, ra.tainted(ArchRegs.T_FLAGS));
+        rb = rb.withRflags(rb.rflags() & ~ArchRegs.STATUS_FLAGS | ra.rflags() & ArchRegs.STATUS_FLAGS);
         if (!rb.equals(ra)) {
             throw new ImageBreach(where + "the other vector's run differs in registers other than the general-purpose ones");
         }
@@ -607,12 +855,37 @@ public final class LvdTransitionSystem implements TransitionSystem<CheckState> {
         if (!java.util.Arrays.equals(p.mem().frameNumbers(), q.mem().frameNumbers())) {
             throw new ImageBreach(where + "the other vector's run has other frames");
         }
-        if (p.equals(q)) {
+        long[] words = new long[8];
+        int n = 0;
+        for (long f : p.mem().frameNumbers()) {
+            if (p.mem().sameFrame(q.mem(), f) || p.mem().frameHash(f) == q.mem().frameHash(f)) {
+                continue;
+            }
+            for (long w = f << 12; w < (f + 1) << 12; w += 8) {
+                boolean dp = p.mem().isDead(w, 8);
+                boolean dq = q.mem().isDead(w, 8);
+                if (dp != dq) {
+                    throw new ImageBreach(where + "the other vector's run holds a value where the representative's holds none");
+                }
+                if (!dp && (p.mem().read(w, 8) != q.mem().read(w, 8) || p.mem().isTainted(w, 8) != q.mem().isTainted(w, 8))) {
+                    if (n == words.length) {
+                        words = java.util.Arrays.copyOf(words, 2 * n);
+                    }
+                    words[n++] = w;
+                }
+            }
+        }
+        if (n == 0 && a.equals(b)) {
+            if (!p.equals(q)) {
+                throw new ImageBreach(where + "the other vector's run differs in what memory records of a frame");
+            }
             // Equal machines, ghosts that differ only in a handler's vector, which no check reads but to
             // word its evidence: the two runs go on alike.
             return null;
         }
-        return new CheckState.Image(c, o);
+        // The image's ghost as its representative's: equal up to the class's vectors (compared above).
+        return new CheckState.Image(c, o.withCrossing(r.crossing().withVectorRenamed(vc.b().number(), vc.a().number())),
+                java.util.Arrays.copyOf(words, n));
     }
 
     /** One step of the explored system from {@code s}, the image aside. */
@@ -967,7 +1240,7 @@ public final class LvdTransitionSystem implements TransitionSystem<CheckState> {
         CheckState.Image img = s.image();
         if (img != null) {
             CheckState is = compact(img.state());
-            out = is == img.state() ? out : out.withImage(new CheckState.Image(img.cpu(), is));
+            out = is == img.state() ? out : out.withImage(new CheckState.Image(img.cpu(), is, img.words()));
         }
         return out;
     }
@@ -1034,12 +1307,31 @@ public final class LvdTransitionSystem implements TransitionSystem<CheckState> {
                 }
                 var kernel = machine.system().images().get("kernel");
                 p.put(kernel.symbol(c.a().handler()).orElseThrow(), kernel.symbol(c.b().handler()).orElseThrow());
+                java.util.Set<List<Long>> same = new java.util.HashSet<>();
+                for (List<Long> pair : c.pairs()) {
+                    if (kernelJump(pair.get(0)) == kernelJump(pair.get(1))) {
+                        same.add(pair); // the walk compared these two instructions (no JMP on one path only)
+                    }
+                }
                 partner = Map.copyOf(p);
+                samePairs = java.util.Set.copyOf(same);
                 vectorClass = c;
                 return c;
             }
         }
         return null;
+    }
+
+    /** Whether the kernel's instruction at {@code gva} is a direct JMP. */
+    private boolean kernelJump(long gva) {
+        for (var at : machine.system().code().values()) {
+            if (at.view().equals("kernel") && at.insn().address() == gva) {
+                var i = at.insn().insn();
+                return i.mnemonic() == org.lvdcheck.spec.asm.Mnemonic.JMP && i.operands().size() == 1
+                        && i.operand(0) instanceof org.lvdcheck.spec.asm.TargetOp;
+            }
+        }
+        return false;
     }
 
     /** The vector class merged, or null. */

@@ -58,4 +58,21 @@ class VectorClassBreachTest {
         assertTrue(breaches(sys, 5_000).isEmpty());
         assertTrue(withImage > 100, "states with the NIC's run kept beside: " + withImage);
     }
+
+    @Test
+    void theImageCarriedThroughIsTheImageRun() throws Exception {
+        // Every step that carries the image through without running it is run on the image too, and the
+        // two images compared (an AssertionError otherwise): on both CPUs' steps, through the handlers.
+        LvdTransitionSystem sys = Replay.system(SpecLoader.load("lvd-hardened"), true);
+        sys.useVectorClasses();
+        boolean before = LvdTransitionSystem.verifyImages;
+        LvdTransitionSystem.verifyImages = true;
+        try {
+            assertTrue(breaches(sys, 20_000).isEmpty());
+        } finally {
+            LvdTransitionSystem.verifyImages = before;
+        }
+        long[] steps = sys.imageSteps();
+        assertTrue(steps[0] > 1_000 && steps[0] > steps[1], "carried " + steps[0] + ", run " + steps[1]);
+    }
 }
