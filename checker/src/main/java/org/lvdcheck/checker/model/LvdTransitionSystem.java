@@ -455,7 +455,7 @@ public final class LvdTransitionSystem implements TransitionSystem<CheckState> {
         }
         Taken o = takeOne(s, other, lockup);
         sameViolations(t, o, s, c);
-        return relate(t.target(), align(t.target(), o.target(), c, t), c, vc);
+        return relate(t.target(), align(t.target(), o.target(), c), c, vc);
     }
 
     /** The image after step {@code t} of the representative from {@code s}, whose image is taken along. */
@@ -484,7 +484,7 @@ public final class LvdTransitionSystem implements TransitionSystem<CheckState> {
             sameViolations(t, o, s, c);
             next = o.target();
         }
-        return relate(t.target(), ch.action().cpu() == c ? align(t.target(), next, c, t) : next, c, vc);
+        return relate(t.target(), ch.action().cpu() == c ? align(t.target(), next, c) : next, c, vc);
     }
 
     /** The image after a step carried through without running it ({@link #carried}); null: the two are one again. */
@@ -715,7 +715,7 @@ public final class LvdTransitionSystem implements TransitionSystem<CheckState> {
     }
 
     /** The other run stepped on until it stands where the representative does (through its longer stub). */
-    private CheckState align(CheckState rep, CheckState other, int c, Taken t) {
+    private CheckState align(CheckState rep, CheckState other, int c) {
         for (int k = 0; k < 4 && !paired(rep, other, c); k++) {
             Choice ex = corresponding(other, new Choice(new Action.Execute(c), -1));
             if (ex == null) {
