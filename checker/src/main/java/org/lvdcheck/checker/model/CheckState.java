@@ -35,12 +35,11 @@ public record CheckState(MachineState machine, int[] firesLeft, int[] caller, Cr
      * The vector-class image (docs/MODEL.md, "Vector classes"): where CPU {@code cpu} took the
      * representative vector's arrival in place of the other vector's, {@code state} is the state the
      * other vector's run is in, kept beside this one's until the two are equal again.
+     *
+     * @param words the host addresses of the 8-byte words in which the image's memory differs from the
+     *        state's (derived from the two: not part of equality)
      */
     public record Image(int cpu, CheckState state, long[] words) {
-        /**
-         * @param words the host addresses of the 8-byte words in which the image's memory differs from
-         *        the state's (derived from the two: not part of equality)
-         */
         public Image {
             words = words.clone();
         }
