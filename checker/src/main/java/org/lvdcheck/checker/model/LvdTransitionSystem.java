@@ -18,6 +18,7 @@ import org.lvdcheck.emulator.machine.Step;
 import org.lvdcheck.emulator.mem.PhysMem;
 import org.lvdcheck.emulator.machine.ThreadState;
 import org.lvdcheck.emulator.machine.ThreadStatus;
+import org.lvdcheck.spec.asm.Mnemonic;
 import org.lvdcheck.spec.lvd.Model;
 
 /**
@@ -491,35 +492,23 @@ public final class LvdTransitionSystem implements TransitionSystem<CheckState> {
     private record Carried(CheckState.Image image) {}
 
     /** Instructions a carried step may be: their register, flag and memory effects are all listed. */
-    private static final java.util.Set<org.lvdcheck.spec.asm.Mnemonic> CARRIED;
+    private static final java.util.Set<Mnemonic> CARRIED;
     /** Instructions that set all six status flags from their operands alone. */
-    private static final java.util.Set<org.lvdcheck.spec.asm.Mnemonic> FLAGS_WHOLE;
+    static final java.util.Set<Mnemonic> FLAGS_WHOLE;
     /** Instructions that neither read nor write a status flag. */
-    private static final java.util.Set<org.lvdcheck.spec.asm.Mnemonic> FLAGS_UNTOUCHED;
+    static final java.util.Set<Mnemonic> FLAGS_UNTOUCHED;
 
     static {
-        var m = org.lvdcheck.spec.asm.Mnemonic.class;
-        FLAGS_WHOLE = java.util.EnumSet.of(org.lvdcheck.spec.asm.Mnemonic.ADD, org.lvdcheck.spec.asm.Mnemonic.SUB,
-                org.lvdcheck.spec.asm.Mnemonic.CMP, org.lvdcheck.spec.asm.Mnemonic.TEST, org.lvdcheck.spec.asm.Mnemonic.AND,
-                org.lvdcheck.spec.asm.Mnemonic.OR, org.lvdcheck.spec.asm.Mnemonic.XOR, org.lvdcheck.spec.asm.Mnemonic.NEG);
-        FLAGS_UNTOUCHED = java.util.EnumSet.of(org.lvdcheck.spec.asm.Mnemonic.MOV, org.lvdcheck.spec.asm.Mnemonic.MOVZX,
-                org.lvdcheck.spec.asm.Mnemonic.MOVSX, org.lvdcheck.spec.asm.Mnemonic.LEA, org.lvdcheck.spec.asm.Mnemonic.PUSH,
-                org.lvdcheck.spec.asm.Mnemonic.POP, org.lvdcheck.spec.asm.Mnemonic.NOT, org.lvdcheck.spec.asm.Mnemonic.JMP,
-                org.lvdcheck.spec.asm.Mnemonic.NOP, org.lvdcheck.spec.asm.Mnemonic.PAUSE, org.lvdcheck.spec.asm.Mnemonic.CLD,
-                org.lvdcheck.spec.asm.Mnemonic.STD, org.lvdcheck.spec.asm.Mnemonic.LFENCE,
-                org.lvdcheck.spec.asm.Mnemonic.MFENCE, org.lvdcheck.spec.asm.Mnemonic.SFENCE);
-        java.util.Set<org.lvdcheck.spec.asm.Mnemonic> carried = java.util.EnumSet.noneOf(m);
+        FLAGS_WHOLE = java.util.Collections.unmodifiableSet(java.util.EnumSet.of(Mnemonic.ADD, Mnemonic.SUB,
+                Mnemonic.CMP, Mnemonic.TEST, Mnemonic.AND, Mnemonic.OR, Mnemonic.XOR, Mnemonic.NEG));
+        FLAGS_UNTOUCHED = java.util.Collections.unmodifiableSet(java.util.EnumSet.of(Mnemonic.MOV, Mnemonic.MOVZX,
+                Mnemonic.MOVSX, Mnemonic.LEA, Mnemonic.PUSH, Mnemonic.POP, Mnemonic.NOT, Mnemonic.JMP, Mnemonic.NOP,
+                Mnemonic.PAUSE, Mnemonic.CLD, Mnemonic.STD, Mnemonic.LFENCE, Mnemonic.MFENCE, Mnemonic.SFENCE));
+        java.util.Set<Mnemonic> carried = java.util.EnumSet.noneOf(Mnemonic.class);
         carried.addAll(FLAGS_WHOLE);
         carried.addAll(FLAGS_UNTOUCHED);
-        carried.add(org.lvdcheck.spec.asm.Mnemonic.JCC);
-        carried.add(org.lvdcheck.spec.asm.Mnemonic.INC);
-        carried.add(org.lvdcheck.spec.asm.Mnemonic.DEC);
-        carried.add(org.lvdcheck.spec.asm.Mnemonic.SHL);
-        carried.add(org.lvdcheck.spec.asm.Mnemonic.SHR);
-        carried.add(org.lvdcheck.spec.asm.Mnemonic.SAR);
-        carried.add(org.lvdcheck.spec.asm.Mnemonic.BT);
-        carried.add(org.lvdcheck.spec.asm.Mnemonic.BTS);
-        carried.add(org.lvdcheck.spec.asm.Mnemonic.BTR);
+        carried.addAll(java.util.List.of(Mnemonic.JCC, Mnemonic.INC, Mnemonic.DEC, Mnemonic.SHL, Mnemonic.SHR,
+                Mnemonic.SAR, Mnemonic.BT, Mnemonic.BTS, Mnemonic.BTR));
         CARRIED = java.util.Collections.unmodifiableSet(carried);
     }
 
@@ -571,7 +560,7 @@ public final class LvdTransitionSystem implements TransitionSystem<CheckState> {
         long nextRip = ri.rip();
         if (ch.action().cpu() == c) {
             if (!CARRIED.contains(insn.mnemonic())
-                    || insn.mnemonic() == org.lvdcheck.spec.asm.Mnemonic.JMP
+                    || insn.mnemonic() == Mnemonic.JMP
                     && !(insn.operands().size() == 1 && insn.operand(0) instanceof org.lvdcheck.spec.asm.TargetOp)
                     || rs.rip() != ri.rip() && !samePairs.contains(List.of(rs.rip(), ri.rip()))) {
                 return null;
@@ -684,7 +673,7 @@ public final class LvdTransitionSystem implements TransitionSystem<CheckState> {
         var mine = at.insn();
         var m = pi.insn().mnemonic();
         long fall = rip + pi.length();
-        if (m == org.lvdcheck.spec.asm.Mnemonic.JMP || m == org.lvdcheck.spec.asm.Mnemonic.JCC) {
+        if (m == Mnemonic.JMP || m == Mnemonic.JCC) {
             long target = ((org.lvdcheck.spec.asm.TargetOp) pi.insn().operand(0)).address();
             long imageTarget = ((org.lvdcheck.spec.asm.TargetOp) mine.insn().operand(0)).address();
             if (target == fall) {
@@ -764,7 +753,7 @@ public final class LvdTransitionSystem implements TransitionSystem<CheckState> {
             return false;
         }
         var i = at.insn().insn();
-        return i.mnemonic() == org.lvdcheck.spec.asm.Mnemonic.JMP && i.operands().size() == 1
+        return i.mnemonic() == Mnemonic.JMP && i.operands().size() == 1
                 && i.operand(0) instanceof org.lvdcheck.spec.asm.TargetOp;
     }
 
@@ -1327,7 +1316,7 @@ public final class LvdTransitionSystem implements TransitionSystem<CheckState> {
         for (var at : machine.system().code().values()) {
             if (at.view().equals("kernel") && at.insn().address() == gva) {
                 var i = at.insn().insn();
-                return i.mnemonic() == org.lvdcheck.spec.asm.Mnemonic.JMP && i.operands().size() == 1
+                return i.mnemonic() == Mnemonic.JMP && i.operands().size() == 1
                         && i.operand(0) instanceof org.lvdcheck.spec.asm.TargetOp;
             }
         }

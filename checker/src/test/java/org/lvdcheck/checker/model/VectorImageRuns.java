@@ -367,16 +367,6 @@ final class VectorImageRuns {
      * some. An instruction that overwrites a differing word or register whole, or sets all six status
      * flags, needs no second run: the two runs hold the same there afterwards.
      */
-    /** Instructions that set all six status flags from their operands alone. */
-    private static final Set<Mnemonic> FLAGS_WHOLE = java.util.EnumSet.of(Mnemonic.ADD, Mnemonic.SUB, Mnemonic.CMP,
-            Mnemonic.TEST, Mnemonic.AND, Mnemonic.OR, Mnemonic.XOR, Mnemonic.NEG);
-    /** Instructions that neither read nor write a status flag. */
-    private static final Set<Mnemonic> FLAGS_UNTOUCHED = java.util.EnumSet.of(Mnemonic.MOV, Mnemonic.MOVZX,
-            Mnemonic.MOVSX, Mnemonic.LEA, Mnemonic.PUSH, Mnemonic.POP, Mnemonic.NOT, Mnemonic.XCHG, Mnemonic.CALL,
-            Mnemonic.RET, Mnemonic.JMP, Mnemonic.NOP, Mnemonic.PAUSE, Mnemonic.CLD, Mnemonic.STD, Mnemonic.CLI,
-            Mnemonic.STI, Mnemonic.SWAPGS, Mnemonic.RDFSBASE, Mnemonic.RDGSBASE, Mnemonic.WRFSBASE, Mnemonic.WRGSBASE,
-            Mnemonic.LFENCE, Mnemonic.MFENCE, Mnemonic.SFENCE);
-
     private String readsCarrier(LvdTransitionSystem.Taken t, int c, Set<String> diff, long[] words) {
         if (diff.isEmpty()) {
             return null;
@@ -404,8 +394,8 @@ final class VectorImageRuns {
             // A call of a kernel primitive runs it in the same step; its reads are not listed.
             return "primitive " + sys.machine().system().primitives().get(to.address()).name();
         }
-        if (diff.contains("status flags") && !FLAGS_WHOLE.contains(insn.mnemonic())
-                && !FLAGS_UNTOUCHED.contains(insn.mnemonic())) {
+        if (diff.contains("status flags") && !LvdTransitionSystem.FLAGS_WHOLE.contains(insn.mnemonic())
+                && !LvdTransitionSystem.FLAGS_UNTOUCHED.contains(insn.mnemonic())) {
             return insn.mnemonic() + " reads or keeps some of the status flags";
         }
         int uses = RegisterLiveness.useDef(insn)[0];
