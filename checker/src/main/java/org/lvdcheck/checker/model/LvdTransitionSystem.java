@@ -560,8 +560,7 @@ public final class LvdTransitionSystem implements TransitionSystem<CheckState> {
         long nextRip = ri.rip();
         if (ch.action().cpu() == c) {
             if (!CARRIED.contains(insn.mnemonic())
-                    || insn.mnemonic() == Mnemonic.JMP
-                    && !(insn.operands().size() == 1 && insn.operand(0) instanceof org.lvdcheck.spec.asm.TargetOp)
+                    || insn.mnemonic() == Mnemonic.JMP && !VectorClasses.directJump(insn)
                     || rs.rip() != ri.rip() && !samePairs.contains(List.of(rs.rip(), ri.rip()))) {
                 return null;
             }
@@ -752,9 +751,7 @@ public final class LvdTransitionSystem implements TransitionSystem<CheckState> {
         if (at == null) {
             return false;
         }
-        var i = at.insn().insn();
-        return i.mnemonic() == Mnemonic.JMP && i.operands().size() == 1
-                && i.operand(0) instanceof org.lvdcheck.spec.asm.TargetOp;
+        return VectorClasses.directJump(at.insn().insn());
     }
 
     /** The choice of {@code s} that is {@code ch}'s counterpart: the same action, or null. */
@@ -1296,31 +1293,13 @@ public final class LvdTransitionSystem implements TransitionSystem<CheckState> {
                 }
                 var kernel = machine.system().images().get("kernel");
                 p.put(kernel.symbol(c.a().handler()).orElseThrow(), kernel.symbol(c.b().handler()).orElseThrow());
-                java.util.Set<List<Long>> same = new java.util.HashSet<>();
-                for (List<Long> pair : c.pairs()) {
-                    if (kernelJump(pair.get(0)) == kernelJump(pair.get(1))) {
-                        same.add(pair); // the walk compared these two instructions (no JMP on one path only)
-                    }
-                }
                 partner = Map.copyOf(p);
-                samePairs = java.util.Set.copyOf(same);
+                samePairs = c.samePairs();
                 vectorClass = c;
                 return c;
             }
         }
         return null;
-    }
-
-    /** Whether the kernel's instruction at {@code gva} is a direct JMP. */
-    private boolean kernelJump(long gva) {
-        for (var at : machine.system().code().values()) {
-            if (at.view().equals("kernel") && at.insn().address() == gva) {
-                var i = at.insn().insn();
-                return i.mnemonic() == Mnemonic.JMP && i.operands().size() == 1
-                        && i.operand(0) instanceof org.lvdcheck.spec.asm.TargetOp;
-            }
-        }
-        return false;
     }
 
     /** The vector class merged, or null. */

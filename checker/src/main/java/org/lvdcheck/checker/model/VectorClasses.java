@@ -57,11 +57,14 @@ public final class VectorClasses {
      * @param pushedB the same for the second
      * @param pairs for {@code same}, the walked address pairs, each the first vector's address and the
      *        second's, the first instructions after the stubs among them; empty otherwise
+     * @param samePairs those of {@code pairs} whose two instructions the walk compared and found the same
+     *        (not a JMP on one path only, which the walk passes over)
      */
     public record Comparison(Model.Vector a, Model.Vector b, boolean same, String why, int paired,
-                             Long pushedA, Long pushedB, Set<List<Long>> pairs) {
+                             Long pushedA, Long pushedB, Set<List<Long>> pairs, Set<List<Long>> samePairs) {
         public Comparison {
             pairs = Set.copyOf(pairs);
+            samePairs = Set.copyOf(samePairs);
         }
     }
 
@@ -88,7 +91,7 @@ public final class VectorClasses {
     public static Comparison compare(LvdSystem system, Model.Vector a, Model.Vector b) {
         String gate = gateDifference(a, b);
         if (gate != null) {
-            return new Comparison(a, b, false, gate, 0, null, null, Set.of());
+            return new Comparison(a, b, false, gate, 0, null, null, Set.of(), Set.of());
         }
         LinkedImage kernel = system.images().get("kernel");
         long ea = kernel.symbol(a.handler()).orElseThrow(() -> new IllegalStateException("handler " + a.handler()));
@@ -99,14 +102,14 @@ public final class VectorClasses {
         Walk w = new Walk(code, x -> name(system, kernel, x));
         String diff = w.run(sa.next, sb.next);
         if (diff != null) {
-            return new Comparison(a, b, false, diff, w.seen.size(), sa.pushed, sb.pushed, Set.of());
+            return new Comparison(a, b, false, diff, w.seen.size(), sa.pushed, sb.pushed, Set.of(), Set.of());
         }
         String joins = w.joins.isEmpty() ? "the paths end without meeting"
                 : "the paths meet at " + String.join(", ", names(system, kernel, w.joins));
         String calls = w.callees.isEmpty() ? "" : ", call the same " + String.join(", ", names(system, kernel, w.callees));
         return new Comparison(a, b, true, "the same gate (" + gateText(a) + "); after their entry stubs the "
                 + "handlers run the same instructions (" + w.seen.size() + " address pairs)" + calls + ", and "
-                + joins, w.seen.size(), sa.pushed, sb.pushed, w.seen);
+                + joins, w.seen.size(), sa.pushed, sb.pushed, w.seen, w.compared);
     }
 
     /** The kernel's instructions by linked address. */
@@ -181,6 +184,11 @@ public final class VectorClasses {
         return new Stub(pushed, pc);
     }
 
+    /** Whether {@code i} is a direct JMP. */
+    static boolean directJump(Instruction i) {
+        return i.mnemonic() == Mnemonic.JMP && i.operands().size() == 1 && i.operand(0) instanceof TargetOp;
+    }
+
     private static boolean topOfStack(Operand o) {
         return o instanceof MemOp m && m.base() == Reg.RSP && m.index() == null && m.disp() == 0
                 && m.segment() == null && !m.ripRelative();
@@ -193,6 +201,8 @@ public final class VectorClasses {
         final Set<Long> joins = new HashSet<>();
         final Set<Long> callees = new HashSet<>();
         final Set<List<Long>> seen = new HashSet<>();
+        /** The pairs whose two instructions were compared and found the same. */
+        final Set<List<Long>> compared = new HashSet<>();
 
         Walk(Map<Long, LvdSystem.CodeAt> code, java.util.function.LongFunction<String> name) {
             this.code = code;
@@ -243,6 +253,7 @@ public final class VectorClasses {
                 if (d != null) {
                     return d + ": " + at(ca.insn().pos()) + " and " + at(cb.insn().pos());
                 }
+                compared.add(List.of(a, b));
                 long na = a + ca.insn().length();
                 long nb = b + cb.insn().length();
                 switch (ia.mnemonic()) {
@@ -270,9 +281,6 @@ public final class VectorClasses {
             return null;
         }
 
-        private static boolean directJump(Instruction i) {
-            return i.mnemonic() == Mnemonic.JMP && i.operands().size() == 1 && i.operand(0) instanceof TargetOp;
-        }
 
         private static long target(Instruction i) {
             return ((TargetOp) i.operand(0)).address();

@@ -240,8 +240,7 @@ final class VectorImageRuns {
         if (at == null) {
             return false;
         }
-        Instruction i = at.insn().insn();
-        return i.mnemonic() == Mnemonic.JMP && i.operands().size() == 1 && i.operand(0) instanceof TargetOp;
+        return VectorClasses.directJump(at.insn().insn());
     }
 
     private static List<LvdTransitionSystem.Choice> local(List<LvdTransitionSystem.Choice> chs, int c) {
@@ -417,10 +416,38 @@ final class VectorImageRuns {
         return null;
     }
 
-    /** {@code SPEC STATES ARRIVALS}: prints the report. */
+    /**
+     * With the merge in use, a breadth-first walk over every choice of at most {@code states} states;
+     * prints how many steps with an image carried it through and how many ran it ({@code check
+     * --vector-classes}'s steps carried through, docs/MODEL.md).
+     */
+    static void carried(LvdTransitionSystem sys, int states) {
+        sys.useVectorClasses();
+        Set<Long> seen = new HashSet<>();
+        java.util.ArrayDeque<CheckState> queue = new java.util.ArrayDeque<>();
+        queue.add(sys.initialState());
+        while (!queue.isEmpty() && seen.size() < states) {
+            CheckState s = queue.poll();
+            for (LvdTransitionSystem.Choice ch : sys.choices(s)) {
+                LvdTransitionSystem.Taken t = sys.take(s, ch);
+                if (t.violations().isEmpty() && seen.add(sys.fingerprint(t.target(), 0))) {
+                    queue.add(t.target());
+                }
+            }
+        }
+        long[] st = sys.imageSteps();
+        System.out.println("steps with an image: " + st[0] + " carried it through, " + st[1] + " ran it; breaches "
+                + sys.imageBreaches());
+    }
+
+    /** {@code SPEC STATES ARRIVALS}: prints the report; {@code SPEC carried STATES}: {@link #carried}. */
     public static void main(String[] args) throws Exception {
         var loaded = org.lvdcheck.spec.lvd.SpecLoader.load(args[0]);
         LvdTransitionSystem sys = org.lvdcheck.checker.trace.Replay.system(loaded, true);
+        if (args[1].equals("carried")) {
+            carried(sys, Integer.parseInt(args[2]));
+            return;
+        }
         long t0 = System.nanoTime();
         Report r = new VectorImageRuns(sys).run(Integer.parseInt(args[1]), Integer.parseInt(args[2]));
         System.out.printf("%d arrivals: %d converged, %d cut alike; steps %d and %d; steps of the first run reading a "
