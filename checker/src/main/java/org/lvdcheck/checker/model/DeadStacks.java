@@ -340,9 +340,14 @@ public final class DeadStacks {
         if (regions.length == 0) {
             return after;
         }
-        long[] from = beforeBounds(before);
         PhysMem a = after.mem();
         PhysMem b = before.mem();
+        if (a == b && sameRoots(before, after)) {
+            // The same memory and the same values into the stacks: the same bounds, and {@code
+            // before}'s dead bytes (all forgotten) are {@code after}'s.
+            return after;
+        }
+        long[] from = beforeBounds(before);
         if (a != b) {
             // A step can write below a bound it never lowered (a kernel primitive's call pushes
             // and pops its return address within the step): forget all of a written stack.
@@ -356,6 +361,43 @@ public final class DeadStacks {
             }
         }
         return forget(after, from, bounds(after));
+    }
+
+    /**
+     * Whether the registers of {@code before} and {@code after} (every CPU's and every thread's
+     * saved context) hold the same values into the stacks ({@link #registers}): a register that
+     * changed held and holds no value into a stack, or is ⊤ in both.
+     */
+    private boolean sameRoots(MachineState before, MachineState after) {
+        if (before.cpus().size() != after.cpus().size() || before.threads().size() != after.threads().size()) {
+            return false;
+        }
+        for (int t = 0; t < before.threads().size(); t++) {
+            if (before.threads().get(t).saved() != after.threads().get(t).saved()) {
+                return false;
+            }
+        }
+        for (int c = 0; c < before.cpus().size(); c++) {
+            ArchRegs x = before.cpu(c).regs();
+            ArchRegs y = after.cpu(c).regs();
+            if (x != y) {
+                for (int g = 0; g < 16; g++) {
+                    if (root(x, g) != root(y, g)) {
+                        return false;
+                    }
+                }
+            }
+        }
+        return true;
+    }
+
+    /** What GPR {@code g} contributes to the bounds ({@link #registers}): its value into a stack, or -1. */
+    private long root(ArchRegs r, int g) {
+        if (r.gprTainted(g)) {
+            return -1;
+        }
+        long v = r.gpr(g);
+        return regionOf(v) >= 0 ? v : -1;
     }
 
     /**

@@ -838,29 +838,14 @@ public final class LvdTransitionSystem implements TransitionSystem<CheckState> {
                 .equals(r.crossing().withVectorRenamed(vc.b().number(), vc.a().number()))) {
             throw new ImageBreach(where + "the other vector's run differs in the ghost");
         }
-        if (!java.util.Arrays.equals(p.mem().frameNumbers(), q.mem().frameNumbers())) {
+        if (!p.mem().sameFrameNumbers(q.mem())) {
             throw new ImageBreach(where + "the other vector's run has other frames");
         }
-        long[] words = new long[8];
-        int n = 0;
-        for (long f : p.mem().frameNumbers()) {
-            if (p.mem().sameFrame(q.mem(), f) || p.mem().frameHash(f) == q.mem().frameHash(f)) {
-                continue;
-            }
-            for (long w = f << 12; w < (f + 1) << 12; w += 8) {
-                boolean dp = p.mem().isDead(w, 8);
-                boolean dq = q.mem().isDead(w, 8);
-                if (dp != dq) {
-                    throw new ImageBreach(where + "the other vector's run holds a value where the representative's holds none");
-                }
-                if (!dp && (p.mem().read(w, 8) != q.mem().read(w, 8) || p.mem().isTainted(w, 8) != q.mem().isTainted(w, 8))) {
-                    if (n == words.length) {
-                        words = java.util.Arrays.copyOf(words, 2 * n);
-                    }
-                    words[n++] = w;
-                }
-            }
+        long[] words = p.mem().differingWords(q.mem());
+        if (words == null) {
+            throw new ImageBreach(where + "the other vector's run holds a value where the representative's holds none");
         }
+        int n = words.length;
         if (n == 0 && a.equals(b)) {
             if (!p.equals(q)) {
                 throw new ImageBreach(where + "the other vector's run differs in what memory records of a frame");
@@ -871,7 +856,7 @@ public final class LvdTransitionSystem implements TransitionSystem<CheckState> {
         }
         // The image's ghost as its representative's: equal up to the class's vectors (compared above).
         return new CheckState.Image(c, o.withCrossing(r.crossing().withVectorRenamed(vc.b().number(), vc.a().number())),
-                java.util.Arrays.copyOf(words, n));
+                words);
     }
 
     /** One step of the explored system from {@code s}, the image aside. */

@@ -230,4 +230,47 @@ class DeadStacksTest {
             }
         }
     }
+    /**
+     * A step that writes no memory and moves no register into or out of a stack keeps every bound,
+     * so its successor is already canonical and comes back as it is; one that raises the stack
+     * pointer over a live word forgets that word.
+     */
+    @Test
+    void aStepThatMovesNoBoundForgetsNothingAndOneThatRaisesRspForgetsTheWordBelow() throws Exception {
+        LvdTransitionSystem sys = system(true);
+        DeadStacks d = DeadStacks.of(sys.machine());
+        CheckState s = run(sys, false);
+        for (int k = 0; k < 40 && s.machine().mem().isDead(
+                sys.machine().hostAddress(s.machine(), 0, s.machine().cpu(0).regs().rsp()), 8); k++) {
+            s = step(sys, s, "execute", 0); // on to a state whose word at RSP holds a value
+        }
+        MachineState before = s.machine();
+        org.lvdcheck.emulator.cpu.ArchRegs r = before.cpu(0).regs();
+        long rsp = r.rsp();
+        assertTrue(d.inStack(rsp), "t0 runs on its kernel stack");
+        int rax = org.lvdcheck.emulator.cpu.ArchRegs.RAX;
+        long plain = 0x1234;
+        assertFalse(d.inStack(plain));
+        MachineState movedRax = before.withCpu(0, before.cpu(0).withRegs(r.withGpr(rax, plain)));
+        org.junit.jupiter.api.Assertions.assertSame(movedRax, d.canonical(before, movedRax));
+
+        // RAX now points into the stack below RSP (a value into a stack is a root): the fast path must not apply.
+        long[] b = d.bounds(before);
+        MachineState intoStack = before.withCpu(0, before.cpu(0).withRegs(r.withGpr(rax, rsp - 64)));
+        assertFalse(java.util.Arrays.equals(b, d.bounds(intoStack)), "a root lower than RSP moves the bound");
+        assertEquals(intoStack, d.canonical(before, intoStack), "a bound that falls forgets nothing");
+
+        long hpa = sys.machine().hostAddress(before, 0, rsp);
+        assertFalse(before.mem().isDead(hpa, 8), "the word at RSP is live");
+        MachineState popped = before.withCpu(0, before.cpu(0).withRegs(r.withGpr(org.lvdcheck.emulator.cpu.ArchRegs.RSP, rsp + 8)));
+        boolean othersPointThere = false;
+        for (int g = 0; g < 16; g++) {
+            othersPointThere |= g != org.lvdcheck.emulator.cpu.ArchRegs.RSP && r.gpr(g) <= rsp && d.inStack(r.gpr(g))
+                    && r.gpr(g) >= (rsp & ~0xFFFL) - 0x4000;
+        }
+        assertFalse(othersPointThere, "no other register keeps the word at RSP alive");
+        MachineState after = d.canonical(before, popped);
+        assertTrue(after.mem().isDead(hpa, 8), "the word RSP rose over is forgotten");
+        assertTrue(java.util.Arrays.equals(d.bounds(after), d.bounds(popped)));
+    }
 }

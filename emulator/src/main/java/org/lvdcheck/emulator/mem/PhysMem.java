@@ -226,6 +226,56 @@ public final class PhysMem implements PhysReader {
         return i < 0 ? j < 0 : j >= 0 && frames[i] == other.frames[j];
     }
 
+    /** Whether this memory and {@code other} allocate the same frames. */
+    public boolean sameFrameNumbers(PhysMem other) {
+        return numbers == other.numbers || Arrays.equals(numbers, other.numbers);
+    }
+
+    /**
+     * The host addresses of the aligned 8-byte words in which this memory and {@code other}, which
+     * allocate the same frames ({@link #sameFrameNumbers}), hold different values or taint,
+     * ascending; null when some word holds a value in one and has a byte without a value in the
+     * other. Frames held as the same object or with equal hashes are taken as equal without being
+     * read. One pass over the frame arrays: for comparisons made on every step of an exploration.
+     */
+    public long[] differingWords(PhysMem other) {
+        if (!sameFrameNumbers(other)) {
+            throw new IllegalArgumentException("the two memories allocate different frames");
+        }
+        long[] out = null;
+        int n = 0;
+        for (int i = 0; i < frames.length; i++) {
+            Frame a = frames[i];
+            Frame b = other.frames[i];
+            if (a == b || a.hash() == b.hash()) {
+                continue;
+            }
+            long base = numbers[i] << FRAME_SHIFT;
+            for (int k = 0; k < WORDS; k++) {
+                int o = k << 3;
+                boolean da = a.dead != null && ((a.dead[o >>> 6] >>> (o & 63)) & 0xFF) != 0;
+                boolean db = b.dead != null && ((b.dead[o >>> 6] >>> (o & 63)) & 0xFF) != 0;
+                if (da != db) {
+                    return null;
+                }
+                if (da) {
+                    continue;
+                }
+                boolean ta = a.taint != null && (a.taint[k >>> 6] & (1L << k)) != 0;
+                boolean tb = b.taint != null && (b.taint[k >>> 6] & (1L << k)) != 0;
+                if (a.words[k] != b.words[k] || ta != tb) {
+                    if (out == null) {
+                        out = new long[8];
+                    } else if (n == out.length) {
+                        out = Arrays.copyOf(out, 2 * n);
+                    }
+                    out[n++] = base + o;
+                }
+            }
+        }
+        return out == null ? new long[0] : Arrays.copyOf(out, n);
+    }
+
     /** Whether every byte of {@code [hpa, hpa + length)} (within one frame) holds no value. */
     public boolean isAllDead(long hpa, int length) {
         long[] d = deadOf(hpa >>> FRAME_SHIFT);
@@ -306,8 +356,9 @@ public final class PhysMem implements PhysReader {
     private volatile Object[] memo;
 
     /**
-     * A value derived from this whole memory, computed once per memory object and cached with it
-     * under {@code key} (one slot: the last key wins).
+     * A value derived from this whole memory's contents, computed once per memory object and
+     * cached with it under {@code key} (one slot: the last key wins); an interned copy
+     * ({@link #interned}) keeps it. {@code f} must read nothing but the contents.
      */
     @SuppressWarnings("unchecked")
     public <T> T memo(Object key, java.util.function.Function<PhysMem, T> f) {
@@ -757,6 +808,7 @@ public final class PhysMem implements PhysReader {
     private PhysMem sameHash(PhysMem m) {
         m.sumCache = sumCache;
         m.mirrorCache = mirrorCache;
+        m.memo = memo; // derived from the contents alone ({@link #memo})
         return m;
     }
 

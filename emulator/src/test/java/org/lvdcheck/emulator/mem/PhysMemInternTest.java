@@ -73,4 +73,25 @@ class PhysMemInternTest {
             base = r.nextBoolean() ? i : m;
         }
     }
+    /** A value {@link PhysMem#memo} derived from a memory's contents stays with its interned copy. */
+    @Test
+    void anInternedCopyKeepsTheMemo() {
+        PhysMem.Interner in = new PhysMem.Interner();
+        build(1).interned(in); // its frames become the canonical ones, so a's interned form is a copy
+        PhysMem a = build(1);
+        Object key = new Object();
+        int[] calls = {0};
+        java.util.function.Function<PhysMem, Long> f = m -> {
+            calls[0]++;
+            return m.read(0x3000, 8);
+        };
+        assertEquals(1L, a.memo(key, f));
+        PhysMem ia = a.interned(in);
+        assertNotSame(a, ia);
+        assertEquals(1L, ia.memo(key, f));
+        assertEquals(1, calls[0], "computed once");
+        PhysMem edited = ia.edit().write(0x3000, 8, 5).freeze();
+        assertEquals(5L, edited.memo(key, f), "an edit starts afresh");
+        assertEquals(2, calls[0]);
+    }
 }
