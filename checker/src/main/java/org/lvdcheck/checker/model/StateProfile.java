@@ -46,7 +46,15 @@ public final class StateProfile {
     /** What differs among the sampled states at one combination: how many pairs differ in each part. */
     public record Differences(String combination, int states, List<Count> parts) {}
 
+    /** How many combinations keep samples at once (SAMPLED_COMBINATIONS; fewer in tests). */
+    private final int sampledCombinations;
+
     public StateProfile(Machine machine) {
+        this(machine, SAMPLED_COMBINATIONS);
+    }
+
+    StateProfile(Machine machine, int sampledCombinations) {
+        this.sampledCombinations = sampledCombinations;
         this.machine = machine;
         this.system = machine.system();
         this.ownership = new FrameOwnership(machine);
@@ -214,15 +222,22 @@ public final class StateProfile {
         LongAdder n = combinations.computeIfAbsent(key, k -> new LongAdder());
         n.increment();
         expanded.increment();
-        if (n.sum() >= SAMPLE_AFTER) {
-            sample(key, s);
+        long met = n.sum();
+        if (met >= SAMPLE_AFTER) {
+            sample(key, met, s);
         }
     }
 
-    private void sample(String key, CheckState s) {
+    /**
+     * Keeps {@code s} among the samples of combination {@code key}, met {@code met} times so far.
+     * When {@link #SAMPLED_COMBINATIONS} combinations (or the number given) have samples already, a combination met
+     * more often than the least met of them takes its place (tried each time its count doubles),
+     * so that the most frequent combinations of a long run have samples, not the first to recur.
+     */
+    private void sample(String key, long met, CheckState s) {
         List<CheckState> kept = samples.get(key);
         if (kept == null) {
-            if (samples.size() >= SAMPLED_COMBINATIONS) {
+            if (samples.size() >= sampledCombinations && (Long.bitCount(met) != 1 || !evictLessMetThan(met))) {
                 return;
             }
             kept = samples.computeIfAbsent(key, k -> new ArrayList<>());
@@ -232,6 +247,28 @@ public final class StateProfile {
                 kept.add(s);
             }
         }
+    }
+
+    /** Drops the samples of the least met sampled combination if it was met fewer than {@code met} times. */
+    private synchronized boolean evictLessMetThan(long met) {
+        if (samples.size() < sampledCombinations) {
+            return true;
+        }
+        String least = null;
+        long leastMet = Long.MAX_VALUE;
+        for (String k : samples.keySet()) {
+            LongAdder c = combinations.get(k);
+            long m = c == null ? 0 : c.sum();
+            if (m < leastMet) {
+                least = k;
+                leastMet = m;
+            }
+        }
+        if (least == null || leastMet >= met) {
+            return false;
+        }
+        samples.remove(least);
+        return true;
     }
 
     /**

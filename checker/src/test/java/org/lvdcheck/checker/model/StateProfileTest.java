@@ -77,6 +77,29 @@ class StateProfileTest {
         }
     }
 
+    /**
+     * With room for the samples of one combination only, the combination that has it at the end
+     * is the most frequent one, not the first met {@link StateProfile#SAMPLE_AFTER} times.
+     */
+    @Test
+    void theMostFrequentCombinationTakesTheSamplesOfOneMetLessOften() throws Exception {
+        LvdTransitionSystem sys = Replay.system(SpecLoader.load("src/test/resources/small/mini.lvd"), true);
+        StateProfile p = new StateProfile(sys.machine(), 1);
+        CheckState a = sys.initialState();
+        CheckState b = sys.take(a, sys.choices(a).get(0)).target();
+        for (int i = 0; i < StateProfile.SAMPLE_AFTER; i++) {
+            p.record(a); // the first combination met SAMPLE_AFTER times
+        }
+        for (int i = 0; i < 4 * StateProfile.SAMPLE_AFTER; i++) {
+            p.record(b);
+        }
+        StateProfile.Count top = p.topCombinations(1).get(0);
+        assertNotEquals(p.topCombinations(2).get(1).place(), top.place());
+        StateProfile.Differences d = p.differences(5);
+        assertEquals(top.place(), d.combination(), "sampled: " + d + ", top: " + p.topCombinations(3));
+        assertTrue(d.states() >= 2, d.toString());
+    }
+
     @ParameterizedTest(name = "{0}, reduction {1}")
     @CsvSource({"mini, true", "irq, true", "mini, false"})
     void everyFullExpansionNamesWhatKeptEachCpuOutOfAReducedOne(String spec, boolean reduction) throws Exception {
