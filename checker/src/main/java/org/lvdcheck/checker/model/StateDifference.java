@@ -77,12 +77,62 @@ final class StateDifference {
             out.add("ghost: caller view");
         }
         if (!a.crossing().equals(b.crossing())) {
-            out.add("ghost: open calls and handlers");
+            ghost(out, a.crossing(), b.crossing(), x.threads().size());
         }
         if (a.deferred() != b.deferred() || a.resume() != b.resume()) {
             out.add("deferred arrivals or resumption");
         }
         return out;
+    }
+
+    /** Which thread's gate calls or handlers differ, and in which of a handler's fields. */
+    private static void ghost(List<String> out, CrossingGhost a, CrossingGhost b, int threads) {
+        int before = out.size();
+        for (int t = 0; t < threads; t++) {
+            if (!Arrays.equals(a.calls(t), b.calls(t))) {
+                out.add("ghost: t" + t + "'s open gate calls");
+            }
+            CrossingGhost.Handler[] p = a.handlers(t);
+            CrossingGhost.Handler[] q = b.handlers(t);
+            if (p.length != q.length) {
+                out.add("ghost: t" + t + "'s open handlers (how many)");
+                continue;
+            }
+            for (int i = 0; i < p.length; i++) {
+                if (!p[i].equals(q[i])) {
+                    out.add("ghost: t" + t + "'s handler " + i + " (" + handlerFields(p[i], q[i]) + ")");
+                }
+            }
+        }
+        if (out.size() == before) {
+            out.add("ghost: open calls and handlers"); // what else the ghost keeps (a handler's place among the calls)
+        }
+    }
+
+    private static String handlerFields(CrossingGhost.Handler p, CrossingGhost.Handler q) {
+        List<String> f = new ArrayList<>();
+        if (p.vector() != q.vector() || p.view() != q.view()) {
+            f.add("event");
+        }
+        if (p.rip() != q.rip() || p.ripTop() != q.ripTop() || p.cs() != q.cs()) {
+            f.add("RIP");
+        }
+        if (p.rflags() != q.rflags() || p.flagsTop() != q.flagsTop()) {
+            f.add("RFLAGS");
+        }
+        if (p.rsp() != q.rsp() || p.rspTop() != q.rspTop() || p.ss() != q.ss()) {
+            f.add("RSP");
+        }
+        if (!Arrays.equals(p.gprs(), q.gprs()) || p.gprTop() != q.gprTop()) {
+            f.add("GPRs");
+        }
+        if (p.stack() != q.stack() || p.stackMirror() != q.stackMirror()) {
+            f.add("stack");
+        }
+        if (p.resumesInTransitionCode() != q.resumesInTransitionCode()) {
+            f.add("resumption");
+        }
+        return String.join(", ", f);
     }
 
     private static void registers(List<String> out, String cpu, ArchRegs p, ArchRegs q, int dead) {

@@ -224,6 +224,15 @@ class StateProfileTest {
             assertEquals(List.of("interrupt budget"), StateDifference.of(s,
                     new CheckState(m, fires, s.caller(), s.crossing(), s.deferred(), s.resume())));
         }
+        // The ghost: whose gate calls, whose handler and which of its fields.
+        ArchRegs regs = cpu.regs();
+        CrossingGhost call = CrossingGhost.NONE
+                .withCall(0, new CrossingGhost.GateCall("gate", 1, 2, CrossingGhost.KernelContext.of(regs, 0)));
+        CrossingGhost ud = call.withHandler(0, CrossingGhost.Handler.of(6, 1, regs));
+        CrossingGhost gp = call.withHandler(0, CrossingGhost.Handler.of(13, 1, regs.withGpr(ArchRegs.RBX, 7)));
+        assertEquals(List.of("ghost: t0's open gate calls"), StateDifference.of(s, s.withCrossing(call)));
+        assertEquals(List.of("ghost: t0's open handlers (how many)"), StateDifference.of(s.withCrossing(call), s.withCrossing(ud)));
+        assertEquals(List.of("ghost: t0's handler 0 (event, GPRs)"), StateDifference.of(s.withCrossing(ud), s.withCrossing(gp)));
     }
 
     @Test
