@@ -230,9 +230,10 @@ public final class StateProfile {
 
     /**
      * Keeps {@code s} among the samples of combination {@code key}, met {@code met} times so far.
-     * When {@link #SAMPLED_COMBINATIONS} combinations (or the number given) have samples already, a combination met
-     * more often than the least met of them takes its place (tried each time its count doubles),
-     * so that the most frequent combinations of a long run have samples, not the first to recur.
+     * When {@link #SAMPLED_COMBINATIONS} combinations (or the number given) have samples already,
+     * a combination met more often than the least met of them takes its place (tried each time its
+     * count doubles), so that the most frequent combinations of a long run have samples, not the
+     * first to recur.
      */
     private void sample(String key, long met, CheckState s) {
         List<CheckState> kept = samples.get(key);

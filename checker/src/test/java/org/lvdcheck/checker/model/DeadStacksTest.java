@@ -3,12 +3,14 @@ package org.lvdcheck.checker.model;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.lvdcheck.checker.trace.Replay;
+import org.lvdcheck.emulator.cpu.ArchRegs;
 import org.lvdcheck.emulator.machine.MachineState;
 import org.lvdcheck.emulator.mem.PhysMem;
 import org.lvdcheck.spec.lvd.SpecLoader;
@@ -230,6 +232,7 @@ class DeadStacksTest {
             }
         }
     }
+
     /**
      * A step that writes no memory and moves no register into or out of a stack keeps every bound,
      * so its successor is already canonical and comes back as it is; one that raises the stack
@@ -245,14 +248,14 @@ class DeadStacksTest {
             s = step(sys, s, "execute", 0); // on to a state whose word at RSP holds a value
         }
         MachineState before = s.machine();
-        org.lvdcheck.emulator.cpu.ArchRegs r = before.cpu(0).regs();
+        ArchRegs r = before.cpu(0).regs();
         long rsp = r.rsp();
         assertTrue(d.inStack(rsp), "t0 runs on its kernel stack");
-        int rax = org.lvdcheck.emulator.cpu.ArchRegs.RAX;
+        int rax = ArchRegs.RAX;
         long plain = 0x1234;
         assertFalse(d.inStack(plain));
         MachineState movedRax = before.withCpu(0, before.cpu(0).withRegs(r.withGpr(rax, plain)));
-        org.junit.jupiter.api.Assertions.assertSame(movedRax, d.canonical(before, movedRax));
+        assertSame(movedRax, d.canonical(before, movedRax));
 
         // RAX now points into the stack below RSP (a value into a stack is a root): the fast path must not apply.
         long[] b = d.bounds(before);
@@ -262,10 +265,10 @@ class DeadStacksTest {
 
         long hpa = sys.machine().hostAddress(before, 0, rsp);
         assertFalse(before.mem().isDead(hpa, 8), "the word at RSP is live");
-        MachineState popped = before.withCpu(0, before.cpu(0).withRegs(r.withGpr(org.lvdcheck.emulator.cpu.ArchRegs.RSP, rsp + 8)));
+        MachineState popped = before.withCpu(0, before.cpu(0).withRegs(r.withGpr(ArchRegs.RSP, rsp + 8)));
         boolean othersPointThere = false;
         for (int g = 0; g < 16; g++) {
-            othersPointThere |= g != org.lvdcheck.emulator.cpu.ArchRegs.RSP && r.gpr(g) <= rsp && d.inStack(r.gpr(g))
+            othersPointThere |= g != ArchRegs.RSP && r.gpr(g) <= rsp && d.inStack(r.gpr(g))
                     && r.gpr(g) >= (rsp & ~0xFFFL) - 0x4000;
         }
         assertFalse(othersPointThere, "no other register keeps the word at RSP alive");
