@@ -845,8 +845,7 @@ public final class LvdTransitionSystem implements TransitionSystem<CheckState> {
         if (words == null) {
             throw new ImageBreach(where + "the other vector's run holds a value where the representative's holds none");
         }
-        int n = words.length;
-        if (n == 0 && a.equals(b)) {
+        if (words.length == 0 && a.equals(b)) {
             if (!p.equals(q)) {
                 throw new ImageBreach(where + "the other vector's run differs in what memory records of a frame");
             }
