@@ -85,8 +85,8 @@ public final class CheckCommand implements Callable<Integer> {
             + "same time. A reduction: not with --no-reduction.")
     boolean vectorClasses;
 
-    @Option(names = "--no-sleep-sets", description = "Keep no sleep sets in the reduced breadth-first search "
-            + "(docs/MODEL.md, \"Sleep sets\").")
+    @Option(names = "--no-sleep-sets", description = "Keep no sleep sets in the reduced breadth-first search: "
+            + "explore the other CPUs' steps inside a CPU's transactions too (docs/MODEL.md, \"Transactions\").")
     boolean noSleepSets;
 
     /** How the cycle proviso of the partial-order reduction is judged. */

@@ -24,7 +24,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>Memory: whole states are held for the current level and the next one only; a state is
  * dropped from the current level as soon as it is merged. The ids of a level are contiguous.
  *
- * <p>Sleep sets (with reduction; docs/MODEL.md "Sleep sets"): each state of the next level keeps
+ * <p>Sleep sets (with reduction; docs/MODEL.md "Transactions"): each state of the next level keeps
  * the agents asleep at it, narrowed when another path reaches it before it is expanded; a state
  * of this or an earlier level reached again with agents woken is expanded again for those agents
  * in the next level, after its states (a revisit: its successors' traces may be shorter than the
@@ -48,8 +48,14 @@ final class BreadthFirstSearch<S> {
         this.workers = workers;
     }
 
-    /** A stored state reached again with agents woken (sleep sets): their actions are explored from it. */
-    private record Revisit<S>(S state, int id, Sleep sleep, int woken) {
+    /**
+     * A stored state reached again with agents woken (sleep sets), or one the cycle proviso expands
+     * fully: the actions of {@code woken} are explored from it. {@code marks}: whether the expansion
+     * may mark the agents it explores for the cycle proviso, which reads them in the naming of the
+     * state's first path; a state reached again may be the mirror image of that under a symmetry that
+     * swaps agents.
+     */
+    private record Revisit<S>(S state, int id, Sleep sleep, int woken, boolean marks) {
     }
 
     /**
@@ -136,11 +142,13 @@ final class BreadthFirstSearch<S> {
                         // Not expanded yet: it sleeps only what every path to it lets sleep.
                         int i = id - next.firstId;
                         Sleep had = next.sleeps.get(i);
-                        int mask = had == null ? 0 : had.mask() & remaining.mask();
+                        int mask = had == null ? 0
+                                : had.mask() & ctx.renamed(remaining.mask(), state, next.states.get(i));
                         next.sleeps.set(i, mask == 0 ? null : new Sleep(mask, had.keys()));
                     } else {
                         ctx.revisited();
-                        next.revisits.add(new Revisit<>(ctx.system().compact(state), id, remaining, woken));
+                        next.revisits.add(new Revisit<>(ctx.system().compact(state), id, remaining, woken,
+                                !ctx.system().swapsAgents()));
                     }
                 });
                 ctx.system().newGeneration();
@@ -174,9 +182,10 @@ final class BreadthFirstSearch<S> {
         }
         Level<S> level = new Level<>(ctx.store().size());
         for (int id : ids) {
-            int asleep = ctx.store().sleep(id);
-            level.revisits.add(new Revisit<>(ctx.system().compact(ctx.rebuild(id)), id, new Sleep(asleep, null),
-                    SearchContext.ALL_AGENTS & ~asleep));
+            S state = ctx.rebuild(id);
+            int asleep = ctx.stored(ctx.store().sleep(id), state);
+            level.revisits.add(new Revisit<>(ctx.system().compact(state), id, new Sleep(asleep, null),
+                    SearchContext.ALL_AGENTS & ~asleep, true));
         }
         ctx.expandedByProviso(ids.size());
         return level;
@@ -186,7 +195,8 @@ final class BreadthFirstSearch<S> {
         inBatches(level, pool, depth, next, (i, prepared) -> {
             int id = level.id(i);
             int at = level.isRevisit(i) ? ctx.pathLength(id) : level.depths.get(i);
-            ctx.merge(id, level.state(i), prepared, at, (s, child, sleep) -> {
+            boolean marks = !level.isRevisit(i) || level.revisits.get(i - level.states.size()).marks();
+            ctx.merge(id, level.state(i), prepared, at, marks, (s, child, sleep) -> {
                 next.states.add(ctx.system().compact(s));
                 next.sleeps.add(sleep);
                 next.depths.add(at + 1);

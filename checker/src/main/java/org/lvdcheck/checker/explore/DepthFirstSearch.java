@@ -41,7 +41,7 @@ final class DepthFirstSearch<S> {
                 continue;
             }
             List<Frame<S>> children = new ArrayList<>();
-            ctx.merge(f.id(), f.state(), ctx.prepare(f.state()), f.depth(),
+            ctx.merge(f.id(), f.state(), ctx.prepare(f.state()), f.depth(), true,
                     (s, id, sleep) -> children.add(new Frame<>(s, id, f.depth() + 1)));
             for (int i = children.size() - 1; i >= 0; i--) {
                 stack.push(children.get(i));

@@ -115,7 +115,7 @@ final class SearchContext<S> {
      * asleep go to {@code sink}.
      */
     void keepSleepSets(Woken<S> sink) {
-        this.woken = options.reduction() && options.sleepSets() && !system.swapsAgents() ? sink : null;
+        this.woken = options.reduction() && options.sleepSets() ? sink : null;
     }
 
     /** Judges the cycle proviso by reachability when the search ends (breadth-first, with reduction). */
@@ -259,6 +259,12 @@ final class SearchContext<S> {
                 e = system.expand(state, true, asleep);
             }
         }
+        if (e.size() == 0 && asleep != 0) {
+            // The transaction's agent has nothing left to do: the agents asleep for it wake (docs/MODEL.md,
+            // "Transactions").
+            asleep = 0;
+            e = system.expand(state, true, 0);
+        }
         Successors<S> prepared = analyse(e, false, asleep);
         if (e.reduced() && !defers(e) && !prepared.mayReachNextLevel(nextLevel)) {
             return analyse(expandAll(state, asleep), true, asleep);
@@ -329,15 +335,16 @@ final class SearchContext<S> {
      * the cycle proviso, counts a deadlock, records violations (their targets are cut, never
      * stored) and stores new successors in transition order, handing each to {@code sink}. With
      * sleep sets, each successor gets the agents asleep after its step; a stored one reached with
-     * fewer agents asleep than it was stored with goes to the search's {@link Woken} sink.
+     * fewer agents asleep than it was stored with goes to the search's {@link Woken} sink. With
+     * {@code marks}, the agents the expansion explored are marked for the cycle proviso.
      */
-    void merge(int id, S state, Successors<S> prepared, int depth, NewState<S> sink) {
+    void merge(int id, S state, Successors<S> prepared, int depth, boolean marks, NewState<S> sink) {
         Successors<S> r = withProviso(id, state, prepared);
         boolean sleeping = woken != null && r.expansion().hasAgents();
-        if (sleeping && store.sleep(id) != r.asleep()) {
-            store.sleep(id, r.asleep() & store.sleep(id));
+        if (sleeping && store.sleep(id) != stored(r.asleep(), state)) {
+            store.sleep(id, stored(r.asleep(), state) & store.sleep(id));
         }
-        if (deferProviso && r.expansion().hasAgents()) {
+        if (deferProviso && r.expansion().hasAgents() && marks) {
             store.expanded(id, r.expansion().completeAgents());
         }
         if (r.size() == 0) {
@@ -363,7 +370,7 @@ final class SearchContext<S> {
                 int child = admit(t.target(), r.fingerprint(i), id, t.actionIndex());
                 if (child >= 0) {
                     if (mask != 0) {
-                        store.sleep(child, mask);
+                        store.sleep(child, stored(mask, t.target()));
                     }
                     reachedDepth(depth + 1);
                     sink.accept(t.target(), child, after);
@@ -386,7 +393,7 @@ final class SearchContext<S> {
      * the state's own) are woken, and the state goes to the {@link Woken} sink.
      */
     private void reachedAgain(int at, S target, Sleep after) {
-        int had = store.sleep(at);
+        int had = stored(store.sleep(at), target);
         if (had == 0) {
             return;
         }
@@ -400,8 +407,23 @@ final class SearchContext<S> {
         if (w == 0) {
             return;
         }
-        store.sleep(at, still);
+        store.sleep(at, stored(still, target));
         woken.accept(target, at, new Sleep(still, own), w);
+    }
+
+    /**
+     * A sleep mask of {@code s} as the seen set keeps it, or a kept one as it holds for {@code s}
+     * (the same map both ways): under a symmetry that swaps agents 0 and 1 the seen set keeps the
+     * mask of the orbit's representative ({@link TransitionSystem#orientation}), which a path may
+     * reach as its mirror image.
+     */
+    int stored(int mask, S s) {
+        return mask == 0 || !system.swapsAgents() ? mask : Sleep.oriented(mask, system.orientation(s));
+    }
+
+    /** A sleep mask of {@code from} as it holds for {@code to}, a state of the same orbit. */
+    int renamed(int mask, S from, S to) {
+        return stored(stored(mask, from), to);
     }
 
     /**

@@ -42,7 +42,7 @@ public interface TransitionSystem<S> {
     /**
      * As {@link #expand(Object, boolean)}, with the transitions of the agents in {@code asleep}
      * (a bit per agent) left out and marked in {@link Expansion#asleep()} (sleep sets,
-     * docs/MODEL.md "Sleep sets"). The ample set is chosen as if nothing slept; when its agent is
+     * docs/MODEL.md "Transactions"). The ample set is chosen as if nothing slept; when its agent is
      * asleep the expansion is reduced and may be empty. A system that names agents must return
      * the same transitions as {@code expand(s, reduced)} for {@code asleep == 0}. The default
      * names no agents and ignores {@code asleep}: the explorer then keeps no sleep sets.
@@ -61,13 +61,24 @@ public interface TransitionSystem<S> {
 
     /**
      * Whether {@link #fingerprint} is that of a state's orbit under a symmetry that swaps agents 0
-     * and 1, so that a state and its mirror image are one stored state. The search then keeps no
-     * sleep sets, and where the cycle proviso looks at what was explored below a successor (which
-     * may stand for the mirror image of the step's target) it counts only what holds for both agents
-     * (docs/MODEL.md, "CPU symmetry").
+     * and 1, so that a state and its mirror image are one stored state. The search then stores each
+     * state's sleep mask as it holds for the orbit's representative ({@link #orientation}), and
+     * where the cycle proviso looks at what was explored below a successor (which may stand for the
+     * mirror image of the step's target) it counts only what holds for both agents (docs/MODEL.md,
+     * "CPU symmetry").
      */
     default boolean swapsAgents() {
         return false;
+    }
+
+    /**
+     * Under a symmetry that swaps agents 0 and 1 ({@link #swapsAgents}): -1 when {@code s} is the
+     * representative of its orbit {s, σ(s)}, 1 when σ(s) is, 0 when this cannot tell which (the
+     * search then keeps only what holds for both agents). A function of the state, with
+     * {@code orientation(σ(s)) == -orientation(s)}.
+     */
+    default int orientation(S s) {
+        return -1;
     }
 
     /** Whether {@code s}, having no successors, is a proper end (e.g. workload complete), not a deadlock. */

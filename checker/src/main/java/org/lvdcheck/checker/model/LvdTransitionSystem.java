@@ -1017,13 +1017,12 @@ public final class LvdTransitionSystem implements TransitionSystem<CheckState> {
     }
 
     /**
-     * The successors with the CPUs in {@code asleep} left out (sleep sets, docs/MODEL.md "Sleep
-     * sets"). Agents are CPUs; a CPU is independent when every one of its enabled steps is
-     * CPU-local and invisible (as for an ample set) and it does not wait on a spinlock; an asleep
-     * CPU counts as independent, as it was where it fell asleep (a CPU-local step commutes with
-     * every step of every other CPU from there on, C1). A CPU's key is the list of its choices.
-     * With more CPUs than {@link Expansion#MAX_AGENTS} no agents are named (no sleep sets, and the
-     * cycle proviso is judged at once).
+     * The successors with the CPUs in {@code asleep} left out (sleep sets, docs/MODEL.md
+     * "Transactions"). Agents are CPUs; a step is a both-mover when it breaks no property and is
+     * CPU-local (as for an ample set: it commutes with every step of every other CPU, C1) or is the
+     * driver's jump into transition code. A CPU's key is the list of its choices. With more CPUs
+     * than {@link Expansion#MAX_AGENTS} no agents are named (no sleep sets, and the cycle proviso is
+     * judged at once).
      */
     @Override
     public Expansion<CheckState> expand(CheckState s, boolean reduced, int asleep) {
@@ -1044,6 +1043,7 @@ public final class LvdTransitionSystem implements TransitionSystem<CheckState> {
         }
         List<Transition<CheckState>> ts = new ArrayList<>(all.size());
         int[] agents = new int[all.size()];
+        java.util.BitSet movers = new java.util.BitSet();
         boolean[] global = new boolean[cpus];
         // Why each CPU kept this state from a reduced expansion (`check --state-profile`).
         boolean why = p != null && reduced && reduction && Integer.bitCount(present & ~asleep) >= 2;
@@ -1056,9 +1056,16 @@ public final class LvdTransitionSystem implements TransitionSystem<CheckState> {
                 continue;
             }
             Transition<CheckState> t = transition(s, all, taken, i);
+            Action a = all.get(i).action();
+            boolean clean = reduction && t.violations().isEmpty();
+            // A driver's move is never CPU-local (CpuLocality.Why.OTHER_ACTION); its jump is a both-mover.
+            boolean local = clean && !(a instanceof Action.Driver) && cpuLocal(s, taken[i]);
+            if (local || clean && jumpIntoTransitionCode(a)) {
+                movers.set(ts.size());
+            }
             agents[ts.size()] = c;
             ts.add(t);
-            if (reduction && !global[c] && !(t.violations().isEmpty() && cpuLocal(s, taken[i]))) {
+            if (reduction && !global[c] && !local) {
                 global[c] = true;
                 if (why) {
                     p.recordGlobal(s, c, all.get(i).label(), whyGlobal(s, taken[i]));
@@ -1072,18 +1079,21 @@ public final class LvdTransitionSystem implements TransitionSystem<CheckState> {
                 }
             }
         }
-        int complete = present & ~asleep;
-        int independent = asleep;
-        for (int c = 0; c < keys.length && reduction; c++) {
-            if ((complete & 1 << c) != 0 && !global[c] && !machine.waitsOnLock(s.machine(), c)) {
-                independent |= 1 << c;
-            }
-        }
         if (cpus > Expansion.MAX_AGENTS) {
             return new Expansion<>(ts, false); // more CPUs than sleep sets track: no agents named
         }
-        return new Expansion<>(ts, false, java.util.Arrays.copyOf(agents, ts.size()), independent, keys, complete,
-                asleep);
+        return new Expansion<>(ts, false, java.util.Arrays.copyOf(agents, ts.size()), keys, present & ~asleep, asleep,
+                movers);
+    }
+
+    /**
+     * Whether {@code a} is the driver's jump into transition code, a both-mover (docs/MODEL.md,
+     * "Transactions"): it sets the CPU's registers, RIP and driver mark from the CPU's own registers and
+     * the view's transition code, which no other CPU's step changes, and changes nothing another CPU's
+     * step reads or what any other CPU can do.
+     */
+    private static boolean jumpIntoTransitionCode(Action a) {
+        return a instanceof Action.Driver d && d.move() instanceof DriverMove.Jump;
     }
 
     /** Whether CPU c is among the asleep agents (only the first {@link Expansion#MAX_AGENTS} CPUs sleep). */
@@ -1162,7 +1172,9 @@ public final class LvdTransitionSystem implements TransitionSystem<CheckState> {
                 }
                 int[] agents = new int[ts.size()];
                 java.util.Arrays.fill(agents, c);
-                return new Expansion<>(ts, true, agents, 1 << c | asleep, keys, 1 << c, asleep);
+                java.util.BitSet both = new java.util.BitSet();
+                both.set(0, ts.size()); // CPU-local and breaking nothing: both-movers
+                return new Expansion<>(ts, true, agents, keys, 1 << c, asleep, both);
             }
         }
         return null;
@@ -1324,6 +1336,11 @@ public final class LvdTransitionSystem implements TransitionSystem<CheckState> {
     @Override
     public boolean swapsAgents() {
         return symmetry != null;
+    }
+
+    @Override
+    public int orientation(CheckState s) {
+        return symmetry == null ? -1 : symmetry.orientation(s);
     }
 
     /** Final: every thread of the workload has returned from its thread function. */

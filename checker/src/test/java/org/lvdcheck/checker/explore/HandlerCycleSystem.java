@@ -12,7 +12,8 @@ import java.util.List;
  * step is global: {@code driver} steps, the last of which violates {@code BAD} when {@code bad}.
  *
  * <p>Reduced expansions are agent 1's steps while they are all local (agent 0's are never local);
- * agents, keys (each agent's enabled action names) and independence are named for sleep sets.
+ * agents, keys (each agent's enabled action names) and both-movers (the local steps) are named for
+ * sleep sets.
  */
 final class HandlerCycleSystem implements TransitionSystem<HandlerCycleSystem.State> {
     /** {@code pos}: agent 1's set-up position ({@code setup}: at its global step; -1: done); {@code h}: handler step (0: none). */
@@ -84,32 +85,28 @@ final class HandlerCycleSystem implements TransitionSystem<HandlerCycleSystem.St
         asleep &= present;
         boolean twoMove = keys[0] != null && keys[1] != null;
         if (reduced && twoMove && (asleep & 2) == 0 && !global[1]) {
-            return build(all, 1, true, 2 | asleep, keys, 2, asleep);
+            return build(all, 1, true, keys, 2, asleep);
         }
-        int independent = asleep;
-        for (int a = 0; a < 2; a++) {
-            if (keys[a] != null && !global[a]) {
-                independent |= 1 << a;
-            }
-        }
-        return build(all, -1, false, independent, keys, present & ~asleep, asleep);
+        return build(all, -1, false, keys, present & ~asleep, asleep);
     }
 
-    private Expansion<State> build(List<Choice> all, int only, boolean reduced, int independent, Object[] keys,
-            int complete, int asleep) {
+    private Expansion<State> build(List<Choice> all, int only, boolean reduced, Object[] keys, int complete,
+            int asleep) {
         List<Transition<State>> ts = new ArrayList<>();
         List<Integer> agents = new ArrayList<>();
+        java.util.BitSet movers = new java.util.BitSet();
         for (int i = 0; i < all.size(); i++) {
             Choice c = all.get(i);
             if (only >= 0 ? c.agent() != only : (asleep & 1 << c.agent()) != 0) {
                 continue;
             }
+            movers.set(ts.size(), c.local() && !c.violates());
             ts.add(new Transition<>(i, c.name().split(" ")[0], c.target(),
                     c.violates() ? List.of(new Violation("BAD", "the driver's last step")) : List.of()));
             agents.add(c.agent());
         }
-        return new Expansion<>(ts, reduced, agents.stream().mapToInt(Integer::intValue).toArray(), independent, keys,
-                complete, asleep);
+        return new Expansion<>(ts, reduced, agents.stream().mapToInt(Integer::intValue).toArray(), keys, complete,
+                asleep, movers);
     }
 
     private static Object[] keys(List<Choice> all) {
