@@ -59,7 +59,7 @@ class TransactionTest {
     }
 
     @Test
-    void anAgentWithNothingLeftToDoWakesTheOthersSoADeadlockIsFound() {
+    void anAgentWithNoStepsLeftWakesTheOthersSoADeadlockIsFound() {
         // Agent 0 moves, then waits for x != 0 for ever; agent 1 moves and ends: a deadlock.
         TransactionSystem system = new TransactionSystem("mb", "mm", false);
         ExplorationResult unreduced = run(system, options(true, 1).withReduction(false));
