@@ -341,8 +341,9 @@ final class SearchContext<S> {
     void merge(int id, S state, Successors<S> prepared, int depth, boolean marks, NewState<S> sink) {
         Successors<S> r = withProviso(id, state, prepared);
         boolean sleeping = woken != null && r.expansion().hasAgents();
-        if (sleeping && store.sleep(id) != stored(r.asleep(), state)) {
-            store.sleep(id, stored(r.asleep(), state) & store.sleep(id));
+        int asleepHere = sleeping ? stored(r.asleep(), state) : 0;
+        if (sleeping && store.sleep(id) != asleepHere) {
+            store.sleep(id, asleepHere & store.sleep(id));
         }
         if (deferProviso && r.expansion().hasAgents() && marks) {
             store.expanded(id, r.expansion().completeAgents());

@@ -1044,7 +1044,7 @@ public final class LvdTransitionSystem implements TransitionSystem<CheckState> {
         List<Transition<CheckState>> ts = new ArrayList<>(all.size());
         int[] agents = new int[all.size()];
         java.util.BitSet movers = new java.util.BitSet();
-        boolean[] global = new boolean[cpus];
+        boolean[] global = new boolean[cpus]; // for the state profile only
         // Why each CPU kept this state from a reduced expansion (`check --state-profile`).
         boolean why = p != null && reduced && reduction && Integer.bitCount(present & ~asleep) >= 2;
         if (why) {
@@ -1065,11 +1065,9 @@ public final class LvdTransitionSystem implements TransitionSystem<CheckState> {
             }
             agents[ts.size()] = c;
             ts.add(t);
-            if (reduction && !global[c] && !local) {
+            if (why && !global[c] && !local) {
                 global[c] = true;
-                if (why) {
-                    p.recordGlobal(s, c, all.get(i).label(), whyGlobal(s, taken[i]));
-                }
+                p.recordGlobal(s, c, all.get(i).label(), whyGlobal(s, taken[i]));
             }
         }
         if (why) {
