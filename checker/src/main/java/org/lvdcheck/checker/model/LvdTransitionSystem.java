@@ -11,6 +11,7 @@ import org.lvdcheck.emulator.cpu.ArchRegs;
 import org.lvdcheck.emulator.cpu.Rflags;
 import org.lvdcheck.emulator.machine.Action;
 import org.lvdcheck.emulator.machine.CpuMode;
+import org.lvdcheck.emulator.machine.CpuState;
 import org.lvdcheck.emulator.machine.DriverMove;
 import org.lvdcheck.emulator.machine.Machine;
 import org.lvdcheck.emulator.machine.MachineState;
@@ -45,6 +46,14 @@ public final class LvdTransitionSystem implements TransitionSystem<CheckState> {
     private final InveptObligations invept = new InveptObligations();
     /** Canonical frames of the states the breadth-first search keeps (one thread uses it: the merge). */
     private final PhysMem.Interner interner = new PhysMem.Interner();
+    /**
+     * Canonical CPU states, threads and ghosts of the states the breadth-first search keeps, per
+     * generation (the merge's thread uses them): most kept states share each CPU's state, and the
+     * ghost, with many others (docs/PERFORMANCE.md, session 35).
+     */
+    private final Map<CpuState, CpuState> cpuPool = new java.util.HashMap<>();
+    private final Map<ThreadState, ThreadState> threadPool = new java.util.HashMap<>();
+    private final Map<CrossingGhost, CrossingGhost> ghostPool = new java.util.HashMap<>();
     /**
      * The frames the reduction and the hard-lockup test take as one CPU's or thread's, and the breaches
      * seen (kept with and without reduction: {@link HardLockup} relies on it in both).
@@ -1214,9 +1223,16 @@ public final class LvdTransitionSystem implements TransitionSystem<CheckState> {
      */
     @Override
     public CheckState compact(CheckState s) {
-        PhysMem m = s.machine().mem();
+        MachineState ms = s.machine();
+        PhysMem m = ms.mem();
         PhysMem c = m.interned(interner);
-        CheckState out = c == m ? s : s.withMachine(s.machine().withMem(c));
+        List<CpuState> cs = canonical(ms.cpus(), cpuPool);
+        List<ThreadState> ts = canonical(ms.threads(), threadPool);
+        CheckState out = s;
+        if (c != m || cs != ms.cpus() || ts != ms.threads()) {
+            out = out.withMachine(new MachineState(c, cs, ts, ms.killedDomains(), ms.killIpis()));
+        }
+        out = out.withCrossing(ghostPool.computeIfAbsent(s.crossing(), g -> g));
         CheckState.Image img = s.image();
         if (img != null) {
             CheckState is = compact(img.state());
@@ -1225,9 +1241,28 @@ public final class LvdTransitionSystem implements TransitionSystem<CheckState> {
         return out;
     }
 
+    /** {@code parts} with each element replaced by the equal one {@code pool} holds (itself when new); the same list when none changes. */
+    private static <T> List<T> canonical(List<T> parts, Map<T, T> pool) {
+        List<T> out = null;
+        for (int i = 0; i < parts.size(); i++) {
+            T x = parts.get(i);
+            T y = pool.computeIfAbsent(x, k -> k);
+            if (y != x) {
+                if (out == null) {
+                    out = new ArrayList<>(parts);
+                }
+                out.set(i, y);
+            }
+        }
+        return out == null ? parts : out;
+    }
+
     @Override
     public void newGeneration() {
         interner.clear();
+        cpuPool.clear();
+        threadPool.clear();
+        ghostPool.clear();
     }
 
     @Override

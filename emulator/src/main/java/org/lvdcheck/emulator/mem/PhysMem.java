@@ -59,7 +59,17 @@ public final class PhysMem implements PhysReader {
     private final int maxPhysAddrBits;
     /** Sorted frame numbers, parallel to {@link #frames}. */
     private final long[] numbers;
+    /** The frames, parallel to {@link #numbers}; null in a packed memory ({@link #interned}, {@link #f()}). */
     private final Frame[] frames;
+    /** A packed memory's frames, built from {@link #chunks} on first use ({@link #f()}). */
+    private volatile Frame[] unpacked;
+    /**
+     * A packed memory's frames in runs of {@link #CHUNK}, each run an array a whole generation of
+     * kept memories shares ({@link Interner}); null in a memory that is not packed.
+     */
+    private final Frame[][] chunks;
+    /** Frames per run of a packed memory. */
+    private static final int CHUNK = 16;
     /** Frame number to index in {@link #numbers}; shared by every memory with the same numbers array. */
     private final FrameIndex index;
 
@@ -74,6 +84,7 @@ public final class PhysMem implements PhysReader {
         this.maxPhysAddrBits = maxPhysAddrBits;
         this.numbers = numbers;
         this.frames = frames;
+        this.chunks = null;
         this.index = index;
         this.discard = discard;
         boolean dead = false;
@@ -81,6 +92,36 @@ public final class PhysMem implements PhysReader {
             dead |= f.dead != null;
         }
         this.hasDead = dead;
+    }
+
+    /** A packed memory: {@code chunks} hold the frames of {@code numbers}, {@link #CHUNK} to an array. */
+    private PhysMem(int maxPhysAddrBits, long[] numbers, Frame[][] chunks, FrameIndex index,
+                    java.util.function.LongPredicate discard, boolean hasDead) {
+        this.maxPhysAddrBits = maxPhysAddrBits;
+        this.numbers = numbers;
+        this.frames = null;
+        this.chunks = chunks;
+        this.index = index;
+        this.discard = discard;
+        this.hasDead = hasDead;
+    }
+
+    /** The frames, parallel to {@link #numbers} (a packed memory builds them on first use and keeps them). */
+    private Frame[] f() {
+        Frame[] fs = frames;
+        return fs != null ? fs : unpack();
+    }
+
+    private Frame[] unpack() {
+        Frame[] fs = unpacked;
+        if (fs == null) {
+            fs = new Frame[numbers.length];
+            for (int k = 0; k < chunks.length; k++) {
+                System.arraycopy(chunks[k], 0, fs, k * CHUNK, chunks[k].length);
+            }
+            unpacked = fs;
+        }
+        return fs;
     }
 
     /** An empty memory for a CPU with the given MAXPHYADDR (SDM Vol. 3A 4.1.4: 36..52 bits). */
@@ -97,7 +138,7 @@ public final class PhysMem implements PhysReader {
      * gives it the havoc frames, whose contents no reader it explores observes.
      */
     public PhysMem discarding(java.util.function.LongPredicate frames) {
-        return new PhysMem(maxPhysAddrBits, numbers, this.frames, index, frames);
+        return new PhysMem(maxPhysAddrBits, numbers, f(), index, frames);
     }
 
     /**
@@ -119,7 +160,7 @@ public final class PhysMem implements PhysReader {
      * are immutable, so the same object holds the same contents (words, ⊤ and dead bytes).
      */
     public Object frameAt(int position) {
-        return frames[position];
+        return f()[position];
     }
 
     /** Whether edits of frame {@code frameNumber} are dropped ({@link #discarding}). */
@@ -156,7 +197,7 @@ public final class PhysMem implements PhysReader {
             if (i < 0) {
                 return 0;
             }
-            Frame f = frames[i];
+            Frame f = f()[i];
             if (f.dead != null) {
                 checkLive(this::deadOf, hpa, size);
             }
@@ -192,7 +233,7 @@ public final class PhysMem implements PhysReader {
             }
             return;
         }
-        Frame f = frames[i];
+        Frame f = f()[i];
         long[] d = f.dead;
         for (long a = hpa; a < end; a += 8) {
             int o = (int) (a - frameBase);
@@ -216,14 +257,14 @@ public final class PhysMem implements PhysReader {
      */
     public Object frameToken(long frameNumber) {
         int i = index.of(frameNumber);
-        return i >= 0 ? frames[i] : null;
+        return i >= 0 ? f()[i] : null;
     }
 
     /** Whether frame {@code frameNumber} is the same frame object in both memories (or absent from both). */
     public boolean sameFrame(PhysMem other, long frameNumber) {
         int i = index.of(frameNumber);
         int j = other.index.of(frameNumber);
-        return i < 0 ? j < 0 : j >= 0 && frames[i] == other.frames[j];
+        return i < 0 ? j < 0 : j >= 0 && f()[i] == other.f()[j];
     }
 
     /** Whether this memory and {@code other} allocate the same frames. */
@@ -244,9 +285,11 @@ public final class PhysMem implements PhysReader {
         }
         long[] out = null;
         int n = 0;
-        for (int i = 0; i < frames.length; i++) {
-            Frame a = frames[i];
-            Frame b = other.frames[i];
+        Frame[] mine = f();
+        Frame[] theirs = other.f();
+        for (int i = 0; i < mine.length; i++) {
+            Frame a = mine[i];
+            Frame b = theirs[i];
             if (a == b || a.hash() == b.hash()) {
                 continue;
             }
@@ -302,7 +345,7 @@ public final class PhysMem implements PhysReader {
 
     private long[] deadOf(long frameNumber) {
         int i = index.of(frameNumber);
-        return i >= 0 ? frames[i].dead : null;
+        return i >= 0 ? f()[i].dead : null;
     }
 
     /**
@@ -318,7 +361,7 @@ public final class PhysMem implements PhysReader {
     /** The value {@code f} derives from frame {@code frameNumber}, cached with the frame under {@code key}; null if the frame is not allocated. */
     public <T> T contentDerived(long frameNumber, Object key, ContentFunction<T> f) {
         int i = index.of(frameNumber);
-        return i < 0 ? null : derived(frames[i], key, f);
+        return i < 0 ? null : derived(f()[i], key, f);
     }
 
     @SuppressWarnings("unchecked")
@@ -343,7 +386,7 @@ public final class PhysMem implements PhysReader {
             if (skip.test(numbers[i])) {
                 continue;
             }
-            sink.accept(numbers[i], derived(frames[i], key, f));
+            sink.accept(numbers[i], derived(f()[i], key, f));
         }
     }
 
@@ -376,14 +419,14 @@ public final class PhysMem implements PhysReader {
         checkAddress(hpa, size);
         return anyTainted(n -> {
             int i = index.of(n);
-            return i >= 0 ? frames[i].taint : null;
+            return i >= 0 ? f()[i].taint : null;
         }, hpa, size);
     }
 
     /** Whether the compromised driver wrote frame {@code frameNumber} (its "domain wrote since" bit). */
     public boolean domainWrote(long frameNumber) {
         int i = index.of(frameNumber);
-        return i >= 0 && frames[i].domainWrote;
+        return i >= 0 && f()[i].domainWrote;
     }
 
     /** A new memory with the writes applied in order. */
@@ -407,7 +450,7 @@ public final class PhysMem implements PhysReader {
      */
     public long frameHash(long frameNumber) {
         int i = index.of(frameNumber);
-        return i >= 0 ? frames[i].hash() : 0;
+        return i >= 0 ? f()[i].hash() : 0;
     }
 
     /**
@@ -423,8 +466,10 @@ public final class PhysMem implements PhysReader {
         }
         if (numbers.length == before.numbers.length) {
             // Frames are never freed, so equal counts mean the same frames at the same indices.
-            for (int k = 0; k < frames.length; k++) {
-                if (frames[k] != before.frames[k] && Arrays.binarySearch(frameNumbers, numbers[k]) >= 0) {
+            Frame[] mine = f();
+            Frame[] theirs = before.f();
+            for (int k = 0; k < mine.length; k++) {
+                if (mine[k] != theirs[k] && Arrays.binarySearch(frameNumbers, numbers[k]) >= 0) {
                     return true;
                 }
             }
@@ -442,7 +487,7 @@ public final class PhysMem implements PhysReader {
             }
             boolean here = i < numbers.length && numbers[i] == f;
             boolean there = j < old.length && old[j] == f;
-            if (here != there || here && frames[i] != before.frames[j]) {
+            if (here != there || here && f()[i] != before.f()[j]) {
                 return true;
             }
         }
@@ -460,8 +505,8 @@ public final class PhysMem implements PhysReader {
         if (i < 0) {
             return false;
         }
-        Frame now = frames[i];
-        Frame old = j >= 0 ? before.frames[j] : null;
+        Frame now = f()[i];
+        Frame old = j >= 0 ? before.f()[j] : null;
         if (now == old) {
             return false;
         }
@@ -524,13 +569,13 @@ public final class PhysMem implements PhysReader {
                         again = changed[j] == i; // a frame changed twice on the way counts once
                     }
                     if (!again) {
-                        sum += term(seed, numbers[i], frames[i].hash()) - term(seed, numbers[i], b.frames[i].hash());
+                        sum += term(seed, numbers[i], f()[i].hash()) - term(seed, numbers[i], b.f()[i].hash());
                     }
                 }
             } else {
                 sum = 0;
                 for (int i = 0; i < numbers.length; i++) {
-                    sum += term(seed, numbers[i], frames[i].hash());
+                    sum += term(seed, numbers[i], f()[i].hash());
                 }
             }
             c = new Hash64.Seeded(seed, sum);
@@ -572,14 +617,14 @@ public final class PhysMem implements PhysReader {
                 }
                 if (!again) {
                     long to = frameMap.applyAsLong(numbers[i]);
-                    sum += term(seed, to, mirrorHash(frames[i], numbers[i], rewrite))
-                            - term(seed, to, mirrorHash(b.frames[i], numbers[i], rewrite));
+                    sum += term(seed, to, mirrorHash(f()[i], numbers[i], rewrite))
+                            - term(seed, to, mirrorHash(b.f()[i], numbers[i], rewrite));
                 }
             }
         } else {
             sum = 0;
             for (int i = 0; i < numbers.length; i++) {
-                sum += term(seed, frameMap.applyAsLong(numbers[i]), mirrorHash(frames[i], numbers[i], rewrite));
+                sum += term(seed, frameMap.applyAsLong(numbers[i]), mirrorHash(f()[i], numbers[i], rewrite));
             }
         }
         mirrorCache = new Object[] {rewrite, seed, sum};
@@ -642,21 +687,21 @@ public final class PhysMem implements PhysReader {
         List<WordChange> out = new java.util.ArrayList<>();
         for (int i = 0; i < numbers.length; i++) {
             int j = before.index.of(numbers[i]);
-            long[] old = j >= 0 ? before.frames[j].words : new long[WORDS];
-            long[] oldTaint = j >= 0 ? before.frames[j].taint : null;
-            if (j >= 0 && before.frames[j] == frames[i]) {
+            long[] old = j >= 0 ? before.f()[j].words : new long[WORDS];
+            long[] oldTaint = j >= 0 ? before.f()[j].taint : null;
+            if (j >= 0 && before.f()[j] == f()[i]) {
                 continue;
             }
-            long[] dead = frames[i].dead;
-            long[] taint = frames[i].taint;
+            long[] dead = f()[i].dead;
+            long[] taint = f()[i].taint;
             for (int w = 0; w < WORDS; w++) {
                 if (dead != null && ((dead[w >>> 3] >>> ((w & 7) * 8)) & 0xFF) == 0xFF) {
                     continue; // a word the model forgot: no value to show
                 }
                 boolean wasTop = bit(oldTaint, w);
                 boolean isTop = bit(taint, w);
-                if (old[w] != frames[i].words[w] || wasTop != isTop) {
-                    out.add(new WordChange((numbers[i] << FRAME_SHIFT) + 8L * w, old[w], wasTop, frames[i].words[w],
+                if (old[w] != f()[i].words[w] || wasTop != isTop) {
+                    out.add(new WordChange((numbers[i] << FRAME_SHIFT) + 8L * w, old[w], wasTop, f()[i].words[w],
                             isTop));
                 }
             }
@@ -673,9 +718,11 @@ public final class PhysMem implements PhysReader {
                 || !Arrays.equals(numbers, other.numbers)) {
             return false;
         }
-        for (int i = 0; i < frames.length; i++) {
-            Frame a = frames[i];
-            Frame b = other.frames[i];
+        Frame[] mine = f();
+        Frame[] theirs = other.f();
+        for (int i = 0; i < mine.length; i++) {
+            Frame a = mine[i];
+            Frame b = theirs[i];
             if (a != b && (a.hash() != b.hash() || !a.sameContents(b))) {
                 return false;
             }
@@ -696,7 +743,7 @@ public final class PhysMem implements PhysReader {
 
     private long[] wordsOf(long frameNumber) {
         int i = index.of(frameNumber);
-        return i >= 0 ? frames[i].words : null;
+        return i >= 0 ? f()[i].words : null;
     }
 
     private void checkAddress(long hpa, int size) {
@@ -781,16 +828,23 @@ public final class PhysMem implements PhysReader {
      * frame set by the canonical one of the same numbers, in {@code in}: the same memory (equal in
      * everything a reader or a hash sees) holding less. The explorer interns the states it keeps
      * for later (a breadth-first level holds hundreds of thousands, most of whose frames have
-     * contents another state's frame has too). Returns this memory when nothing changes.
+     * contents another state's frame has too). The result is packed: its frames are kept in runs
+     * of {@link #CHUNK} that the memories interned in the same generation share, so a kept memory
+     * costs a few references instead of one per frame, and it builds its frame table again on first
+     * use. Returns this memory when it is packed in this generation already.
      */
     public PhysMem interned(Interner in) {
+        if (chunks != null && packedEpoch == in.epoch) {
+            return this;
+        }
+        Frame[] fs = f();
         Frame[] out = null;
-        for (int i = 0; i < frames.length; i++) {
-            Frame f = frames[i];
+        for (int i = 0; i < fs.length; i++) {
+            Frame f = fs[i];
             Frame c = f.internEpoch == in.epoch ? f : in.frame(f);
             if (c != f) {
                 if (out == null) {
-                    out = frames.clone();
+                    out = fs.clone();
                 }
                 out[i] = c;
             }
@@ -798,11 +852,26 @@ public final class PhysMem implements PhysReader {
         // A frame set travels with its numbers array (both built together, shared together), so a
         // canonical index means canonical numbers: most new states keep their parent's.
         Interner.FrameSet set = index.internEpoch == in.epoch ? null : in.frameSet(numbers, index);
-        if (set == null || set.numbers() == numbers) {
-            return out == null ? this : sameHash(new PhysMem(maxPhysAddrBits, numbers, out, index, discard));
-        }
-        return sameHash(new PhysMem(maxPhysAddrBits, set.numbers(), out == null ? frames : out, set.index(), discard));
+        boolean sameSet = set == null || set.numbers() == numbers;
+        PhysMem packed = sameHash(new PhysMem(maxPhysAddrBits, sameSet ? numbers : set.numbers(),
+                in.chunks(out == null ? fs : out), sameSet ? index : set.index(), discard, hasDead));
+        packed.packedEpoch = in.epoch;
+        packed.memo = in.memo(packed.memo);
+        return packed;
     }
+
+    /** How many runs of frames this memory is packed in (0: not packed). */
+    int packedRuns() {
+        return chunks == null ? 0 : chunks.length;
+    }
+
+    /** Run {@code k} of a packed memory, to compare by identity. */
+    Object packedRun(int k) {
+        return chunks[k];
+    }
+
+    /** The {@link Interner} epoch in which this packed memory's runs are the canonical ones (0: none). */
+    private int packedEpoch;
 
     /** {@code m}, a memory of the same contents as this one, with this one's hash if it has one. */
     private PhysMem sameHash(PhysMem m) {
@@ -818,12 +887,19 @@ public final class PhysMem implements PhysReader {
      */
     public static final class Interner {
         private final java.util.HashMap<FrameKey, Frame> frames = new java.util.HashMap<>();
+        /** Canonical runs of canonical frames ({@link #chunks}); a run's frames compared by identity. */
+        private final java.util.HashMap<RunKey, Frame[]> runs = new java.util.HashMap<>();
+        /** Canonical {@link #memo} slots holding a {@code long[]}: the same key, equal values. */
+        private final java.util.HashMap<MemoKey, Object[]> memos = new java.util.HashMap<>();
         private final java.util.HashMap<NumbersKey, FrameSet> sets = new java.util.HashMap<>();
         private int epoch = 1;
 
         /** Forgets the canonical frames and sets: memories interned from now on share only with each other. */
         public void clear() {
             frames.clear();
+            runs.clear();
+            lastRuns = new Frame[0][];
+            memos.clear();
             sets.clear();
             lastIndex = null;
             lastSet = null;
@@ -833,6 +909,41 @@ public final class PhysMem implements PhysReader {
         /** Number of distinct frame contents interned since the last {@link #clear()}. */
         public int frames() {
             return frames.size();
+        }
+
+        /** {@code fs} (canonical frames) in runs of {@link #CHUNK}, each run the generation's canonical array of those frames. */
+        Frame[][] chunks(Frame[] fs) {
+            Frame[][] out = new Frame[(fs.length + CHUNK - 1) / CHUNK][];
+            if (lastRuns.length < out.length) {
+                lastRuns = Arrays.copyOf(lastRuns, out.length);
+            }
+            for (int k = 0; k < out.length; k++) {
+                int from = k * CHUNK;
+                int to = Math.min(fs.length, from + CHUNK);
+                // Consecutive memories are mostly siblings: most runs are the last one interned here.
+                Frame[] last = lastRuns[k];
+                if (last != null && Arrays.equals(last, 0, last.length, fs, from, to)) {
+                    out[k] = last;
+                    continue;
+                }
+                Frame[] run = Arrays.copyOfRange(fs, from, to);
+                Frame[] c = runs.putIfAbsent(new RunKey(run), run);
+                out[k] = c == null ? run : c;
+                lastRuns[k] = out[k];
+            }
+            return out;
+        }
+
+        /** The run interned last at each position (this generation's canonical arrays). */
+        private Frame[][] lastRuns = new Frame[0][];
+
+        /** {@code m}, a {@link #memo} slot, or the generation's equal one when its value is a {@code long[]}. */
+        Object[] memo(Object[] m) {
+            if (m == null || !(m[1] instanceof long[])) {
+                return m;
+            }
+            Object[] c = memos.putIfAbsent(new MemoKey(m), m);
+            return c == null ? m : c;
         }
 
         Frame frame(Frame f) {
@@ -881,6 +992,30 @@ public final class PhysMem implements PhysReader {
             @Override
             public int hashCode() {
                 return Long.hashCode(f.hash());
+            }
+        }
+
+        private record RunKey(Frame[] run) {
+            @Override
+            public boolean equals(Object o) {
+                return o instanceof RunKey k && Arrays.equals(k.run, run); // Frame has identity equality
+            }
+
+            @Override
+            public int hashCode() {
+                return Arrays.hashCode(run);
+            }
+        }
+
+        private record MemoKey(Object[] slot) {
+            @Override
+            public boolean equals(Object o) {
+                return o instanceof MemoKey k && k.slot[0] == slot[0] && Arrays.equals((long[]) k.slot[1], (long[]) slot[1]);
+            }
+
+            @Override
+            public int hashCode() {
+                return 31 * System.identityHashCode(slot[0]) + Arrays.hashCode((long[]) slot[1]);
             }
         }
 
@@ -981,7 +1116,7 @@ public final class PhysMem implements PhysReader {
         Integer[] order = new Integer[n];
         long[] to = new long[n];
         for (int i = 0; i < n; i++) {
-            Frame f = frames[i];
+            Frame f = f()[i];
             FrameWords w = new FrameWords(f.words, f.taint, f.dead);
             rewrite.rewrite(numbers[i], w);
             built[i] = Arrays.equals(w.out, f.words) ? f : new Frame(w.out, f.taint, f.dead, f.domainWrote);
@@ -1018,20 +1153,20 @@ public final class PhysMem implements PhysReader {
             if (a <= b) {
                 if (!fromOther.test(a)) {
                     nn[k] = a;
-                    nf[k++] = frames[i];
+                    nf[k++] = f()[i];
                 }
                 i++;
                 if (a == b) {
                     if (fromOther.test(b)) {
                         nn[k] = b;
-                        nf[k++] = other.frames[j];
+                        nf[k++] = other.f()[j];
                     }
                     j++;
                 }
             } else {
                 if (fromOther.test(b)) {
                     nn[k] = b;
-                    nf[k++] = other.frames[j];
+                    nf[k++] = other.f()[j];
                 }
                 j++;
             }
@@ -1408,7 +1543,7 @@ public final class PhysMem implements PhysReader {
                 sameNumbers = base.index.of(touchedNumbers[t]) >= 0;
             }
             if (sameNumbers) {
-                Frame[] fs = base.frames.clone();
+                Frame[] fs = base.f().clone();
                 int[] changed = new int[touched];
                 for (int t = 0; t < touched; t++) {
                     changed[t] = base.index.of(touchedNumbers[t]);
@@ -1442,7 +1577,7 @@ public final class PhysMem implements PhysReader {
                 long tn = j < touched ? touchedNumbers[order[j]] : Long.MAX_VALUE;
                 if (i < bn.length && bn[i] < tn) {
                     newNumbers[n] = bn[i];
-                    newFrames[n++] = base.frames[i++];
+                    newFrames[n++] = base.f()[i++];
                 } else {
                     if (i < bn.length && bn[i] == tn) {
                         i++;
@@ -1503,8 +1638,8 @@ public final class PhysMem implements PhysReader {
             }
             readNumber = frameNumber;
             int k = base.index.of(frameNumber);
-            readWords = k >= 0 ? base.frames[k].words : null;
-            readDead = k >= 0 ? base.frames[k].dead : null;
+            readWords = k >= 0 ? base.f()[k].words : null;
+            readDead = k >= 0 ? base.f()[k].dead : null;
             return readWords;
         }
 
@@ -1517,7 +1652,7 @@ public final class PhysMem implements PhysReader {
                 return touchedFrames[i].dead;
             }
             int k = base.index.of(frameNumber);
-            return k >= 0 ? base.frames[k].dead : null;
+            return k >= 0 ? base.f()[k].dead : null;
         }
 
         private long[] viewTaint(long frameNumber) {
@@ -1529,7 +1664,7 @@ public final class PhysMem implements PhysReader {
                 return touchedFrames[i].taint;
             }
             int k = base.index.of(frameNumber);
-            return k >= 0 ? base.frames[k].taint : null;
+            return k >= 0 ? base.f()[k].taint : null;
         }
 
         private Touched own(long frameNumber) {
@@ -1543,7 +1678,7 @@ public final class PhysMem implements PhysReader {
                 return last;
             }
             int k = base.index.of(frameNumber);
-            Frame old = k >= 0 ? base.frames[k] : null;
+            Frame old = k >= 0 ? base.f()[k] : null;
             Touched copy = old == null ? new Touched(new long[WORDS], null, null, false)
                     : new Touched(old.words.clone(), old.taint == null ? null : old.taint.clone(),
                     old.dead == null ? null : old.dead.clone(), old.domainWrote);

@@ -73,6 +73,54 @@ class PhysMemInternTest {
             base = r.nextBoolean() ? i : m;
         }
     }
+    /**
+     * Memories of many frames: interned ones are packed in runs of frames that the memories of one
+     * generation share, and read, hash, compare and edit exactly as the originals, also when they
+     * are edited further and interned again.
+     */
+    @ParameterizedTest
+    @ValueSource(longs = {6, 7, 8})
+    void packedMemoriesOfManyFramesBehaveAsTheOriginals(long seed) {
+        Random r = new Random(seed);
+        PhysMem.Interner in = new PhysMem.Interner();
+        PhysMem.Editor init = PhysMem.empty(46).edit();
+        for (int frame = 1; frame <= 40; frame++) {
+            init.write(frame * 0x1000L, 8, frame);
+        }
+        PhysMem base = init.freeze();
+        PhysMem previous = base.interned(in);
+        for (int round = 0; round < 30; round++) {
+            PhysMem.Editor e = base.edit();
+            long hpa = (1 + r.nextInt(r.nextInt(8) == 0 ? 44 : 40)) * 0x1000L + 8L * r.nextInt(512);
+            e.write(hpa, 8, r.nextInt(3), r.nextInt(5) == 0);
+            PhysMem m = e.freeze();
+            PhysMem i = m.interned(in);
+            assertEquals(m, i);
+            assertEquals(i, m);
+            assertEquals(m.hashCode(), i.hashCode());
+            assertEquals(m.contentHash(seed), i.contentHash(seed));
+            assertEquals(m.frameCount(), i.frameCount());
+            for (long a = 0x1000; a <= 44 * 0x1000L; a += 0x1000) {
+                assertEquals(m.isAllocated(a >>> 12), i.isAllocated(a >>> 12));
+                if (m.isAllocated(a >>> 12)) {
+                    for (long w = a; w < a + 0x1000; w += 8) {
+                        assertEquals(m.read(w, 8), i.read(w, 8));
+                        assertEquals(m.isTainted(w, 8), i.isTainted(w, 8));
+                    }
+                }
+            }
+            if (m.frameCount() == previous.frameCount()) {
+                int shared = 0;
+                for (int k = 0; k < i.packedRuns(); k++) {
+                    shared += i.packedRun(k) == previous.packedRun(k) ? 1 : 0;
+                }
+                assertTrue(shared >= i.packedRuns() - 1, "a memory one write away shares every other run");
+            }
+            previous = i;
+            base = r.nextBoolean() ? i : m;
+        }
+    }
+
     /** A value {@link PhysMem#memo} derived from a memory's contents stays with its interned copy. */
     @Test
     void anInternedCopyKeepsTheMemo() {
