@@ -8,6 +8,7 @@ import java.util.Locale;
 import java.time.Duration;
 import org.lvdcheck.checker.explore.ExplorationResult;
 import org.lvdcheck.checker.explore.Explorer;
+import org.lvdcheck.checker.explore.HeapGauge;
 import org.lvdcheck.checker.model.CheckState;
 import org.lvdcheck.checker.model.LvdTransitionSystem;
 import org.lvdcheck.checker.model.StateProfile;
@@ -204,6 +205,12 @@ public final class CheckCommand implements Callable<Integer> {
         List<CheckReport.Written> traces = CheckReport.writeTraces(explorer, result, sys, loaded, fpSeed, traceDir);
         CheckReport report = new CheckReport(loaded, sys, result, checked, notChecked, traces, explorer.seenSetBytes());
         report.print(out);
+        if (result.incompleteReason() == org.lvdcheck.checker.explore.Inconclusive.MEMORY_BOUND) {
+            out.println("note: the search stopped with the heap's old generation " + Math.round(HeapGauge.FULL * 100)
+                    + "% full after a full collection (" + HeapGauge.OLD_GENERATION.poolName() + ", max "
+                    + Runtime.getRuntime().maxMemory() / (1 << 20) + " MiB); give the JVM more heap "
+                    + "(LVDCHECK_JAVA_OPTS=\"-Xss16m -XX:+UseParallelGC -Xmx...\") or bound the run (--max-states, --max-depth)");
+        }
         if (profile != null) {
             CheckReport.printProfile(out, profile);
         }

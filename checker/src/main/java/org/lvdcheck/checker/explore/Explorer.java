@@ -6,6 +6,7 @@ import java.util.Collections;
 import java.util.LinkedHashSet;
 import java.util.Objects;
 import java.util.Set;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 
@@ -132,11 +133,14 @@ public final class Explorer<S> {
      *        reachability (docs/MODEL.md "Partial-order reduction", C3): a reduced state none of
      *        whose successors is one level deeper is expanded fully only if, once the search ends,
      *        no successor reaches a state that explores the agents it left out
+     * @param memoryExhausted whether the heap is so full that the search should stop, inconclusive
+     *        ({@link Inconclusive#MEMORY_BOUND}), before the collector spends the run or the JVM fails;
+     *        polled about once a second of {@code clock}
      */
     public record Options(Strategy strategy, int workers, long seed, long fpSeed, long maxStates, int maxDepth,
             Duration timeLimit, boolean exact, boolean stopAtFirst, boolean reduction, Set<String> properties,
             Consumer<Progress> progress, Duration progressInterval, LongSupplier clock, long maxWalks,
-            int deadlocksKept, boolean sleepSets, boolean reachProviso) {
+            int deadlocksKept, boolean sleepSets, boolean reachProviso, BooleanSupplier memoryExhausted) {
         public Options {
             Objects.requireNonNull(strategy, "strategy");
             require(workers >= 1, "workers must be at least 1: " + workers);
@@ -148,6 +152,7 @@ public final class Explorer<S> {
             Objects.requireNonNull(clock, "clock");
             require(maxWalks >= 1, "maxWalks must be at least 1: " + maxWalks);
             require(deadlocksKept >= 0, "deadlocksKept must not be negative: " + deadlocksKept);
+            Objects.requireNonNull(memoryExhausted, "memoryExhausted");
         }
 
         /** Whether a run with these options ends: a simulation needs a time, state or walk bound. */
@@ -166,62 +171,73 @@ public final class Explorer<S> {
         public static Options defaults() {
             return new Options(Strategy.BFS, Runtime.getRuntime().availableProcessors(), 0, 0, Long.MAX_VALUE,
                     Integer.MAX_VALUE, null, false, false, true, Set.of(), null, Duration.ofSeconds(5),
-                    System::nanoTime, Long.MAX_VALUE, 10, true, true);
+                    System::nanoTime, Long.MAX_VALUE, 10, true, true, HeapGauge.OLD_GENERATION::exhausted);
         }
 
         public Options withStrategy(Strategy value) {
             return new Options(value, workers, seed, fpSeed, maxStates, maxDepth, timeLimit, exact, stopAtFirst,
-                    reduction, properties, progress, progressInterval, clock, maxWalks, deadlocksKept, sleepSets, reachProviso);
+                    reduction, properties, progress, progressInterval, clock, maxWalks, deadlocksKept, sleepSets, reachProviso,
+                    memoryExhausted);
         }
 
         public Options withWorkers(int value) {
             return new Options(strategy, value, seed, fpSeed, maxStates, maxDepth, timeLimit, exact, stopAtFirst,
-                    reduction, properties, progress, progressInterval, clock, maxWalks, deadlocksKept, sleepSets, reachProviso);
+                    reduction, properties, progress, progressInterval, clock, maxWalks, deadlocksKept, sleepSets, reachProviso,
+                    memoryExhausted);
         }
 
         public Options withSeed(long value) {
             return new Options(strategy, workers, value, fpSeed, maxStates, maxDepth, timeLimit, exact, stopAtFirst,
-                    reduction, properties, progress, progressInterval, clock, maxWalks, deadlocksKept, sleepSets, reachProviso);
+                    reduction, properties, progress, progressInterval, clock, maxWalks, deadlocksKept, sleepSets, reachProviso,
+                    memoryExhausted);
         }
 
         public Options withFpSeed(long value) {
             return new Options(strategy, workers, seed, value, maxStates, maxDepth, timeLimit, exact, stopAtFirst,
-                    reduction, properties, progress, progressInterval, clock, maxWalks, deadlocksKept, sleepSets, reachProviso);
+                    reduction, properties, progress, progressInterval, clock, maxWalks, deadlocksKept, sleepSets, reachProviso,
+                    memoryExhausted);
         }
 
         public Options withMaxStates(long value) {
             return new Options(strategy, workers, seed, fpSeed, value, maxDepth, timeLimit, exact, stopAtFirst,
-                    reduction, properties, progress, progressInterval, clock, maxWalks, deadlocksKept, sleepSets, reachProviso);
+                    reduction, properties, progress, progressInterval, clock, maxWalks, deadlocksKept, sleepSets, reachProviso,
+                    memoryExhausted);
         }
 
         public Options withMaxDepth(int value) {
             return new Options(strategy, workers, seed, fpSeed, maxStates, value, timeLimit, exact, stopAtFirst,
-                    reduction, properties, progress, progressInterval, clock, maxWalks, deadlocksKept, sleepSets, reachProviso);
+                    reduction, properties, progress, progressInterval, clock, maxWalks, deadlocksKept, sleepSets, reachProviso,
+                    memoryExhausted);
         }
 
         public Options withTimeLimit(Duration value) {
             return new Options(strategy, workers, seed, fpSeed, maxStates, maxDepth, value, exact, stopAtFirst,
-                    reduction, properties, progress, progressInterval, clock, maxWalks, deadlocksKept, sleepSets, reachProviso);
+                    reduction, properties, progress, progressInterval, clock, maxWalks, deadlocksKept, sleepSets, reachProviso,
+                    memoryExhausted);
         }
 
         public Options withExact(boolean value) {
             return new Options(strategy, workers, seed, fpSeed, maxStates, maxDepth, timeLimit, value, stopAtFirst,
-                    reduction, properties, progress, progressInterval, clock, maxWalks, deadlocksKept, sleepSets, reachProviso);
+                    reduction, properties, progress, progressInterval, clock, maxWalks, deadlocksKept, sleepSets, reachProviso,
+                    memoryExhausted);
         }
 
         public Options withStopAtFirst(boolean value) {
             return new Options(strategy, workers, seed, fpSeed, maxStates, maxDepth, timeLimit, exact, value,
-                    reduction, properties, progress, progressInterval, clock, maxWalks, deadlocksKept, sleepSets, reachProviso);
+                    reduction, properties, progress, progressInterval, clock, maxWalks, deadlocksKept, sleepSets, reachProviso,
+                    memoryExhausted);
         }
 
         public Options withReduction(boolean value) {
             return new Options(strategy, workers, seed, fpSeed, maxStates, maxDepth, timeLimit, exact, stopAtFirst,
-                    value, properties, progress, progressInterval, clock, maxWalks, deadlocksKept, sleepSets, reachProviso);
+                    value, properties, progress, progressInterval, clock, maxWalks, deadlocksKept, sleepSets, reachProviso,
+                    memoryExhausted);
         }
 
         public Options withProperties(Set<String> value) {
             return new Options(strategy, workers, seed, fpSeed, maxStates, maxDepth, timeLimit, exact, stopAtFirst,
-                    reduction, value, progress, progressInterval, clock, maxWalks, deadlocksKept, sleepSets, reachProviso);
+                    reduction, value, progress, progressInterval, clock, maxWalks, deadlocksKept, sleepSets, reachProviso,
+                    memoryExhausted);
         }
 
         /** The properties to check, in the order the verdicts list them. */
@@ -231,32 +247,45 @@ public final class Explorer<S> {
 
         public Options withProgress(Consumer<Progress> value, Duration interval) {
             return new Options(strategy, workers, seed, fpSeed, maxStates, maxDepth, timeLimit, exact, stopAtFirst,
-                    reduction, properties, value, interval, clock, maxWalks, deadlocksKept, sleepSets, reachProviso);
+                    reduction, properties, value, interval, clock, maxWalks, deadlocksKept, sleepSets, reachProviso,
+                    memoryExhausted);
         }
 
         public Options withClock(LongSupplier value) {
             return new Options(strategy, workers, seed, fpSeed, maxStates, maxDepth, timeLimit, exact, stopAtFirst,
-                    reduction, properties, progress, progressInterval, value, maxWalks, deadlocksKept, sleepSets, reachProviso);
+                    reduction, properties, progress, progressInterval, value, maxWalks, deadlocksKept, sleepSets, reachProviso,
+                    memoryExhausted);
         }
 
         public Options withMaxWalks(long value) {
             return new Options(strategy, workers, seed, fpSeed, maxStates, maxDepth, timeLimit, exact, stopAtFirst,
-                    reduction, properties, progress, progressInterval, clock, value, deadlocksKept, sleepSets, reachProviso);
+                    reduction, properties, progress, progressInterval, clock, value, deadlocksKept, sleepSets, reachProviso,
+                    memoryExhausted);
         }
 
         public Options withSleepSets(boolean value) {
             return new Options(strategy, workers, seed, fpSeed, maxStates, maxDepth, timeLimit, exact, stopAtFirst,
-                    reduction, properties, progress, progressInterval, clock, maxWalks, deadlocksKept, value, reachProviso);
+                    reduction, properties, progress, progressInterval, clock, maxWalks, deadlocksKept, value, reachProviso,
+                    memoryExhausted);
         }
 
         public Options withReachProviso(boolean value) {
             return new Options(strategy, workers, seed, fpSeed, maxStates, maxDepth, timeLimit, exact, stopAtFirst,
-                    reduction, properties, progress, progressInterval, clock, maxWalks, deadlocksKept, sleepSets, value);
+                    reduction, properties, progress, progressInterval, clock, maxWalks, deadlocksKept, sleepSets, value,
+                    memoryExhausted);
+        }
+
+        /** How the search tells that the heap is exhausted (polled about once a second; see {@link HeapGauge}). */
+        public Options withMemoryExhausted(BooleanSupplier value) {
+            return new Options(strategy, workers, seed, fpSeed, maxStates, maxDepth, timeLimit, exact, stopAtFirst,
+                    reduction, properties, progress, progressInterval, clock, maxWalks, deadlocksKept, sleepSets, reachProviso,
+                    value);
         }
 
         public Options withDeadlocksKept(int value) {
             return new Options(strategy, workers, seed, fpSeed, maxStates, maxDepth, timeLimit, exact, stopAtFirst,
-                    reduction, properties, progress, progressInterval, clock, maxWalks, value, sleepSets, reachProviso);
+                    reduction, properties, progress, progressInterval, clock, maxWalks, value, sleepSets, reachProviso,
+                    memoryExhausted);
         }
     }
 }

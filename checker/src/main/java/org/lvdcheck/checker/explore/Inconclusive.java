@@ -9,6 +9,8 @@ public enum Inconclusive {
     STATE_BOUND("bound: max-states"),
     /** A state at {@code --max-depth} was left unexpanded. */
     DEPTH_BOUND("bound: max-depth"),
+    /** The heap was nearly full after a full collection ({@link HeapGauge}): the search stopped while it could still report. */
+    MEMORY_BOUND("bound: memory"),
     /** {@code --time-limit} reached. */
     TIME_BOUND("bound: time-limit"),
     /** The exploring thread was interrupted. */

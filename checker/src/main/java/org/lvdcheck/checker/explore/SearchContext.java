@@ -74,6 +74,7 @@ final class SearchContext<S> {
         this.initialStates = List.copyOf(system.initialStates());
         this.stateLimit = Math.min(options.maxStates(), FingerprintStore.MAX_STATES);
         this.startNanos = options.clock().getAsLong();
+        this.lastMemoryCheckNanos = startNanos;
         this.lastProgressNanos = startNanos;
     }
 
@@ -589,7 +590,11 @@ final class SearchContext<S> {
         return stopped;
     }
 
-    /** Checks the time limit and interruption, and sends progress when it is due. */
+    /** How often {@link #checkpoint} asks whether the heap is exhausted. */
+    private static final long MEMORY_CHECK_NANOS = 1_000_000_000L;
+    private long lastMemoryCheckNanos;
+
+    /** Checks the time limit, interruption and the heap, and sends progress when it is due. */
     void checkpoint(long queue, int currentDepth) {
         long now = options.clock().getAsLong();
         if (options.timeLimit() != null && now - startNanos >= options.timeLimit().toNanos()) {
@@ -597,6 +602,12 @@ final class SearchContext<S> {
         }
         if (Thread.currentThread().isInterrupted()) {
             stop(Inconclusive.INTERRUPTED);
+        }
+        if (now - lastMemoryCheckNanos >= MEMORY_CHECK_NANOS) {
+            lastMemoryCheckNanos = now;
+            if (options.memoryExhausted().getAsBoolean()) {
+                stop(Inconclusive.MEMORY_BOUND);
+            }
         }
         if (options.progress() != null && now - lastProgressNanos >= options.progressInterval().toNanos()) {
             lastProgressNanos = now;

@@ -1217,8 +1217,9 @@ public final class LvdTransitionSystem implements TransitionSystem<CheckState> {
     }
 
     /**
-     * {@code s} with its memory's frames and frame set shared with the other states kept in this
-     * generation ({@link PhysMem#interned}): equal contents, less heap per state waiting in a
+     * {@code s} with its memory packed and its frames, runs of frames and frame set shared with the
+     * other states kept in this generation ({@link PhysMem#interned}), and its CPU states, threads and
+     * ghost replaced by equal ones kept before: equal contents, less heap per state waiting in a
      * breadth-first level.
      */
     @Override

@@ -75,6 +75,44 @@ class BoundsTest {
         assertTrue(result.stats().distinctStates() < N * N);
     }
 
+    /** An exhausted heap stops every strategy with what it has explored, nothing holding. */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.EnumSource(value = Strategy.class, names = {"BFS", "DFS"})
+    void anExhaustedHeapStopsTheSearchInconclusive(Strategy strategy) {
+        long[] now = {0};
+        int[] polls = {0};
+        Explorer.Options options = grid().withStrategy(strategy).withClock(() -> now[0] += 400_000_000L)
+                .withMemoryExhausted(() -> ++polls[0] >= 3);
+        int n = 200; // the depth-first search looks at its bounds every thousand or so states
+        ExplorationResult result = new Explorer<>(new GridSystem(n), options).run();
+        assertNothingHolds(result, Inconclusive.MEMORY_BOUND);
+        assertEquals(3, polls[0], "polled about once a second of the clock, until exhausted");
+        assertTrue(result.stats().distinctStates() < n * n);
+    }
+
+    @Test
+    void aHeapThatNeverFillsIsPolledAndChangesNothing() {
+        long[] now = {0};
+        int[] polls = {0};
+        Explorer.Options options = grid().withClock(() -> now[0] += 400_000_000L).withMemoryExhausted(() -> {
+            polls[0]++;
+            return false;
+        });
+        ExplorationResult result = new Explorer<>(new GridSystem(N), options).run();
+        assertTrue(result.complete());
+        assertEquals(N * N, result.stats().distinctStates());
+        assertTrue(polls[0] > 0);
+    }
+
+    @Test
+    void theHeapGaugeCountsNinetyFivePercentAfterACollectionAsExhausted() {
+        assertTrue(HeapGauge.exhausted(95, 100));
+        assertFalse(HeapGauge.exhausted(94, 100));
+        assertFalse(HeapGauge.exhausted(1L << 40, -1), "a pool without a maximum never fills");
+        assertTrue(HeapGauge.OLD_GENERATION.poolName() != null, "this JVM's collector names an old generation");
+        assertFalse(HeapGauge.OLD_GENERATION.exhausted(), "a test JVM's heap is far from full");
+    }
+
     @Test
     void violationsFoundBeforeABoundStillCount() {
         ExplorationResult result = new Explorer<>(new GridSystem(N, 3, true), grid().withMaxStates(100)).run();
