@@ -39,6 +39,8 @@ final class BreadthFirstSearch<S> {
     static final int CHUNK = 64;
     /** Chunks per worker in one batch: enough to balance the load, few enough to bound memory. */
     static final int CHUNKS_PER_WORKER = 16;
+    /** Merged states between two looks at the bounds (time, heap) within a batch. */
+    private static final int CHECK_EVERY = 256;
 
     private final SearchContext<S> ctx;
     private final int workers;
@@ -255,6 +257,10 @@ final class BreadthFirstSearch<S> {
                 for (int i = from; i < to && !ctx.stopped(); i++) {
                     merge.accept(i, prepared.get(i - from));
                     level.drop(i);
+                    if ((i - from) % CHECK_EVERY == CHECK_EVERY - 1) {
+                        // Within a batch too: a batch of a run short of heap can take minutes.
+                        ctx.checkpoint(n - i + (next == null ? 0 : next.size()), depth);
+                    }
                 }
                 ctx.checkpoint(n - to + (next == null ? 0 : next.size()), depth);
             }
@@ -307,7 +313,7 @@ final class BreadthFirstSearch<S> {
 
     private List<Successors<S>> prepareRange(Level<S> level, int from, int to) {
         List<Successors<S>> out = new ArrayList<>(to - from);
-        for (int i = from; i < to; i++) {
+        for (int i = from; i < to && !ctx.stopped(); i++) { // a stopped search uses none of them
             if (level.isRevisit(i)) {
                 Revisit<S> r = level.revisits.get(i - level.states.size());
                 out.add(ctx.prepare(r.state(), r.sleep(), r.woken()));

@@ -51,6 +51,15 @@ public final class HeapGauge {
         return after != null && exhausted(after.getUsed(), after.getMax());
     }
 
+    /** The share of the old generation's maximum in use now, garbage included (0 when unknown). */
+    public double usedShare() {
+        if (pool == null) {
+            return 0;
+        }
+        MemoryUsage now = pool.getUsage();
+        return now == null || now.getMax() <= 0 ? 0 : (double) now.getUsed() / now.getMax();
+    }
+
     /** Whether {@code used} bytes of a pool of at most {@code max} (-1: undefined) count as exhausted. */
     static boolean exhausted(long used, long max) {
         return max > 0 && used >= FULL * max;

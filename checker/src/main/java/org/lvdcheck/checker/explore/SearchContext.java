@@ -54,7 +54,7 @@ final class SearchContext<S> {
     private long cutStates;
     private int depth;
     private Inconclusive incompleteReason;
-    private boolean stopped;
+    private volatile boolean stopped;
     /** Where states reached again with agents woken go; null: no sleep sets (depth-first, or turned off). */
     private Woken<S> woken;
     private long revisits;

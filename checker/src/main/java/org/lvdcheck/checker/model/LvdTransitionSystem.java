@@ -1035,6 +1035,7 @@ public final class LvdTransitionSystem implements TransitionSystem<CheckState> {
      */
     @Override
     public Expansion<CheckState> expand(CheckState s, boolean reduced, int asleep) {
+        s = unpacked(s);
         StateProfile p = profile;
         if (p != null && (reduced || !reduction)) {
             p.record(s);
@@ -1217,26 +1218,74 @@ public final class LvdTransitionSystem implements TransitionSystem<CheckState> {
     }
 
     /**
-     * {@code s} with its memory packed and its frames, runs of frames and frame set shared with the
-     * other states kept in this generation ({@link PhysMem#interned}), and its CPU states, threads and
-     * ghost replaced by equal ones kept before: equal contents, less heap per state waiting in a
+     * {@code s} with its memory's frames and frame set shared with the other states kept in this
+     * generation ({@link PhysMem#interned}); when the heap is tight ({@link #tight}) also its memory
+     * packed in shared runs of frames ({@link PhysMem#packed}) and its CPU states, threads and ghost
+     * replaced by equal ones kept before: equal contents, less heap per state waiting in a
      * breadth-first level.
      */
     @Override
     public CheckState compact(CheckState s) {
         MachineState ms = s.machine();
         PhysMem m = ms.mem();
-        PhysMem c = m.interned(interner);
-        List<CpuState> cs = canonical(ms.cpus(), cpuPool);
-        List<ThreadState> ts = canonical(ms.threads(), threadPool);
         CheckState out = s;
-        if (c != m || cs != ms.cpus() || ts != ms.threads()) {
-            out = out.withMachine(new MachineState(c, cs, ts, ms.killedDomains(), ms.killIpis()));
+        if (!tight()) {
+            PhysMem c = m.interned(interner);
+            out = c == m ? s : s.withMachine(ms.withMem(c));
+        } else {
+            PhysMem c = m.packed(interner);
+            List<CpuState> cs = canonical(ms.cpus(), cpuPool);
+            List<ThreadState> ts = canonical(ms.threads(), threadPool);
+            if (c != m || cs != ms.cpus() || ts != ms.threads()) {
+                out = out.withMachine(new MachineState(c, cs, ts, ms.killedDomains(), ms.killIpis()));
+            }
+            out = out.withCrossing(ghostPool.computeIfAbsent(s.crossing(), g -> g));
         }
-        out = out.withCrossing(ghostPool.computeIfAbsent(s.crossing(), g -> g));
         CheckState.Image img = s.image();
         if (img != null) {
             CheckState is = compact(img.state());
+            out = is == img.state() ? out : out.withImage(new CheckState.Image(img.cpu(), is, img.words()));
+        }
+        return out;
+    }
+
+    /**
+     * Whether {@link #compact} packs memories and shares CPU states, threads and ghosts too: the
+     * heap's old generation is at least 40% full
+     * ({@link org.lvdcheck.checker.explore.HeapGauge#usedShare}, asked every {@link #TIGHT_EVERY}
+     * compactions), or {@link #packKeptStates} says so. Packing costs the merge
+     * time and saves the heap (docs/PERFORMANCE.md, session 35); a kept state is equal to the state
+     * either way, so the choice changes no count, verdict or trace.
+     */
+    private boolean tight() {
+        Boolean forced = packKeptStates;
+        if (forced != null) {
+            return forced;
+        }
+        if (compactions++ % TIGHT_EVERY == 0) {
+            tight = org.lvdcheck.checker.explore.HeapGauge.OLD_GENERATION.usedShare() >= 0.4;
+        }
+        return tight;
+    }
+
+    private static final int TIGHT_EVERY = 1 << 12;
+    private long compactions;
+    private boolean tight;
+    private volatile Boolean packKeptStates;
+
+    /** Packs every kept state ({@code true}), none ({@code false}) or as the heap fills ({@code null}, the default). */
+    public void packKeptStates(Boolean value) {
+        packKeptStates = value;
+    }
+
+    /** {@code s} with its memory, and its image's, not packed ({@link PhysMem#unpacked}): what its steps read. */
+    private static CheckState unpacked(CheckState s) {
+        PhysMem m = s.machine().mem();
+        PhysMem u = m.unpacked();
+        CheckState out = u == m ? s : s.withMachine(s.machine().withMem(u));
+        CheckState.Image img = s.image();
+        if (img != null) {
+            CheckState is = unpacked(img.state());
             out = is == img.state() ? out : out.withImage(new CheckState.Image(img.cpu(), is, img.words()));
         }
         return out;

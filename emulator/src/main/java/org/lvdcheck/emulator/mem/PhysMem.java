@@ -59,7 +59,7 @@ public final class PhysMem implements PhysReader {
     private final int maxPhysAddrBits;
     /** Sorted frame numbers, parallel to {@link #frames}. */
     private final long[] numbers;
-    /** The frames, parallel to {@link #numbers}; null in a packed memory ({@link #interned}, {@link #f()}). */
+    /** The frames, parallel to {@link #numbers}; null in a packed memory ({@link #packed}, {@link #f()}). */
     private final Frame[] frames;
     /** A packed memory's frames, built from {@link #chunks} on first use ({@link #f()}). */
     private volatile Frame[] unpacked;
@@ -828,12 +828,23 @@ public final class PhysMem implements PhysReader {
      * frame set by the canonical one of the same numbers, in {@code in}: the same memory (equal in
      * everything a reader or a hash sees) holding less. The explorer interns the states it keeps
      * for later (a breadth-first level holds hundreds of thousands, most of whose frames have
-     * contents another state's frame has too). The result is packed: its frames are kept in runs
-     * of {@link #CHUNK} that the memories interned in the same generation share, so a kept memory
-     * costs a few references instead of one per frame, and it builds its frame table again on first
-     * use. Returns this memory when it is packed in this generation already.
+     * contents another state's frame has too). Returns this memory when nothing changes.
      */
     public PhysMem interned(Interner in) {
+        return interned(in, false);
+    }
+
+    /**
+     * {@link #interned}, and packed: its frames are kept in runs of {@link #CHUNK} that the memories
+     * packed in the same generation share, so a kept memory costs a few references instead of one per
+     * frame (it builds its frame table again on first use, or {@link #unpacked}), and its memo is
+     * shared with equal ones. Returns this memory when it is packed in this generation already.
+     */
+    public PhysMem packed(Interner in) {
+        return interned(in, true);
+    }
+
+    private PhysMem interned(Interner in, boolean pack) {
         if (chunks != null && packedEpoch == in.epoch) {
             return this;
         }
@@ -853,11 +864,26 @@ public final class PhysMem implements PhysReader {
         // canonical index means canonical numbers: most new states keep their parent's.
         Interner.FrameSet set = index.internEpoch == in.epoch ? null : in.frameSet(numbers, index);
         boolean sameSet = set == null || set.numbers() == numbers;
+        if (!pack) {
+            if (sameSet) {
+                return out == null ? this : sameHash(new PhysMem(maxPhysAddrBits, numbers, out, index, discard));
+            }
+            return sameHash(new PhysMem(maxPhysAddrBits, set.numbers(), out == null ? fs : out, set.index(), discard));
+        }
         PhysMem packed = sameHash(new PhysMem(maxPhysAddrBits, sameSet ? numbers : set.numbers(),
                 in.chunks(out == null ? fs : out), sameSet ? index : set.index(), discard, hasDead));
         packed.packedEpoch = in.epoch;
         packed.memo = in.memo(packed.memo);
         return packed;
+    }
+
+    /**
+     * This memory with its frame table at hand: for a packed memory ({@link #packed}) an equal
+     * memory that is not packed, with its hash and memo; this memory otherwise. Reads of a packed
+     * memory go through its runs; a memory many steps read (a state being expanded) reads faster so.
+     */
+    public PhysMem unpacked() {
+        return frames != null ? this : sameHash(new PhysMem(maxPhysAddrBits, numbers, unpack(), index, discard));
     }
 
     /** How many runs of frames this memory is packed in (0: not packed). */

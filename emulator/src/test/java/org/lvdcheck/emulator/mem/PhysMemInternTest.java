@@ -74,7 +74,7 @@ class PhysMemInternTest {
         }
     }
     /**
-     * Memories of many frames: interned ones are packed in runs of frames that the memories of one
+     * Memories of many frames: packed ones are kept in runs of frames that the memories of one
      * generation share, and read, hash, compare and edit exactly as the originals, also when they
      * are edited further and interned again.
      */
@@ -88,15 +88,17 @@ class PhysMemInternTest {
             init.write(frame * 0x1000L, 8, frame);
         }
         PhysMem base = init.freeze();
-        PhysMem previous = base.interned(in);
+        PhysMem previous = base.packed(in);
         for (int round = 0; round < 30; round++) {
             PhysMem.Editor e = base.edit();
             long hpa = (1 + r.nextInt(r.nextInt(8) == 0 ? 44 : 40)) * 0x1000L + 8L * r.nextInt(512);
             e.write(hpa, 8, r.nextInt(3), r.nextInt(5) == 0);
             PhysMem m = e.freeze();
-            PhysMem i = m.interned(in);
+            PhysMem i = m.packed(in);
             assertEquals(m, i);
             assertEquals(i, m);
+            assertEquals(m, i.unpacked());
+            assertEquals(m.interned(in), i);
             assertEquals(m.hashCode(), i.hashCode());
             assertEquals(m.contentHash(seed), i.contentHash(seed));
             assertEquals(m.frameCount(), i.frameCount());
