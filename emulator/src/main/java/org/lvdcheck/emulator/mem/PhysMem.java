@@ -382,11 +382,12 @@ public final class PhysMem implements PhysReader {
      */
     public <T> void forEachContentDerived(Object key, java.util.function.LongPredicate skip, ContentFunction<T> f,
             DerivedSink<T> sink) {
+        Frame[] fs = f();
         for (int i = 0; i < numbers.length; i++) {
             if (skip.test(numbers[i])) {
                 continue;
             }
-            sink.accept(numbers[i], derived(f()[i], key, f));
+            sink.accept(numbers[i], derived(fs[i], key, f));
         }
     }
 
@@ -560,7 +561,9 @@ public final class PhysMem implements PhysReader {
             int[] changed = hashChanged;
             Hash64.Seeded bc = b == null ? null : b.sumCache;
             long sum;
+            Frame[] fs = f();
             if (changed != null && b != null && b.numbers == numbers && Hash64.Seeded.holds(bc, seed)) {
+                Frame[] bs = b.f();
                 sum = bc.value();
                 for (int k = 0; k < changed.length; k++) {
                     int i = changed[k];
@@ -569,13 +572,13 @@ public final class PhysMem implements PhysReader {
                         again = changed[j] == i; // a frame changed twice on the way counts once
                     }
                     if (!again) {
-                        sum += term(seed, numbers[i], f()[i].hash()) - term(seed, numbers[i], b.f()[i].hash());
+                        sum += term(seed, numbers[i], fs[i].hash()) - term(seed, numbers[i], bs[i].hash());
                     }
                 }
             } else {
                 sum = 0;
                 for (int i = 0; i < numbers.length; i++) {
-                    sum += term(seed, numbers[i], f()[i].hash());
+                    sum += term(seed, numbers[i], fs[i].hash());
                 }
             }
             c = new Hash64.Seeded(seed, sum);
@@ -606,8 +609,10 @@ public final class PhysMem implements PhysReader {
         int[] changed = hashChanged;
         Object[] bc = b == null ? null : b.mirrorCache;
         long sum;
+        Frame[] fs = f();
         if (changed != null && b != null && b.numbers == numbers && bc != null && bc[0] == rewrite
                 && (Long) bc[1] == seed) {
+            Frame[] bs = b.f();
             sum = (Long) bc[2];
             for (int k = 0; k < changed.length; k++) {
                 int i = changed[k];
@@ -617,14 +622,14 @@ public final class PhysMem implements PhysReader {
                 }
                 if (!again) {
                     long to = frameMap.applyAsLong(numbers[i]);
-                    sum += term(seed, to, mirrorHash(f()[i], numbers[i], rewrite))
-                            - term(seed, to, mirrorHash(b.f()[i], numbers[i], rewrite));
+                    sum += term(seed, to, mirrorHash(fs[i], numbers[i], rewrite))
+                            - term(seed, to, mirrorHash(bs[i], numbers[i], rewrite));
                 }
             }
         } else {
             sum = 0;
             for (int i = 0; i < numbers.length; i++) {
-                sum += term(seed, frameMap.applyAsLong(numbers[i]), mirrorHash(f()[i], numbers[i], rewrite));
+                sum += term(seed, frameMap.applyAsLong(numbers[i]), mirrorHash(fs[i], numbers[i], rewrite));
             }
         }
         mirrorCache = new Object[] {rewrite, seed, sum};
@@ -685,23 +690,26 @@ public final class PhysMem implements PhysReader {
      */
     public List<WordChange> changesSince(PhysMem before) {
         List<WordChange> out = new java.util.ArrayList<>();
+        Frame[] fs = f();
+        Frame[] bs = before.f();
         for (int i = 0; i < numbers.length; i++) {
             int j = before.index.of(numbers[i]);
-            long[] old = j >= 0 ? before.f()[j].words : new long[WORDS];
-            long[] oldTaint = j >= 0 ? before.f()[j].taint : null;
-            if (j >= 0 && before.f()[j] == f()[i]) {
+            long[] old = j >= 0 ? bs[j].words : new long[WORDS];
+            long[] oldTaint = j >= 0 ? bs[j].taint : null;
+            if (j >= 0 && bs[j] == fs[i]) {
                 continue;
             }
-            long[] dead = f()[i].dead;
-            long[] taint = f()[i].taint;
+            long[] words = fs[i].words;
+            long[] dead = fs[i].dead;
+            long[] taint = fs[i].taint;
             for (int w = 0; w < WORDS; w++) {
                 if (dead != null && ((dead[w >>> 3] >>> ((w & 7) * 8)) & 0xFF) == 0xFF) {
                     continue; // a word the model forgot: no value to show
                 }
                 boolean wasTop = bit(oldTaint, w);
                 boolean isTop = bit(taint, w);
-                if (old[w] != f()[i].words[w] || wasTop != isTop) {
-                    out.add(new WordChange((numbers[i] << FRAME_SHIFT) + 8L * w, old[w], wasTop, f()[i].words[w],
+                if (old[w] != words[w] || wasTop != isTop) {
+                    out.add(new WordChange((numbers[i] << FRAME_SHIFT) + 8L * w, old[w], wasTop, words[w],
                             isTop));
                 }
             }
@@ -864,14 +872,13 @@ public final class PhysMem implements PhysReader {
         // canonical index means canonical numbers: most new states keep their parent's.
         Interner.FrameSet set = index.internEpoch == in.epoch ? null : in.frameSet(numbers, index);
         boolean sameSet = set == null || set.numbers() == numbers;
+        long[] nums = sameSet ? numbers : set.numbers();
+        FrameIndex idx = sameSet ? index : set.index();
+        Frame[] canon = out == null ? fs : out;
         if (!pack) {
-            if (sameSet) {
-                return out == null ? this : sameHash(new PhysMem(maxPhysAddrBits, numbers, out, index, discard));
-            }
-            return sameHash(new PhysMem(maxPhysAddrBits, set.numbers(), out == null ? fs : out, set.index(), discard));
+            return sameSet && out == null ? this : sameHash(new PhysMem(maxPhysAddrBits, nums, canon, idx, discard));
         }
-        PhysMem packed = sameHash(new PhysMem(maxPhysAddrBits, sameSet ? numbers : set.numbers(),
-                in.chunks(out == null ? fs : out), sameSet ? index : set.index(), discard, hasDead));
+        PhysMem packed = sameHash(new PhysMem(maxPhysAddrBits, nums, in.chunks(canon), idx, discard, hasDead));
         packed.packedEpoch = in.epoch;
         packed.memo = in.memo(packed.memo);
         return packed;
@@ -1141,8 +1148,9 @@ public final class PhysMem implements PhysReader {
         Frame[] built = new Frame[n];
         Integer[] order = new Integer[n];
         long[] to = new long[n];
+        Frame[] fs = f();
         for (int i = 0; i < n; i++) {
-            Frame f = f()[i];
+            Frame f = fs[i];
             FrameWords w = new FrameWords(f.words, f.taint, f.dead);
             rewrite.rewrite(numbers[i], w);
             built[i] = Arrays.equals(w.out, f.words) ? f : new Frame(w.out, f.taint, f.dead, f.domainWrote);
