@@ -143,8 +143,8 @@ public final class CheckCommand implements Callable<Integer> {
             symmetry = "none declared (a spec declares one with workload ... symmetry=cpus)";
         } else if (noSymmetry) {
             symmetry = "declared, not used (--no-symmetry)";
-        } else if (strategy != Strategy.bfs) {
-            symmetry = "declared, not used: only the breadth-first search uses it";
+        } else if (strategy == Strategy.simulate) {
+            symmetry = "declared, not used: the random simulation walks runs, it does not store orbits";
         } else if (exact) {
             symmetry = "declared, not used: --exact stores whole states";
         } else {

@@ -102,8 +102,12 @@ class CliTest {
         assertEquals(3, r.code(), r.err());
         assertTrue(r.out().contains("symmetry: a state and its mirror image, cpu0 and cpu1 swapped"), r.out());
         assertTrue(r.out().contains("distinct states up to the CPU symmetry"), r.out());
-        Run plain = run("check", "--max-depth", "20", "--quiet", "--strategy", "dfs");
-        assertTrue(plain.out().contains("symmetry: declared, not used: only the breadth-first search uses it"),
+        Run dfs = run("check", "--max-depth", "20", "--quiet", "--strategy", "dfs");
+        assertEquals(3, dfs.code(), dfs.err());
+        assertTrue(dfs.out().contains("symmetry: a state and its mirror image, cpu0 and cpu1 swapped"), dfs.out());
+        assertTrue(dfs.out().contains("distinct states up to the CPU symmetry"), dfs.out());
+        Run plain = run("check", "--max-states", "200", "--quiet", "--strategy", "simulate", "--seed", "1");
+        assertTrue(plain.out().contains("symmetry: declared, not used: the random simulation walks runs"),
                 plain.out());
         Run bench = run("bench", "--explorer", "--max-states", "500", "--runs", "1", "--workers", "1");
         assertEquals(0, bench.code(), bench.err());

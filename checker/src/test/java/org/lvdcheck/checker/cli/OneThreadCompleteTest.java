@@ -91,6 +91,32 @@ class OneThreadCompleteTest {
         assertTrue(sys.ownership().breaches().isEmpty());
     }
 
+    /**
+     * The depth-first search up to the same symmetry stores the same orbits: 836,016, every property
+     * holding and every witness but the migration reached (its own depth; docs/MODEL.md, "CPU symmetry",
+     * depth-first).
+     */
+    @Test
+    void depthFirstUpToTheCpuSymmetryStoresTheSameOrbits() throws Exception {
+        SpecLoader.Loaded base = SpecLoader.load("lvd-hardened");
+        int line = base.spec().workload().pos().line();
+        String old = base.sources().read("", "lvd-hardened.lvd").orElseThrow().text().split("\n", -1)[line - 1];
+        SpecLoader.Loaded one = SpecLoader.loadPatched("lvd-hardened", Patch.replace("lvd-hardened.lvd", line, old,
+                old.replace("threads=t0,t1 ", "threads=t0 ")), "lvd-hardened-one-thread");
+        LvdTransitionSystem sys = Replay.system(one, true);
+        assertEquals(null, sys.useCpuSymmetry());
+        ExplorationResult r = new Explorer<CheckState>(sys, Explorer.Options.defaults()
+                .withStrategy(org.lvdcheck.checker.explore.Strategy.DFS)).run();
+        assertTrue(r.complete(), String.valueOf(r.incompleteReason()));
+        assertEquals((1_672_031L + 1) / 2, r.stats().distinctStates());
+        for (Verdict v : r.verdicts()) {
+            assertEquals(Status.HOLDS, v.status(), v.property());
+        }
+        assertEquals(List.of("migration"), sys.witnesses().unreached().stream().map(x -> x.name()).toList());
+        assertTrue(sys.ownership().breaches().isEmpty());
+        assertTrue(sys.invept().unmet().isEmpty());
+    }
+
     /** The entry text's lines that ran only after the driver's jumps (92 of its 239 lines with code). */
     static final List<Integer> ENTRY_DRIVER_ONLY = List.of(30, 128, 135, 139, 140, 141, 142, 143, 184, 199, 200, 201,
             202, 209, 210, 235, 242, 243, 245, 258, 266, 268, 270, 272, 274, 276, 277, 279, 281, 282, 284, 286, 296, 299,

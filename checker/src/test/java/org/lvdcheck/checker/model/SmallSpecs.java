@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Optional;
 import org.lvdcheck.checker.explore.ExplorationResult;
 import org.lvdcheck.checker.explore.Explorer;
+import org.lvdcheck.checker.explore.Strategy;
 import org.lvdcheck.checker.trace.Replay;
 import org.lvdcheck.properties.PropertyId;
 import org.lvdcheck.spec.InputError;
@@ -139,6 +140,12 @@ final class SmallSpecs {
     /** As above; with {@code symmetry} a state and its mirror image under the CPU symmetry are one state (the spec must have one). */
     static Explored explore(SpecLoader.Loaded loaded, boolean reduction, boolean exact, int workers,
                             List<String> properties, boolean symmetry) throws InputError {
+        return explore(loaded, reduction, exact, workers, properties, symmetry, Strategy.BFS);
+    }
+
+    /** As above, with the search strategy given ({@code --strategy}; simulation is not a complete search). */
+    static Explored explore(SpecLoader.Loaded loaded, boolean reduction, boolean exact, int workers,
+                            List<String> properties, boolean symmetry, Strategy strategy) throws InputError {
         LvdTransitionSystem sys = system(loaded, reduction);
         if (symmetry) {
             String none = sys.useCpuSymmetry();
@@ -147,7 +154,7 @@ final class SmallSpecs {
             }
         }
         Explorer.Options options = Explorer.Options.defaults().withReduction(reduction).withExact(exact)
-                .withWorkers(workers).withProperties(properties.toArray(String[]::new));
+                .withWorkers(workers).withProperties(properties.toArray(String[]::new)).withStrategy(strategy);
         Explorer<CheckState> explorer = new Explorer<>(sys, options);
         ExplorationResult result = explorer.run().withCutSensitive(p -> true);
         return new Explored(explorer, result);

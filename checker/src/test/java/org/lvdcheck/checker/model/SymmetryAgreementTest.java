@@ -10,6 +10,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.lvdcheck.checker.explore.Status;
+import org.lvdcheck.checker.explore.Strategy;
 import org.lvdcheck.spec.InputError;
 import org.lvdcheck.spec.lvd.SpecLoader;
 
@@ -81,14 +82,47 @@ class SymmetryAgreementTest {
         }
     }
 
+    /**
+     * The depth-first search with the symmetry: the same verdicts as without it and as the unreduced
+     * breadth-first search, each counterexample a run of the machine that re-executes to its violation
+     * (depth-first ones need not be shortest), and where everything holds fewer states stored.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("cases")
+    void depthFirstWithAndWithoutTheSymmetryAgree(Case c) throws Exception {
+        SpecLoader.Loaded spec = SmallSpecs.load("mini.lvd", c.text());
+        List<String> props = List.copyOf(c.expected().keySet());
+        SmallSpecs.Explored sym = run(c, spec, true, 1, props, true, Strategy.DFS);
+        SmallSpecs.Explored plain = run(c, spec, true, 1, props, false, Strategy.DFS);
+        SmallSpecs.Explored unreduced = run(c, spec, false, 1, props, false, Strategy.BFS);
+        for (SmallSpecs.Explored e : List.of(sym, plain)) {
+            for (var v : e.result().verdicts()) {
+                if (v.status() == Status.VIOLATED) {
+                    var trace = e.explorer().trace(e.result().counterexample(v.property()).orElseThrow());
+                    assertTrue(trace.actionIndices().size() >= unreduced.trace(v.property()).size(),
+                            v.property() + ": no depth-first trace is shorter than the shortest");
+                }
+            }
+        }
+        if (c.expected().containsValue(Status.HOLDS)) {
+            long with = sym.result().stats().distinctStates(), without = plain.result().stats().distinctStates();
+            assertTrue(with < without && 2 * with >= without / 2, "depth-first with the symmetry " + with + ", without " + without);
+        }
+    }
+
     private static SmallSpecs.Explored run(Case c, SpecLoader.Loaded spec, boolean reduction, int workers,
                                            List<String> props, boolean symmetry) throws InputError {
-        SmallSpecs.Explored e = SmallSpecs.explore(spec, reduction, false, workers, props, symmetry);
+        return run(c, spec, reduction, workers, props, symmetry, Strategy.BFS);
+    }
+
+    private static SmallSpecs.Explored run(Case c, SpecLoader.Loaded spec, boolean reduction, int workers,
+                                           List<String> props, boolean symmetry, Strategy strategy) throws InputError {
+        SmallSpecs.Explored e = SmallSpecs.explore(spec, reduction, false, workers, props, symmetry, strategy);
         boolean stoppedAtViolations = c.expected().values().stream().allMatch(s -> s == Status.VIOLATED);
         assertTrue(e.result().complete() || stoppedAtViolations, c + ": incomplete, " + e.result().incompleteReason());
         Map<String, Status> got = new TreeMap<>();
         e.result().verdicts().forEach(v -> got.put(v.property(), v.status()));
-        assertEquals(new TreeMap<>(c.expected()), got, c + (symmetry ? " with" : " without") + " the symmetry");
+        assertEquals(new TreeMap<>(c.expected()), got, c + ", " + strategy + (symmetry ? " with" : " without") + " the symmetry");
         return e;
     }
 }
