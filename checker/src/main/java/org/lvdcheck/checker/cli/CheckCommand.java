@@ -91,12 +91,13 @@ public final class CheckCommand implements Callable<Integer> {
     boolean noSleepSets;
 
     /** How the cycle proviso of the partial-order reduction is judged. */
-    enum Proviso { reach, level }
+    enum Proviso { reach, stack, level }
 
-    @Option(names = "--proviso", paramLabel = "P", defaultValue = "reach", description = "The cycle proviso of the "
-            + "reduced breadth-first search: reach (a reduced state whose successors are all shallower is expanded "
-            + "fully only if none reaches an expansion of what it left out, judged when the search ends) or level "
-            + "(expanded fully at once). Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--proviso", paramLabel = "P", description = "The cycle proviso of the partial-order reduction. "
+            + "Breadth-first: reach (default: a reduced state whose successors are all shallower is expanded fully "
+            + "only if none reaches an expansion of what it left out, judged when the search ends) or level (expanded "
+            + "fully at once). Depth-first: stack (default: a reduced state is expanded fully when a successor is on "
+            + "the search's path) or level (when no successor is new).")
     Proviso proviso;
 
     @Option(names = "--state-profile", description = "After the run, print where the expanded states are: the "
@@ -242,6 +243,15 @@ public final class CheckCommand implements Callable<Integer> {
         if (strategy == Strategy.simulate && limit == 0 && maxStates == null) {
             throw new UsageError("--strategy simulate needs --time-limit or --max-states");
         }
+        Proviso p = proviso != null ? proviso : strategy == Strategy.dfs ? Proviso.stack : Proviso.reach;
+        if (p == Proviso.stack && strategy != Strategy.dfs) {
+            throw new UsageError("--proviso stack is the depth-first search's (--strategy dfs); the breadth-first "
+                    + "search judges the proviso by reach or level");
+        }
+        if (p == Proviso.reach && strategy == Strategy.dfs) {
+            throw new UsageError("--proviso reach is the breadth-first search's; the depth-first search judges the "
+                    + "proviso by stack or level");
+        }
         Explorer.Options o = Explorer.Options.defaults()
                 .withStrategy(switch (strategy) {
                     case bfs -> org.lvdcheck.checker.explore.Strategy.BFS;
@@ -250,7 +260,7 @@ public final class CheckCommand implements Callable<Integer> {
                 })
                 .withSeed(seed).withFpSeed(fpSeed).withExact(exact).withStopAtFirst(stopAtFirst)
                 .withReduction(!noReduction).withSleepSets(!noSleepSets)
-                .withReachProviso(proviso == Proviso.reach);
+                .withReachProviso(p != Proviso.level);
         if (workers != null) {
             o = o.withWorkers(workers);
         }

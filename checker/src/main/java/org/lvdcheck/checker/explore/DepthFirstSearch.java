@@ -2,23 +2,43 @@ package org.lvdcheck.checker.explore;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.Deque;
 import java.util.List;
 
 /**
  * Depth-first search with an explicit stack, on one thread ({@code --strategy dfs}, DESIGN.md
- * §5). A state is stored when first generated and expanded when popped; its new successors are
- * pushed so that the first transition is expanded first. The same merge as BFS applies the
- * cycle proviso (sound here too: a reduced expansion is kept only if it stores a new state,
- * which is expanded later) and cuts violating states. Counterexamples need not be shortest.
- * A state at {@code --max-depth} is looked past but its successors are not stored; if one of
- * them is new or violating, the exploration is incomplete.
+ * §5). Counterexamples need not be shortest. Violating states are cut. A state at {@code
+ * --max-depth} is looked past but its successors are not stored; if one of them is new or
+ * violating, the exploration is incomplete.
+ *
+ * <p>With reduction, by default, the cycle proviso is the stack proviso (docs/MODEL.md,
+ * "Partial-order reduction", C3): a state is stored when the search enters it, is on the search's
+ * path until every state pushed after it has been left, and a reduced expansion one of whose
+ * successors is on the path is replaced by the full one. Every cycle of the reduced graph the
+ * search explores closes with a step back to a state on the path, so every cycle holds a state
+ * expanded fully and no action is ignored for ever.
+ *
+ * <p>Without reduction, or with {@code --proviso level}, a state is stored when first generated
+ * and expanded when popped, and a reduced expansion is kept only if it stores a new state, which is
+ * expanded later.
  */
 final class DepthFirstSearch<S> {
     /** Expansions between checks of the time limit and progress. */
     static final int CHECK_EVERY = 1024;
 
     private record Frame<S>(S state, int id, int depth) {
+    }
+
+    /**
+     * A state for the search to enter: stored already ({@code id} >= 0, an initial state) or not yet,
+     * reached from the stored state {@code parent} by its action {@code action}.
+     */
+    private record Enter<S>(S state, long fingerprint, int parent, int action, int id, int depth) {
+    }
+
+    /** The search leaves the stored state {@code id}: every state pushed after it has been left. */
+    private record Leave(int id) {
     }
 
     private final SearchContext<S> ctx;
@@ -28,6 +48,52 @@ final class DepthFirstSearch<S> {
     }
 
     void run() {
+        if (ctx.provisoOnPath()) {
+            runWithStackProviso();
+        } else {
+            runStoringWhenGenerated();
+        }
+    }
+
+    private void runWithStackProviso() {
+        List<S> initial = ctx.admitInitialStates();
+        Deque<Object> stack = new ArrayDeque<>();
+        for (int i = initial.size() - 1; i >= 0; i--) {
+            stack.push(new Enter<>(initial.get(i), 0L, -1, i, i, 0));
+        }
+        BitSet path = new BitSet();
+        long expanded = 0;
+        while (!stack.isEmpty() && !ctx.stopped()) {
+            Object top = stack.pop();
+            if (top instanceof Leave leave) {
+                path.clear(leave.id());
+                continue;
+            }
+            @SuppressWarnings("unchecked")
+            Enter<S> e = (Enter<S>) top;
+            int id = e.id() >= 0 ? e.id() : ctx.enter(e.state(), e.fingerprint(), e.parent(), e.action(), e.depth());
+            if (id < 0) {
+                continue; // entered on another path first, or a state bound stopped the search
+            }
+            if (e.depth() >= ctx.options().maxDepth()) {
+                ctx.boundary(id, e.state(), ctx.prepare(e.state()));
+                continue;
+            }
+            path.set(id);
+            stack.push(new Leave(id));
+            List<Enter<S>> children = new ArrayList<>();
+            ctx.expandOnPath(id, e.state(), ctx.prepare(e.state()), e.depth(), path::get,
+                    (s, fp, action) -> children.add(new Enter<>(s, fp, id, action, -1, e.depth() + 1)));
+            for (int i = children.size() - 1; i >= 0; i--) {
+                stack.push(children.get(i));
+            }
+            if (++expanded % CHECK_EVERY == 0) {
+                ctx.checkpoint(stack.size(), e.depth());
+            }
+        }
+    }
+
+    private void runStoringWhenGenerated() {
         List<S> initial = ctx.admitInitialStates();
         Deque<Frame<S>> stack = new ArrayDeque<>();
         for (int i = initial.size() - 1; i >= 0; i--) {

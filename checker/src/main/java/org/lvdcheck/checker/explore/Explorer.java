@@ -30,8 +30,11 @@ import java.util.function.LongSupplier;
  *       proviso keeps a reduced expansion that reaches a state one level deeper; breadth-first,
  *       by default, one that does not is noted and, when the search runs out of states, expanded
  *       fully unless one of its successors reaches, through explored steps, a state that explores
- *       the agents it left out ({@code reachProviso}); otherwise (depth-first, or without agents)
- *       it is expanded fully at once. No transition is ignored forever. Breadth-first search
+ *       the agents it left out ({@code reachProviso}); otherwise (without agents, or {@code
+ *       --proviso level}) it is expanded fully at once. Depth-first, by default, a state enters the
+ *       seen set when the search enters it, and a reduced expansion is replaced by the full one
+ *       when one of its successors is on the search's path (the stack proviso). No transition is
+ *       ignored forever. Breadth-first search
  *       also keeps sleep sets when the system names agents ({@link Expansion}).</li>
  *   <li><b>Cut</b>: a step that violates a checked property is recorded as that property's
  *       counterexample if it is the first found or shorter than the one recorded, and its target is not stored or expanded. Each
@@ -129,10 +132,12 @@ public final class Explorer<S> {
      * @param deadlocksKept how many deadlock ids the result keeps (all are counted)
      * @param sleepSets whether breadth-first search with reduction also keeps sleep sets (the
      *        system must name each transition's agent; see {@link Expansion})
-     * @param reachProviso whether breadth-first search with reduction applies the cycle proviso by
-     *        reachability (docs/MODEL.md "Partial-order reduction", C3): a reduced state none of
-     *        whose successors is one level deeper is expanded fully only if, once the search ends,
-     *        no successor reaches a state that explores the agents it left out
+     * @param reachProviso whether the cycle proviso (docs/MODEL.md "Partial-order reduction", C3) waits
+     *        rather than expanding a reduced state with no new successor fully at once: breadth-first,
+     *        judged by reachability (a reduced state none of whose successors is one level deeper is
+     *        expanded fully only if, once the search ends, no successor reaches a state that explores
+     *        the agents it left out); depth-first, judged on the search's path (the stack proviso: a
+     *        reduced state is expanded fully when one of its successors is on the path)
      * @param memoryExhausted whether the heap is so full that the search should stop, inconclusive
      *        ({@link Inconclusive#MEMORY_BOUND}), before the collector spends the run or the JVM fails;
      *        polled about once a second of {@code clock}

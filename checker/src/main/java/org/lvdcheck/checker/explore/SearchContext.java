@@ -60,6 +60,8 @@ final class SearchContext<S> {
     private long revisits;
     /** Whether the cycle proviso is judged by reachability once the search ends (breadth-first). */
     private boolean deferProviso;
+    /** Depth-first: the proviso is judged on the search's path ({@link #provisoOnPath}). */
+    private boolean provisoOnPath;
     /**
      * Reduced expansions the proviso deferred, each {@code {id, agents left out, successor ids...}}:
      * judged by {@link #unresolved()}.
@@ -122,6 +124,82 @@ final class SearchContext<S> {
     /** Judges the cycle proviso by reachability when the search ends (breadth-first, with reduction). */
     void deferProviso() {
         this.deferProviso = options.reduction() && options.reachProviso();
+    }
+
+    /**
+     * Judges the cycle proviso on the search's path (depth-first, with reduction, unless {@code
+     * --proviso level}); returns whether it does. Then {@link #prepare(Object)} keeps a reduced
+     * expansion whatever its successors, and {@link #expandOnPath} decides.
+     */
+    boolean provisoOnPath() {
+        this.provisoOnPath = options.reduction() && options.reachProviso();
+        return provisoOnPath;
+    }
+
+    /** Receives a successor the depth-first search has not stored yet (it stores a state when it enters it). */
+    interface Unstored<S> {
+        void accept(S state, long fingerprint, int actionIndex);
+    }
+
+    /**
+     * Depth-first with the proviso on the path ({@link #provisoOnPath}): expands the stored state
+     * {@code id}, which the search has just entered at {@code depth}. A reduced expansion one of whose
+     * successors is on the search's path ({@code onPath}, by stored id) is replaced by the full one
+     * (the stack proviso, docs/MODEL.md "Partial-order reduction", C3). Counts a deadlock, records
+     * violations (their targets are cut) and hands every other successor not stored yet to {@code
+     * sink}, in transition order; nothing is stored here.
+     */
+    void expandOnPath(int id, S state, Successors<S> prepared, int depth, java.util.function.IntPredicate onPath,
+                      Unstored<S> sink) {
+        Successors<S> r = prepared;
+        if (r.expansion().reduced()) {
+            for (int i = 0; i < r.size(); i++) {
+                if (r.cut(i)) {
+                    continue;
+                }
+                int at = r.found(i) >= 0 ? r.found(i) : store.find(r.transition(i).target(), r.fingerprint(i));
+                if (at >= 0 && onPath.test(at)) {
+                    r = analyse(expandAll(state), true);
+                    break;
+                }
+            }
+        }
+        if (r.fullByProviso()) {
+            provisoExpansions++;
+        }
+        if (r.size() == 0) {
+            if (!system.isFinal(state)) {
+                deadlock(id);
+            }
+            return;
+        }
+        for (int i = 0; i < r.size() && !stopped; i++) {
+            Transition<S> t = r.transition(i);
+            explored(t.actionLabel());
+            if (!r.violations(i).isEmpty()) {
+                record(r.violations(i), id, t.actionIndex(), depth + 1);
+            }
+            if (r.cut(i)) {
+                cut();
+                continue;
+            }
+            if (r.found(i) < 0 && store.find(t.target(), r.fingerprint(i)) < 0) {
+                sink.accept(t.target(), r.fingerprint(i), t.actionIndex());
+            }
+        }
+    }
+
+    /**
+     * Depth-first with the proviso on the path: stores a state as the search enters it at {@code
+     * depth}; its id, or -1 when it is stored already (entered on another path) or a state bound
+     * stops the search.
+     */
+    int enter(S state, long fingerprint, int parent, int action, int depth) {
+        int id = admit(state, fingerprint, parent, action);
+        if (id >= 0) {
+            reachedDepth(depth);
+        }
+        return id;
     }
 
     /**
@@ -267,7 +345,7 @@ final class SearchContext<S> {
             e = system.expand(state, true, 0);
         }
         Successors<S> prepared = analyse(e, false, asleep);
-        if (e.reduced() && !defers(e) && !prepared.mayReachNextLevel(nextLevel)) {
+        if (e.reduced() && !defers(e) && !provisoOnPath && !prepared.mayReachNextLevel(nextLevel)) {
             return analyse(expandAll(state, asleep), true, asleep);
         }
         return prepared;

@@ -116,6 +116,21 @@ class CliTest {
     }
 
     @Test
+    void eachSearchHasItsOwnProvisos() {
+        Run stackInBfs = run("check", "--proviso", "stack", "--max-depth", "3", "--quiet");
+        assertEquals(2, stackInBfs.code(), stackInBfs.out());
+        assertTrue(stackInBfs.err().contains("--proviso stack is the depth-first search's"), stackInBfs.err());
+        Run reachInDfs = run("check", "--strategy", "dfs", "--proviso", "reach", "--max-depth", "3", "--quiet");
+        assertEquals(2, reachInDfs.code(), reachInDfs.out());
+        assertTrue(reachInDfs.err().contains("--proviso reach is the breadth-first search's"), reachInDfs.err());
+        for (String p : new String[] {"stack", "level"}) {
+            Run dfs = run("check", "--strategy", "dfs", "--proviso", p, "--max-depth", "30", "--quiet");
+            assertEquals(3, dfs.code(), p + ": " + dfs.err());
+            assertTrue(dfs.out().contains("exploration incomplete: bound: max-depth"), p + ": " + dfs.out());
+        }
+    }
+
+    @Test
     void unknownOptionIsAUsageError() {
         Run r = run("check", "--no-such-flag");
         assertEquals(2, r.code());

@@ -125,6 +125,35 @@ class ReductionAgreementTest {
         }
     }
 
+    /**
+     * The depth-first search, reduced with each of its provisos (stack, the default, and level), gives
+     * every property the expected verdict; each counterexample re-executes to its violation and is no
+     * shorter than the unreduced breadth-first search's.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("cases")
+    void depthFirstReducedAgreesWithTheUnreducedSearch(Case c) throws Exception {
+        SpecLoader.Loaded spec = c.spec().load();
+        SmallSpecs.Explored unreduced = run(c, spec, false, 1);
+        for (boolean stack : new boolean[] {true, false}) {
+            SmallSpecs.Explored e = SmallSpecs.explore(spec, true, false, 1, c.properties(), false,
+                    org.lvdcheck.checker.explore.Strategy.DFS, stack);
+            ExplorationResult r = e.result();
+            String what = c + ", depth-first, proviso " + (stack ? "stack" : "level");
+            boolean stoppedAtViolations = c.expected().values().stream().allMatch(s -> s == Status.VIOLATED);
+            assertTrue(r.complete() || stoppedAtViolations, what + ": incomplete, " + r.incompleteReason());
+            Map<String, Status> got = new TreeMap<>();
+            r.verdicts().forEach(v -> got.put(v.property(), v.status()));
+            assertEquals(new TreeMap<>(c.expected()), got, what);
+            for (Verdict v : r.verdicts()) {
+                if (v.status() == Status.VIOLATED) {
+                    int length = e.trace(v.property()).size();
+                    assertTrue(length >= unreduced.trace(v.property()).size(), what + ": " + v.property());
+                }
+            }
+        }
+    }
+
     /** One complete run, every property with its expected status. */
     private static SmallSpecs.Explored run(Case c, SpecLoader.Loaded spec, boolean reduction, int workers)
             throws InputError {

@@ -146,6 +146,16 @@ final class SmallSpecs {
     /** As above, with the search strategy given ({@code --strategy}; simulation is not a complete search). */
     static Explored explore(SpecLoader.Loaded loaded, boolean reduction, boolean exact, int workers,
                             List<String> properties, boolean symmetry, Strategy strategy) throws InputError {
+        return explore(loaded, reduction, exact, workers, properties, symmetry, strategy, true);
+    }
+
+    /**
+     * As above, with the proviso given: {@code waiting} true for the default (breadth-first: by reach;
+     * depth-first: on the stack), false for {@code --proviso level}.
+     */
+    static Explored explore(SpecLoader.Loaded loaded, boolean reduction, boolean exact, int workers,
+                            List<String> properties, boolean symmetry, Strategy strategy, boolean waiting)
+            throws InputError {
         LvdTransitionSystem sys = system(loaded, reduction);
         if (symmetry) {
             String none = sys.useCpuSymmetry();
@@ -154,7 +164,8 @@ final class SmallSpecs {
             }
         }
         Explorer.Options options = Explorer.Options.defaults().withReduction(reduction).withExact(exact)
-                .withWorkers(workers).withProperties(properties.toArray(String[]::new)).withStrategy(strategy);
+                .withWorkers(workers).withProperties(properties.toArray(String[]::new)).withStrategy(strategy)
+                .withReachProviso(waiting);
         Explorer<CheckState> explorer = new Explorer<>(sys, options);
         ExplorationResult result = explorer.run().withCutSensitive(p -> true);
         return new Explored(explorer, result);
