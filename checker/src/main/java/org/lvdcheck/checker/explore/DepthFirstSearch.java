@@ -17,7 +17,8 @@ import java.util.List;
  * path until every state pushed after it has been left, and a reduced expansion one of whose
  * successors is on the path is replaced by the full one. Every cycle of the reduced graph the
  * search explores closes with a step back to a state on the path, so every cycle holds a state
- * expanded fully and no action is ignored for ever.
+ * expanded fully and no action is ignored for ever. The initial states, stored before the search
+ * enters them, count as on the path until each has been entered and left.
  *
  * <p>Without reduction, or with {@code --proviso level}, a state is stored when first generated
  * and expanded when popped, and a reduced expansion is kept only if it stores a new state, which is
@@ -61,7 +62,11 @@ final class DepthFirstSearch<S> {
         for (int i = initial.size() - 1; i >= 0; i--) {
             stack.push(new Enter<>(initial.get(i), 0L, -1, i, i, 0));
         }
+        // The initial states are stored before the search enters them: until each is entered and
+        // left it counts as on the path, so a step into one not entered yet is never taken as
+        // closing no cycle (a full expansion more is always sound).
         BitSet path = new BitSet();
+        path.set(0, initial.size());
         long expanded = 0;
         while (!stack.isEmpty() && !ctx.stopped()) {
             Object top = stack.pop();

@@ -30,6 +30,46 @@ class StackProvisoTest {
         assertEquals(1, r.stats().provisoExpansions());
     }
 
+    /** {@link ProvisoSystem}'s loop of six with a second initial state half-way round it. */
+    private static final class TwoStarts implements TransitionSystem<ProvisoSystem.State> {
+        private final ProvisoSystem loop = new ProvisoSystem(6);
+
+        @Override
+        public java.util.List<ProvisoSystem.State> initialStates() {
+            return java.util.List.of(new ProvisoSystem.State(0, 0), new ProvisoSystem.State(3, 0));
+        }
+
+        @Override
+        public java.util.List<Violation> checkInitial(ProvisoSystem.State s) {
+            return java.util.List.of();
+        }
+
+        @Override
+        public Expansion<ProvisoSystem.State> expand(ProvisoSystem.State s, boolean reduced) {
+            return loop.expand(s, reduced);
+        }
+
+        @Override
+        public long fingerprint(ProvisoSystem.State s, long seed) {
+            return loop.fingerprint(s, seed);
+        }
+
+        @Override
+        public boolean isFinal(ProvisoSystem.State s) {
+            return false;
+        }
+    }
+
+    @Test
+    void anInitialStateNotEnteredYetCountsAsOnThePath() {
+        // The loop from the first initial state reaches the second, stored but not entered yet; from
+        // the second it comes back to the first, left already. Were the second taken as off the path,
+        // neither half would close the loop and process 1 would be ignored for ever.
+        ExplorationResult r = new Explorer<>(new TwoStarts(), dfs(true, "BAD")).run();
+        assertEquals(Status.VIOLATED, r.verdict("BAD").status());
+        assertTrue(r.stats().provisoExpansions() >= 1);
+    }
+
     @Test
     void aSuccessorStoredOffThePathKeepsTheExpansionReduced() {
         // p0 at 1, reached left and then right, reduces to "finish"; when the right one is entered, the
