@@ -173,6 +173,8 @@ public final class CheckCommand implements Callable<Integer> {
             sys.profile(profile);
         }
         CheckReport.header(out, loaded, sys, symmetry);
+        CheckReport.Search search = search(opts, sys);
+        out.println("search: " + search.describe());
         Explorer<CheckState> explorer = new Explorer<>(sys, opts);
         ExplorationResult result;
         try {
@@ -204,7 +206,8 @@ public final class CheckCommand implements Callable<Integer> {
             result = result.withoutHold(PropertyId.AVAIL.name(), org.lvdcheck.checker.explore.Inconclusive.LOCKUP_UNDECIDED);
         }
         List<CheckReport.Written> traces = CheckReport.writeTraces(explorer, result, sys, loaded, fpSeed, traceDir);
-        CheckReport report = new CheckReport(loaded, sys, result, checked, notChecked, traces, explorer.seenSetBytes());
+        CheckReport report = new CheckReport(loaded, sys, result, checked, notChecked, traces, explorer.seenSetBytes())
+                .search(search);
         report.print(out);
         if (result.incompleteReason() == org.lvdcheck.checker.explore.Inconclusive.MEMORY_BOUND) {
             out.println("note: the search stopped with the heap's old generation " + Math.round(HeapGauge.FULL * 100)
@@ -224,6 +227,21 @@ public final class CheckCommand implements Callable<Integer> {
             out.println("page: " + reports.html);
         }
         return report.exitCode().code;
+    }
+
+    /** How this run searches, as the header and the JSON report give it. */
+    private CheckReport.Search search(Explorer.Options o, LvdTransitionSystem sys) {
+        boolean simulate = strategy == Strategy.simulate;
+        String p = !o.reduction() || simulate ? null
+                : !o.reachProviso() ? Proviso.level.name() : strategy == Strategy.dfs ? Proviso.stack.name()
+                : Proviso.reach.name();
+        return new CheckReport.Search(strategy.name(), strategy == Strategy.bfs ? o.workers() : 1,
+                simulate ? o.seed() : null, o.reduction(), p,
+                strategy == Strategy.bfs && o.reduction() && o.sleepSets(), sys.cpuSymmetry() != null, vectorClasses,
+                coarseInterrupts, o.exact(), o.stopAtFirst(),
+                o.maxStates() == Long.MAX_VALUE ? null : o.maxStates(),
+                o.maxDepth() == Integer.MAX_VALUE ? null : o.maxDepth(),
+                o.timeLimit() == null ? null : o.timeLimit().toSeconds());
     }
 
     private Explorer.Options options() {

@@ -67,6 +67,112 @@ final class CheckReport {
         this.seenSetBytes = seenSetBytes;
     }
 
+    /**
+     * How the search ran, for the header and the JSON report ({@code search}): enough to run it again.
+     *
+     * @param strategy {@code bfs}, {@code dfs} or {@code simulate}
+     * @param workers the threads expanding states (1 but breadth-first)
+     * @param seed the random simulation's seed (null for the other strategies)
+     * @param reduction whether the partial-order reduction and the reductions that go with it are on
+     * @param proviso how the cycle proviso is judged ({@code reach}, {@code stack} or {@code level}); null
+     *        without reduction or in a simulation
+     * @param sleepSets whether the breadth-first search keeps sleep sets
+     * @param cpuSymmetry whether a state and its mirror image are one state
+     * @param vectorClasses whether {@code --vector-classes} merges the arrivals of a vector class
+     * @param coarseInterrupts whether {@code --coarse-interrupts} is on (no property can then hold)
+     * @param exact whether whole states are stored instead of fingerprints
+     * @param stopAtFirst whether the search stops at the first violation
+     * @param maxStates the state bound, null: none
+     * @param maxDepth the depth bound, null: none
+     * @param timeLimitSeconds the time limit, null: none
+     */
+    record Search(String strategy, int workers, Long seed, boolean reduction, String proviso, boolean sleepSets,
+                  boolean cpuSymmetry, boolean vectorClasses, boolean coarseInterrupts, boolean exact,
+                  boolean stopAtFirst, Long maxStates, Integer maxDepth, Long timeLimitSeconds) {
+        /** One line: the strategy, the reductions and the bounds. */
+        String describe() {
+            StringBuilder b = new StringBuilder(switch (strategy) {
+                case "bfs" -> "breadth-first, " + workers + (workers == 1 ? " worker" : " workers");
+                case "dfs" -> "depth-first";
+                default -> "random simulation, seed " + seed;
+            });
+            if (!reduction) {
+                b.append("; no reduction");
+            } else if (strategy.equals("simulate")) {
+                b.append("; every enabled action a choice at each step (the states reduced as by check: dead stacks, "
+                        + "write-only words)");
+            } else {
+                b.append("; partial-order reduction");
+                if (proviso != null) {
+                    b.append(" (cycle proviso: ").append(proviso).append(')');
+                }
+                if (sleepSets) {
+                    b.append(", sleep sets");
+                }
+            }
+            if (cpuSymmetry) {
+                b.append("; CPU symmetry");
+            }
+            if (vectorClasses) {
+                b.append("; vector classes merged");
+            }
+            if (coarseInterrupts) {
+                b.append("; coarse interrupt points (inconclusive at best)");
+            }
+            b.append(exact ? "; whole states stored" : "; 64-bit fingerprints");
+            if (stopAtFirst) {
+                b.append("; stops at the first violation");
+            }
+            List<String> bounds = new java.util.ArrayList<>();
+            if (maxStates != null) {
+                bounds.add(String.format(Locale.ROOT, "%,d states", maxStates));
+            }
+            if (maxDepth != null) {
+                bounds.add("depth " + maxDepth);
+            }
+            if (timeLimitSeconds != null) {
+                bounds.add(timeLimitSeconds + " s");
+            }
+            b.append(bounds.isEmpty() ? "; no bound" : "; bounds: " + String.join(", ", bounds));
+            return b.toString();
+        }
+
+        void writeTo(ObjectNode o) {
+            o.put("strategy", strategy);
+            o.put("workers", workers);
+            if (seed != null) {
+                o.put("seed", seed);
+            }
+            o.put("reduction", reduction);
+            if (proviso != null) {
+                o.put("proviso", proviso);
+            }
+            o.put("sleepSets", sleepSets);
+            o.put("cpuSymmetry", cpuSymmetry);
+            o.put("vectorClasses", vectorClasses);
+            o.put("coarseInterrupts", coarseInterrupts);
+            o.put("exact", exact);
+            o.put("stopAtFirst", stopAtFirst);
+            if (maxStates != null) {
+                o.put("maxStates", maxStates);
+            }
+            if (maxDepth != null) {
+                o.put("maxDepth", maxDepth);
+            }
+            if (timeLimitSeconds != null) {
+                o.put("timeLimitSeconds", timeLimitSeconds);
+            }
+        }
+    }
+
+    private Search search;
+
+    /** Records how the search ran ({@link Search}), for the JSON report. */
+    CheckReport search(Search s) {
+        this.search = s;
+        return this;
+    }
+
     /** The run's header; {@code symmetry}: null when the search uses the CPU symmetry, else why not. */
     static void header(PrintWriter out, SpecLoader.Loaded loaded, LvdTransitionSystem sys, String symmetry) {
         var system = sys.machine().system();
@@ -344,6 +450,9 @@ final class CheckReport {
         ObjectNode inputs = header.putObject("inputs");
         for (Map.Entry<String, InputFile> f : loaded.files().entrySet()) {
             inputs.put(f.getValue().name(), f.getValue().sha256());
+        }
+        if (search != null) {
+            search.writeTo(root.putObject("search"));
         }
         root.put("verdict", verdictWord());
         root.put("complete", result.complete());

@@ -127,7 +127,38 @@ class CliTest {
             Run dfs = run("check", "--strategy", "dfs", "--proviso", p, "--max-depth", "30", "--quiet");
             assertEquals(3, dfs.code(), p + ": " + dfs.err());
             assertTrue(dfs.out().contains("exploration incomplete: bound: max-depth"), p + ": " + dfs.out());
+            assertTrue(dfs.out().contains("search: depth-first; partial-order reduction (cycle proviso: " + p
+                    + "); CPU symmetry; 64-bit fingerprints; bounds: depth 30, 100 s"), dfs.out());
         }
+    }
+
+    @Test
+    void theHeaderAndTheJsonReportSayHowTheSearchRan() throws Exception {
+        Path json = Files.createTempDirectory("lvdcheck-search").resolve("r.json");
+        Run bfs = run("check", "--max-depth", "4", "--workers", "2", "--quiet", "--json", json.toString());
+        assertEquals(3, bfs.code(), bfs.err());
+        assertTrue(bfs.out().contains("search: breadth-first, 2 workers; partial-order reduction (cycle proviso: "
+                + "reach), sleep sets; CPU symmetry; 64-bit fingerprints; bounds: depth 4, 100 s"), bfs.out());
+        com.fasterxml.jackson.databind.JsonNode s = new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(json.toFile()).get("search");
+        assertEquals("bfs", s.get("strategy").asText());
+        assertEquals(2, s.get("workers").asInt());
+        assertEquals("reach", s.get("proviso").asText());
+        assertTrue(s.get("reduction").asBoolean() && s.get("sleepSets").asBoolean() && s.get("cpuSymmetry").asBoolean());
+        assertEquals(4, s.get("maxDepth").asInt());
+        assertEquals(100, s.get("timeLimitSeconds").asInt());
+        assertTrue(s.get("maxStates") == null && s.get("seed") == null, s.toString());
+        Run plain = run("check", "--no-reduction", "--exact", "--stop-at-first", "--workers", "1", "--time-limit", "0",
+                "--max-states", "50", "--quiet", "--json", json.toString());
+        assertEquals(3, plain.code(), plain.err());
+        assertTrue(plain.out().contains("search: breadth-first, 1 worker; no reduction; whole states stored; stops at "
+                + "the first violation; bounds: 50 states"), plain.out());
+        s = new com.fasterxml.jackson.databind.ObjectMapper().readTree(json.toFile()).get("search");
+        assertTrue(!s.get("reduction").asBoolean() && s.get("proviso") == null && s.get("exact").asBoolean()
+                && s.get("timeLimitSeconds") == null && s.get("maxStates").asInt() == 50, s.toString());
+        Run sim = run("check", "--strategy", "simulate", "--seed", "3", "--max-states", "100", "--quiet");
+        assertTrue(sim.out().contains("search: random simulation, seed 3; every enabled action a choice at each step"),
+                sim.out());
     }
 
     @Test
@@ -147,6 +178,7 @@ class CliTest {
         assertTrue(c.out().contains("interrupts: only where a run of interrupt-transparent kernel instructions starts"),
                 c.out());
         assertFalse(c.out().contains(" holds"), c.out());
+        assertTrue(c.out().contains("; coarse interrupt points (inconclusive at best);"), c.out());
     }
 
     @Test
