@@ -167,26 +167,46 @@ final class SearchContext<S> {
         if (r.fullByProviso()) {
             provisoExpansions++;
         }
-        if (r.size() == 0) {
-            if (!system.isFinal(state)) {
-                deadlock(id);
-            }
+        if (noSuccessor(id, state, r)) {
             return;
         }
         for (int i = 0; i < r.size() && !stopped; i++) {
-            Transition<S> t = r.transition(i);
-            explored(t.actionLabel());
-            if (!r.violations(i).isEmpty()) {
-                record(r.violations(i), id, t.actionIndex(), depth + 1);
-            }
-            if (r.cut(i)) {
-                cut();
+            if (cutAfterTaking(id, r, i, depth)) {
                 continue;
             }
+            Transition<S> t = r.transition(i);
             if (r.found(i) < 0 && store.find(t.target(), r.fingerprint(i)) < 0) {
                 sink.accept(t.target(), r.fingerprint(i), t.actionIndex());
             }
         }
+    }
+
+    /** Whether the expansion of {@code id} has no step; if so, counts a deadlock unless the state is final or agents sleep. */
+    private boolean noSuccessor(int id, S state, Successors<S> r) {
+        if (r.size() != 0) {
+            return false;
+        }
+        if (r.expansion().asleep() == 0 && !system.isFinal(state)) {
+            deadlock(id);
+        }
+        return true;
+    }
+
+    /**
+     * Counts step {@code i} of the expansion of {@code id} at {@code depth} and records its violations;
+     * whether its target is cut (never stored or expanded).
+     */
+    private boolean cutAfterTaking(int id, Successors<S> r, int i, int depth) {
+        Transition<S> t = r.transition(i);
+        explored(t.actionLabel());
+        if (!r.violations(i).isEmpty()) {
+            record(r.violations(i), id, t.actionIndex(), depth + 1);
+        }
+        if (r.cut(i)) {
+            cut();
+            return true;
+        }
+        return false;
     }
 
     /**
@@ -427,22 +447,14 @@ final class SearchContext<S> {
         if (deferProviso && r.expansion().hasAgents() && marks) {
             store.expanded(id, r.expansion().completeAgents());
         }
-        if (r.size() == 0) {
-            if (r.expansion().asleep() == 0 && !system.isFinal(state)) {
-                deadlock(id);
-            }
+        if (noSuccessor(id, state, r)) {
             return;
         }
         for (int i = 0; i < r.size() && !stopped; i++) {
-            Transition<S> t = r.transition(i);
-            explored(t.actionLabel());
-            if (!r.violations(i).isEmpty()) {
-                record(r.violations(i), id, t.actionIndex(), depth + 1);
-            }
-            if (r.cut(i)) {
-                cut();
+            if (cutAfterTaking(id, r, i, depth)) {
                 continue;
             }
+            Transition<S> t = r.transition(i);
             int mask = sleeping ? Sleep.after(r.expansion(), i, r.asleep()) : 0;
             Sleep after = mask == 0 ? null : new Sleep(mask, r.expansion().keys());
             int at = r.found(i);

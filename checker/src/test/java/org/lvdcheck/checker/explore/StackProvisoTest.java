@@ -4,10 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
@@ -124,22 +122,8 @@ class StackProvisoTest {
         assertEquals(Status.INCONCLUSIVE, r.verdict("BAD").status());
     }
 
-    static Stream<Arguments> shapes() {
-        Stream.Builder<Arguments> b = Stream.builder();
-        for (int setup : new int[] {0, 1, 3}) {
-            for (int handler : new int[] {1, 2, 4}) {
-                for (int driver : new int[] {1, 3}) {
-                    for (boolean bad : new boolean[] {false, true}) {
-                        b.add(Arguments.of(setup, handler, driver, bad));
-                    }
-                }
-            }
-        }
-        return b.build();
-    }
-
     @ParameterizedTest(name = "setup {0}, handler {1}, driver {2}, bad {3}")
-    @MethodSource("shapes")
+    @MethodSource("org.lvdcheck.checker.explore.ReachProvisoTest#shapes")
     void everyShapeGivesTheUnreducedVerdictAndATraceThatReplays(int setup, int handler, int driver, boolean bad) {
         HandlerCycleSystem system = new HandlerCycleSystem(setup, handler, driver, bad);
         ExplorationResult unreduced = new Explorer<>(system,
