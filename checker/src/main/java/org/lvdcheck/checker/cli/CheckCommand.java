@@ -163,8 +163,10 @@ public final class CheckCommand implements Callable<Integer> {
         List<PropertyId> notChecked = selected.stream().filter(p -> !StepChecks.CHECKED.contains(p)).toList();
         opts = opts.withProperties(checked.stream().map(PropertyId::name).toArray(String[]::new));
         if (!quiet) {
-            opts = opts.withProgress(p -> out.printf(Locale.ROOT, "progress: %,d states, queue %,d, depth %d, %,.0f states/s, "
-                    + "%.0f s%n", p.distinctStates(), p.queue(), p.depth(), p.statesPerSecond(), p.seconds()),
+            // Breadth-first: the states waiting in this level and the next; depth-first: the entries on its stack.
+            String waiting = strategy == Strategy.dfs ? "stack" : "queue";
+            opts = opts.withProgress(p -> out.printf(Locale.ROOT, "progress: %,d states, %s %,d, depth %d, %,.0f states/s, "
+                    + "%.0f s%n", p.distinctStates(), waiting, p.queue(), p.depth(), p.statesPerSecond(), p.seconds()),
                     Duration.ofSeconds(5));
         }
         StateProfile profile = null;

@@ -156,6 +156,9 @@ class CliTest {
         s = new com.fasterxml.jackson.databind.ObjectMapper().readTree(json.toFile()).get("search");
         assertTrue(!s.get("reduction").asBoolean() && s.get("proviso") == null && s.get("exact").asBoolean()
                 && s.get("timeLimitSeconds") == null && s.get("maxStates").asInt() == 50, s.toString());
+        Run dfs = run("check", "--strategy", "dfs", "--time-limit", "6");
+        assertEquals(3, dfs.code(), dfs.err());
+        assertTrue(dfs.out().matches("(?s).*\nprogress: [0-9,]+ states, stack [0-9,]+, depth \\d+, .*"), dfs.out());
         Run sim = run("check", "--strategy", "simulate", "--seed", "3", "--max-states", "100", "--quiet");
         assertTrue(sim.out().contains("search: random simulation, seed 3; every enabled action a choice at each step"),
                 sim.out());
