@@ -212,10 +212,7 @@ public final class CheckCommand implements Callable<Integer> {
                 .search(search);
         report.print(out);
         if (result.incompleteReason() == org.lvdcheck.checker.explore.Inconclusive.MEMORY_BOUND) {
-            out.println("note: the search stopped with the heap's old generation " + Math.round(HeapGauge.FULL * 100)
-                    + "% full after a full collection (" + HeapGauge.OLD_GENERATION.poolName() + ", max "
-                    + Runtime.getRuntime().maxMemory() / (1 << 20) + " MiB); give the JVM more heap "
-                    + "(LVDCHECK_JAVA_OPTS=\"-Xss16m -XX:+UseParallelGC -Xmx...\") or bound the run (--max-states, --max-depth)");
+            out.println(memoryNote(HeapGauge.OLD_GENERATION.poolName(), Runtime.getRuntime().maxMemory() / (1 << 20)));
         }
         if (profile != null) {
             CheckReport.printProfile(out, profile);
@@ -229,6 +226,16 @@ public final class CheckCommand implements Callable<Integer> {
             out.println("page: " + reports.html);
         }
         return report.exitCode().code;
+    }
+
+    /** What a run the memory bound stopped prints: the pool, and how to give it more room. */
+    String memoryNote(String pool, long maxMiB) {
+        String dfs = strategy == Strategy.bfs ? ", or search depth-first (--strategy dfs keeps the seen set and its "
+                + "path, not whole breadth-first levels)" : "";
+        return "note: the search stopped with the heap's old generation " + Math.round(HeapGauge.FULL * 100)
+                + "% full after a full collection (" + pool + ", max " + maxMiB + " MiB); give the JVM more heap "
+                + "(LVDCHECK_JAVA_OPTS=\"-Xss16m -XX:+UseParallelGC -Xmx...\") or bound the run (--max-states, "
+                + "--max-depth)" + dfs;
     }
 
     /** How this run searches, as the header and the JSON report give it. */

@@ -165,6 +165,19 @@ class CliTest {
     }
 
     @Test
+    void aRunShortOfHeapIsToldHowToGiveItMore() {
+        CheckCommand c = new CheckCommand();
+        c.strategy = CheckCommand.Strategy.bfs;
+        String bfs = c.memoryNote("PS Old Gen", 534);
+        assertTrue(bfs.startsWith("note: the search stopped with the heap's old generation 95% full after a full "
+                + "collection (PS Old Gen, max 534 MiB); give the JVM more heap (LVDCHECK_JAVA_OPTS="), bfs);
+        assertTrue(bfs.endsWith("or search depth-first (--strategy dfs keeps the seen set and its path, not whole "
+                + "breadth-first levels)"), bfs);
+        c.strategy = CheckCommand.Strategy.dfs;
+        assertFalse(c.memoryNote("PS Old Gen", 534).contains("--strategy dfs"));
+    }
+
+    @Test
     void unknownOptionIsAUsageError() {
         Run r = run("check", "--no-such-flag");
         assertEquals(2, r.code());
