@@ -28,7 +28,8 @@ import picocli.CommandLine.Spec;
  * state: the heap retained by a chain of consecutive states (each sharing what it did not
  * change with its predecessor), measured after garbage collection, divided by their number.
  * With {@code --explorer}: distinct states per second of the breadth-first search {@code check}
- * runs (reductions on, the compromised driver), bounded by a state count, for each worker count,
+ * runs (reductions on, the compromised driver), bounded by a state count, for each worker count
+ * (or of the depth-first search, {@code --strategy dfs}, on one thread),
  * best and mean of timed runs after a warm-up run; bytes per stored state of its seen set; and
  * whether every worker count stored the same states.
  */
@@ -64,6 +65,14 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--workers", paramLabel = "N", split = ",", defaultValue = "1,2",
             description = "With --explorer: the worker counts to measure (comma-separated). Default: ${DEFAULT-VALUE}.")
     List<Integer> workerCounts;
+
+    /** Which search {@code --explorer} measures. */
+    enum Strategy { bfs, dfs }
+
+    @Option(names = "--strategy", paramLabel = "bfs|dfs", defaultValue = "bfs",
+            description = "With --explorer: the search to measure, breadth-first for each worker count or depth-first "
+                    + "(one thread; --workers does not apply). Default: ${DEFAULT-VALUE}.")
+    Strategy strategy;
 
     @Override
     public Integer call() throws InputError {
@@ -111,8 +120,11 @@ public final class BenchCommand implements Callable<Integer> {
         for (String name : names) {
             SpecLoader.Loaded loaded = SpecLoader.load(name);
             ExplorationStats first = null;
-            for (int w : workerCounts) {
-                Explorer.Options opts = Explorer.Options.defaults().withWorkers(w).withMaxStates(maxStates);
+            boolean dfs = strategy == Strategy.dfs;
+            for (int w : dfs ? List.of(1) : workerCounts) {
+                Explorer.Options opts = Explorer.Options.defaults().withWorkers(w).withMaxStates(maxStates)
+                        .withStrategy(dfs ? org.lvdcheck.checker.explore.Strategy.DFS
+                                : org.lvdcheck.checker.explore.Strategy.BFS);
                 explore(loaded, opts); // warm-up
                 double best = 0;
                 double sum = 0;
@@ -122,9 +134,9 @@ public final class BenchCommand implements Callable<Integer> {
                     best = Math.max(best, last.statesPerSecond());
                     sum += last.statesPerSecond();
                 }
-                out.printf(Locale.ROOT, "%-14s explorer, %d worker%s: %,d distinct states%s (%,d generated), depth %d; "
+                out.printf(Locale.ROOT, "%-14s explorer, %s: %,d distinct states%s (%,d generated), depth %d; "
                         + "states/s: best %,.0f, mean %,.0f over %d runs; seen set %.1f bytes/state%n", loaded.spec().name(),
-                        w, w == 1 ? "" : "s", last.distinctStates(),
+                        dfs ? "depth-first" : w + (w == 1 ? " worker" : " workers"), last.distinctStates(),
                         loaded.spec().workload().cpuSymmetry() ? " up to the CPU symmetry" : "", last.generatedStates(),
                         last.depth(), best, sum / runs,
                         runs, (double) last.seenSetBytes() / Math.max(1, last.distinctStates()));

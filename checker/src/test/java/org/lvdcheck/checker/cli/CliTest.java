@@ -245,6 +245,12 @@ class CliTest {
         assertTrue(r.out().matches("(?s).*states/s: best [0-9,]+, mean [0-9,]+ over 1 runs; seen set [0-9.]+ bytes/state.*"),
                 r.out());
         assertFalse(r.out().contains("not comparable"), r.out());
+        Run dfs = run("bench", "--explorer", "--strategy", "dfs", "--spec", "src/test/resources/small/tiny.lvd",
+                "--max-states", "400", "--runs", "1");
+        assertEquals(0, dfs.code(), dfs.err());
+        assertTrue(dfs.out().contains("tiny           explorer, depth-first: 400 distinct states"), dfs.out());
+        assertFalse(dfs.out().contains("worker"), dfs.out());
+        assertEquals(2, run("bench", "--explorer", "--strategy", "simulate").code());
         assertEquals(2, run("bench", "--explorer", "--workers", "0").code());
         assertEquals(2, run("bench", "--explorer", "--max-states", "0").code());
     }
