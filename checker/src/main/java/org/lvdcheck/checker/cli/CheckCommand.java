@@ -228,6 +228,11 @@ public final class CheckCommand implements Callable<Integer> {
         return report.exitCode().code;
     }
 
+    /** The cycle proviso this run judges: {@code --proviso}, else the strategy's own (reach, or stack depth-first). */
+    private Proviso effectiveProviso() {
+        return proviso != null ? proviso : strategy == Strategy.dfs ? Proviso.stack : Proviso.reach;
+    }
+
     /** What a run the memory bound stopped prints: the pool, and how to give it more room. */
     String memoryNote(String pool, long maxMiB) {
         String dfs = strategy == Strategy.bfs ? ", or search depth-first (--strategy dfs keeps the seen set and its "
@@ -241,11 +246,8 @@ public final class CheckCommand implements Callable<Integer> {
     /** How this run searches, as the header and the JSON report give it. */
     private CheckReport.Search search(Explorer.Options o, LvdTransitionSystem sys) {
         boolean simulate = strategy == Strategy.simulate;
-        String p = !o.reduction() || simulate ? null
-                : !o.reachProviso() ? Proviso.level.name() : strategy == Strategy.dfs ? Proviso.stack.name()
-                : Proviso.reach.name();
         return new CheckReport.Search(strategy.name(), strategy == Strategy.bfs ? o.workers() : 1,
-                simulate ? o.seed() : null, o.reduction(), p,
+                simulate ? o.seed() : null, o.reduction(), !o.reduction() || simulate ? null : effectiveProviso().name(),
                 strategy == Strategy.bfs && o.reduction() && o.sleepSets(), sys.cpuSymmetry() != null, vectorClasses,
                 coarseInterrupts, o.exact(), o.stopAtFirst(),
                 o.maxStates() == Long.MAX_VALUE ? null : o.maxStates(),
@@ -270,7 +272,7 @@ public final class CheckCommand implements Callable<Integer> {
         if (strategy == Strategy.simulate && limit == 0 && maxStates == null) {
             throw new UsageError("--strategy simulate needs --time-limit or --max-states");
         }
-        Proviso p = proviso != null ? proviso : strategy == Strategy.dfs ? Proviso.stack : Proviso.reach;
+        Proviso p = effectiveProviso();
         if (p == Proviso.stack && strategy != Strategy.dfs) {
             throw new UsageError("--proviso stack is the depth-first search's (--strategy dfs); the breadth-first "
                     + "search judges the proviso by reach or level");

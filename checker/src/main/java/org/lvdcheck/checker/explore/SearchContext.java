@@ -147,7 +147,8 @@ final class SearchContext<S> {
      * successors is on the search's path ({@code onPath}, by stored id) is replaced by the full one
      * (the stack proviso, docs/MODEL.md "Partial-order reduction", C3). Counts a deadlock, records
      * violations (their targets are cut) and hands every other successor not stored yet to {@code
-     * sink}, in transition order; nothing is stored here.
+     * sink}, in transition order; nothing is stored here. {@code prepared} must have been prepared
+     * with nothing stored since, so that its look-ups ({@link Successors#found}) are the store's.
      */
     void expandOnPath(int id, S state, Successors<S> prepared, int depth, java.util.function.IntPredicate onPath,
                       Unstored<S> sink) {
@@ -157,8 +158,7 @@ final class SearchContext<S> {
                 if (r.cut(i)) {
                     continue;
                 }
-                int at = r.found(i) >= 0 ? r.found(i) : store.find(r.transition(i).target(), r.fingerprint(i));
-                if (at >= 0 && onPath.test(at)) {
+                if (r.found(i) >= 0 && onPath.test(r.found(i))) {
                     r = analyse(expandAll(state), true);
                     break;
                 }
@@ -174,8 +174,8 @@ final class SearchContext<S> {
             if (cutAfterTaking(id, r, i, depth)) {
                 continue;
             }
-            Transition<S> t = r.transition(i);
-            if (r.found(i) < 0 && store.find(t.target(), r.fingerprint(i)) < 0) {
+            if (r.found(i) < 0) {
+                Transition<S> t = r.transition(i);
                 sink.accept(t.target(), r.fingerprint(i), t.actionIndex());
             }
         }

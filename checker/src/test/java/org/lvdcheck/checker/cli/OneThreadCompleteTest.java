@@ -31,13 +31,7 @@ import org.lvdcheck.spec.lvd.SpecLoader;
 class OneThreadCompleteTest {
     @Test
     void lvdHardenedWithOneThreadIsExploredCompletelyAndEveryPropertyHolds() throws Exception {
-        SpecLoader.Loaded base = SpecLoader.load("lvd-hardened");
-        Model.Workload w = base.spec().workload();
-        int line = w.pos().line();
-        String old = base.sources().read("", "lvd-hardened.lvd").orElseThrow().text().split("\n", -1)[line - 1];
-        assertTrue(old.startsWith("workload calls=1 threads=t0,t1 "), old);
-        SpecLoader.Loaded one = SpecLoader.loadPatched("lvd-hardened", Patch.replace("lvd-hardened.lvd", line, old,
-                old.replace("threads=t0,t1 ", "threads=t0 ")), "lvd-hardened-one-thread");
+        SpecLoader.Loaded one = oneThread();
         LvdTransitionSystem sys = Replay.system(one, true);
         ExplorationResult r = new Explorer<CheckState>(sys, Explorer.Options.defaults()).run();
         assertTrue(r.complete(), String.valueOf(r.incompleteReason()));
@@ -71,13 +65,8 @@ class OneThreadCompleteTest {
      */
     @Test
     void upToTheCpuSymmetryTheSameRunStoresEachPairOfMirrorImagesOnce() throws Exception {
-        SpecLoader.Loaded base = SpecLoader.load("lvd-hardened");
-        Model.Workload w = base.spec().workload();
-        assertTrue(w.cpuSymmetry());
-        int line = w.pos().line();
-        String old = base.sources().read("", "lvd-hardened.lvd").orElseThrow().text().split("\n", -1)[line - 1];
-        SpecLoader.Loaded one = SpecLoader.loadPatched("lvd-hardened", Patch.replace("lvd-hardened.lvd", line, old,
-                old.replace("threads=t0,t1 ", "threads=t0 ")), "lvd-hardened-one-thread");
+        assertTrue(SpecLoader.load("lvd-hardened").spec().workload().cpuSymmetry());
+        SpecLoader.Loaded one = oneThread();
         LvdTransitionSystem sys = Replay.system(one, true);
         assertEquals(null, sys.useCpuSymmetry());
         ExplorationResult r = new Explorer<CheckState>(sys, Explorer.Options.defaults()).run();
@@ -98,11 +87,7 @@ class OneThreadCompleteTest {
      */
     @Test
     void depthFirstUpToTheCpuSymmetryStoresTheSameOrbits() throws Exception {
-        SpecLoader.Loaded base = SpecLoader.load("lvd-hardened");
-        int line = base.spec().workload().pos().line();
-        String old = base.sources().read("", "lvd-hardened.lvd").orElseThrow().text().split("\n", -1)[line - 1];
-        SpecLoader.Loaded one = SpecLoader.loadPatched("lvd-hardened", Patch.replace("lvd-hardened.lvd", line, old,
-                old.replace("threads=t0,t1 ", "threads=t0 ")), "lvd-hardened-one-thread");
+        SpecLoader.Loaded one = oneThread();
         LvdTransitionSystem sys = Replay.system(one, true);
         assertEquals(null, sys.useCpuSymmetry());
         ExplorationResult r = new Explorer<CheckState>(sys, Explorer.Options.defaults()
@@ -115,6 +100,17 @@ class OneThreadCompleteTest {
         assertEquals(List.of("migration"), sys.witnesses().unreached().stream().map(x -> x.name()).toList());
         assertTrue(sys.ownership().breaches().isEmpty());
         assertTrue(sys.invept().unmet().isEmpty());
+    }
+
+    /** The built-in spec with its workload line changed from {@code threads=t0,t1} to {@code threads=t0}. */
+    private static SpecLoader.Loaded oneThread() throws Exception {
+        SpecLoader.Loaded base = SpecLoader.load("lvd-hardened");
+        Model.Workload w = base.spec().workload();
+        int line = w.pos().line();
+        String old = base.sources().read("", "lvd-hardened.lvd").orElseThrow().text().split("\n", -1)[line - 1];
+        assertTrue(old.startsWith("workload calls=1 threads=t0,t1 "), old);
+        return SpecLoader.loadPatched("lvd-hardened", Patch.replace("lvd-hardened.lvd", line, old,
+                old.replace("threads=t0,t1 ", "threads=t0 ")), "lvd-hardened-one-thread");
     }
 
     /** The entry text's lines that ran only after the driver's jumps (92 of its 239 lines with code). */
